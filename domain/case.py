@@ -1,0 +1,414 @@
+"""The Case aggregate: one person's case, from identification to follow-up.
+
+Each command checks the rules first and raises a domain error before anything
+changes; only then does it trigger its event. The state and its guards live in
+``domain.case_state``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain import events as ev
+from domain.case_state import CaseState, require
+from domain.catalogue import (
+    AUTHORITIES,
+    CASE_TYPES,
+    CHANNELS,
+    CLOSE_REASONS,
+    CONSENT_SCOPES,
+    FOLLOW_UP_METHODS,
+    REGIONS,
+    RISK_LEVELS,
+    SERVICES,
+    SOURCES,
+    STATUSES,
+    check_code,
+)
+from domain.clock import as_utc
+from domain.errors import (
+    ConsentRequired,
+    CorrectionError,
+    DomainError,
+    NotPermitted,
+    ReferralError,
+)
+from domain.facts import CaseFact
+from domain.stamp import Stamp
+
+
+class Case(CaseState, Aggregate):
+    """One person's case."""
+
+    # -- commands -------------------------------------------------------------
+
+    @classmethod
+    def identify(
+        cls,
+        stamp: Stamp,
+        *,
+        case_id: UUID,
+        subject_ref: str,
+        region: str,
+        mobile_unit: str,
+        worker_id: str,
+        municipality: str,
+        is_minor: bool,
+        case_type: str,
+        protection_requested: bool,
+        indicators: list[str],
+        exploitation_types: list[str],
+        source: str,
+    ) -> Case:
+        """Open a case for a person a mobile unit identified."""
+        check_code("region", region, REGIONS)
+        check_code("case type", case_type, CASE_TYPES)
+        check_code("source", source, SOURCES)
+        require("subject_ref", subject_ref)
+        require("municipality", municipality)
+        require("mobile_unit", mobile_unit)
+        return cls._create(
+            ev.Identified,
+            id=case_id,
+            subject_ref=subject_ref,
+            region=region,
+            mobile_unit=mobile_unit,
+            worker_id=worker_id,
+            municipality=municipality,
+            is_minor=is_minor,
+            case_type=case_type,
+            protection_requested=protection_requested,
+            indicators=list(indicators),
+            exploitation_types=list(exploitation_types),
+            source=source,
+            **stamp.fields(),
+        )
+
+    def record_notification(
+        self,
+        stamp: Stamp,
+        *,
+        authority: str,
+        channel: str,
+        recipient: str,
+        reference: str,
+    ) -> None:
+        """Record that an authority was told of the case."""
+        self._check_time(stamp)
+        check_code("authority", authority, AUTHORITIES)
+        check_code("channel", channel, CHANNELS)
+        self._trigger(
+            ev.AuthorityNotified,
+            stamp,
+            authority=authority,
+            channel=channel,
+            recipient=recipient,
+            reference=reference,
+        )
+
+    def record_notification_failure(
+        self,
+        stamp: Stamp,
+        *,
+        authority: str,
+        channel: str,
+        recipient: str,
+        reason: str,
+        attempts: int,
+    ) -> None:
+        """Record that an alert could not be delivered after every attempt."""
+        self._check_time(stamp)
+        check_code("channel", channel, CHANNELS)
+        self._trigger(
+            ev.NotificationFailed,
+            stamp,
+            authority=authority,
+            channel=channel,
+            recipient=recipient,
+            reason=reason,
+            attempts=attempts,
+        )
+
+    def acknowledge_alert(
+        self, stamp: Stamp, *, authority: str, reference: str
+    ) -> None:
+        """Record that a notified authority acknowledged the alert."""
+        self._check_time(stamp)
+        check_code("authority", authority, AUTHORITIES)
+        if authority not in self.notified:
+            raise DomainError(
+                f"the {AUTHORITIES[authority]} has not been notified of this case yet"
+            )
+        self._trigger(
+            ev.AlertAcknowledged, stamp, authority=authority, reference=reference
+        )
+
+    def record_consent(self, stamp: Stamp, *, scope: str, given_by: str) -> None:
+        self._check_time(stamp)
+        check_code("consent scope", scope, CONSENT_SCOPES)
+        if given_by not in ("subject", "guardian"):
+            raise DomainError("consent is given by the subject or their guardian")
+        if self.is_minor and given_by != "guardian":
+            raise ConsentRequired("a minor's consent must be given by a guardian")
+        self._trigger(ev.ConsentRecorded, stamp, scope=scope, given_by=given_by)
+
+    def withdraw_consent(self, stamp: Stamp, *, scope: str) -> None:
+        self._check_time(stamp)
+        check_code("consent scope", scope, CONSENT_SCOPES)
+        if scope not in self.consents:
+            raise ConsentRequired(f"there is no {scope} consent to withdraw")
+        self._trigger(ev.ConsentWithdrawn, stamp, scope=scope)
+
+    def determine_status(self, stamp: Stamp, *, status: str) -> None:
+        """The Responsible Authority's formal decision on the person's status."""
+        self._check_time(stamp)
+        check_code("status", status, STATUSES)
+        if stamp.actor_role != "responsible_authority":
+            raise NotPermitted("only the Responsible Authority determines status")
+        self._trigger(ev.StatusDetermined, stamp, status=status)
+
+    def assess_risk(self, stamp: Stamp, *, level: str) -> None:
+        self._check_open(stamp)
+        check_code("risk level", level, RISK_LEVELS)
+        self._trigger(ev.RiskAssessed, stamp, level=level)
+
+    def refer(
+        self,
+        stamp: Stamp,
+        *,
+        referral_id: str,
+        service: str,
+        agency: str,
+        consent_override_reason: str = "",
+    ) -> None:
+        """Refer the person to a service; needs consent or a recorded reason."""
+        self._check_open(stamp)
+        check_code("service", service, SERVICES)
+        require("referral_id", referral_id)
+        require("agency", agency)
+        if referral_id in self.referrals:
+            raise ReferralError(f"referral {referral_id} already exists on this case")
+        if "services" not in self.consents and not consent_override_reason.strip():
+            raise ConsentRequired(
+                "the person has not consented to services: record their consent, "
+                "or give the reason for referring without it"
+            )
+        self._trigger(
+            ev.Referred,
+            stamp,
+            referral_id=referral_id,
+            service=service,
+            agency=agency,
+            consent_override_reason=consent_override_reason,
+        )
+
+    def accept_referral(self, stamp: Stamp, *, referral_id: str) -> None:
+        referral = self._pending_referral(stamp, referral_id)
+        self._trigger(
+            ev.ReferralAccepted,
+            stamp,
+            referral_id=referral_id,
+            service=referral.service,
+        )
+
+    def decline_referral(self, stamp: Stamp, *, referral_id: str, reason: str) -> None:
+        referral = self._pending_referral(stamp, referral_id)
+        require("reason", reason)
+        self._trigger(
+            ev.ReferralDeclined,
+            stamp,
+            referral_id=referral_id,
+            service=referral.service,
+            reason=reason,
+        )
+
+    def complete_referral(self, stamp: Stamp, *, referral_id: str) -> None:
+        self._check_open(stamp)
+        referral = self._referral(referral_id)
+        if referral.status != "accepted":
+            raise ReferralError(
+                f"referral {referral_id} is {referral.status}; only an accepted "
+                "referral can be completed"
+            )
+        self._trigger(
+            ev.ReferralCompleted,
+            stamp,
+            referral_id=referral_id,
+            service=referral.service,
+        )
+
+    def assess_needs(self, stamp: Stamp, *, needs: list[str]) -> None:
+        self._check_open(stamp)
+        for code in needs:
+            check_code("service", code, SERVICES)
+        self._trigger(ev.NeedsAssessed, stamp, needs=list(needs))
+
+    def agree_plan(self, stamp: Stamp, *, services: list[str]) -> None:
+        self._check_open(stamp)
+        if not services:
+            raise DomainError("an assistance plan names at least one service")
+        for code in services:
+            check_code("service", code, SERVICES)
+        self._trigger(ev.AssistancePlanAgreed, stamp, services=list(services))
+
+    def start_service(
+        self, stamp: Stamp, *, service: str, referral_id: str = ""
+    ) -> None:
+        self._check_open(stamp)
+        check_code("service", service, SERVICES)
+        if referral_id:
+            self._referral(referral_id)
+        if self.services.get(service) == "started":
+            raise DomainError(f"{SERVICES[service]} has already started")
+        self._trigger(
+            ev.ServiceStarted, stamp, service=service, referral_id=referral_id
+        )
+
+    def complete_service(
+        self, stamp: Stamp, *, service: str, referral_id: str = ""
+    ) -> None:
+        self._check_running_service(stamp, service)
+        self._trigger(
+            ev.ServiceCompleted, stamp, service=service, referral_id=referral_id
+        )
+
+    def discontinue_service(
+        self, stamp: Stamp, *, service: str, reason: str, referral_id: str = ""
+    ) -> None:
+        self._check_running_service(stamp, service)
+        require("reason", reason)
+        self._trigger(
+            ev.ServiceDiscontinued,
+            stamp,
+            service=service,
+            referral_id=referral_id,
+            reason=reason,
+        )
+
+    def issue_protection_order(
+        self, stamp: Stamp, *, court: str, reference: str
+    ) -> None:
+        self._check_time(stamp)
+        require("court", court)
+        self._trigger(ev.ProtectionOrderIssued, stamp, court=court, reference=reference)
+
+    def complete_follow_up(self, stamp: Stamp, *, method: str, outcome: str) -> None:
+        """A follow-up contact took place (also after closing as reintegrated)."""
+        self._check_follow_up_allowed(stamp)
+        check_code("follow-up method", method, FOLLOW_UP_METHODS)
+        self._trigger(ev.FollowUpCompleted, stamp, method=method, outcome=outcome)
+
+    def miss_follow_up(self, stamp: Stamp, *, reason: str) -> None:
+        self._check_follow_up_allowed(stamp)
+        require("reason", reason)
+        self._trigger(ev.FollowUpMissed, stamp, reason=reason)
+
+    def record_return(self, stamp: Stamp, *, country: str, assisted: bool) -> None:
+        self._check_time(stamp)
+        require("country", country)
+        self._trigger(ev.ReturnedToCountry, stamp, country=country, assisted=assisted)
+
+    def transfer(self, stamp: Stamp, *, to_region: str, reason: str) -> None:
+        self._check_open(stamp)
+        check_code("region", to_region, REGIONS)
+        if to_region == self.region:
+            raise DomainError(f"the case is already in {REGIONS[to_region]}")
+        self._trigger(ev.Transferred, stamp, to_region=to_region, reason=reason)
+
+    def close(self, stamp: Stamp, *, reason: str) -> None:
+        self._check_open(stamp)
+        check_code("closing reason", reason, CLOSE_REASONS)
+        self._trigger(ev.Closed, stamp, reason=reason)
+
+    def reopen(self, stamp: Stamp, *, reason: str) -> None:
+        self._check_time(stamp)
+        if not self.closed:
+            raise DomainError("the case is open; only a closed case can be reopened")
+        require("reason", reason)
+        self._trigger(ev.Reopened, stamp, reason=reason)
+
+    def correct_entry(
+        self,
+        stamp: Stamp,
+        *,
+        corrected_version: int,
+        field_name: str,
+        value: Any,
+        reason: str,
+    ) -> None:
+        """Correct one field of an earlier entry; the original stays in the record."""
+        self._check_time(stamp)
+        require("reason", reason)
+        entry = self.entries.get(corrected_version)
+        if entry is None or entry.type in ("EntryCorrected",):
+            raise CorrectionError(f"there is no entry {corrected_version} to correct")
+        encoded = self._check_correction(entry, field_name, value)
+        self._trigger(
+            ev.EntryCorrected,
+            stamp,
+            corrected_version=corrected_version,
+            field=field_name,
+            value=encoded,
+            reason=reason,
+        )
+
+    def warn_deadline(
+        self,
+        stamp: Stamp,
+        *,
+        obligation_id: str,
+        rule_id: str,
+        ruleset_version: str,
+        due_at: datetime,
+    ) -> None:
+        """Record that an SOP deadline is near; once per obligation."""
+        self._check_deadline_event("warning", obligation_id)
+        self._trigger(
+            ev.DeadlineWarning,
+            stamp,
+            obligation_id=obligation_id,
+            rule_id=rule_id,
+            ruleset_version=ruleset_version,
+            due_at=as_utc(due_at),
+        )
+
+    def breach_deadline(
+        self,
+        stamp: Stamp,
+        *,
+        obligation_id: str,
+        rule_id: str,
+        ruleset_version: str,
+        due_at: datetime,
+    ) -> None:
+        """Record that an SOP deadline passed unmet; once per obligation."""
+        self._check_deadline_event("breach", obligation_id)
+        self._trigger(
+            ev.DeadlineBreached,
+            stamp,
+            obligation_id=obligation_id,
+            rule_id=rule_id,
+            ruleset_version=ruleset_version,
+            due_at=as_utc(due_at),
+        )
+
+    def _trigger(
+        self, event_class: type[ev.CaseEvent], stamp: Stamp, **payload: Any
+    ) -> None:
+        self.trigger_event(event_class, **stamp.fields(), **payload)
+
+
+def fact_of(event: ev.CaseEvent) -> CaseFact:
+    """The event as a fact for the SOP rule model."""
+    return CaseFact(
+        case_id=event.originator_id,
+        version=event.originator_version,
+        type=type(event).__name__,
+        occurred_at=event.occurred_at,
+        recorded_at=event.timestamp,
+        attributes=ev.payload_of(event),
+    )

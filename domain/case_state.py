@@ -1,0 +1,265 @@
+"""What a case knows of itself, and the rules that read it.
+
+``CaseState`` evolves only by applying events (``when``): it holds no rules, so
+old events always replay. The ``_check_*`` guards read the state for the
+commands of ``domain.case.Case``; each raises a domain error a caseworker
+understands, before anything changes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import singledispatchmethod
+from typing import Any
+
+from domain import events as ev
+from domain.catalogue import CASE_TYPES, REGIONS, SERVICES, check_code
+from domain.clock import as_utc
+from domain.errors import (
+    CaseClosed,
+    CorrectionError,
+    DomainError,
+    DuplicateDeadlineEvent,
+    InvalidTime,
+    ReferralError,
+)
+from domain.stamp import Stamp
+
+# Fields of an entry that identify it or link it to others: never corrected.
+UNCORRECTABLE = frozenset(
+    {"referral_id", "subject_ref", "obligation_id", "rule_id", "corrected_version"}
+)
+# Identification fields the case's state depends on.
+CASE_LEVEL_FIELDS = frozenset({"region", "municipality", "is_minor", "case_type"})
+
+
+@dataclass
+class Referral:
+    service: str
+    agency: str
+    status: str = "pending"
+
+
+@dataclass
+class Entry:
+    """What the aggregate remembers of each past event, for corrections."""
+
+    type: str
+    occurred_at: datetime
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+class CaseState:
+    """The state of one case, rebuilt from its events."""
+
+    def __init__(self) -> None:
+        self.subject_ref = ""
+        self.region = ""
+        self.municipality = ""
+        self.is_minor = False
+        self.case_type = ""
+        self.identified_at: datetime | None = None
+        self.closed = False
+        self.close_reason = ""
+        self.status = ""
+        self.consents: set[str] = set()
+        self.notified: set[str] = set()
+        self.referrals: dict[str, Referral] = {}
+        self.services: dict[str, str] = {}
+        self.deadline_events: set[tuple[str, str]] = set()
+        self.entries: dict[int, Entry] = {}
+
+    # -- guards ---------------------------------------------------------------
+
+    def _check_time(self, stamp: Stamp) -> None:
+        assert self.identified_at is not None
+        if stamp.occurred_at < self.identified_at:
+            raise InvalidTime(
+                "occurred_at is before the identification: a step cannot "
+                "happen before the case began"
+            )
+
+    def _check_open(self, stamp: Stamp) -> None:
+        self._check_time(stamp)
+        if self.closed:
+            raise CaseClosed("the case is closed: reopen it before recording more work")
+
+    def _check_follow_up_allowed(self, stamp: Stamp) -> None:
+        self._check_time(stamp)
+        if self.closed and self.close_reason != "reintegrated":
+            raise CaseClosed(
+                "the case is closed: follow-ups continue only after closing as "
+                "reintegrated; reopen it first"
+            )
+
+    def _check_running_service(self, stamp: Stamp, service: str) -> None:
+        self._check_open(stamp)
+        check_code("service", service, SERVICES)
+        if self.services.get(service) != "started":
+            raise DomainError(f"{SERVICES[service]} has not started on this case")
+
+    def _referral(self, referral_id: str) -> Referral:
+        try:
+            return self.referrals[referral_id]
+        except KeyError:
+            raise ReferralError(
+                f"there is no referral {referral_id} on this case"
+            ) from None
+
+    def _pending_referral(self, stamp: Stamp, referral_id: str) -> Referral:
+        self._check_time(stamp)
+        referral = self._referral(referral_id)
+        if referral.status != "pending":
+            raise ReferralError(f"referral {referral_id} was already {referral.status}")
+        return referral
+
+    def _check_deadline_event(self, kind: str, obligation_id: str) -> None:
+        if (kind, obligation_id) in self.deadline_events:
+            raise DuplicateDeadlineEvent(
+                f"a deadline {kind} for {obligation_id} is already recorded"
+            )
+
+    def _check_correction(self, entry: Entry, field_name: str, value: Any) -> str:
+        if field_name == "occurred_at":
+            if not isinstance(value, datetime):
+                raise CorrectionError(
+                    "occurred_at must be corrected to a date and time"
+                )
+            moment = as_utc(value)
+            if (
+                self.identified_at
+                and entry.type != "Identified"
+                and (moment < self.identified_at)
+            ):
+                raise InvalidTime("the corrected time is before the identification")
+            return json.dumps(moment.isoformat())
+        if field_name in UNCORRECTABLE or field_name not in entry.payload:
+            correctable = [*sorted(set(entry.payload) - UNCORRECTABLE), "occurred_at"]
+            raise CorrectionError(
+                f"{entry.type} has no correctable field {field_name!r}; "
+                f"correctable: {', '.join(correctable)}"
+            )
+        current = entry.payload[field_name]
+        if type(value) is not type(current):
+            raise CorrectionError(
+                f"{field_name} takes a {type(current).__name__}, "
+                f"not a {type(value).__name__}"
+            )
+        if field_name in ("region", "to_region"):
+            check_code("region", value, REGIONS)
+        elif field_name == "service":
+            check_code("service", value, SERVICES)
+        elif field_name == "case_type":
+            check_code("case type", value, CASE_TYPES)
+        return json.dumps(value)
+
+    # -- state ----------------------------------------------------------------
+
+    @singledispatchmethod
+    def when(self, event: ev.CaseEvent) -> None:
+        """Events that change no state beyond the entry log."""
+
+    @when.register
+    def _(self, event: ev.Identified) -> None:
+        self.subject_ref = event.subject_ref
+        self.region = event.region
+        self.municipality = event.municipality
+        self.is_minor = event.is_minor
+        self.case_type = event.case_type
+        self.identified_at = event.occurred_at
+
+    @when.register
+    def _(self, event: ev.AuthorityNotified) -> None:
+        self.notified.add(event.authority)
+
+    @when.register
+    def _(self, event: ev.ConsentRecorded) -> None:
+        self.consents.add(event.scope)
+
+    @when.register
+    def _(self, event: ev.ConsentWithdrawn) -> None:
+        self.consents.discard(event.scope)
+
+    @when.register
+    def _(self, event: ev.StatusDetermined) -> None:
+        self.status = event.status
+
+    @when.register
+    def _(self, event: ev.Referred) -> None:
+        self.referrals[event.referral_id] = Referral(event.service, event.agency)
+
+    @when.register
+    def _(self, event: ev.ReferralAccepted) -> None:
+        self.referrals[event.referral_id].status = "accepted"
+
+    @when.register
+    def _(self, event: ev.ReferralDeclined) -> None:
+        self.referrals[event.referral_id].status = "declined"
+
+    @when.register
+    def _(self, event: ev.ReferralCompleted) -> None:
+        self.referrals[event.referral_id].status = "completed"
+
+    @when.register
+    def _(self, event: ev.ServiceStarted) -> None:
+        self.services[event.service] = "started"
+
+    @when.register
+    def _(self, event: ev.ServiceCompleted) -> None:
+        self.services[event.service] = "completed"
+
+    @when.register
+    def _(self, event: ev.ServiceDiscontinued) -> None:
+        self.services[event.service] = "discontinued"
+
+    @when.register
+    def _(self, event: ev.Transferred) -> None:
+        self.region = event.to_region
+
+    @when.register
+    def _(self, event: ev.Closed) -> None:
+        self.closed = True
+        self.close_reason = event.reason
+
+    @when.register
+    def _(self, event: ev.Reopened) -> None:
+        self.closed = False
+        self.close_reason = ""
+
+    @when.register
+    def _(self, event: ev.EntryCorrected) -> None:
+        entry = self.entries[event.corrected_version]
+        value = json.loads(event.value)
+        if event.field == "occurred_at":
+            entry.occurred_at = datetime.fromisoformat(value)
+            if entry.type == "Identified":
+                self.identified_at = entry.occurred_at
+            return
+        entry.payload[event.field] = value
+        if entry.type == "Identified" and event.field in CASE_LEVEL_FIELDS:
+            setattr(self, event.field, value)
+
+    @when.register
+    def _(self, event: ev.DeadlineWarning) -> None:
+        self.deadline_events.add(("warning", event.obligation_id))
+
+    @when.register
+    def _(self, event: ev.DeadlineBreached) -> None:
+        self.deadline_events.add(("breach", event.obligation_id))
+
+    def apply_event(self, event: ev.CaseEvent) -> None:
+        """Evolve the state by one event (called by the event itself)."""
+        self._remember(event)
+        self.when(event)
+
+    def _remember(self, event: ev.CaseEvent) -> None:
+        self.entries[event.originator_version] = Entry(
+            type(event).__name__, event.occurred_at, ev.payload_of(event)
+        )
+
+
+def require(name: str, value: str) -> None:
+    if not value or not value.strip():
+        raise DomainError(f"{name} is required")

@@ -1,0 +1,96 @@
+"""The codes a case may use: regions, services, authorities and the like.
+
+Codes are stored in events and published to other agencies, so they never
+change once used; the labels beside them are for people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from domain.errors import UnknownCode
+
+REGIONS: Mapping[str, str] = {
+    "vlora": "Vlorë",
+    "diber": "Dibër",
+    "berat": "Berat",
+    "durres": "Durrës",
+    "lezhe": "Lezhë",
+}
+
+# The 24 services of the reintegration programme (SOP.md).
+SERVICES: Mapping[str, str] = {
+    "shelter_accommodation": "Shelter accommodation and security",
+    "assisted_return": "Assisted return",
+    "needs_assessment": "Needs assessment and assistance plan",
+    "psychological_counselling": "Counselling and psychological assistance",
+    "medical_assistance": "Medical assistance and referral",
+    "legal_assistance": "Legal assistance",
+    "education_reenrolment": "Re-enrolment in education",
+    "education_follow_up": "Following the educational process",
+    "children_services": "Services for the beneficiaries' children",
+    "life_skills": "Life-skills activities",
+    "occupational_activities": "Occupational and socio-cultural activities",
+    "family_mediation": "Family mediation and reunification",
+    "employment_counselling": "Employment counselling",
+    "vocational_training": "Vocational training registration and follow-up",
+    "on_the_job_training": "On-the-job training",
+    "employment_mediation": "Employment mediation",
+    "rented_housing_support": "Rented housing support (3, 6 or 12 months)",
+    "micro_business_support": "Micro-business support",
+    "basic_needs": "Basic needs in the community",
+    "civil_registration": "Civil registration and identity documents",
+    "social_housing_mediation": "Social housing mediation",
+    "services_map_information": "Information on the map of services",
+    "family_counselling": "Counselling for family members",
+    "long_term_monitoring": "Long-term monitoring and follow-up",
+}
+
+AUTHORITIES: Mapping[str, str] = {
+    "police": "Police anti-trafficking officer",
+    "responsible_authority": "Responsible Authority (National Coordinator's office)",
+    "child_protection_unit": "Child Protection Unit",
+    "state_social_service": "State Social Service",
+}
+
+ROLES: Mapping[str, str] = {
+    "caseworker": "Caseworker",
+    "mobile_unit": "Mobile-unit social worker",
+    "shelter_staff": "Shelter staff",
+    "lawyer": "Lawyer",
+    "psychologist": "Psychologist",
+    "police": "Police anti-trafficking officer",
+    "responsible_authority": "Responsible Authority",
+    "child_protection_unit": "Child Protection Unit",
+    "coordinator": "Coordinator",
+    "auditor": "Auditor",
+    "system": "Vatra Backbone",
+}
+
+CASE_TYPES = frozenset({"trafficking", "domestic_violence", "gender_based_violence"})
+SOURCES = frozenset({"outreach", "community_report", "hotline", "police", "self"})
+CHANNELS = frozenset({"email", "webhook", "sms", "phone", "in_person"})
+CONSENT_SCOPES = frozenset({"services", "data_sharing"})
+STATUSES = frozenset({"potential_victim", "victim", "not_victim"})
+RISK_LEVELS = frozenset({"low", "medium", "high"})
+FOLLOW_UP_METHODS = frozenset({"visit", "phone", "office"})
+CLOSE_REASONS = frozenset(
+    {
+        "reintegrated",
+        "returned",
+        "not_victim",
+        "lost_contact",
+        "transferred_out",
+        "other",
+    }
+)
+
+
+def check_code(
+    kind: str, code: str, allowed: Mapping[str, str] | frozenset[str]
+) -> str:
+    """Return ``code`` if the catalogue knows it, else say which codes it knows."""
+    if code not in allowed:
+        known = ", ".join(sorted(allowed))
+        raise UnknownCode(f"unknown {kind} {code!r}; known {kind}s: {known}")
+    return code

@@ -1,0 +1,61 @@
+"""Domain errors: each message is written for the caseworker who caused it."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule of the case work was broken; nothing was recorded."""
+
+    code = "rule_violated"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UnknownCode(DomainError):
+    """A region, service, authority or other code is not in the catalogue."""
+
+    code = "unknown_code"
+
+
+class InvalidTime(DomainError):
+    """An ``occurred_at`` in the future, before the identification, or naive."""
+
+    code = "invalid_time"
+
+
+class ConsentRequired(DomainError):
+    """A referral or data sharing needs the person's consent or a recorded reason."""
+
+    code = "consent_required"
+
+
+class CaseClosed(DomainError):
+    """The case is closed: reopen it before recording more work."""
+
+    code = "case_closed"
+
+
+class ReferralError(DomainError):
+    """A referral is unknown or was already answered."""
+
+    code = "referral"
+
+
+class NotPermitted(DomainError):
+    """The actor's role may not record this step."""
+
+    code = "not_permitted"
+
+
+class DuplicateDeadlineEvent(DomainError):
+    """A warning or breach was already recorded for this obligation."""
+
+    code = "duplicate_deadline_event"
+
+
+class CorrectionError(DomainError):
+    """A correction names an entry or a field that cannot be corrected."""
+
+    code = "correction"

@@ -1,0 +1,241 @@
+"""The events of a case: the immutable record of the work.
+
+Stored event topics are ``domain.events:<Class>``: these names and this module
+path are part of the stored format and of the public Avro contract. Never
+rename one; add a new class (and an upcaster) instead.
+
+Every event carries who recorded it (``actor_id``, ``actor_role``), when it
+happened (``occurred_at``), and the request it belongs to (``correlation_id``).
+The store adds ``timestamp`` (when it was recorded) and the version.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.domain import Aggregate
+
+if TYPE_CHECKING:
+    from domain.case import Case
+
+
+class CaseEvent(Aggregate.Event):
+    """Base of every case event."""
+
+    actor_id: str
+    actor_role: str
+    occurred_at: datetime
+    correlation_id: str
+
+    def apply(self, aggregate: Any) -> None:
+        case: Case = aggregate
+        case.apply_event(self)
+
+
+class Identified(CaseEvent, Aggregate.Created):
+    """A mobile unit identified a potential victim: the case begins."""
+
+    subject_ref: str
+    region: str
+    mobile_unit: str
+    worker_id: str
+    municipality: str
+    is_minor: bool
+    case_type: str
+    protection_requested: bool
+    indicators: list[str]
+    exploitation_types: list[str]
+    source: str
+
+
+class AuthorityNotified(CaseEvent):
+    authority: str
+    channel: str
+    recipient: str
+    reference: str
+
+
+class NotificationFailed(CaseEvent):
+    authority: str
+    channel: str
+    recipient: str
+    reason: str
+    attempts: int
+
+
+class AlertAcknowledged(CaseEvent):
+    authority: str
+    reference: str
+
+
+class ConsentRecorded(CaseEvent):
+    scope: str
+    given_by: str
+
+
+class ConsentWithdrawn(CaseEvent):
+    scope: str
+
+
+class StatusDetermined(CaseEvent):
+    status: str
+
+
+class RiskAssessed(CaseEvent):
+    level: str
+
+
+class Referred(CaseEvent):
+    referral_id: str
+    service: str
+    agency: str
+    consent_override_reason: str
+
+
+class ReferralAccepted(CaseEvent):
+    referral_id: str
+    service: str
+
+
+class ReferralDeclined(CaseEvent):
+    referral_id: str
+    service: str
+    reason: str
+
+
+class ReferralCompleted(CaseEvent):
+    referral_id: str
+    service: str
+
+
+class NeedsAssessed(CaseEvent):
+    needs: list[str]
+
+
+class AssistancePlanAgreed(CaseEvent):
+    services: list[str]
+
+
+class ServiceStarted(CaseEvent):
+    service: str
+    referral_id: str
+
+
+class ServiceCompleted(CaseEvent):
+    service: str
+    referral_id: str
+
+
+class ServiceDiscontinued(CaseEvent):
+    service: str
+    referral_id: str
+    reason: str
+
+
+class ProtectionOrderIssued(CaseEvent):
+    court: str
+    reference: str
+
+
+class FollowUpCompleted(CaseEvent):
+    method: str
+    outcome: str
+
+
+class FollowUpMissed(CaseEvent):
+    reason: str
+
+
+class ReturnedToCountry(CaseEvent):
+    country: str
+    assisted: bool
+
+
+class Transferred(CaseEvent):
+    to_region: str
+    reason: str
+
+
+class Closed(CaseEvent):
+    reason: str
+
+
+class Reopened(CaseEvent):
+    reason: str
+
+
+class EntryCorrected(CaseEvent):
+    """A correction of an earlier entry: ``value`` is the JSON text of the new value."""
+
+    corrected_version: int
+    field: str
+    value: str
+    reason: str
+
+
+class DeadlineWarning(CaseEvent):
+    obligation_id: str
+    rule_id: str
+    ruleset_version: str
+    due_at: datetime
+
+
+class DeadlineBreached(CaseEvent):
+    obligation_id: str
+    rule_id: str
+    ruleset_version: str
+    due_at: datetime
+
+
+EVENT_TYPES: dict[str, type[CaseEvent]] = {
+    cls.__name__: cls
+    for cls in (
+        Identified,
+        AuthorityNotified,
+        NotificationFailed,
+        AlertAcknowledged,
+        ConsentRecorded,
+        ConsentWithdrawn,
+        StatusDetermined,
+        RiskAssessed,
+        Referred,
+        ReferralAccepted,
+        ReferralDeclined,
+        ReferralCompleted,
+        NeedsAssessed,
+        AssistancePlanAgreed,
+        ServiceStarted,
+        ServiceCompleted,
+        ServiceDiscontinued,
+        ProtectionOrderIssued,
+        FollowUpCompleted,
+        FollowUpMissed,
+        ReturnedToCountry,
+        Transferred,
+        Closed,
+        Reopened,
+        EntryCorrected,
+        DeadlineWarning,
+        DeadlineBreached,
+    )
+}
+
+# Fields every case event has; the rest of an event's fields are its payload.
+ENVELOPE_FIELDS = frozenset(
+    {
+        "originator_id",
+        "originator_version",
+        "originator_topic",
+        "timestamp",
+        "actor_id",
+        "actor_role",
+        "occurred_at",
+        "correlation_id",
+    }
+)
+
+
+def payload_of(event: CaseEvent) -> dict[str, Any]:
+    """The event's own fields, without the ones every event carries."""
+    return {k: v for k, v in vars(event).items() if k not in ENVELOPE_FIELDS}
