@@ -1,0 +1,102 @@
+"""The SOP rule model: rules as data, the working-day calendar, obligations.
+
+Pure Python: reads ``CaseFact``s and TOML files, returns values. Entry points:
+
+- ``load_rulebook(folder)`` / ``load_calendar(path)``: read ``deploy/sop/``.
+- ``obligations_of(facts, rulebook, calendar, now=None)``: a case's obligations
+  and their status.
+- ``summarise(obligations)``: counts and on-time rate per rule.
+"""
+
+from __future__ import annotations
+
+from domain.sop.calendar import WorkingCalendar
+from domain.sop.calendar_file import load_calendar, parse_calendar
+from domain.sop.corrections import apply_corrections
+from domain.sop.easter import catholic_easter, orthodox_easter
+from domain.sop.errors import (
+    CalendarFileError,
+    InvalidCorrection,
+    InvalidFacts,
+    NoRuleSetInForce,
+    RuleFileError,
+    SopError,
+)
+from domain.sop.holidays import (
+    EasterHoliday,
+    EasterTradition,
+    ExtraDayOff,
+    FixedHoliday,
+    Holiday,
+    HolidayRule,
+    LunarHoliday,
+)
+from domain.sop.loader import load_rulebook, load_ruleset, parse_ruleset
+from domain.sop.obligations import Obligation, obligations_of
+from domain.sop.patterns import (
+    Condition,
+    ConditionValue,
+    Duration,
+    DurationUnit,
+    EventPattern,
+    Trigger,
+)
+from domain.sop.rules import (
+    DEFAULT_WARN_AT_FRACTION,
+    DueWithin,
+    NotBefore,
+    Recurring,
+    Rule,
+    RuleBook,
+    RuleKind,
+    RuleSet,
+)
+from domain.sop.status import ObligationStatus
+from domain.sop.summary import Counts, summarise
+from domain.sop.vocabulary import KNOWN_EVENT_TYPES, ROLES
+
+__all__ = [
+    "DEFAULT_WARN_AT_FRACTION",
+    "KNOWN_EVENT_TYPES",
+    "ROLES",
+    "CalendarFileError",
+    "Condition",
+    "ConditionValue",
+    "Counts",
+    "DueWithin",
+    "Duration",
+    "DurationUnit",
+    "EasterHoliday",
+    "EasterTradition",
+    "EventPattern",
+    "ExtraDayOff",
+    "FixedHoliday",
+    "Holiday",
+    "HolidayRule",
+    "InvalidCorrection",
+    "InvalidFacts",
+    "LunarHoliday",
+    "NoRuleSetInForce",
+    "NotBefore",
+    "Obligation",
+    "ObligationStatus",
+    "Recurring",
+    "Rule",
+    "RuleBook",
+    "RuleFileError",
+    "RuleKind",
+    "RuleSet",
+    "SopError",
+    "Trigger",
+    "WorkingCalendar",
+    "apply_corrections",
+    "catholic_easter",
+    "load_calendar",
+    "load_rulebook",
+    "load_ruleset",
+    "obligations_of",
+    "orthodox_easter",
+    "parse_calendar",
+    "parse_ruleset",
+    "summarise",
+]
