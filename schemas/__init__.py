@@ -1,0 +1,61 @@
+"""schemas."""
+
+from __future__ import annotations
+
+from schemas.codec import (
+    CodecError,
+    CorruptMessage,
+    DecodedRecord,
+    IncompatibleSchemas,
+    InvalidRecord,
+    SchemaLoadError,
+    SchemaRegistry,
+    SchemaVersion,
+    UnknownFingerprint,
+    UnknownSchema,
+    decode,
+    default_registry,
+    encode,
+    fingerprint_of,
+)
+from schemas.mapping import (
+    UPCASTERS,
+    ContractMismatch,
+    DecodedEvent,
+    Upcaster,
+    decode_event,
+    encode_event,
+    event_id,
+    kafka_headers,
+    kafka_key,
+    to_domain_event,
+    to_envelope,
+)
+
+__all__ = [
+    "UPCASTERS",
+    "CodecError",
+    "ContractMismatch",
+    "CorruptMessage",
+    "DecodedEvent",
+    "DecodedRecord",
+    "IncompatibleSchemas",
+    "InvalidRecord",
+    "SchemaLoadError",
+    "SchemaRegistry",
+    "SchemaVersion",
+    "UnknownFingerprint",
+    "UnknownSchema",
+    "Upcaster",
+    "decode",
+    "decode_event",
+    "default_registry",
+    "encode",
+    "encode_event",
+    "event_id",
+    "fingerprint_of",
+    "kafka_headers",
+    "kafka_key",
+    "to_domain_event",
+    "to_envelope",
+]

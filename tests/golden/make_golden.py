@@ -1,0 +1,202 @@
+"""Write the golden samples of the Avro contract: one per event type and version.
+
+Run from the project root: ``.venv/bin/python tests/golden/make_golden.py``.
+
+For every event type it writes ``avro/<Type>.v<N>.bin`` (a Kafka message value
+as the relay produces it, N being the payload's newest schema version) and
+``avro/<Type>.v<N>.json`` (what reading it must give). Everything is fixed (ids,
+times, values), so a run gives the same bytes. Existing samples are never
+rewritten: they are the record of what producers of that version wrote, and
+tests/unit/test_avro_contract.py keeps checking that they stay readable.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from domain.events import EVENT_TYPES, CaseEvent, payload_of
+from schemas.codec import default_registry
+from schemas.mapping import CASE_TOPIC, encode_event, event_id
+
+GOLDEN_DIR = Path(__file__).resolve().parent / "avro"
+CASE_ID = UUID("3c1f6f0e-8a52-4d8e-9b7a-6a0d2f4e5c01")
+FIRST_OCCURRED = datetime(2024, 3, 4, 9, 15, 30, 123456, tzinfo=UTC)
+# Field work is entered late: recorded a day and a bit after it happened.
+RECORDING_DELAY = timedelta(days=1, hours=2, microseconds=654321)
+FIRST_POSITION = 1000
+DUE_AT = datetime(2024, 4, 1, 16, 0, tzinfo=UTC)
+
+ACTORS: dict[str, tuple[str, str]] = {
+    "Identified": ("staff-mu-0042", "mobile_unit"),
+    "AuthorityNotified": ("vatra-notifier", "system"),
+    "NotificationFailed": ("vatra-notifier", "system"),
+    "AlertAcknowledged": ("staff-police-0007", "police"),
+    "StatusDetermined": ("staff-ra-0003", "responsible_authority"),
+    "DeadlineWarning": ("vatra-sop-clock", "system"),
+    "DeadlineBreached": ("vatra-sop-clock", "system"),
+}
+CASEWORKER = ("staff-cw-0019", "caseworker")
+
+SAMPLES: dict[str, dict[str, Any]] = {
+    "Identified": {
+        "subject_ref": "subj-7Q2M-9XKD",
+        "region": "vlora",
+        "mobile_unit": "mu-vlora-1",
+        "worker_id": "staff-mu-0042",
+        "municipality": "Vlorë",
+        "is_minor": True,
+        "case_type": "trafficking",
+        "protection_requested": True,
+        "indicators": ["documents_withheld", "debt_bondage"],
+        "exploitation_types": ["labour"],
+        "source": "outreach",
+    },
+    "AuthorityNotified": {
+        "authority": "police",
+        "channel": "email",
+        "recipient": "antitrafficking.vlora@police.example",
+        "reference": "<a1b2c3@vatra.example>",
+    },
+    "NotificationFailed": {
+        "authority": "child_protection_unit",
+        "channel": "webhook",
+        "recipient": "https://cpu.example/vatra/alerts",
+        "reason": "HTTP 503 from receiver",
+        "attempts": 5,
+    },
+    "AlertAcknowledged": {"authority": "police", "reference": "<a1b2c3@vatra.example>"},
+    "ConsentRecorded": {"scope": "services", "given_by": "guardian"},
+    "ConsentWithdrawn": {"scope": "data_sharing"},
+    "StatusDetermined": {"status": "victim"},
+    "RiskAssessed": {"level": "high"},
+    "Referred": {
+        "referral_id": "ref-0001",
+        "service": "shelter_accommodation",
+        "agency": "agency-shelter-tirane",
+        "consent_override_reason": "",
+    },
+    "ReferralAccepted": {"referral_id": "ref-0001", "service": "shelter_accommodation"},
+    "ReferralDeclined": {
+        "referral_id": "ref-0002",
+        "service": "vocational_training",
+        "reason": "no places until September",
+    },
+    "ReferralCompleted": {
+        "referral_id": "ref-0001",
+        "service": "shelter_accommodation",
+    },
+    "NeedsAssessed": {"needs": ["medical_assistance", "legal_assistance"]},
+    "AssistancePlanAgreed": {
+        "services": ["psychological_counselling", "education_reenrolment"]
+    },
+    "ServiceStarted": {"service": "shelter_accommodation", "referral_id": "ref-0001"},
+    "ServiceCompleted": {"service": "shelter_accommodation", "referral_id": "ref-0001"},
+    "ServiceDiscontinued": {
+        "service": "psychological_counselling",
+        "referral_id": "",
+        "reason": "moved to another region",
+    },
+    "ProtectionOrderIssued": {
+        "court": "Vlorë District Court",
+        "reference": "PO-2024-117",
+    },
+    "FollowUpCompleted": {"method": "visit", "outcome": "attending school"},
+    "FollowUpMissed": {"reason": "not at home; rescheduled"},
+    "ReturnedToCountry": {"country": "AL", "assisted": True},
+    "Transferred": {"to_region": "durres", "reason": "family moved"},
+    "Closed": {"reason": "reintegrated"},
+    "Reopened": {"reason": "new risk reported"},
+    "EntryCorrected": {
+        "corrected_version": 1,
+        "field": "municipality",
+        "value": '"Himarë"',
+        "reason": "entered the wrong municipality",
+    },
+    "DeadlineWarning": {
+        "obligation_id": "obl-0003",
+        "rule_id": "follow-up-monthly",
+        "ruleset_version": "2024.1",
+        "due_at": DUE_AT,
+    },
+    "DeadlineBreached": {
+        "obligation_id": "obl-0004",
+        "rule_id": "needs-assessment-within",
+        "ruleset_version": "2024.1",
+        "due_at": DUE_AT + timedelta(days=3, microseconds=1),
+    },
+}
+
+
+def sample_events() -> list[tuple[CaseEvent, int]]:
+    """One event of every type on one case, with its notification id."""
+    missing = sorted(set(EVENT_TYPES) - set(SAMPLES))
+    if missing:
+        raise SystemExit(f"no golden sample values for: {', '.join(missing)}")
+    events = []
+    for index, (name, event_class) in enumerate(EVENT_TYPES.items()):
+        occurred = FIRST_OCCURRED + timedelta(hours=index)
+        actor_id, actor_role = ACTORS.get(name, CASEWORKER)
+        fields: dict[str, Any] = {
+            "originator_id": CASE_ID,
+            "originator_version": index + 1,
+            "timestamp": occurred + RECORDING_DELAY,
+            "actor_id": actor_id,
+            "actor_role": actor_role,
+            "occurred_at": occurred,
+            "correlation_id": f"req-{index + 1:04d}",
+            **SAMPLES[name],
+        }
+        if index == 0:
+            fields["originator_topic"] = CASE_TOPIC
+        events.append((event_class(**fields), FIRST_POSITION + index))
+    return events
+
+
+def expected_json(event: CaseEvent, position: int) -> dict[str, Any]:
+    """What decoding the sample must give, built from the event, not the decoder."""
+    return {
+        "envelope": {
+            "event_id": str(event_id(event.originator_id, event.originator_version)),
+            "case_id": str(event.originator_id),
+            "type": type(event).__name__,
+            "schema_version": default_registry().get(type(event).__name__).version,
+            "aggregate_version": event.originator_version,
+            "position": position,
+            "occurred_at": event.occurred_at.isoformat(),
+            "recorded_at": event.timestamp.isoformat(),
+            "actor": {"id": event.actor_id, "role": event.actor_role},
+            "correlation_id": event.correlation_id,
+        },
+        "payload": {
+            key: value.isoformat() if isinstance(value, datetime) else value
+            for key, value in payload_of(event).items()
+        },
+    }
+
+
+def main() -> int:
+    """Write the samples that do not exist yet; never touch existing ones."""
+    GOLDEN_DIR.mkdir(parents=True, exist_ok=True)
+    for event, position in sample_events():
+        expected = expected_json(event, position)
+        envelope = expected["envelope"]
+        stem = f"{envelope['type']}.v{envelope['schema_version']}"
+        binary, text = GOLDEN_DIR / f"{stem}.bin", GOLDEN_DIR / f"{stem}.json"
+        if binary.exists() or text.exists():
+            print(f"kept    {stem}")
+            continue
+        binary.write_bytes(encode_event(event, position))
+        text.write_text(
+            json.dumps(expected, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        print(f"written {stem}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
