@@ -1,0 +1,100 @@
+"""One line a caseworker reads for each event on a case timeline.
+
+Lines name codes by their labels and never carry personal data: events hold
+none, and a summary adds none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from domain.catalogue import AUTHORITIES, REGIONS, SERVICES
+from domain.events import CaseEvent, payload_of
+
+
+def _service(code: str) -> str:
+    return SERVICES.get(code, code)
+
+
+def _authority(code: str) -> str:
+    return AUTHORITIES.get(code, code)
+
+
+def _identified(p: Mapping[str, Any]) -> str:
+    who = "a minor" if p["is_minor"] else "an adult"
+    kind = str(p["case_type"]).replace("_", " ")
+    return (
+        f"Identified {who} ({kind}) in {REGIONS.get(p['region'], p['region'])}, "
+        f"{p['municipality']}, via {str(p['source']).replace('_', ' ')}"
+    )
+
+
+LINES: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "Identified": _identified,
+    "AuthorityNotified": lambda p: (
+        f"{_authority(p['authority'])} notified by {p['channel']}"
+    ),
+    "NotificationFailed": lambda p: (
+        f"Alert to {_authority(p['authority'])} by {p['channel']} failed after "
+        f"{p['attempts']} attempts: {p['reason']}"
+    ),
+    "AlertAcknowledged": lambda p: (
+        f"{_authority(p['authority'])} acknowledged the alert"
+    ),
+    "ConsentRecorded": lambda p: (
+        f"Consent to {p['scope'].replace('_', ' ')} recorded (given by {p['given_by']})"
+    ),
+    "ConsentWithdrawn": lambda p: (
+        f"Consent to {p['scope'].replace('_', ' ')} withdrawn"
+    ),
+    "StatusDetermined": lambda p: (
+        "Status determined: " + str(p["status"]).replace("_", " ")
+    ),
+    "RiskAssessed": lambda p: f"Risk assessed as {p['level']}",
+    "Referred": lambda p: (
+        f"Referred to {_service(p['service'])} at {p['agency']}"
+        + (
+            " without consent: " + p["consent_override_reason"]
+            if p["consent_override_reason"]
+            else ""
+        )
+    ),
+    "ReferralAccepted": lambda p: f"Referral to {_service(p['service'])} accepted",
+    "ReferralDeclined": lambda p: (
+        f"Referral to {_service(p['service'])} declined: {p['reason']}"
+    ),
+    "ReferralCompleted": lambda p: f"Referral to {_service(p['service'])} completed",
+    "NeedsAssessed": lambda p: f"Needs assessed: {len(p['needs'])} services needed",
+    "AssistancePlanAgreed": lambda p: (
+        f"Assistance plan agreed with {len(p['services'])} services"
+    ),
+    "ServiceStarted": lambda p: f"{_service(p['service'])} started",
+    "ServiceCompleted": lambda p: f"{_service(p['service'])} completed",
+    "ServiceDiscontinued": lambda p: (
+        f"{_service(p['service'])} discontinued: {p['reason']}"
+    ),
+    "ProtectionOrderIssued": lambda p: f"Protection order issued by {p['court']}",
+    "FollowUpCompleted": lambda p: f"Follow-up by {p['method']}: {p['outcome']}",
+    "FollowUpMissed": lambda p: f"Follow-up missed: {p['reason']}",
+    "ReturnedToCountry": lambda p: (
+        f"Returned to {p['country']}" + (" (assisted)" if p["assisted"] else "")
+    ),
+    "Transferred": lambda p: (
+        f"Transferred to {REGIONS.get(p['to_region'], '?')}: {p['reason']}"
+    ),
+    "Closed": lambda p: "Case closed: " + str(p["reason"]).replace("_", " "),
+    "Reopened": lambda p: f"Case reopened: {p['reason']}",
+    "EntryCorrected": lambda p: (
+        f"Entry {p['corrected_version']} corrected ({p['field']}): {p['reason']}"
+    ),
+    "DeadlineWarning": lambda p: f"SOP deadline near: {p['rule_id']}",
+    "DeadlineBreached": lambda p: f"SOP deadline missed: {p['rule_id']}",
+}
+
+
+def summary_of(event: CaseEvent) -> str:
+    """The timeline line for ``event``."""
+    name = type(event).__name__
+    line = LINES.get(name)
+    return line(payload_of(event)) if line else name

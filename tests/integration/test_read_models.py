@@ -1,0 +1,189 @@
+"""Read models built by following the notification log in a real PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import pytest
+from psycopg import Cursor
+
+from domain.clock import ControlledClock
+from projections.feed import Delivered
+from projections.obligations import case_obligations, compliance
+from projections.timeline import TimelineProjection, timeline
+from services.bootstrap import Backbone
+from services.demo import record_scenario
+from services.follower import LogFollower
+from tests.integration.helpers import identify, step
+
+NOTIFIER = {"actor_id": "vatra-notifier", "actor_role": "system"}
+
+
+def _rows(backbone: Backbone, table: str, order: str) -> list[tuple[Any, ...]]:
+    with backbone.pool.connection() as conn:
+        return conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
+
+
+def test_the_timeline_lists_every_event_in_order_with_who_and_a_line(
+    backbone: Backbone, clock: ControlledClock
+) -> None:
+    case = identify(backbone.service, clock, is_minor=True)
+    case = step(
+        backbone.service,
+        clock,
+        case,
+        "record_notification",
+        timedelta(minutes=20),
+        actor=NOTIFIER,
+        authority="police",
+        channel="email",
+        recipient="police-vlora",
+        reference="P-1",
+    )
+    step(backbone.service, clock, case, "assess_risk", timedelta(hours=1), level="high")
+    backbone.follower.catch_up()
+    with backbone.pool.connection() as conn:
+        rows = timeline(conn, UUID(case["case_id"]))
+    assert [r["event_type"] for r in rows] == [
+        "Identified",
+        "AuthorityNotified",
+        "RiskAssessed",
+    ]
+    assert rows[0]["summary"].startswith("Identified a minor (trafficking) in Vlorë")
+    assert rows[1]["summary"] == "Police anti-trafficking officer notified by email"
+    assert rows[1]["actor_id"] == "vatra-notifier"
+    assert "PV-TEST-1" not in rows[0]["summary"]
+
+
+def test_a_minor_gets_a_child_protection_obligation_and_a_late_entry_counts_on_time(
+    backbone: Backbone, clock: ControlledClock
+) -> None:
+    minor = identify(backbone.service, clock, is_minor=True)
+    adult = identify(backbone.service, clock, is_minor=False)
+    # The police were phoned 30 minutes after identification, but the worker
+    # entered it only the next day: compliance follows when it happened.
+    happened = clock.now() + timedelta(minutes=30)
+    clock.advance(timedelta(days=1))
+    backbone.service.execute(
+        "record_notification",
+        minor["case_id"],
+        expected_version=1,
+        occurred_at=happened,
+        actor_id="mu-vlora-1",
+        actor_role="mobile_unit",
+        authority="police",
+        channel="phone",
+        recipient="duty officer",
+        reference="P",
+    )
+    backbone.follower.catch_up()
+    with backbone.pool.connection() as conn:
+        minor_rows = {
+            r["rule_id"]: r
+            for r in case_obligations(conn, UUID(minor["case_id"]), clock.now())
+        }
+        adult_rules = {
+            r["rule_id"]
+            for r in case_obligations(conn, UUID(adult["case_id"]), clock.now())
+        }
+    assert "cpu-notified" in minor_rows
+    assert "cpu-notified" not in adult_rules
+    police = minor_rows["police-notified"]
+    assert police["status"] == "met"
+    assert police["recording_delay"] >= timedelta(hours=23)
+    # A day later the adult's police alert is overdue, the minor's CPU one too.
+    assert minor_rows["cpu-notified"]["status"] == "breached"
+
+
+def test_compliance_counts_met_late_and_overdue_per_rule(
+    backbone: Backbone, clock: ControlledClock
+) -> None:
+    case = identify(backbone.service, clock)
+    step(
+        backbone.service,
+        clock,
+        case,
+        "record_notification",
+        timedelta(hours=3),
+        actor=NOTIFIER,
+        authority="police",
+        channel="email",
+        recipient="p",
+        reference="P",
+    )
+    backbone.follower.catch_up()
+    with backbone.pool.connection() as conn:
+        early = {r["key"]: r for r in compliance(conn, clock.now())}
+        later = {r["key"]: r for r in compliance(conn, clock.now() + timedelta(days=2))}
+    assert early["police-notified"]["met_late"] == 1
+    assert early["police-notified"]["on_time_rate"] == 0.0
+    assert early["ra-notified"]["open"] == 1
+    assert later["ra-notified"]["breached"] == 1
+
+
+def test_read_models_rebuilt_from_the_events_equal_the_originals(
+    backbone: Backbone, clock: ControlledClock
+) -> None:
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    assert record_scenario(backbone.service, clock, now) > 40
+    backbone.follower.catch_up()
+    tables = {
+        "case_timeline": "case_id, version",
+        "sop_case_facts": "case_id, version",
+        "sop_obligations": "case_id, obligation_id",
+    }
+    before = {t: _rows(backbone, t, order) for t, order in tables.items()}
+    assert all(before.values())
+    seen: list[tuple[int, int]] = []
+    backbone.follower.rebuild(progress=lambda done, total: seen.append((done, total)))
+    after = {t: _rows(backbone, t, order) for t, order in tables.items()}
+    assert after == before
+    assert seen[-1][0] == seen[-1][1]
+
+
+def test_the_demo_records_once_and_a_rerun_records_nothing(
+    backbone: Backbone, clock: ControlledClock
+) -> None:
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    first = record_scenario(backbone.service, clock, now)
+    again = record_scenario(backbone.service, clock, now + timedelta(hours=1))
+    assert first > 40
+    assert again == 0
+
+
+def test_a_batch_delivered_twice_is_applied_once(
+    backbone: Backbone, clock: ControlledClock
+) -> None:
+    case = identify(backbone.service, clock)
+    events = backbone.service.events(case["case_id"])
+    batch = [Delivered(1, events[0])]
+    for projection in backbone.projections:
+        with backbone.pool.connection() as conn, conn.cursor() as cur:
+            projection.apply(cur, batch)
+            projection.apply(cur, batch)
+    assert len(_rows(backbone, "case_timeline", "version")) == 1
+    assert len(_rows(backbone, "sop_case_facts", "version")) == 1
+    obligations = _rows(backbone, "sop_obligations", "obligation_id")
+    assert len(obligations) == len({row[1] for row in obligations})
+
+
+class _FailsAfterWriting(TimelineProjection):
+    def apply(self, cur: Cursor[Any], batch: Any) -> None:
+        super().apply(cur, batch)
+        raise RuntimeError("crash between the rows and the position")
+
+
+def test_a_failed_batch_leaves_neither_rows_nor_position(
+    backbone: Backbone, clock: ControlledClock
+) -> None:
+    identify(backbone.service, clock)
+    follower = LogFollower(backbone.app, backbone.pool, [_FailsAfterWriting()])
+    follower.create_tables()
+    with pytest.raises(RuntimeError, match="crash"):
+        follower.catch_up()
+    assert _rows(backbone, "case_timeline", "version") == []
+    assert _rows(backbone, "vatra_positions", "consumer") == []
+    # The real projection then takes the event as if nothing had happened.
+    assert backbone.follower.catch_up() == 2
