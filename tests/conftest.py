@@ -37,3 +37,25 @@ def database(postgres_server: Database) -> Iterator[Database]:
         yield db
     finally:
         db.drop()
+
+
+@pytest.fixture(scope="session")
+def kafka_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Kafka broker: KAFKA_BOOTSTRAP_SERVERS, or a local one started here.
+
+    Never skipped: if the broker cannot start, every test that needs it fails
+    with the broker's own log in the error.
+    """
+    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if external:
+        yield external
+        return
+    from services.kafka_local import LocalKafka, fetch_jars  # noqa: PLC0415
+
+    fetch_jars()
+    kafka = LocalKafka(Path(tmp_path_factory.mktemp("kafka")))
+    kafka.start(timeout=120)
+    try:
+        yield kafka.bootstrap_servers
+    finally:
+        kafka.stop()
