@@ -19,10 +19,13 @@ from projections.feed import Projection
 from projections.obligations import ObligationsProjection
 from projections.timeline import TimelineProjection
 from services.application import CaseApplication, CaseService
+from services.consumer import KafkaRunner
 from services.database import Database, database_for
 from services.follower import LogFollower
+from services.kafka_topics import ensure_topics
 from services.logs import configure_logging
-from services.settings import Settings, load_settings
+from services.relay import Relay
+from services.settings import KafkaSettings, Settings, SettingsError, load_settings
 
 
 @dataclass
@@ -39,6 +42,38 @@ class Backbone:
     calendar: WorkingCalendar
     projections: list[Projection]
     follower: LogFollower
+
+    @property
+    def kafka(self) -> KafkaSettings:
+        """The Kafka settings; a clear error when the full mode is not configured."""
+        if self.settings.kafka is None:
+            raise SettingsError(
+                "KAFKA_BOOTSTRAP_SERVERS is not set: this command needs Kafka "
+                "(the full mode); use --embedded to follow the event store directly"
+            )
+        return self.settings.kafka
+
+    def relay(self) -> Relay:
+        """The relay from the notification log to the case-events topic."""
+        ensure_topics(self.kafka)
+        return Relay(
+            self.app,
+            self.pool,
+            self.kafka,
+            batch_size=self.settings.relay_batch_size,
+            interval=self.settings.follow_interval,
+        )
+
+    def projector(self) -> KafkaRunner:
+        """The read-model projections on their Kafka consumer group."""
+        ensure_topics(self.kafka)
+        return KafkaRunner(
+            self.pool,
+            self.projections,
+            self.kafka,
+            group=self.kafka.projector_group,
+            max_records=self.settings.batch_size,
+        )
 
 
 def load_sop(settings: Settings) -> tuple[RuleBook, WorkingCalendar]:

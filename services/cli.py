@@ -5,16 +5,20 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from types import FrameType
+from typing import Protocol
 
 from domain.clock import ControlledClock, SystemClock
 from domain.errors import DomainError
+from services import kafka_local
 from services.application import parse_case_id, parse_moment
 from services.bootstrap import Backbone, open_backbone
 from services.database import DatabaseUnavailable
 from services.demo import demo_case_id, record_scenario
 from services.errors import ServiceError
+from services.kafka_topics import ensure_topics
 from services.progress import ProgressBar
 from services.reports import (
     compliance_report,
@@ -26,6 +30,12 @@ from services.reports import (
 from services.settings import SettingsError, load_settings
 
 Command = Callable[[argparse.Namespace], int]
+
+
+class Worker(Protocol):
+    def run(self) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 def cmd_demo(_args: argparse.Namespace) -> int:
@@ -86,13 +96,42 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_project(args: argparse.Namespace) -> int:
-    """Run the projections from the notification log (until SIGTERM with --follow)."""
+    """Run the projections from Kafka (or, with --embedded, the notification log)."""
     with open_backbone() as backbone:
-        applied = backbone.follower.catch_up()
-        print(f"projections caught up: {applied} events applied")
-        if args.follow:
-            _stop_on_signals(backbone.follower.stop)
-            backbone.follower.run()
+        if args.embedded:
+            applied = backbone.follower.catch_up()
+            print(f"projections caught up: {applied} events applied")
+            if args.follow:
+                _run_until_signalled([backbone.follower])
+            return 0
+        _run_until_signalled([backbone.projector()])
+    return 0
+
+
+def cmd_relay(_args: argparse.Namespace) -> int:
+    """Publish every recorded event to Kafka, in order, until SIGTERM."""
+    with open_backbone() as backbone:
+        _run_until_signalled([backbone.relay()])
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run relay and projections in one process (--embedded: no Kafka) until SIGTERM."""
+    with open_backbone() as backbone:
+        if args.embedded:
+            _run_until_signalled([backbone.follower])
+        else:
+            _run_until_signalled([backbone.relay(), backbone.projector()])
+    return 0
+
+
+def cmd_topics(_args: argparse.Namespace) -> int:
+    """Create the backbone's Kafka topics if they do not exist."""
+    settings = load_settings()
+    if settings.kafka is None:
+        raise SettingsError("KAFKA_BOOTSTRAP_SERVERS is not set")
+    created = ensure_topics(settings.kafka)
+    print("created: " + (", ".join(created) if created else "none (all exist)"))
     return 0
 
 
@@ -104,18 +143,38 @@ def cmd_rebuild(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_kafka(args: argparse.Namespace) -> int:
+    """A local single-node Kafka for development: fetch, start, stop, status."""
+    return kafka_local.main(args.kafka_args)
+
+
 def _catch_up(backbone: Backbone) -> None:
     # Embedded mode: the read models follow the log in-process, so bring them
-    # up to date before reading.
-    backbone.follower.catch_up()
+    # up to date before reading. In the full mode the projector owns them.
+    if backbone.settings.kafka is None:
+        backbone.follower.catch_up()
 
 
-def _stop_on_signals(stop: Callable[[], None]) -> None:
+def _run_until_signalled(workers: Sequence[Worker]) -> None:
+    """Run each worker in its own thread; SIGTERM or SIGINT stops them all."""
+
     def handler(_signum: int, _frame: FrameType | None) -> None:
-        stop()
+        for worker in workers:
+            worker.stop()
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
+    threads = [
+        threading.Thread(target=w.run, name=type(w).__name__, daemon=True)
+        for w in workers
+    ]
+    for thread in threads:
+        thread.start()
+    while any(t.is_alive() for t in threads):
+        for thread in threads:
+            thread.join(timeout=0.5)
+        if not all(t.is_alive() for t in threads):
+            handler(signal.SIGTERM, None)  # one stopped: stop the rest too
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,8 +198,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_history)
     sub.add_parser("rebuild", help=cmd_rebuild.__doc__).set_defaults(func=cmd_rebuild)
     p = sub.add_parser("project", help=cmd_project.__doc__)
-    p.add_argument("--follow", action="store_true", help="keep following new events")
+    p.add_argument(
+        "--embedded", action="store_true", help="follow the event store, not Kafka"
+    )
+    p.add_argument(
+        "--follow", action="store_true", help="with --embedded: keep following"
+    )
     p.set_defaults(func=cmd_project)
+    sub.add_parser("relay", help=cmd_relay.__doc__).set_defaults(func=cmd_relay)
+    p = sub.add_parser("run", help=cmd_run.__doc__)
+    p.add_argument("--embedded", action="store_true", help="no Kafka")
+    p.set_defaults(func=cmd_run)
+    sub.add_parser("topics", help=cmd_topics.__doc__).set_defaults(func=cmd_topics)
+    p = sub.add_parser("kafka", help="a local Kafka: fetch, start, stop, status")
+    p.add_argument("kafka_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_kafka)
     return parser
 
 

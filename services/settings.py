@@ -34,13 +34,30 @@ class DatabaseSettings:
 
 
 @dataclass(frozen=True)
+class KafkaSettings:
+    """The Kafka cluster of the full mode, and the topics the backbone owns."""
+
+    bootstrap_servers: str
+    events_topic: str = "vatra.case-events"
+    dead_letter_topic: str = "vatra.case-events.dlq"
+    access_log_topic: str = "vatra.access-log"
+    partitions: int = 6
+    replication_factor: int = 1
+    min_insync_replicas: int = 1
+    projector_group: str = "vatra-projector"
+    client_id: str = "vatra"
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings
     sop_dir: Path
+    kafka: KafkaSettings | None = None
     log_level: str = "INFO"
     log_format: str = "json"
     follow_interval: float = 0.2
     batch_size: int = 500
+    relay_batch_size: int = 2000
 
 
 def load_settings(
@@ -55,11 +72,13 @@ def load_settings(
     data_dir = Path(env.get("VATRA_DATA_DIR", str(PROJECT_ROOT / "var")))
     return Settings(
         database=_database(env, data_dir),
+        kafka=_kafka(env),
         sop_dir=Path(env.get("VATRA_SOP_DIR", str(PROJECT_ROOT / "deploy" / "sop"))),
         log_level=env.get("VATRA_LOG_LEVEL", "INFO").upper(),
         log_format=_choice(env, "VATRA_LOG_FORMAT", "json", ("json", "console")),
         follow_interval=_number(env, "VATRA_FOLLOW_INTERVAL", 0.2),
         batch_size=int(_number(env, "VATRA_BATCH_SIZE", 500)),
+        relay_batch_size=int(_number(env, "VATRA_RELAY_BATCH_SIZE", 2000)),
     )
 
 
@@ -100,6 +119,47 @@ def _database(env: Mapping[str, str], data_dir: Path) -> DatabaseSettings:
         dbname=env.get("POSTGRES_DBNAME", "vatra"),
         pool_size=pool_size,
     )
+
+
+def _kafka(env: Mapping[str, str]) -> KafkaSettings | None:
+    servers = env.get("KAFKA_BOOTSTRAP_SERVERS", "").strip()
+    if not servers:
+        return None
+    defaults = KafkaSettings(servers)
+    settings = KafkaSettings(
+        bootstrap_servers=servers,
+        events_topic=env.get("VATRA_KAFKA_EVENTS_TOPIC", defaults.events_topic),
+        dead_letter_topic=env.get(
+            "VATRA_KAFKA_DEAD_LETTER_TOPIC", defaults.dead_letter_topic
+        ),
+        access_log_topic=env.get(
+            "VATRA_KAFKA_ACCESS_LOG_TOPIC", defaults.access_log_topic
+        ),
+        partitions=int(_number(env, "VATRA_KAFKA_PARTITIONS", defaults.partitions)),
+        replication_factor=int(
+            _number(env, "VATRA_KAFKA_REPLICATION_FACTOR", defaults.replication_factor)
+        ),
+        min_insync_replicas=int(
+            _number(
+                env, "VATRA_KAFKA_MIN_INSYNC_REPLICAS", defaults.min_insync_replicas
+            )
+        ),
+        projector_group=env.get(
+            "VATRA_KAFKA_PROJECTOR_GROUP", defaults.projector_group
+        ),
+        client_id=env.get("VATRA_KAFKA_CLIENT_ID", defaults.client_id),
+    )
+    if settings.partitions < 1 or settings.replication_factor < 1:
+        raise SettingsError(
+            "VATRA_KAFKA_PARTITIONS and VATRA_KAFKA_REPLICATION_FACTOR "
+            "must be at least 1"
+        )
+    if settings.min_insync_replicas > settings.replication_factor:
+        raise SettingsError(
+            "VATRA_KAFKA_MIN_INSYNC_REPLICAS cannot exceed "
+            "VATRA_KAFKA_REPLICATION_FACTOR"
+        )
+    return settings
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:

@@ -1,0 +1,261 @@
+"""Hosts projections (or handlers) on a Kafka consumer group.
+
+Offsets are stored in PostgreSQL in the same transaction as the read-model
+rows and sought to whenever partitions are assigned, so a crash, a restart or
+a rebalance never skips a message and never applies one twice in effect (the
+projections are idempotent by case id and version as well).
+
+A message that cannot be decoded goes to the dead-letter topic at once. A
+batch that fails is retried; if it still fails, its messages are applied one
+by one and each one that fails goes to the dead-letter topic with the error in
+its headers, is counted, and the rest flow on.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata
+from psycopg_pool import ConnectionPool
+
+from projections import offsets, positions
+from projections.feed import Delivered, Projection
+from schemas.codec import CodecError
+from schemas.mapping import decode_event, to_domain_event
+from services.metrics import CONSUMER_APPLIED, DEAD_LETTERS
+from services.relay import durable_producer
+from services.settings import KafkaSettings
+
+log = structlog.get_logger("vatra.consumer")
+
+
+class _SeekToStoredOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, runner: KafkaRunner) -> None:
+        self.runner = runner
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        log.info(
+            "partitions_revoked", partitions=sorted(tp.partition for tp in revoked)
+        )
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self.runner.seek_to_stored(list(assigned))
+
+
+class KafkaRunner:
+    """Feeds ``projections`` from the case-events topic on consumer group ``group``."""
+
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        projections: Sequence[Projection],
+        settings: KafkaSettings,
+        *,
+        group: str,
+        max_records: int = 1000,
+        retries: int = 3,
+        retry_pause: float = 0.5,
+    ) -> None:
+        self.pool = pool
+        self.projections = list(projections)
+        self.settings = settings
+        self.topic = settings.events_topic
+        self.group = group
+        self.max_records = max_records
+        self.retries = retries
+        self.retry_pause = retry_pause
+        self._stop = threading.Event()
+        self._consumer: KafkaConsumer | None = None
+        self._dead_letters: KafkaProducer | None = None
+        self.applied = 0
+        self.dead_lettered = 0
+
+    # -- lifecycle ------------------------------------------------------------
+
+    def create_tables(self) -> None:
+        with self.pool.connection() as conn:
+            offsets.create(conn)
+            positions.create(conn)
+            for projection in self.projections:
+                projection.create(conn)
+
+    def start(self) -> None:
+        self.create_tables()
+        self._consumer = KafkaConsumer(
+            bootstrap_servers=self.settings.bootstrap_servers,
+            client_id=f"{self.settings.client_id}-{self.group}",
+            group_id=self.group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=self.max_records,
+            session_timeout_ms=10_000,
+            heartbeat_interval_ms=1_000,
+        )
+        self._consumer.subscribe([self.topic], listener=_SeekToStoredOffsets(self))
+        self._dead_letters = durable_producer(self.settings)
+        log.info("consumer_started", group=self.group, topic=self.topic)
+
+    def close(self) -> None:
+        if self._consumer is not None:
+            self._consumer.close(autocommit=False)
+            self._consumer = None
+        if self._dead_letters is not None:
+            self._dead_letters.close(timeout=10)
+            self._dead_letters = None
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(self) -> None:
+        """Consume until ``stop()``; reconnects when the broker comes back."""
+        backoff = 0.5
+        while not self._stop.is_set():
+            try:
+                if self._consumer is None:
+                    self.start()
+                self.poll_once()
+                backoff = 0.5
+            except (KafkaError, OSError) as error:
+                log.warning(
+                    "consumer_broker_unavailable",
+                    group=self.group,
+                    error=type(error).__name__,
+                    retry_in=backoff,
+                )
+                self.close()
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+        self.close()
+        log.info("consumer_stopped", group=self.group)
+
+    def seek_to_stored(self, assigned: list[TopicPartition]) -> None:
+        """Seek each assigned partition to the offset stored beside the read models."""
+        assert self._consumer is not None
+        with self.pool.connection() as conn, conn.cursor() as cur:
+            stored = offsets.read(
+                cur, self.group, self.topic, [tp.partition for tp in assigned]
+            )
+        for tp in assigned:
+            if tp.partition in stored:
+                self._consumer.seek(tp, stored[tp.partition])
+            else:
+                self._consumer.seek_to_beginning(tp)
+        log.info("partitions_assigned", group=self.group, offsets=stored)
+
+    # -- work -----------------------------------------------------------------
+
+    def poll_once(self, timeout_ms: int = 500) -> int:
+        """Apply what one poll returns; return how many messages were handled."""
+        assert self._consumer is not None
+        batches = self._consumer.poll(
+            timeout_ms=timeout_ms, max_records=self.max_records
+        )
+        handled = 0
+        for tp, records in batches.items():
+            if records:
+                self._handle(tp, records)
+                handled += len(records)
+        if handled:
+            self._commit_to_kafka(batches)
+        return handled
+
+    def _handle(self, tp: TopicPartition, records: list[Any]) -> None:
+        delivered: list[tuple[Any, Delivered]] = []
+        for record in records:
+            try:
+                decoded = decode_event(record.value)
+                item = Delivered(decoded.position, to_domain_event(decoded))
+            except CodecError as error:
+                self._dead_letter(record, error, "undecodable")
+                continue
+            delivered.append((record, item))
+        next_offset = records[-1].offset + 1
+        for attempt in range(1, self.retries + 1):
+            try:
+                self._apply(tp, [item for _r, item in delivered], next_offset)
+                self.applied += len(delivered)
+                CONSUMER_APPLIED.labels(self.group).inc(len(delivered))
+                return
+            except Exception as error:  # retried, then isolated: never skipped
+                log.warning(
+                    "consumer_batch_failed",
+                    group=self.group,
+                    attempt=attempt,
+                    error=type(error).__name__,
+                )
+                time.sleep(self.retry_pause * attempt)
+        self._isolate(tp, delivered)
+
+    def _isolate(
+        self, tp: TopicPartition, delivered: list[tuple[Any, Delivered]]
+    ) -> None:
+        """Apply one by one; what still fails is dead-lettered, the rest applied."""
+        for record, item in delivered:
+            try:
+                self._apply(tp, [item], record.offset + 1)
+                self.applied += 1
+                CONSUMER_APPLIED.labels(self.group).inc()
+            except Exception as error:
+                self._dead_letter(record, error, "processing_failed")
+                self._apply(tp, [], record.offset + 1)
+
+    def _apply(
+        self, tp: TopicPartition, batch: list[Delivered], next_offset: int
+    ) -> None:
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            if batch:
+                for projection in self.projections:
+                    projection.apply(cur, batch)
+            offsets.advance(cur, self.group, tp.topic, tp.partition, next_offset)
+
+    def _dead_letter(self, record: Any, error: Exception, reason: str) -> None:
+        assert self._dead_letters is not None
+        headers = [
+            ("error_reason", reason.encode()),
+            ("error_type", type(error).__name__.encode()),
+            ("error_message", str(error)[:500].encode()),
+            ("original_topic", record.topic.encode()),
+            ("original_partition", str(record.partition).encode()),
+            ("original_offset", str(record.offset).encode()),
+            ("consumer_group", self.group.encode()),
+            ("failed_at", datetime.now(UTC).isoformat().encode()),
+        ]
+        future = self._dead_letters.send(
+            self.settings.dead_letter_topic,
+            value=record.value,
+            key=record.key,
+            headers=headers,
+        )
+        future.get(timeout=30)  # the dead letter must be safe before we move on
+        self.dead_lettered += 1
+        DEAD_LETTERS.labels(self.group, reason).inc()
+        log.error(
+            "message_dead_lettered",
+            group=self.group,
+            reason=reason,
+            error=type(error).__name__,
+            partition=record.partition,
+            offset=record.offset,
+        )
+
+    def _commit_to_kafka(self, batches: dict[TopicPartition, list[Any]]) -> None:
+        # PostgreSQL holds the offsets that count; committing them to Kafka too
+        # lets standard tools show this group's lag.
+        assert self._consumer is not None
+        committed = {
+            tp: OffsetAndMetadata(records[-1].offset + 1, "", -1)
+            for tp, records in batches.items()
+            if records
+        }
+        try:
+            self._consumer.commit_async(committed)
+        except KafkaError as error:
+            log.debug("kafka_commit_skipped", error=type(error).__name__)

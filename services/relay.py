@@ -1,0 +1,223 @@
+"""The relay: every event of the store's notification log onto Kafka, in order.
+
+Each event goes to the case-events topic as an Avro single-object-encoded
+envelope, keyed by case id (so a case's events stay ordered on one
+partition), with headers for its type, payload fingerprint and correlation
+id. The producer is idempotent with ``acks=all``; a batch is flushed, every
+send confirmed, and only then is the relay's position advanced in
+PostgreSQL.
+
+After a crash the relay may find events past its stored position already on
+Kafka. On start (and after any failed batch) it reads the last envelope of
+each partition and skips, per partition, what is already there, so a restart
+re-sends nothing that the broker had acknowledged. Consumers deduplicate by
+(case id, version) all the same.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import KafkaError
+from kafka.partitioner.default import murmur2
+from psycopg_pool import ConnectionPool
+
+from domain.events import CaseEvent
+from projections import positions
+from schemas.codec import CodecError
+from schemas.mapping import decode_event, encode_event, kafka_headers, kafka_key
+from services.application import CaseApplication
+from services.settings import KafkaSettings
+
+log = structlog.get_logger("vatra.relay")
+
+ProducerFactory = Callable[[KafkaSettings], KafkaProducer]
+
+
+def durable_producer(settings: KafkaSettings) -> KafkaProducer:
+    """An idempotent producer that waits for every in-sync replica (acks=all)."""
+    return KafkaProducer(
+        bootstrap_servers=settings.bootstrap_servers,
+        client_id=f"{settings.client_id}-relay",
+        acks="all",
+        enable_idempotence=True,
+        max_in_flight_requests_per_connection=5,
+        linger_ms=5,
+        batch_size=256 * 1024,
+        max_block_ms=30_000,
+        request_timeout_ms=15_000,
+        delivery_timeout_ms=30_000,
+    )
+
+
+def partition_for(key: bytes, partitions: int) -> int:
+    """The partition Kafka's default partitioner gives ``key`` (murmur2, as Java)."""
+    hashed: int = murmur2(key)
+    return (hashed & 0x7FFFFFFF) % partitions
+
+
+class Relay:
+    """Publishes the notification log to the case-events topic."""
+
+    def __init__(
+        self,
+        app: CaseApplication,
+        pool: ConnectionPool,
+        settings: KafkaSettings,
+        *,
+        batch_size: int = 2000,
+        interval: float = 0.2,
+        flush_timeout: float = 60.0,
+        producer_factory: ProducerFactory = durable_producer,
+    ) -> None:
+        self.app = app
+        self.pool = pool
+        self.settings = settings
+        self.topic = settings.events_topic
+        self.name = f"relay:{settings.events_topic}"
+        self.batch_size = batch_size
+        self.interval = interval
+        self.flush_timeout = flush_timeout
+        self.producer_factory = producer_factory
+        self._producer: KafkaProducer | None = None
+        self._partitions = 0
+        self._tails: dict[int, int] = {}
+        self._stop = threading.Event()
+        self.published = 0
+
+    # -- lifecycle ------------------------------------------------------------
+
+    def start(self) -> None:
+        """Connect, learn the topic's partitions and what is already on them."""
+        with self.pool.connection() as conn:
+            positions.create(conn)
+        self._producer = self.producer_factory(self.settings)
+        partitions = self._producer.partitions_for(self.topic)
+        if not partitions:
+            raise KafkaError(f"topic {self.topic} does not exist")
+        self._partitions = len(partitions)
+        self._tails = self._published_tails()
+        log.info(
+            "relay_started",
+            topic=self.topic,
+            partitions=self._partitions,
+            position=self.position(),
+        )
+
+    def close(self) -> None:
+        if self._producer is not None:
+            self._producer.close(timeout=10)
+            self._producer = None
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(self) -> None:
+        """Publish until ``stop()``; carries on when a broker returns."""
+        backoff = 0.5
+        while not self._stop.is_set():
+            try:
+                if self._producer is None:
+                    self.start()
+                if self.publish_once() == 0:
+                    self._stop.wait(self.interval)
+                backoff = 0.5
+            except (KafkaError, OSError) as error:
+                log.warning(
+                    "relay_broker_unavailable",
+                    error=type(error).__name__,
+                    detail=str(error)[:200],
+                    retry_in=backoff,
+                )
+                self.close()
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+        self.close()
+        log.info("relay_stopped", position=self.position())
+
+    # -- work -----------------------------------------------------------------
+
+    def position(self) -> int:
+        with self.pool.connection() as conn, conn.cursor() as cur:
+            return positions.read(cur, self.name)
+
+    def lag(self) -> int:
+        """How many recorded events are not yet published."""
+        newest = self.app.recorder.max_notification_id() or 0
+        return max(newest - self.position(), 0)
+
+    def publish_once(self) -> int:
+        """Publish the next batch; return how many events were sent."""
+        assert self._producer is not None, "start() the relay first"
+        position = self.position()
+        notifications = self.app.recorder.select_notifications(
+            start=position, limit=self.batch_size, inclusive_of_start=False
+        )
+        if not notifications:
+            return 0
+        futures: list[tuple[int, Any]] = []
+        for notification in notifications:
+            event = self.app.mapper.to_domain_event(notification)
+            assert isinstance(event, CaseEvent)
+            key = kafka_key(event)
+            partition = partition_for(key, self._partitions)
+            if self._tails.get(partition, 0) >= notification.id:
+                continue  # already on Kafka before a crash
+            value = encode_event(event, notification.id)
+            future = self._producer.send(
+                self.topic,
+                value=value,
+                key=key,
+                headers=kafka_headers(event),
+                partition=partition,
+            )
+            futures.append((partition, future))
+        self._producer.flush(timeout=self.flush_timeout)
+        for _partition, future in futures:
+            future.get(timeout=0)  # raises the broker's error, if any
+        last = notifications[-1].id
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            positions.advance(cur, self.name, last)
+        self.published += len(futures)
+        log.debug("relay_published", events=len(futures), position=last)
+        return len(notifications)
+
+    def _published_tails(self) -> dict[int, int]:
+        """The position of the last envelope on each partition of the topic."""
+        consumer = KafkaConsumer(
+            bootstrap_servers=self.settings.bootstrap_servers,
+            client_id=f"{self.settings.client_id}-relay-tail",
+            enable_auto_commit=False,
+            group_id=None,
+        )
+        try:
+            parts = [TopicPartition(self.topic, p) for p in range(self._partitions)]
+            consumer.assign(parts)
+            ends = consumer.end_offsets(parts)
+            starts = consumer.beginning_offsets(parts)
+            tails: dict[int, int] = {}
+            for tp in parts:
+                if ends[tp] > starts[tp]:
+                    tails[tp.partition] = _last_position(consumer, tp, ends[tp])
+            return tails
+        finally:
+            consumer.close()
+
+
+def _last_position(consumer: KafkaConsumer, tp: TopicPartition, end: int) -> int:
+    consumer.seek(tp, end - 1)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for record in consumer.poll(timeout_ms=500).get(tp, []):
+            if record.offset == end - 1:
+                try:
+                    return decode_event(record.value).position
+                except CodecError:
+                    log.warning("relay_tail_unreadable", partition=tp.partition)
+                    return 0
+    raise KafkaError(f"could not read the tail of {tp.topic}[{tp.partition}]")
