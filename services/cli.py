@@ -19,6 +19,7 @@ from services.database import DatabaseUnavailable
 from services.demo import demo_case_id, record_scenario
 from services.errors import ServiceError
 from services.kafka_topics import ensure_topics
+from services.logs import configure_logging
 from services.progress import ProgressBar
 from services.reports import (
     compliance_report,
@@ -128,6 +129,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_topics(_args: argparse.Namespace) -> int:
     """Create the backbone's Kafka topics if they do not exist."""
     settings = load_settings()
+    configure_logging(settings.log_level, settings.log_format)
     if settings.kafka is None:
         raise SettingsError("KAFKA_BOOTSTRAP_SERVERS is not set")
     created = ensure_topics(settings.kafka)
@@ -227,6 +229,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, DatabaseUnavailable) as error:
         print(f"vatra: {error}", file=sys.stderr)
         return 3
+    except BrokenPipeError:
+        # The reader went away (``vatra sop | head``): not an error of ours.
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -66,3 +66,8 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=max(numeric, logging.WARNING), stream=sys.stderr)
+    # kafka-python reports every reconnect and coordinator move as a warning;
+    # our own components log what matters about the broker.
+    logging.getLogger("kafka").setLevel(
+        logging.DEBUG if numeric <= logging.DEBUG else logging.ERROR
+    )
