@@ -1,0 +1,73 @@
+"""Settings are read once from the environment, with clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from services.settings import SettingsError, load_settings
+
+
+def test_no_database_setting_means_the_embedded_postgres_under_the_data_dir() -> None:
+    settings = load_settings({"VATRA_DATA_DIR": "/srv/vatra"})
+    assert settings.database.embedded is True
+    assert settings.database.data_dir == Path("/srv/vatra")
+    assert settings.kafka is None
+
+
+def test_a_database_url_names_an_external_server() -> None:
+    settings = load_settings(
+        {"VATRA_DATABASE_URL": "postgresql://vatra:s%40cret@db.internal:6432/cases"}
+    )
+    db = settings.database
+    assert (db.embedded, db.host, db.port, db.dbname) == (
+        False,
+        "db.internal",
+        6432,
+        "cases",
+    )
+    assert (db.user, db.password) == ("vatra", "s@cret")
+    assert "s@cret" not in repr(db)
+
+
+def test_postgres_variables_name_an_external_server() -> None:
+    db = load_settings({"POSTGRES_HOST": "/run/postgresql", "POSTGRES_DBNAME": "x"})
+    assert db.database.embedded is False
+    assert db.database.host == "/run/postgresql"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"VATRA_DATABASE_URL": "mysql://x"}, "must start with postgresql://"),
+        ({"VATRA_BATCH_SIZE": "many"}, "VATRA_BATCH_SIZE must be a number"),
+        ({"VATRA_LOG_FORMAT": "xml"}, "VATRA_LOG_FORMAT must be one of"),
+        (
+            {
+                "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9092",
+                "VATRA_KAFKA_MIN_INSYNC_REPLICAS": "2",
+            },
+            "cannot exceed",
+        ),
+    ],
+)
+def test_a_malformed_setting_is_named_in_the_error(
+    env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(SettingsError, match=message):
+        load_settings(env)
+
+
+def test_kafka_settings_follow_the_environment() -> None:
+    kafka = load_settings(
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": "kafka-1.internal:9092,kafka-2.internal:9092",
+            "VATRA_KAFKA_REPLICATION_FACTOR": "3",
+            "VATRA_KAFKA_MIN_INSYNC_REPLICAS": "2",
+        }
+    ).kafka
+    assert kafka is not None
+    assert (kafka.replication_factor, kafka.min_insync_replicas) == (3, 2)
+    assert kafka.events_topic == "vatra.case-events"
+    assert kafka.partitions == 6
