@@ -17,13 +17,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Java and Maven run the local Kafka broker, Chromium the browser tests. On a
-# machine without them they are installed from Debian's packages (as root).
+# Java and Maven run the local Kafka broker, Chromium the browser tests,
+# promtool (Debian's prometheus package) checks the alert rules. On a machine
+# without them they are installed from Debian's packages (as root).
 system-deps:
 	@missing=""; \
 	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
 	command -v mvn >/dev/null || missing="$$missing maven"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v promtool >/dev/null || missing="$$missing prometheus"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			echo "installing:$$missing"; \

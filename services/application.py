@@ -24,6 +24,7 @@ from domain.clock import Clock
 from domain.events import CaseEvent, payload_of
 from domain.stamp import Stamp
 from services.errors import CaseNotFound, InvalidInput, VersionConflict
+from services.metrics import EVENTS_RECORDED
 
 log = structlog.get_logger("vatra.service")
 
@@ -58,6 +59,7 @@ COMMANDS = frozenset(
         "correct_entry",
         "warn_deadline",
         "breach_deadline",
+        "erase_personal_data",
     }
 )
 # Arguments that carry a time: given as ISO 8601 text by primitive callers.
@@ -187,16 +189,36 @@ class CaseService:
             raise CaseNotFound(f"no case {case_id}")
         return found
 
-    def history(self, case_id: str, as_of: str | datetime) -> dict[str, Any]:
-        """The case as it stood at ``as_of``: state and the events recorded by then.
+    def history(
+        self,
+        case_id: str,
+        as_of: str | datetime | None = None,
+        *,
+        version: int | None = None,
+    ) -> dict[str, Any]:
+        """The case as it stood at ``as_of``, or at ``version``: state and events.
 
-        Judged by when the store recorded each event, so an auditor sees exactly
-        what anyone could have seen at that moment.
+        Give one of the two. ``as_of`` is judged by when the store recorded each
+        event, so an auditor sees exactly what anyone could have seen at that
+        moment; ``version`` replays the case up to and including that event.
         """
-        moment = parse_moment("as_of", as_of)
-        recorded = list(
-            itertools.takewhile(lambda e: e.timestamp <= moment, self.events(case_id))
-        )
+        if (as_of is None) == (version is None):
+            raise InvalidInput("give either as_of (a time) or version, not both")
+        events = self.events(case_id)
+        if version is not None:
+            if not 1 <= version <= events[-1].originator_version:
+                raise InvalidInput(
+                    f"case {case_id} has versions 1 to "
+                    f"{events[-1].originator_version}, not {version}"
+                )
+            recorded = [e for e in events if e.originator_version <= version]
+            moment = recorded[-1].timestamp
+        else:
+            assert as_of is not None
+            moment = parse_moment("as_of", as_of)
+            recorded = list(
+                itertools.takewhile(lambda e: e.timestamp <= moment, events)
+            )
         if not recorded:
             raise CaseNotFound(
                 f"case {case_id} did not exist yet at {moment.isoformat()}"
@@ -206,6 +228,7 @@ class CaseService:
         )
         return {
             "as_of": moment.isoformat(),
+            "version": case.version,
             "case": case_summary(case),
             "events": [event_summary(e) for e in recorded],
         }
@@ -246,6 +269,7 @@ class CaseService:
                 actual=None,
             ) from None
         for event in pending:
+            EVENTS_RECORDED.labels(type(event).__name__).inc()
             log.info(
                 "event_recorded",
                 event_type=type(event).__name__,
@@ -281,6 +305,7 @@ def case_summary(case: Case) -> dict[str, Any]:
             for rid, r in sorted(case.referrals.items())
         },
         "services": dict(sorted(case.services.items())),
+        "personal_data_erased": case.personal_data_erased,
     }
 
 

@@ -18,9 +18,12 @@ from services.bootstrap import Backbone, open_backbone
 from services.database import DatabaseUnavailable
 from services.demo import demo_case_id, record_scenario
 from services.errors import ServiceError
+from services.health import checks_for
 from services.kafka_topics import ensure_topics
 from services.logs import configure_logging
+from services.observability import HealthServer
 from services.progress import ProgressBar
+from services.relay import Relay
 from services.reports import (
     compliance_report,
     history_report,
@@ -103,16 +106,17 @@ def cmd_project(args: argparse.Namespace) -> int:
             applied = backbone.follower.catch_up()
             print(f"projections caught up: {applied} events applied")
             if args.follow:
-                _run_until_signalled([backbone.follower])
+                _serve(backbone, [backbone.follower], embedded=True)
             return 0
-        _run_until_signalled([backbone.projector()])
+        _serve(backbone, [backbone.projector()])
     return 0
 
 
 def cmd_relay(_args: argparse.Namespace) -> int:
     """Publish every recorded event to Kafka, in order, until SIGTERM."""
     with open_backbone() as backbone:
-        _run_until_signalled([backbone.relay()])
+        relay = backbone.relay()
+        _serve(backbone, [relay], relay=relay)
     return 0
 
 
@@ -120,9 +124,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run relay and projections in one process (--embedded: no Kafka) until SIGTERM."""
     with open_backbone() as backbone:
         if args.embedded:
-            _run_until_signalled([backbone.follower])
+            _serve(backbone, [backbone.follower], embedded=True)
         else:
-            _run_until_signalled([backbone.relay(), backbone.projector()])
+            relay = backbone.relay()
+            _serve(backbone, [relay, backbone.projector()], relay=relay)
     return 0
 
 
@@ -155,6 +160,27 @@ def _catch_up(backbone: Backbone) -> None:
     # up to date before reading. In the full mode the projector owns them.
     if backbone.settings.kafka is None:
         backbone.follower.catch_up()
+
+
+def _serve(
+    backbone: Backbone,
+    workers: Sequence[Worker],
+    *,
+    relay: Relay | None = None,
+    embedded: bool = False,
+) -> None:
+    """Run ``workers`` with /metrics and /health on VATRA_METRICS_PORT."""
+    settings = backbone.settings
+    server = None
+    if settings.metrics_port is not None:
+        checks = checks_for(backbone, relay=relay, embedded=embedded)
+        server = HealthServer(settings.metrics_host, settings.metrics_port, checks)
+        server.start()
+    try:
+        _run_until_signalled(workers)
+    finally:
+        if server is not None:
+            server.stop()
 
 
 def _run_until_signalled(workers: Sequence[Worker]) -> None:
@@ -216,6 +242,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kafka_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_kafka)
     return parser
+
+
+def command_names() -> set[str]:
+    """The names of the ``vatra`` subcommands."""
+    parser = build_parser()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return set(action.choices)
+    return set()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

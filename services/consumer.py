@@ -30,7 +30,12 @@ from projections import offsets, positions
 from projections.feed import Delivered, Projection
 from schemas.codec import CodecError
 from schemas.mapping import decode_event, to_domain_event
-from services.metrics import CONSUMER_APPLIED, DEAD_LETTERS
+from services.metrics import (
+    CONSUMER_APPLIED,
+    CONSUMER_LAG,
+    DEAD_LETTERS,
+    PROJECTION_LAG,
+)
 from services.relay import durable_producer
 from services.settings import KafkaSettings
 
@@ -165,7 +170,32 @@ class KafkaRunner:
                 handled += len(records)
         if handled:
             self._commit_to_kafka(batches)
+        self._measure_lag()
         return handled
+
+    def _measure_projection_lag(
+        self, delivered: list[tuple[Any, Delivered]], fetched: int
+    ) -> None:
+        # A full batch means more may be waiting: report the age of what was
+        # just applied; a partial one means the group has caught up.
+        lag = 0.0
+        if delivered and fetched >= self.max_records:
+            newest = delivered[-1][1].event.timestamp
+            lag = max((datetime.now(UTC) - newest).total_seconds(), 0.0)
+        for projection in self.projections:
+            PROJECTION_LAG.labels(projection.name).set(lag)
+
+    def _measure_lag(self) -> None:
+        assert self._consumer is not None
+        for tp in self._consumer.assignment():
+            highwater = self._consumer.highwater(tp)
+            if highwater is None:
+                continue  # not fetched yet: nothing known
+            position = self._consumer.position(tp, timeout_ms=1000)
+            if position is not None:
+                CONSUMER_LAG.labels(self.group, str(tp.partition)).set(
+                    max(highwater - position, 0)
+                )
 
     def _handle(self, tp: TopicPartition, records: list[Any]) -> None:
         delivered: list[tuple[Any, Delivered]] = []
@@ -183,6 +213,7 @@ class KafkaRunner:
                 self._apply(tp, [item for _r, item in delivered], next_offset)
                 self.applied += len(delivered)
                 CONSUMER_APPLIED.labels(self.group).inc(len(delivered))
+                self._measure_projection_lag(delivered, len(records))
                 return
             except Exception as error:  # retried, then isolated: never skipped
                 log.warning(

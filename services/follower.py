@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
 import structlog
 from psycopg import sql
@@ -22,6 +23,7 @@ from domain.events import CaseEvent
 from projections import positions
 from projections.feed import Delivered, Projection
 from services.application import CaseApplication
+from services.metrics import PROJECTION_LAG
 
 log = structlog.get_logger("vatra.follower")
 
@@ -107,11 +109,19 @@ class LogFollower:
     def _step(self, projection: Projection) -> int:
         started = time.monotonic()
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            # One step per projection at a time, across threads and processes
+            # (the SOP clock catches up beside the running follower): the
+            # second waits, then reads the position the first committed.
+            cur.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))",
+                (f"vatra-follower:{projection.name}",),
+            )
             position = positions.read(cur, projection.name)
             notifications = self.app.recorder.select_notifications(
                 start=position, limit=self.batch_size, inclusive_of_start=False
             )
             if not notifications:
+                PROJECTION_LAG.labels(projection.name).set(0)
                 return 0
             batch = [
                 Delivered(n.id, _case_event(self.app.mapper.to_domain_event(n)))
@@ -119,6 +129,12 @@ class LogFollower:
             ]
             projection.apply(cur, batch)
             positions.advance(cur, projection.name, batch[-1].position)
+        newest = batch[-1].event.timestamp
+        PROJECTION_LAG.labels(projection.name).set(
+            max((datetime.now(UTC) - newest).total_seconds(), 0)
+            if len(batch) == self.batch_size
+            else 0
+        )
         log.debug(
             "batch_applied",
             projection=projection.name,

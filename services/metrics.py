@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
 EVENTS_RECORDED = Counter(
     "vatra_events_recorded_total", "Case events recorded in the event store", ["type"]
@@ -22,4 +22,49 @@ DEAD_LETTERS = Counter(
     "vatra_dead_letters_total",
     "Messages sent to the dead-letter topic, by consumer group and reason",
     ["group", "reason"],
+)
+ALERT_LATENCY = Histogram(
+    "vatra_alert_latency_seconds",
+    "Time from an event's occurred_at to the delivery of its alert, by recipient "
+    "role and channel (late-entered field work counts from when it happened)",
+    ["role", "channel"],
+    buckets=(1, 2, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 24 * 3600, 7 * 86400),
+)
+ALERTS = Counter(
+    "vatra_alerts_total",
+    "Alert deliveries by channel, recipient role and outcome (delivered, retry, "
+    "failed, skipped, unroutable, outcome_refused)",
+    ["channel", "role", "outcome"],
+)
+SOP_DEADLINE_EVENTS = Counter(
+    "vatra_sop_deadline_events_total",
+    "Deadline warnings and breaches the SOP clock recorded, by kind and rule",
+    ["kind", "rule"],
+)
+SOP_CLOCK_CONFLICTS = Counter(
+    "vatra_sop_clock_conflicts_total",
+    "Times the SOP clock found a case changed under it and decided again",
+)
+SOP_CLOCK_FAILURES = Counter(
+    "vatra_sop_clock_failures_total",
+    "Cases the SOP clock could not settle in a tick (retried on the next)",
+)
+SOP_CLOCK_LAST_TICK = Gauge(
+    "vatra_sop_clock_last_tick_timestamp_seconds",
+    "When the SOP clock last finished a tick (its clock's time, Unix seconds)",
+)
+RELAY_LAG = Gauge(
+    "vatra_relay_lag_events",
+    "Recorded events not yet published (newest notification id minus published)",
+)
+CONSUMER_LAG = Gauge(
+    "vatra_consumer_lag_messages",
+    "Messages on a partition not yet applied by a consumer group",
+    ["group", "partition"],
+)
+PROJECTION_LAG = Gauge(
+    "vatra_projection_lag_seconds",
+    "Age of the newest event a read model has applied while events wait "
+    "(0 when caught up)",
+    ["projection"],
 )

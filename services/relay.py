@@ -32,6 +32,7 @@ from projections import positions
 from schemas.codec import CodecError
 from schemas.mapping import decode_event, encode_event, kafka_headers, kafka_key
 from services.application import CaseApplication
+from services.metrics import RELAY_LAG, RELAY_POSITION, RELAY_PUBLISHED
 from services.settings import KafkaSettings
 
 log = structlog.get_logger("vatra.relay")
@@ -159,6 +160,7 @@ class Relay:
             start=position, limit=self.batch_size, inclusive_of_start=False
         )
         if not notifications:
+            RELAY_LAG.set(0)
             return 0
         futures: list[tuple[int, Any]] = []
         for notification in notifications:
@@ -184,6 +186,9 @@ class Relay:
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             positions.advance(cur, self.name, last)
         self.published += len(futures)
+        RELAY_PUBLISHED.inc(len(futures))
+        RELAY_POSITION.set(last)
+        RELAY_LAG.set(self.lag())
         log.debug("relay_published", events=len(futures), position=last)
         return len(notifications)
 

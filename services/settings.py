@@ -58,6 +58,9 @@ class Settings:
     follow_interval: float = 0.2
     batch_size: int = 500
     relay_batch_size: int = 2000
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = 9100
+    ready_max_lag: int = 1000
 
 
 def load_settings(
@@ -79,6 +82,9 @@ def load_settings(
         follow_interval=_number(env, "VATRA_FOLLOW_INTERVAL", 0.2),
         batch_size=int(_number(env, "VATRA_BATCH_SIZE", 500)),
         relay_batch_size=int(_number(env, "VATRA_RELAY_BATCH_SIZE", 2000)),
+        metrics_host=env.get("VATRA_METRICS_HOST", "127.0.0.1"),
+        metrics_port=_port(env, "VATRA_METRICS_PORT", 9100),
+        ready_max_lag=int(_number(env, "VATRA_READY_MAX_LAG", 1000)),
     )
 
 
@@ -160,6 +166,17 @@ def _kafka(env: Mapping[str, str]) -> KafkaSettings | None:
             "VATRA_KAFKA_REPLICATION_FACTOR"
         )
     return settings
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int | None:
+    """A TCP port; ``off`` disables the listener, 0 lets the system choose."""
+    raw = env.get(name, "").strip().lower()
+    if raw == "off":
+        return None
+    port = int(_number(env, name, default))
+    if port > 65535:
+        raise SettingsError(f"{name} must be a port number up to 65535 (got {raw!r})")
+    return port
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
 from schemas.mapping import DecodedEvent, decode_event
+from services.database import Database
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def kafka_env(servers: str) -> dict[str, str]:
@@ -62,3 +70,34 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def subprocess_env(
+    env: dict[str, str], database: Database, **extra: str
+) -> dict[str, str]:
+    return {
+        **os.environ,
+        **env,
+        "POSTGRES_HOST": database.host,
+        "POSTGRES_PORT": str(database.port),
+        "POSTGRES_USER": database.user,
+        "POSTGRES_DBNAME": database.dbname,
+        "PYTHONPATH": str(ROOT),
+        **extra,
+    }
+
+
+def vatra(command: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "services.cli", command],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def end(process: subprocess.Popen[bytes], sig: signal.Signals) -> str:
+    process.send_signal(sig)
+    _out, err = process.communicate(timeout=60)
+    return err.decode(errors="replace")

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,9 +24,16 @@ from services.database import Database
 from services.demo import record_scenario
 from services.settings import KafkaSettings, load_settings
 from tests.integration.helpers import identify, step
-from tests.integration.kafka_helpers import decoded, kafka_env, read_topic, wait_for
+from tests.integration.kafka_helpers import (
+    decoded,
+    end,
+    kafka_env,
+    read_topic,
+    subprocess_env,
+    vatra,
+    wait_for,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
 READ_MODELS = {
     "case_timeline": "case_id, version",
     "sop_case_facts": "case_id, version",
@@ -114,37 +118,6 @@ def _rows(pool: ConnectionPool, table: str) -> list[tuple[Any, ...]]:
 def _stored_keys(full: Backbone) -> list[tuple[str, int]]:
     notifications = full.app.recorder.select_notifications(start=1, limit=1_000_000)
     return [(str(n.originator_id), n.originator_version) for n in notifications]
-
-
-def _subprocess_env(
-    env: dict[str, str], database: Database, **extra: str
-) -> dict[str, str]:
-    return {
-        **os.environ,
-        **env,
-        "POSTGRES_HOST": database.host,
-        "POSTGRES_PORT": str(database.port),
-        "POSTGRES_USER": database.user,
-        "POSTGRES_DBNAME": database.dbname,
-        "PYTHONPATH": str(ROOT),
-        **extra,
-    }
-
-
-def _vatra(command: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "services.cli", command],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
-def _end(process: subprocess.Popen[bytes], sig: signal.Signals) -> str:
-    process.send_signal(sig)
-    _out, err = process.communicate(timeout=60)
-    return err.decode(errors="replace")
 
 
 def test_every_recorded_event_is_on_kafka_once_and_in_case_order(
@@ -266,8 +239,8 @@ def test_a_relay_killed_mid_stream_loses_nothing_and_duplicates_nothing(
     full: Backbone, clock: ControlledClock, env: dict[str, str], database: Database
 ) -> None:
     _record_many(full, clock, 150)
-    run_env = _subprocess_env(env, database, VATRA_RELAY_BATCH_SIZE="25")
-    relay = _vatra("relay", run_env)
+    run_env = subprocess_env(env, database, VATRA_RELAY_BATCH_SIZE="25")
+    relay = vatra("relay", run_env)
     name = f"relay:{full.kafka.events_topic}"
 
     def position() -> int:
@@ -285,11 +258,11 @@ def test_a_relay_killed_mid_stream_loses_nothing_and_duplicates_nothing(
     killed_at = position()
     total = len(_stored_keys(full))
     assert killed_at < total, "the relay finished before it could be killed"
-    relay = _vatra("relay", run_env)
+    relay = vatra("relay", run_env)
     try:
         wait_for(lambda: position() == total, 120, "the restarted relay to catch up")
     finally:
-        err = _end(relay, signal.SIGTERM)
+        err = end(relay, signal.SIGTERM)
     assert relay.returncode == 0, err
     records = read_topic(env["KAFKA_BOOTSTRAP_SERVERS"], full.kafka.events_topic, total)
     keys = [(str(e.case_id), e.aggregate_version) for _p, e in decoded(records)]
@@ -307,7 +280,7 @@ def test_a_projector_killed_mid_stream_loses_nothing_and_duplicates_nothing(
     total = _record_many(full, clock, 120)
     _publish_all(full)
     full.follower.catch_up()
-    run_env = _subprocess_env(env, second_database, VATRA_BATCH_SIZE="10")
+    run_env = subprocess_env(env, second_database, VATRA_BATCH_SIZE="10")
 
     def applied() -> int:
         with second_pool.connection() as conn:
@@ -317,16 +290,16 @@ def test_a_projector_killed_mid_stream_loses_nothing_and_duplicates_nothing(
             row = conn.execute("SELECT count(*) FROM case_timeline").fetchone()
         return int(row[0]) if row else 0
 
-    projector = _vatra("project", run_env)
+    projector = vatra("project", run_env)
     wait_for(lambda: applied() > 0, 90, "the projector to apply a first batch")
     projector.send_signal(signal.SIGKILL)
     projector.wait(timeout=30)
     assert applied() < total, "the projector finished before it could be killed"
-    projector = _vatra("project", run_env)
+    projector = vatra("project", run_env)
     try:
         wait_for(lambda: applied() == total, 120, "the restarted projector")
     finally:
-        err = _end(projector, signal.SIGTERM)
+        err = end(projector, signal.SIGTERM)
     assert projector.returncode == 0, err
     for table in READ_MODELS:
         assert _rows(second_pool, table) == _rows(full.pool, table), table

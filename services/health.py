@@ -1,0 +1,70 @@
+"""Readiness checks of a running backbone, for ``/health/ready``."""
+
+from __future__ import annotations
+
+from kafka import KafkaAdminClient
+
+from services.bootstrap import Backbone
+from services.observability import Cached, Check
+from services.relay import Relay
+
+
+def database_check(backbone: Backbone) -> Check:
+    def check() -> tuple[bool, str]:
+        with backbone.pool.connection() as conn:
+            conn.execute("SELECT 1")
+        return True, "PostgreSQL answers"
+
+    return check
+
+
+def kafka_check(backbone: Backbone) -> Check:
+    servers = backbone.kafka.bootstrap_servers
+
+    def check() -> tuple[bool, str]:
+        admin = KafkaAdminClient(bootstrap_servers=servers, request_timeout_ms=3000)
+        try:
+            topics = admin.list_topics()
+        finally:
+            admin.close()
+        return True, f"Kafka answers ({len(topics)} topics)"
+
+    return Cached(check, seconds=10)
+
+
+def relay_caught_up(relay: Relay, max_lag: int) -> Check:
+    def check() -> tuple[bool, str]:
+        lag = relay.lag()
+        return lag <= max_lag, f"{lag} events not yet published (bound {max_lag})"
+
+    return check
+
+
+def follower_caught_up(backbone: Backbone, max_lag: int) -> Check:
+    def check() -> tuple[bool, str]:
+        newest = backbone.app.recorder.max_notification_id() or 0
+        with backbone.pool.connection() as conn:
+            row = conn.execute(
+                "SELECT coalesce(min(position), 0) FROM vatra_positions "
+                "WHERE consumer = ANY(%s)",
+                ([p.name for p in backbone.projections],),
+            ).fetchone()
+        lag = newest - int(row[0] if row else 0)
+        return lag <= max_lag, f"read models {lag} events behind (bound {max_lag})"
+
+    return check
+
+
+def checks_for(
+    backbone: Backbone, *, relay: Relay | None = None, embedded: bool = False
+) -> dict[str, Check]:
+    """The checks that say a process of this kind is ready to serve."""
+    max_lag = backbone.settings.ready_max_lag
+    checks: dict[str, Check] = {"database": database_check(backbone)}
+    if backbone.settings.kafka is not None and not embedded:
+        checks["kafka"] = kafka_check(backbone)
+    if relay is not None:
+        checks["relay_caught_up"] = relay_caught_up(relay, max_lag)
+    if embedded:
+        checks["read_models_caught_up"] = follower_caught_up(backbone, max_lag)
+    return checks
