@@ -1,0 +1,39 @@
+"""Logs are JSON lines and never carry personal data."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import structlog
+
+from services.logs import configure_logging
+
+
+def test_a_personal_data_key_is_redacted_even_if_a_log_call_passes_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging("INFO", "json")
+    structlog.get_logger("test").info(
+        "identified",
+        case_id="c-1",
+        name="Arta Hoxha",
+        phone="+355 69 000 0000",
+        date_of_birth="2009-04-01",
+    )
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    record = json.loads(line)
+    assert record["event"] == "identified"
+    assert record["case_id"] == "c-1"
+    assert record["name"] == record["phone"] == record["date_of_birth"] == "[redacted]"
+    assert "Arta" not in line
+    assert "+355" not in line
+
+
+def test_the_level_filters_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("WARNING", "json")
+    log = structlog.get_logger("test")
+    log.info("quiet")
+    log.warning("loud")
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert [json.loads(line)["event"] for line in lines] == ["loud"]
