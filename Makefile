@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install system-deps demo test test-unit test-integration lint typecheck clean
+.PHONY: install system-deps demo test test-unit test-integration lint typecheck clean bench bench-quick
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,12 @@ test-unit: $(STAMP)
 
 test-integration: $(STAMP) system-deps
 	$(BIN)/python -m pytest tests/integration tests/e2e
+
+bench: $(STAMP) system-deps
+	$(BIN)/python -m bench.run
+
+bench-quick: $(STAMP) system-deps
+	$(BIN)/python -m bench.run --quick
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

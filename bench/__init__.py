@@ -1,0 +1,1 @@
+"""Benchmarks of Vatra Backbone against raw baselines measured in the same run."""

@@ -1,0 +1,403 @@
+"""Each figure measures the backbone and a raw baseline on the same data, same run."""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from kafka import KafkaProducer
+
+from bench.env import BenchEnv
+from bench.generator import Script, build_case, scripts
+from domain.clock import SystemClock
+from projections.obligations import ObligationsProjection
+from projections.timeline import TimelineProjection
+from services.application import CaseApplication, CaseService
+from services.bootstrap import load_sop
+from services.consumer import KafkaRunner
+from services.database import Database
+from services.follower import LogFollower
+from services.kafka_topics import ensure_topics
+from services.progress import ProgressBar
+from services.relay import Relay, durable_producer
+from services.settings import KafkaSettings, load_settings
+
+CLIENTS = 8
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float
+    unit: str
+    baseline: float | None
+    target: str
+    met: bool
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        return self.value / self.baseline if self.baseline else None
+
+
+def median_of(runs: int, measure: Callable[[], float]) -> float:
+    return statistics.median(measure() for _ in range(runs))
+
+
+def _app(db: Database) -> CaseApplication:
+    return CaseApplication(env={**db.eventsourcing_env(), "POSTGRES_POOL_SIZE": "10"})
+
+
+def _in_threads(work: Sequence[Callable[[], None]]) -> float:
+    """Run each callable in its own thread; return the wall time."""
+    threads = [threading.Thread(target=w) for w in work]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
+def write_path(env: BenchEnv, cases: int, runs: int) -> Figure:
+    """Commands/s through the application service vs. bare appends of them."""
+    plan = list(scripts(cases))
+    commands = sum(len(s.steps) for s in plan)
+
+    def ours() -> float:
+        app = _app(env.fresh_database("write"))
+        seconds = _record_all(CaseService(app, SystemClock()), plan)
+        app.close()
+        return commands / seconds
+
+    def bare() -> float:
+        app = _app(env.fresh_database("bare"))
+        stored = [
+            [app.mapper.to_stored_event(e) for e in build_case(s).collect_events()]
+            for s in plan
+        ]
+
+        def client(mine: list[list[Any]]) -> Callable[[], None]:
+            def run() -> None:
+                for events in mine:
+                    for event in events:
+                        app.recorder.insert_events([event])
+
+            return run
+
+        seconds = _in_threads([client(stored[c::CLIENTS]) for c in range(CLIENTS)])
+        app.close()
+        return commands / seconds
+
+    value, baseline = median_of(runs, ours), median_of(runs, bare)
+    return Figure(
+        "write path (8 clients)",
+        value,
+        "commands/s",
+        baseline,
+        "≥ 2,000/s and ≥ 0.7x bare",
+        value >= 2000 and value >= 0.7 * baseline,
+    )
+
+
+def _record_all(service: CaseService, plan: list[Script]) -> float:
+    """Record every script through the service from 8 clients; the wall time."""
+
+    def client(mine: list[Script]) -> Callable[[], None]:
+        def run() -> None:
+            for script in mine:
+                _run_script(service, script)
+
+        return run
+
+    return _in_threads([client(plan[c::CLIENTS]) for c in range(CLIENTS)])
+
+
+def _run_script(service: CaseService, script: Script) -> None:
+    version = 0
+    for step in script.steps:
+        moment = script.start + step.at
+        if step.command == "identify":
+            fields = {k: v for k, v in step.fields.items() if k != "worker_id"}
+            result = service.identify(
+                case_id=str(script.case_id),
+                actor_id=step.actor[0],
+                actor_role=step.actor[1],
+                occurred_at=moment,
+                **fields,
+            )
+        else:
+            result = service.execute(
+                step.command,
+                str(script.case_id),
+                expected_version=version,
+                actor_id=step.actor[0],
+                actor_role=step.actor[1],
+                occurred_at=moment,
+                **step.fields,
+            )
+        version = result["version"]
+
+
+def bulk_load(db: Database, cases: int, progress: bool = False) -> int:
+    """Record ``cases`` generated cases in large transactions; return the events."""
+    app = _app(db)
+    total = 0
+    batch: list[Any] = []
+    bar = ProgressBar("loading events") if progress else None
+    for script in scripts(cases):
+        batch.append(build_case(script))
+        if len(batch) == 40:
+            total += sum(len(c.pending_events) for c in batch)
+            app.save(*batch)
+            batch = []
+            if bar:
+                bar(total, cases * 15)
+    if batch:
+        total += sum(len(c.pending_events) for c in batch)
+        app.save(*batch)
+    if bar:
+        bar(total, total)
+    app.close()
+    return total
+
+
+def _kafka_settings(env: BenchEnv) -> KafkaSettings:
+    tag = uuid.uuid4().hex[:8]
+    settings = load_settings(
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": env.kafka,
+            "VATRA_KAFKA_EVENTS_TOPIC": f"bench-{tag}.case-events",
+            "VATRA_KAFKA_DEAD_LETTER_TOPIC": f"bench-{tag}.dlq",
+            "VATRA_KAFKA_ACCESS_LOG_TOPIC": f"bench-{tag}.access",
+            "VATRA_KAFKA_PROJECTOR_GROUP": f"bench-{tag}",
+        }
+    ).kafka
+    assert settings is not None
+    ensure_topics(settings)
+    return settings
+
+
+def relay_and_projection(env: BenchEnv, cases: int) -> list[Figure]:
+    """Relay and projector throughput, each beside its raw baseline."""
+    source = env.fresh_database("relay")
+    total = bulk_load(source, cases)
+    app = _app(source)
+    pool = source.pool("bench-relay")
+    settings = _kafka_settings(env)
+    relay = Relay(app, pool, settings, batch_size=5000)
+    relay.start()
+    started = time.perf_counter()
+    while relay.publish_once():
+        pass
+    relay_rate = total / (time.perf_counter() - started)
+    relay.close()
+
+    # Baseline: a bare producer sending the very bytes the relay sent.
+    from schemas.mapping import encode_event, kafka_key  # noqa: PLC0415
+
+    notifications = app.recorder.select_notifications(start=1, limit=total)
+    payloads = []
+    for n in notifications:
+        event = app.mapper.to_domain_event(n)
+        payloads.append((kafka_key(event), encode_event(event, n.id)))  # type: ignore[arg-type]
+    producer: KafkaProducer = durable_producer(settings)
+    baseline_topic = f"{settings.events_topic}.baseline"
+    ensure_topics(
+        KafkaSettings(
+            settings.bootstrap_servers,
+            events_topic=baseline_topic,
+            dead_letter_topic=settings.dead_letter_topic,
+            access_log_topic=settings.access_log_topic,
+        )
+    )
+    started = time.perf_counter()
+    for key, value in payloads:
+        producer.send(baseline_topic, key=key, value=value)
+    producer.flush()
+    bare_rate = total / (time.perf_counter() - started)
+    producer.close()
+
+    projection = _projection(env, settings, total)
+    pool.close()
+    app.close()
+    return [
+        Figure(
+            "relay (log → Kafka)",
+            relay_rate,
+            "events/s",
+            bare_rate,
+            "≥ 20,000/s and ≥ 0.5x bare producer",
+            relay_rate >= 20000 and relay_rate >= 0.5 * bare_rate,
+        ),
+        projection,
+    ]
+
+
+def _projection(env: BenchEnv, settings: KafkaSettings, total: int) -> Figure:
+    rulebook, calendar = load_sop(load_settings({}))
+    target = env.fresh_database("projection")
+    pool = target.pool("bench-projection")
+    runner = KafkaRunner(
+        pool,
+        [TimelineProjection(), ObligationsProjection(rulebook, calendar)],
+        settings,
+        group=settings.projector_group,
+        max_records=2000,
+    )
+    runner.start()
+    started = time.perf_counter()
+    while runner.applied < total:
+        runner.poll_once()
+    rate = total / (time.perf_counter() - started)
+    runner.close()
+
+    # Baseline: bare batched inserts of the very rows the projections wrote.
+    with pool.connection() as conn:
+        timeline = conn.execute("SELECT * FROM case_timeline").fetchall()
+        obligations = conn.execute("SELECT * FROM sop_obligations").fetchall()
+        facts = conn.execute("SELECT * FROM sop_case_facts").fetchall()
+    bare = env.fresh_database("bare_rows")
+    bare_pool = bare.pool("bench-bare")
+    with bare_pool.connection() as conn:
+        # The same tables and indexes as the projections', empty.
+        TimelineProjection().create(conn)
+        ObligationsProjection(rulebook, calendar).create(conn)
+    started = time.perf_counter()
+    for table, rows in (
+        ("case_timeline", timeline),
+        ("sop_case_facts", facts),
+        ("sop_obligations", obligations),
+    ):
+        width = len(rows[0]) if rows else 0
+        statement = f"INSERT INTO {table} VALUES ({', '.join(['%s'] * width)})"
+        for start in range(0, len(rows), 2000):
+            with (
+                bare_pool.connection() as conn,
+                conn.transaction(),
+                conn.cursor() as cur,
+            ):
+                cur.executemany(statement, _jsonb(rows[start : start + 2000]))
+    bare_rate = total / (time.perf_counter() - started)
+    bare_pool.close()
+    pool.close()
+    return Figure(
+        "projection (Kafka → read models)",
+        rate,
+        "events/s",
+        bare_rate,
+        "≥ 5,000/s and ≥ 0.5x bare inserts",
+        rate >= 5000 and rate >= 0.5 * bare_rate,
+    )
+
+
+def _jsonb(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    from psycopg.types.json import Jsonb  # noqa: PLC0415
+
+    return [tuple(Jsonb(v) if isinstance(v, dict) else v for v in row) for row in rows]
+
+
+def rebuild(env: BenchEnv, events: int) -> Figure:
+    """Every read model rebuilt from ``events`` recorded events, with a progress bar."""
+    db = env.fresh_database("rebuild")
+    total = bulk_load(db, max(events // 15, 1), progress=True)
+    rulebook, calendar = load_sop(load_settings({}))
+    app = _app(db)
+    pool = db.pool("bench-rebuild")
+    follower = LogFollower(
+        app,
+        pool,
+        [TimelineProjection(), ObligationsProjection(rulebook, calendar)],
+        batch_size=2000,
+    )
+    follower.create_tables()
+    started = time.perf_counter()
+    follower.rebuild(progress=ProgressBar("rebuilding"))
+    seconds = time.perf_counter() - started
+    pool.close()
+    app.close()
+    return Figure(
+        f"rebuild ({total:,} events)",
+        seconds,
+        "s",
+        None,
+        "≤ 300 s for 1,000,000 events",
+        seconds * 1_000_000 / total <= 300,
+        note=f"{total / seconds:,.0f} events/s",
+    )
+
+
+def worker_memory(env: BenchEnv, cases: int) -> Figure:
+    """Resident memory of a worker (relay + projector) after a write-path load."""
+    import os  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    db = env.fresh_database("memory")
+    app = _app(db)
+    service = CaseService(app, SystemClock())
+    _record_all(service, list(scripts(cases)))
+    total = app.recorder.max_notification_id() or 0
+    app.close()
+    settings = _kafka_settings(env)
+    root = Path(__file__).resolve().parent.parent
+    process = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "run"],
+        cwd=root,
+        env={
+            **os.environ,
+            "PYTHONPATH": str(root),
+            "POSTGRES_HOST": db.host,
+            "POSTGRES_PORT": str(db.port),
+            "POSTGRES_DBNAME": db.dbname,
+            "KAFKA_BOOTSTRAP_SERVERS": env.kafka,
+            "VATRA_KAFKA_EVENTS_TOPIC": settings.events_topic,
+            "VATRA_KAFKA_DEAD_LETTER_TOPIC": settings.dead_letter_topic,
+            "VATRA_KAFKA_ACCESS_LOG_TOPIC": settings.access_log_topic,
+            "VATRA_KAFKA_PROJECTOR_GROUP": settings.projector_group,
+            "VATRA_METRICS_PORT": "off",
+            "VATRA_LOG_LEVEL": "WARNING",
+        },
+    )
+    pool = db.pool("bench-memory")
+    try:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            with pool.connection() as conn:
+                exists = conn.execute("SELECT to_regclass('case_timeline')").fetchone()
+                done = 0
+                if exists and exists[0]:
+                    row = conn.execute("SELECT count(*) FROM case_timeline").fetchone()
+                    done = int(row[0]) if row else 0
+            if done >= total:
+                break
+            time.sleep(0.5)
+        rss_kib = _rss_kib(process.pid)
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+        pool.close()
+    megabytes = rss_kib / 1024
+    return Figure(
+        "worker memory (relay + projector)",
+        megabytes,
+        "MB RSS",
+        None,
+        "≤ 300 MB",
+        megabytes <= 300,
+        note=f"after {total:,} events",
+    )
+
+
+def _rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0

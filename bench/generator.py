@@ -1,0 +1,166 @@
+"""Realistic cases from a fixed seed: regions, minors, referrals, services, follow-ups.
+
+A case is a script of steps (one command, one event each), usable two ways:
+through the application service (the write path) or straight on the Case
+aggregate (bulk loading for the read-path benchmarks).
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from domain.case import Case
+from domain.catalogue import REGIONS, SERVICES
+from domain.stamp import Stamp
+
+NAMESPACE = uuid.UUID("0b6f2d4e-8c1a-4f7e-9d3b-5a2c1e0f9b87")
+EPOCH = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)
+WORKER = ("mu-bench", "mobile_unit")
+SYSTEM = ("vatra-notifier", "system")
+RA = ("ra-bench", "responsible_authority")
+SHELTER = ("shelter-bench", "shelter_staff")
+
+
+@dataclass(frozen=True)
+class Step:
+    command: str
+    at: timedelta
+    actor: tuple[str, str]
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Script:
+    case_id: uuid.UUID
+    start: datetime
+    steps: list[Step]
+
+
+def scripts(cases: int, seed: int = 20261128) -> Iterator[Script]:
+    """``cases`` case scripts, the same for the same seed."""
+    rng = random.Random(seed)
+    regions = sorted(REGIONS)
+    services = sorted(set(SERVICES) - {"shelter_accommodation"})
+    for n in range(cases):
+        start = EPOCH + timedelta(minutes=17 * n)
+        minor = rng.random() < 0.3
+        region = rng.choice(regions)
+        steps = [
+            Step(
+                "identify",
+                timedelta(0),
+                WORKER,
+                {
+                    "subject_ref": f"PV-B-{n:07d}",
+                    "region": region,
+                    "mobile_unit": f"{region}-unit",
+                    "worker_id": WORKER[0],
+                    "municipality": REGIONS[region],
+                    "is_minor": minor,
+                    "case_type": rng.choice(
+                        ["trafficking"] * 4 + ["domestic_violence"]
+                    ),
+                    "protection_requested": rng.random() < 0.2,
+                    "indicators": ["debt_bondage", "withheld_documents"],
+                    "exploitation_types": [rng.choice(["labour", "sexual", "begging"])],
+                    "source": rng.choice(["outreach", "hotline", "police"]),
+                },
+            )
+        ]
+        at = timedelta(minutes=rng.randint(10, 90))
+        for authority in ["police", "responsible_authority"] + (
+            ["child_protection_unit"] if minor else []
+        ):
+            steps.append(
+                Step(
+                    "record_notification",
+                    at,
+                    SYSTEM,
+                    {
+                        "authority": authority,
+                        "channel": "email",
+                        "recipient": f"{authority}-{region}",
+                        "reference": f"{n}-{authority}",
+                    },
+                )
+            )
+            at += timedelta(minutes=rng.randint(5, 300))
+        steps.append(
+            Step(
+                "record_consent",
+                at,
+                WORKER,
+                {"scope": "services", "given_by": "guardian" if minor else "subject"},
+            )
+        )
+        for r, service in enumerate(
+            ["shelter_accommodation", *rng.sample(services, rng.randint(1, 3))]
+        ):
+            at += timedelta(hours=rng.randint(1, 30))
+            referral = f"R{n}-{r}"
+            steps.append(
+                Step(
+                    "refer",
+                    at,
+                    WORKER,
+                    {"referral_id": referral, "service": service, "agency": "Agency"},
+                )
+            )
+            at += timedelta(hours=rng.randint(2, 100))
+            if rng.random() < 0.85:
+                steps.append(
+                    Step("accept_referral", at, SHELTER, {"referral_id": referral})
+                )
+                at += timedelta(hours=rng.randint(1, 48))
+                steps.append(
+                    Step(
+                        "start_service",
+                        at,
+                        SHELTER,
+                        {"service": service, "referral_id": referral},
+                    )
+                )
+            else:
+                steps.append(
+                    Step(
+                        "decline_referral",
+                        at,
+                        SHELTER,
+                        {"referral_id": referral, "reason": "no capacity"},
+                    )
+                )
+        at += timedelta(days=rng.randint(1, 8))
+        steps.append(Step("determine_status", at, RA, {"status": "victim"}))
+        if rng.random() < 0.4:
+            at += timedelta(days=rng.randint(20, 90))
+            steps.append(Step("close", at, WORKER, {"reason": "reintegrated"}))
+            for _k in range(rng.randint(0, 4)):
+                at += timedelta(days=rng.randint(20, 40))
+                steps.append(
+                    Step(
+                        "complete_follow_up",
+                        at,
+                        WORKER,
+                        {"method": "visit", "outcome": "stable"},
+                    )
+                )
+        yield Script(uuid.uuid5(NAMESPACE, str(n)), start, steps)
+
+
+def build_case(script: Script) -> Case:
+    """The case with every step applied, its events pending (not saved)."""
+    case: Case | None = None
+    for step in script.steps:
+        moment = script.start + step.at
+        stamp = Stamp(step.actor[0], step.actor[1], moment, moment, f"bench-{moment}")
+        if case is None:
+            case = Case.identify(stamp, case_id=script.case_id, **step.fields)
+        else:
+            getattr(case, step.command)(stamp, **step.fields)
+    assert case is not None
+    return case

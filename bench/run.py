@@ -1,0 +1,75 @@
+"""``make bench`` / ``make bench-quick``: one table of figures beside their baselines.
+
+Every figure is the median of several runs where the run is short enough to
+repeat; ratios matter more than absolute numbers on a shared, noisy machine.
+The table goes to stdout and to ``bench/results/latest.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import figures
+from bench.env import bench_env
+from services.logs import configure_logging
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+SIZES = {
+    "quick": {"write_cases": 60, "runs": 1, "stream_cases": 400, "rebuild": 20_000},
+    "full": {"write_cases": 300, "runs": 3, "stream_cases": 4000, "rebuild": 1_000_000},
+}
+
+
+def table(rows: list[figures.Figure]) -> str:
+    lines = [
+        "| figure | value | baseline | ratio | target | met |",
+        "|---|---|---|---|---|---|",
+    ]
+    for f in rows:
+        baseline = f"{f.baseline:,.0f} {f.unit}" if f.baseline else "-"
+        ratio = f"{f.ratio:.2f}x" if f.ratio else "-"
+        note = f" ({f.note})" if f.note else ""
+        lines.append(
+            f"| {f.name} | {f.value:,.1f} {f.unit}{note} | {baseline} | {ratio} "
+            f"| {f.target} | {'yes' if f.met else 'NO'} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench")
+    parser.add_argument("--quick", action="store_true", help="reduced sizes (< 2 min)")
+    args = parser.parse_args(argv)
+    size = SIZES["quick" if args.quick else "full"]
+    configure_logging("ERROR", "json")
+    started = time.monotonic()
+    rows: list[figures.Figure] = []
+    with bench_env() as env:
+        durability = env.durability()
+        rows.append(figures.write_path(env, size["write_cases"], size["runs"]))
+        rows.extend(figures.relay_and_projection(env, size["stream_cases"]))
+        rows.append(figures.rebuild(env, size["rebuild"]))
+        rows.append(figures.worker_memory(env, size["write_cases"]))
+    header = (
+        f"# Vatra Backbone benchmarks ({'quick' if args.quick else 'full'})\n\n"
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()}, "
+        f"Python {platform.python_version()}, {sys.platform}; PostgreSQL "
+        + ", ".join(f"{k}={v}" for k, v in durability.items())
+        + "; Kafka producers acks=all.\n"
+        f"Took {time.monotonic() - started:,.0f} s.\n\n"
+    )
+    report = header + table(rows) + "\n"
+    print("\n" + report)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.md").write_text(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
