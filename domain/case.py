@@ -40,6 +40,9 @@ from domain.errors import (
 from domain.facts import CaseFact
 from domain.stamp import Stamp
 
+# Roles that may decide to erase a person's personal data.
+ERASERS = frozenset({"coordinator", "responsible_authority"})
+
 
 class Case(CaseState, Aggregate):
     """One person's case."""
@@ -331,6 +334,25 @@ class Case(CaseState, Aggregate):
         require("reason", reason)
         self._trigger(ev.Reopened, stamp, reason=reason)
 
+    def erase_personal_data(self, stamp: Stamp, *, reason: str) -> None:
+        """Record that the person's personal data is to be erased (crypto-shredded).
+
+        The case history stays; only the personal-data store forgets the person.
+        Erasure is a data-protection decision, so only a coordinator or the
+        Responsible Authority records it, and it is recorded once.
+        """
+        self._check_time(stamp)
+        require("reason", reason)
+        if stamp.actor_role not in ERASERS:
+            raise NotPermitted(
+                "only a coordinator or the Responsible Authority erases personal data"
+            )
+        if self.personal_data_erased:
+            raise DomainError("the person's personal data was already erased")
+        self._trigger(
+            ev.PersonalDataErased, stamp, subject_ref=self.subject_ref, reason=reason
+        )
+
     def correct_entry(
         self,
         stamp: Stamp,
@@ -365,8 +387,8 @@ class Case(CaseState, Aggregate):
         ruleset_version: str,
         due_at: datetime,
     ) -> None:
-        """Record that an SOP deadline is near; once per obligation."""
-        self._check_deadline_event("warning", obligation_id)
+        """Record that an SOP deadline is near; once per obligation deadline."""
+        self._check_deadline_event("warning", obligation_id, due_at)
         self._trigger(
             ev.DeadlineWarning,
             stamp,
@@ -385,8 +407,8 @@ class Case(CaseState, Aggregate):
         ruleset_version: str,
         due_at: datetime,
     ) -> None:
-        """Record that an SOP deadline passed unmet; once per obligation."""
-        self._check_deadline_event("breach", obligation_id)
+        """Record that an SOP deadline passed unmet; once per obligation deadline."""
+        self._check_deadline_event("breach", obligation_id, due_at)
         self._trigger(
             ev.DeadlineBreached,
             stamp,

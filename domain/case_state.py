@@ -68,8 +68,10 @@ class CaseState:
         self.notified: set[str] = set()
         self.referrals: dict[str, Referral] = {}
         self.services: dict[str, str] = {}
-        self.deadline_events: set[tuple[str, str]] = set()
+        # (kind, obligation id) -> the latest deadline the clock recorded it for
+        self.deadline_events: dict[tuple[str, str], datetime] = {}
         self.entries: dict[int, Entry] = {}
+        self.personal_data_erased = False
 
     # -- guards ---------------------------------------------------------------
 
@@ -115,8 +117,16 @@ class CaseState:
             raise ReferralError(f"referral {referral_id} was already {referral.status}")
         return referral
 
-    def _check_deadline_event(self, kind: str, obligation_id: str) -> None:
-        if (kind, obligation_id) in self.deadline_events:
+    def _check_deadline_event(
+        self, kind: str, obligation_id: str, due_at: datetime
+    ) -> None:
+        # Once per obligation deadline: a second one for the same (or an
+        # earlier) deadline is refused, so clocks running side by side record
+        # it once. Only a correction that moves the deadline later (the first
+        # mark was premature, see domain.sop.evaluation.ClockMarks) lets the
+        # clock record it again, for the new deadline.
+        recorded = self.deadline_events.get((kind, obligation_id))
+        if recorded is not None and recorded >= as_utc(due_at):
             raise DuplicateDeadlineEvent(
                 f"a deadline {kind} for {obligation_id} is already recorded"
             )
@@ -243,11 +253,22 @@ class CaseState:
 
     @when.register
     def _(self, event: ev.DeadlineWarning) -> None:
-        self.deadline_events.add(("warning", event.obligation_id))
+        self._mark_deadline("warning", event.obligation_id, event.due_at)
 
     @when.register
     def _(self, event: ev.DeadlineBreached) -> None:
-        self.deadline_events.add(("breach", event.obligation_id))
+        self._mark_deadline("breach", event.obligation_id, event.due_at)
+
+    def _mark_deadline(self, kind: str, obligation_id: str, due_at: datetime) -> None:
+        due = as_utc(due_at)
+        recorded = self.deadline_events.get((kind, obligation_id))
+        self.deadline_events[(kind, obligation_id)] = (
+            due if recorded is None else max(recorded, due)
+        )
+
+    @when.register
+    def _(self, event: ev.PersonalDataErased) -> None:
+        self.personal_data_erased = True
 
     def apply_event(self, event: ev.CaseEvent) -> None:
         """Evolve the state by one event (called by the event itself)."""

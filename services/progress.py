@@ -11,9 +11,14 @@ class ProgressBar:
     """``[#######.....]  58%  5,800/10,000 events  1,930/s``, redrawn in place."""
 
     def __init__(
-        self, label: str, stream: TextIO | None = None, width: int = 30
+        self,
+        label: str,
+        stream: TextIO | None = None,
+        width: int = 30,
+        unit: str = "events",
     ) -> None:
         self.label = label
+        self.unit = unit
         self.stream = stream or sys.stderr
         self.width = width
         self.started = time.monotonic()
@@ -29,7 +34,7 @@ class ProgressBar:
         rate = done / max(now - self.started, 1e-9)
         bar = "#" * filled + "." * (self.width - filled)
         self.stream.write(
-            f"\r{self.label} [{bar}] {fraction:4.0%}  {done:,}/{total:,} events"
+            f"\r{self.label} [{bar}] {fraction:4.0%}  {done:,}/{total:,} {self.unit}"
             f"  {rate:,.0f}/s"
         )
         if done >= total:

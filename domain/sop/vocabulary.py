@@ -59,6 +59,7 @@ EVENT_ATTRIBUTES: Mapping[str, frozenset[str] | None] = {
     "DeadlineWarning": _DEADLINE,
     "DeadlineBreached": _DEADLINE,
     "ProtectionOrderIssued": None,
+    "PersonalDataErased": frozenset({"subject_ref", "reason"}),
 }
 
 KNOWN_EVENT_TYPES = frozenset(EVENT_ATTRIBUTES)

@@ -39,6 +39,7 @@ ACTORS: dict[str, tuple[str, str]] = {
     "StatusDetermined": ("staff-ra-0003", "responsible_authority"),
     "DeadlineWarning": ("vatra-sop-clock", "system"),
     "DeadlineBreached": ("vatra-sop-clock", "system"),
+    "PersonalDataErased": ("staff-coord-0002", "coordinator"),
 }
 CASEWORKER = ("staff-cw-0019", "caseworker")
 
@@ -128,6 +129,10 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "rule_id": "needs-assessment-within",
         "ruleset_version": "2024.1",
         "due_at": DUE_AT + timedelta(days=3, microseconds=1),
+    },
+    "PersonalDataErased": {
+        "subject_ref": "subj-7Q2M-9XKD",
+        "reason": "the person asked for their data to be erased",
     },
 }
 

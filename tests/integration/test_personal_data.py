@@ -1,0 +1,270 @@
+"""Personal data: encrypted per person, every access logged, erased with its key."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from domain.clock import ControlledClock
+from domain.errors import NotPermitted
+from services.access_log import AccessLog
+from services.bootstrap import Backbone
+from services.erasure import ErasureProjection, erase_personal_data
+from services.event_chain import ChainHasher
+from services.follower import LogFollower
+from services.personal_data import (
+    KeyRing,
+    PersonalData,
+    PersonalDataStore,
+    PersonalDataUnavailable,
+    ReadNotPermitted,
+    SubjectErased,
+    generate_master_key,
+)
+from services.verify import verify_chain
+from tests.integration.helpers import identify, step
+
+MASTER = generate_master_key()
+CASEWORKER = {"actor_id": "cw-1", "actor_role": "caseworker"}
+COORDINATOR = {"actor_id": "co-1", "actor_role": "coordinator"}
+PERSON = PersonalData(
+    full_name="Drita Kelmendi-Seeded",
+    date_of_birth="2009-04-17",
+    contacts=("+355 69 555 0142", "drita.seeded@example.al"),
+    documents=("passport AL-SEED-99812",),
+)
+
+
+@pytest.fixture
+def log(backbone: Backbone, clock: ControlledClock) -> AccessLog:
+    access_log = AccessLog(backbone.pool, clock)
+    access_log.create_table()
+    return access_log
+
+
+@pytest.fixture
+def store(
+    backbone: Backbone, clock: ControlledClock, log: AccessLog
+) -> PersonalDataStore:
+    personal = PersonalDataStore(backbone.pool, log, clock, KeyRing(MASTER))
+    personal.create_table()
+    return personal
+
+
+@pytest.fixture
+def case(
+    backbone: Backbone, clock: ControlledClock, store: PersonalDataStore
+) -> dict[str, Any]:
+    opened = identify(backbone.service, clock, subject_ref="PV-DK-1", is_minor=True)
+    store.store("PV-DK-1", PERSON, **CASEWORKER, case_id=opened["case_id"])
+    return step(
+        backbone.service, clock, opened, "assess_risk", timedelta(hours=1), level="high"
+    )
+
+
+def raw_table(backbone: Backbone) -> bytes:
+    with backbone.pool.connection() as conn:
+        rows = conn.execute("SELECT * FROM personal_data").fetchall()
+    return repr(rows).encode() + b"".join(
+        bytes(v) for row in rows for v in row if isinstance(v, bytes | memoryview)
+    )
+
+
+def test_a_reader_gets_the_data_and_the_read_is_in_the_access_log(
+    store: PersonalDataStore, log: AccessLog, case: dict[str, Any]
+) -> None:
+    assert store.read("PV-DK-1", **CASEWORKER, case_id=case["case_id"]) == PERSON
+    views = [(e["view"], e["subject_ref"], e["allowed"]) for e in log.entries()]
+    assert views == [
+        ("personal_data", "PV-DK-1", True),
+        ("personal_data_update", "PV-DK-1", True),
+    ]
+
+
+def test_a_role_without_need_is_refused_and_the_attempt_is_logged(
+    store: PersonalDataStore, log: AccessLog, case: dict[str, Any]
+) -> None:
+    for role in ("police", "auditor", "system"):
+        with pytest.raises(ReadNotPermitted, match="was recorded"):
+            store.read("PV-DK-1", actor_id="x-1", actor_role=role)
+    refused = [e["actor_role"] for e in log.entries() if not e["allowed"]]
+    assert refused == ["system", "auditor", "police"]
+
+
+def test_personal_data_is_encrypted_at_rest_and_bound_to_its_subject(
+    backbone: Backbone, store: PersonalDataStore, case: dict[str, Any]
+) -> None:
+    raw = raw_table(backbone)
+    for value in ("Drita", "2009-04-17", "0142", "drita.seeded", "AL-SEED-99812"):
+        assert value.encode() not in raw
+    assert b"PV-DK-1" in raw  # the scan does see the table's bytes
+    # A row moved to another subject does not decrypt.
+    store.store("PV-OTHER", PersonalData(full_name="Other"), **CASEWORKER)
+    with backbone.pool.connection() as conn:
+        conn.execute(
+            "UPDATE personal_data SET record = (SELECT record FROM personal_data "
+            "WHERE subject_ref = 'PV-DK-1') WHERE subject_ref = 'PV-OTHER'"
+        )
+    with pytest.raises(PersonalDataUnavailable, match="could not be decrypted"):
+        store.read("PV-OTHER", **CASEWORKER)
+
+
+def test_another_master_key_cannot_read_and_a_rotated_key_can(
+    backbone: Backbone,
+    clock: ControlledClock,
+    log: AccessLog,
+    store: PersonalDataStore,
+    case: dict[str, Any],
+) -> None:
+    newer = generate_master_key()
+    stranger = PersonalDataStore(backbone.pool, log, clock, KeyRing(newer))
+    with pytest.raises(PersonalDataUnavailable, match="not configured"):
+        stranger.read("PV-DK-1", **CASEWORKER)
+    rotating = PersonalDataStore(backbone.pool, log, clock, KeyRing(newer, [MASTER]))
+    assert rotating.rewrap() == 1
+    # The old master key can now be destroyed.
+    assert stranger.read("PV-DK-1", **CASEWORKER) == PERSON
+
+
+def test_erasure_destroys_the_key_records_the_decision_and_the_case_still_replays(
+    backbone: Backbone,
+    clock: ControlledClock,
+    store: PersonalDataStore,
+    log: AccessLog,
+    case: dict[str, Any],
+) -> None:
+    clock.advance(timedelta(days=30))
+    result = erase_personal_data(
+        backbone.service,
+        store,
+        case["case_id"],
+        expected_version=case["version"],
+        **COORDINATOR,
+        reason="the person asked for erasure",
+    )
+    assert result["version"] == 3
+    with pytest.raises(SubjectErased, match="was erased on"):
+        store.read("PV-DK-1", **CASEWORKER)
+    with pytest.raises(SubjectErased, match="cannot be stored again"):
+        store.store("PV-DK-1", PERSON, **CASEWORKER)
+    assert store.status("PV-DK-1")["status"] == "erased"
+    # The ciphertext is still there, and no key opens it any more.
+    with backbone.pool.connection() as conn:
+        row = conn.execute(
+            "SELECT wrapped_key, record FROM personal_data "
+            "WHERE subject_ref = 'PV-DK-1'"
+        ).fetchone()
+    assert row is not None
+    assert row[0] is None
+    assert row[1] is not None
+    # The case history is whole and replays, erasure included.
+    history = backbone.service.history(case["case_id"], clock.now())
+    assert [e["type"] for e in history["events"]] == [
+        "Identified",
+        "RiskAssessed",
+        "PersonalDataErased",
+    ]
+    assert history["case"]["subject_ref"] == "PV-DK-1"
+    assert history["case"]["personal_data_erased"] is True
+    assert history["events"][2]["payload"] == {
+        "subject_ref": "PV-DK-1",
+        "reason": "the person asked for erasure",
+    }
+    assert (
+        backbone.service.history(case["case_id"], version=2)["case"][
+            "personal_data_erased"
+        ]
+        is False
+    )
+    backbone.follower.catch_up()
+    with backbone.pool.connection() as conn:
+        summary = conn.execute(
+            "SELECT summary FROM case_timeline WHERE version = 3"
+        ).fetchone()
+    assert summary == ("Personal data erased: the person asked for erasure",)
+    assert verify_chain(backbone.pool, "cases_events", ChainHasher(None)).ok
+    views = [e["view"] for e in log.entries()]
+    assert "personal_data_erasure" in views
+
+
+def test_only_a_coordinator_or_the_responsible_authority_may_erase(
+    backbone: Backbone, store: PersonalDataStore, case: dict[str, Any]
+) -> None:
+    with pytest.raises(NotPermitted):
+        erase_personal_data(
+            backbone.service,
+            store,
+            case["case_id"],
+            expected_version=case["version"],
+            **CASEWORKER,
+            reason="tidying up",
+        )
+    assert backbone.service.case(case["case_id"])["version"] == 2
+    assert store.read("PV-DK-1", **CASEWORKER) == PERSON
+
+
+def test_an_erasure_recorded_any_other_way_is_carried_out_by_the_projection(
+    backbone: Backbone,
+    clock: ControlledClock,
+    store: PersonalDataStore,
+    case: dict[str, Any],
+) -> None:
+    # The generic command records the decision without touching the store
+    # (as an HTTP client or a crash between the two steps would leave it).
+    step(
+        backbone.service,
+        clock,
+        case,
+        "erase_personal_data",
+        timedelta(hours=1),
+        actor=COORDINATOR,
+        reason="retention period over",
+    )
+    assert store.read("PV-DK-1", **CASEWORKER) == PERSON
+    follower = LogFollower(backbone.app, backbone.pool, [ErasureProjection()])
+    follower.create_tables()
+    assert follower.catch_up() == 3
+    with pytest.raises(SubjectErased):
+        store.read("PV-DK-1", **CASEWORKER)
+    # Rebuilding replays the erasure again, and drops nothing of the store.
+    follower.rebuild()
+    assert store.status("PV-DK-1")["status"] == "erased"
+    # Completing an erasure that was recorded already records nothing twice.
+    again = erase_personal_data(
+        backbone.service,
+        store,
+        case["case_id"],
+        expected_version=0,
+        **COORDINATOR,
+        reason="again",
+    )
+    assert again["version"] == 3
+
+
+def test_a_person_erased_before_anything_was_stored_can_never_be_stored(
+    backbone: Backbone, clock: ControlledClock, store: PersonalDataStore
+) -> None:
+    opened = identify(backbone.service, clock, subject_ref="PV-NEVER")
+    erase_personal_data(
+        backbone.service,
+        store,
+        opened["case_id"],
+        expected_version=1,
+        **COORDINATOR,
+        reason="identified by mistake",
+    )
+    with pytest.raises(SubjectErased):
+        store.store("PV-NEVER", PERSON, **CASEWORKER)
+
+
+def test_without_a_master_key_nothing_is_stored_or_read(
+    backbone: Backbone, clock: ControlledClock, log: AccessLog
+) -> None:
+    keyless = PersonalDataStore(backbone.pool, log, clock, None)
+    keyless.create_table()
+    with pytest.raises(PersonalDataUnavailable, match="VATRA_PERSONAL_DATA_KEY"):
+        keyless.store("PV-X", PERSON, **CASEWORKER)
+    with pytest.raises(PersonalDataUnavailable, match="32 bytes"):
+        KeyRing("c2hvcnQ=")
