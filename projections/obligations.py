@@ -8,7 +8,11 @@ a rebuild give the same rows. Obligations are pinned to the rule-set version
 in force when their trigger was recorded.
 
 Rows hold what the events say; what depends on the time of reading (an open
-obligation past its deadline is overdue) is judged by the queries with "now".
+obligation past its deadline is overdue) is judged by the queries with "now"
+(``projections.compliance``). ``next_action_at`` says when the SOP clock next
+has a warning or a breach to record for the row (``domain.sop.next_action_at``);
+``warning_event_version`` / ``breach_event_version`` say whether it already
+did. The clock finds its work through the index on ``next_action_at``.
 """
 
 from __future__ import annotations
@@ -19,13 +23,29 @@ from typing import Any
 from uuid import UUID
 
 from psycopg import Connection, Cursor
-from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from domain.events import payload_of
 from domain.facts import CaseFact
-from domain.sop import Obligation, RuleBook, WorkingCalendar, obligations_of
+from domain.sop import (
+    Obligation,
+    RuleBook,
+    WorkingCalendar,
+    apply_corrections,
+    next_action_at,
+    obligations_of,
+)
+from projections.compliance import case_obligations, compliance, overdue
 from projections.feed import Delivered
+
+__all__ = [
+    "ObligationsProjection",
+    "case_obligations",
+    "compliance",
+    "due_for_clock",
+    "next_action_after",
+    "overdue",
+]
 
 DDL = """
 CREATE TABLE IF NOT EXISTS sop_case_facts (
@@ -56,11 +76,27 @@ CREATE TABLE IF NOT EXISTS sop_obligations (
     met_recorded_at timestamptz,
     breached_at timestamptz,
     notify_on_breach text[] NOT NULL,
+    warning_event_version integer,
+    breach_event_version integer,
+    next_action_at timestamptz,
     PRIMARY KEY (case_id, obligation_id)
 );
+"""
+
+# Columns added after the first release: a table made before them gets them
+# and its rows are recomputed from sop_case_facts (see ``_upgrade``).
+ADDED_COLUMNS = {
+    "warning_event_version": "integer",
+    "breach_event_version": "integer",
+    "next_action_at": "timestamptz",
+}
+
+INDEXES = """
 CREATE INDEX IF NOT EXISTS sop_obligations_due_at ON sop_obligations (due_at);
 CREATE INDEX IF NOT EXISTS sop_obligations_open_due_at ON sop_obligations (due_at)
     WHERE status IN ('open', 'warning');
+CREATE INDEX IF NOT EXISTS sop_obligations_next_action_at
+    ON sop_obligations (next_action_at) WHERE next_action_at IS NOT NULL;
 """
 
 INSERT_FACT = """
@@ -75,22 +111,12 @@ INSERT_OBLIGATION = """
 INSERT INTO sop_obligations (
     case_id, obligation_id, rule_id, ruleset_version, kind, region, is_minor,
     trigger_version, trigger_type, triggered_at, due_at, warn_at, status, met_at,
-    met_by_version, met_recorded_at, breached_at, notify_on_breach
-) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-"""
-
-# The status of a row as of %(now)s: time turns an open obligation into a
-# warning, then into a breach (or, for a not-before rule, into a met one).
-STATUS_AT_NOW = """
-CASE
-    WHEN status IN ('open', 'warning') AND kind = 'not_before'
-         AND due_at <= %(now)s THEN 'met'
-    WHEN status IN ('open', 'warning') AND kind <> 'not_before'
-         AND due_at <= %(now)s THEN 'breached'
-    WHEN status = 'open' AND kind <> 'not_before'
-         AND warn_at IS NOT NULL AND warn_at <= %(now)s THEN 'warning'
-    ELSE status
-END
+    met_by_version, met_recorded_at, breached_at, notify_on_breach,
+    warning_event_version, breach_event_version, next_action_at
+) VALUES (
+    %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
+    %s, %s, %s
+)
 """
 
 
@@ -106,12 +132,42 @@ class ObligationsProjection:
 
     def create(self, conn: Connection[Any]) -> None:
         conn.execute(DDL)
+        self._upgrade(conn)
+        conn.execute(INDEXES)
 
     def apply(self, cur: Cursor[Any], batch: Sequence[Delivered]) -> None:
         cur.executemany(INSERT_FACT, [_fact_row(item) for item in batch])
         touched = sorted({item.event.originator_id for item in batch})
         for case_id in touched:
             self._recompute(cur, case_id)
+
+    def _upgrade(self, conn: Connection[Any]) -> None:
+        # A table made by an earlier release lacks the clock's columns; its
+        # facts are all here, so recomputing every case fills them in.
+        present = {
+            str(row[0])
+            for row in conn.execute(
+                """
+                SELECT column_name FROM information_schema.columns
+                WHERE table_schema = current_schema()
+                  AND table_name = 'sop_obligations'
+                """
+            ).fetchall()
+        }
+        missing = [name for name in ADDED_COLUMNS if name not in present]
+        if not missing:
+            return
+        with conn.transaction(), conn.cursor() as cur:
+            cur.execute("LOCK TABLE sop_obligations IN ACCESS EXCLUSIVE MODE")
+            for name in missing:
+                # Names and types come from ADDED_COLUMNS above, not from input.
+                cur.execute(
+                    f"ALTER TABLE sop_obligations ADD COLUMN IF NOT EXISTS "
+                    f"{name} {ADDED_COLUMNS[name]}"
+                )
+            cases = cur.execute("SELECT DISTINCT case_id FROM sop_case_facts")
+            for (case_id,) in cases.fetchall():
+                self._recompute(cur, case_id)
 
     def _recompute(self, cur: Cursor[Any], case_id: UUID) -> None:
         facts = _facts_of(cur, case_id)
@@ -125,6 +181,46 @@ class ObligationsProjection:
             INSERT_OBLIGATION,
             [_obligation_row(o, region, is_minor, recorded) for o in obligations],
         )
+
+
+def due_for_clock(
+    conn: Connection[Any],
+    now: datetime,
+    *,
+    after: tuple[datetime, UUID, str] | None = None,
+    limit: int = 500,
+) -> list[tuple[datetime, UUID, str]]:
+    """Rows whose next clock action is due by ``now``, earliest first.
+
+    Each is ``(next_action_at, case_id, obligation_id)``; pass the last one
+    as ``after`` for the next page. Served by the partial index on
+    ``next_action_at``: the clock never scans the rows with nothing to do.
+    """
+    start = after or (datetime.min.replace(tzinfo=now.tzinfo), UUID(int=0), "")
+    rows = conn.execute(
+        """
+        SELECT next_action_at, case_id, obligation_id FROM sop_obligations
+        WHERE next_action_at IS NOT NULL AND next_action_at <= %s
+          AND (next_action_at, case_id, obligation_id) > (%s, %s, %s)
+        ORDER BY next_action_at, case_id, obligation_id
+        LIMIT %s
+        """,
+        (now, *start, limit),
+    ).fetchall()
+    return [(at, case_id, obligation_id) for at, case_id, obligation_id in rows]
+
+
+def next_action_after(conn: Connection[Any], moment: datetime) -> datetime | None:
+    """The earliest ``next_action_at`` strictly after ``moment``, if any."""
+    row = conn.execute(
+        """
+        SELECT next_action_at FROM sop_obligations
+        WHERE next_action_at IS NOT NULL AND next_action_at > %s
+        ORDER BY next_action_at LIMIT 1
+        """,
+        (moment,),
+    ).fetchone()
+    return None if row is None else row[0]
 
 
 def _fact_row(item: Delivered) -> tuple[object, ...]:
@@ -159,10 +255,15 @@ def _facts_of(cur: Cursor[Any], case_id: UUID) -> list[CaseFact]:
 
 
 def _case_context(facts: Sequence[CaseFact]) -> tuple[str, bool]:
-    """The case's current region and whether the person is a minor."""
-    region = str(facts[0].attributes.get("region", ""))
-    is_minor = bool(facts[0].attributes.get("is_minor", False))
-    for fact in facts[1:]:
+    """The case's current region and whether the person is a minor.
+
+    Read from the corrected history: a region or age entered wrong and
+    corrected counts in the compliance views as corrected.
+    """
+    history = apply_corrections(facts)
+    region = str(history[0].attributes.get("region", ""))
+    is_minor = bool(history[0].attributes.get("is_minor", False))
+    for fact in history[1:]:
         if fact.type == "Transferred":
             region = str(fact.attributes["to_region"])
     return region, is_minor
@@ -190,64 +291,7 @@ def _obligation_row(
         recorded.get(o.met_by_version) if o.met_by_version else None,
         o.breached_at,
         list(o.notify_on_breach),
+        o.warning_event_version,
+        o.breach_event_version,
+        next_action_at(o),
     )
-
-
-def compliance(
-    conn: Connection[Any], now: datetime, by: str = "rule_id"
-) -> list[dict[str, Any]]:
-    """Counts per rule (or per region) as of ``now``, with the on-time rate."""
-    if by not in ("rule_id", "region"):
-        raise ValueError("compliance is grouped by rule_id or region")
-    query = f"""
-        SELECT {by} AS key,
-               count(*) FILTER (WHERE s = 'open') AS open,
-               count(*) FILTER (WHERE s = 'warning') AS warning,
-               count(*) FILTER (WHERE s = 'met') AS met,
-               count(*) FILTER (WHERE s = 'met_late') AS met_late,
-               count(*) FILTER (WHERE s = 'breached') AS breached,
-               count(*) FILTER (WHERE s = 'cancelled') AS cancelled
-        FROM (SELECT {by}, {STATUS_AT_NOW} AS s FROM sop_obligations) AS o
-        GROUP BY {by} ORDER BY {by}
-    """
-    with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(query, {"now": now}).fetchall()
-    for row in rows:
-        judged = row["met"] + row["met_late"] + row["breached"]
-        row["on_time_rate"] = row["met"] / judged if judged else None
-    return rows
-
-
-def overdue(
-    conn: Connection[Any], now: datetime, limit: int = 50
-) -> list[dict[str, Any]]:
-    """Open obligations past their deadline, most overdue first."""
-    with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(
-            """
-            SELECT case_id, obligation_id, rule_id, region, due_at,
-                   %(now)s - due_at AS overdue_by, notify_on_breach
-            FROM sop_obligations
-            WHERE status IN ('open', 'warning') AND kind <> 'not_before'
-              AND due_at <= %(now)s
-            ORDER BY due_at LIMIT %(limit)s
-            """,
-            {"now": now, "limit": limit},
-        ).fetchall()
-
-
-def case_obligations(
-    conn: Connection[Any], case_id: UUID, now: datetime
-) -> list[dict[str, Any]]:
-    """One case's obligations with their status as of ``now``."""
-    with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(
-            f"""
-            SELECT obligation_id, rule_id, ruleset_version, kind, trigger_type,
-                   triggered_at, due_at, {STATUS_AT_NOW} AS status, met_at,
-                   met_recorded_at - met_at AS recording_delay, breached_at
-            FROM sop_obligations WHERE case_id = %(case_id)s
-            ORDER BY due_at, obligation_id
-            """,
-            {"now": now, "case_id": case_id},
-        ).fetchall()

@@ -53,6 +53,11 @@ SOP_CLOCK_LAST_TICK = Gauge(
     "vatra_sop_clock_last_tick_timestamp_seconds",
     "When the SOP clock last finished a tick (its clock's time, Unix seconds)",
 )
+OBLIGATIONS = Gauge(
+    "vatra_obligations",
+    "SOP obligations by rule, region and status as of the SOP clock's last tick",
+    ["rule", "region", "status"],
+)
 RELAY_LAG = Gauge(
     "vatra_relay_lag_events",
     "Recorded events not yet published (newest notification id minus published)",

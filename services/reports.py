@@ -8,7 +8,13 @@ from uuid import UUID
 
 from psycopg import Connection
 
-from projections.obligations import case_obligations, compliance, overdue
+from projections.compliance import (
+    case_obligations,
+    compliance,
+    compliance_by,
+    near_deadline,
+    overdue,
+)
 from projections.timeline import timeline
 from services.render import duration, percent, table, when
 
@@ -40,10 +46,11 @@ def obligations_report(conn: Connection[Any], case_id: UUID, now: datetime) -> s
     if not rows:
         return "No SOP obligations."
     return table(
-        ["rule", "due (Tirane)", "status", "met at", "entered"],
+        ["rule", "rules", "due (Tirane)", "status", "met at", "entered"],
         [
             (
                 r["rule_id"],
+                r["ruleset_version"],
                 when(r["due_at"]),
                 r["status"],
                 when(r["met_at"]),
@@ -56,35 +63,86 @@ def obligations_report(conn: Connection[Any], case_id: UUID, now: datetime) -> s
     )
 
 
-def compliance_report(conn: Connection[Any], now: datetime, by: str = "rule_id") -> str:
-    rows = compliance(conn, now, by)
+COUNT_HEADERS = ["open", "warning", "met on time", "met late", "breached", "on-time"]
+
+
+def _counts(r: dict[str, Any]) -> tuple[object, ...]:
+    return (
+        r["open"],
+        r["warning"],
+        r["met"],
+        r["met_late"],
+        r["breached"],
+        percent(r["on_time_rate"]),
+    )
+
+
+def _in(region: str | None) -> str:
+    return f" in {region}" if region else ""
+
+
+def compliance_report(
+    conn: Connection[Any],
+    now: datetime,
+    by: str = "rule_id",
+    region: str | None = None,
+) -> str:
+    rows = compliance(conn, now, by, region)
     if not rows:
-        return "No SOP obligations recorded yet."
+        return f"No SOP obligations recorded yet{_in(region)}."
     label = "rule" if by == "rule_id" else "region"
+    body = table([label, *COUNT_HEADERS], [(r["key"], *_counts(r)) for r in rows])
+    return (
+        f"SOP compliance by {label}{_in(region)}, as of {when(now)} (Tirane)\n\n{body}"
+    )
+
+
+def rule_region_report(
+    conn: Connection[Any], now: datetime, region: str | None = None
+) -> str:
+    """Compliance per rule and region together."""
+    rows = compliance_by(conn, now, ("rule_id", "region"), region=region)
+    if not rows:
+        return f"No SOP obligations recorded yet{_in(region)}."
     body = table(
-        [label, "open", "warning", "met on time", "met late", "breached", "on-time"],
+        ["rule", "region", *COUNT_HEADERS],
+        [(r["rule_id"], r["region"], *_counts(r)) for r in rows],
+    )
+    return f"SOP compliance by rule and region{_in(region)}\n\n{body}"
+
+
+def near_deadline_report(
+    conn: Connection[Any], now: datetime, region: str | None = None
+) -> str:
+    """Unmet obligations past their warning point, soonest deadline first."""
+    rows = near_deadline(conn, now, region=region)
+    if not rows:
+        return f"No deadlines near{_in(region)}."
+    body = table(
+        ["case", "rule", "region", "due (Tirane)", "due in", "tell"],
         [
             (
-                r["key"],
-                r["open"],
-                r["warning"],
-                r["met"],
-                r["met_late"],
-                r["breached"],
-                percent(r["on_time_rate"]),
+                str(r["case_id"])[:8],
+                r["rule_id"],
+                r["region"],
+                when(r["due_at"]),
+                duration(r["due_in"]),
+                ", ".join(r["notify_on_breach"]),
             )
             for r in rows
         ],
     )
-    return f"SOP compliance by {label}, as of {when(now)} (Tirane)\n\n{body}"
+    return f"Deadlines near{_in(region)}, soonest first\n\n{body}"
 
 
-def overdue_report(conn: Connection[Any], now: datetime) -> str:
-    rows = overdue(conn, now)
+def overdue_report(
+    conn: Connection[Any], now: datetime, region: str | None = None
+) -> str:
+    rows = overdue(conn, now, region=region)
     if not rows:
-        return "No overdue obligations."
+        return f"No overdue obligations{_in(region)}."
     body = table(
-        ["case", "rule", "region", "due (Tirane)", "overdue by", "tell"],
+        ["case", "rule", "region", "due (Tirane)", "overdue by", "tell", "breach"],
         [
             (
                 str(r["case_id"])[:8],
@@ -93,11 +151,24 @@ def overdue_report(conn: Connection[Any], now: datetime) -> str:
                 when(r["due_at"]),
                 duration(r["overdue_by"]),
                 ", ".join(r["notify_on_breach"]),
+                "recorded" if r["breach_recorded"] else "not yet",
             )
             for r in rows
         ],
     )
-    return f"Overdue obligations, most overdue first\n\n{body}"
+    return f"Overdue obligations{_in(region)}, most overdue first\n\n{body}"
+
+
+def sop_report(conn: Connection[Any], now: datetime, region: str | None = None) -> str:
+    """Everything ``vatra sop`` prints: compliance, near and overdue deadlines."""
+    parts = [
+        compliance_report(conn, now, "rule_id", region),
+        compliance_report(conn, now, "region", region),
+        rule_region_report(conn, now, region),
+        near_deadline_report(conn, now, region),
+        overdue_report(conn, now, region),
+    ]
+    return "\n\n".join(parts)
 
 
 def history_report(history: dict[str, Any]) -> str:
@@ -122,6 +193,7 @@ def history_report(history: dict[str, Any]) -> str:
     )
     return (
         f"Case {case['case_id']} as it stood at "
-        f"{when(datetime.fromisoformat(history['as_of']))} (Tirane)\n\n"
+        f"{when(datetime.fromisoformat(history['as_of']))} (Tirane), "
+        f"version {case['version']}\n\n"
         f"{facts}\n\nEvents recorded by then\n\n{events}"
     )

@@ -6,6 +6,8 @@ Pure Python: reads ``CaseFact``s and TOML files, returns values. Entry points:
 - ``obligations_of(facts, rulebook, calendar, now=None)``: a case's obligations
   and their status.
 - ``summarise(obligations)``: counts and on-time rate per rule.
+- ``due_actions(obligations, now)`` / ``next_action_at(obligation)``: the
+  warnings and breaches the SOP clock must record, and when.
 """
 
 from __future__ import annotations
@@ -13,6 +15,12 @@ from __future__ import annotations
 from domain.sop.calendar import WorkingCalendar
 from domain.sop.calendar_file import load_calendar, parse_calendar
 from domain.sop.corrections import apply_corrections
+from domain.sop.deadlines import (
+    DeadlineAction,
+    DeadlineEventKind,
+    due_actions,
+    next_action_at,
+)
 from domain.sop.easter import catholic_easter, orthodox_easter
 from domain.sop.errors import (
     CalendarFileError,
@@ -63,6 +71,8 @@ __all__ = [
     "Condition",
     "ConditionValue",
     "Counts",
+    "DeadlineAction",
+    "DeadlineEventKind",
     "DueWithin",
     "Duration",
     "DurationUnit",
@@ -91,9 +101,11 @@ __all__ = [
     "WorkingCalendar",
     "apply_corrections",
     "catholic_easter",
+    "due_actions",
     "load_calendar",
     "load_rulebook",
     "load_ruleset",
+    "next_action_at",
     "obligations_of",
     "orthodox_easter",
     "parse_calendar",

@@ -52,25 +52,63 @@ class ClockMarks:
     """``DeadlineBreached`` / ``DeadlineWarning`` facts by obligation id.
 
     The SOP clock records these when it sees a deadline pass; without a
-    ``now`` they are the only evidence that time ran out.
+    ``now`` they are the only evidence that time ran out. Each mark names the
+    ``due_at`` it was recorded for. A correction can move an obligation's
+    deadline later (the trigger's ``occurred_at`` was entered wrong): a mark
+    recorded for an earlier deadline was premature and no longer counts, so
+    the clock records a new one when the new deadline passes. A mark for the
+    same or a later deadline still counts.
     """
 
-    breached: Mapping[str, CaseFact]
-    warned: Mapping[str, CaseFact]
+    breached: Mapping[str, tuple[CaseFact, ...]]
+    warned: Mapping[str, tuple[CaseFact, ...]]
 
     @classmethod
     def from_facts(cls, facts: Sequence[CaseFact]) -> ClockMarks:
-        """Index the clock's facts; the earliest version per obligation wins."""
-        breached: dict[str, CaseFact] = {}
-        warned: dict[str, CaseFact] = {}
+        """Index the clock's facts by obligation id, in the order given."""
+        breached: dict[str, tuple[CaseFact, ...]] = {}
+        warned: dict[str, tuple[CaseFact, ...]] = {}
         for fact in facts:
             target = {DEADLINE_BREACHED: breached, DEADLINE_WARNING: warned}.get(
                 fact.type
             )
             obligation_id = fact.attributes.get("obligation_id")
             if target is not None and isinstance(obligation_id, str):
-                target.setdefault(obligation_id, fact)
+                target[obligation_id] = (*target.get(obligation_id, ()), fact)
         return cls(breached, warned)
+
+    def breach_for(self, window: Window) -> CaseFact | None:
+        """The clock's breach that counts for ``window``; the earliest wins."""
+        return _counting(self.breached.get(window.obligation_id, ()), window)
+
+    def warning_for(self, window: Window) -> CaseFact | None:
+        """The clock's warning that counts for ``window``; the earliest wins."""
+        return _counting(self.warned.get(window.obligation_id, ()), window)
+
+
+def _counting(marks: Sequence[CaseFact], window: Window) -> CaseFact | None:
+    for mark in marks:
+        due = mark_due_at(mark)
+        if due is None or due >= window.due_at:
+            return mark
+    return None
+
+
+def mark_due_at(mark: CaseFact) -> datetime | None:
+    """The deadline a clock mark was recorded for (``None`` if it names none).
+
+    Facts built from events carry a ``datetime``; facts read back from the
+    read model carry the ISO text it was stored as.
+    """
+    value = mark.attributes.get("due_at")
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        return None
+    return value
 
 
 def judge_due(
@@ -97,7 +135,7 @@ def judge_due(
                 met_at=fulfilment.occurred_at,
                 met_by_version=fulfilment.version,
             )
-        breach = marks.breached.get(window.obligation_id)
+        breach = marks.breach_for(window)
         return Verdict(
             ObligationStatus.MET_LATE,
             met_at=fulfilment.occurred_at,
@@ -107,7 +145,7 @@ def judge_due(
         )
     if cancellation is not None and cancellation.occurred_at < window.due_at:
         return _cancelled(cancellation)
-    breach = marks.breached.get(window.obligation_id)
+    breach = marks.breach_for(window)
     if breach is not None:
         return Verdict(
             ObligationStatus.BREACHED,
@@ -116,7 +154,7 @@ def judge_due(
         )
     if now is not None and now >= window.due_at:
         return Verdict(ObligationStatus.BREACHED, breached_at=window.due_at)
-    warned_by_clock = window.obligation_id in marks.warned
+    warned_by_clock = marks.warning_for(window) is not None
     warned_by_time = (
         now is not None and window.warn_at is not None and now >= window.warn_at
     )
@@ -149,7 +187,7 @@ def judge_not_before(
         )
     if cancellation is not None and cancellation.occurred_at < window.due_at:
         return _cancelled(cancellation)
-    breach = marks.breached.get(window.obligation_id)
+    breach = marks.breach_for(window)
     if breach is not None:
         return Verdict(
             ObligationStatus.BREACHED,

@@ -48,6 +48,11 @@ class Obligation:
     facts always give the same ids, which the SOP clock's ``DeadlineBreached``
     events name. Times are UTC. ``warn_at`` is ``None`` for ``not_before``
     obligations: there is nothing to hurry.
+
+    ``warning_event_version`` and ``breach_event_version`` are the case
+    versions of the SOP clock's ``DeadlineWarning`` / ``DeadlineBreached``
+    for this obligation's current deadline, ``None`` while none is recorded
+    (see ``ClockMarks``): the clock reads them to record each exactly once.
     """
 
     obligation_id: str
@@ -69,6 +74,8 @@ class Obligation:
     breached_by_version: int | None = None
     cancelled_at: datetime | None = None
     cancelled_by_version: int | None = None
+    warning_event_version: int | None = None
+    breach_event_version: int | None = None
 
 
 def obligations_of(
@@ -156,7 +163,7 @@ class _Arising:
             window = self._window(self._id(), self.start, due)
             fulfilment = next(iter(self._matching(rule.fulfilled_by)), None)
             verdict = judge_due(window, fulfilment, self.cancellation, marks, now)
-            return [self._obligation(window, verdict)]
+            return [self._obligation(window, verdict, marks)]
         if isinstance(rule, NotBefore):
             end = rule.period.after(self.start, self.calendar)
             window = Window(self._id(), self.start, end, warn_at=None)
@@ -165,7 +172,7 @@ class _Arising:
                 None,
             )
             verdict = judge_not_before(window, forbidden, self.cancellation, marks, now)
-            return [self._obligation(window, verdict)]
+            return [self._obligation(window, verdict, marks)]
         return self._recurring(rule, marks, now)
 
     def _recurring(
@@ -182,7 +189,7 @@ class _Arising:
         for k in range(1, rule.count + 1):
             window = self._window(self._id(k), due_dates[k - 1], due_dates[k])
             verdict = judge_due(window, chosen[k - 1], self.cancellation, marks, now)
-            found.append(self._obligation(window, verdict, instance=k))
+            found.append(self._obligation(window, verdict, marks, instance=k))
         return found
 
     def _matching(self, patterns: tuple[EventPattern, ...]) -> list[CaseFact]:
@@ -210,8 +217,14 @@ class _Arising:
         return Window(obligation_id, starts_at, due, warn_at)
 
     def _obligation(
-        self, window: Window, verdict: Verdict, instance: int | None = None
+        self,
+        window: Window,
+        verdict: Verdict,
+        marks: ClockMarks,
+        instance: int | None = None,
     ) -> Obligation:
+        warning = marks.warning_for(window)
+        breach = marks.breach_for(window)
         return Obligation(
             obligation_id=window.obligation_id,
             case_id=self.trigger.case_id,
@@ -232,6 +245,8 @@ class _Arising:
             breached_by_version=verdict.breached_by_version,
             cancelled_at=verdict.cancelled_at,
             cancelled_by_version=verdict.cancelled_by_version,
+            warning_event_version=None if warning is None else warning.version,
+            breach_event_version=None if breach is None else breach.version,
         )
 
 
