@@ -1,0 +1,136 @@
+"""Settings of the notifier (alerts), read once from the environment.
+
+Listed in the README with their defaults. ``load_notify_settings`` is called by
+``services.settings.load_settings`` with the same environment mapping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from handlers.channels.email import SECURITY, SmtpSettings
+from handlers.dispatcher import DispatchSettings
+from services.settings import PROJECT_ROOT, SettingsError
+
+MIN_SECRET_LENGTH = 16
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """Where alerts go, how they are sent, and how hard we try."""
+
+    directory_file: Path
+    templates_dir: Path
+    public_url: str = "https://vatra.example.org"
+    ack_secret: str = field(default="", repr=False)
+    ack_valid_days: float = 30.0
+    smtp: SmtpSettings | None = None
+    webhook_secret: str = field(default="", repr=False)
+    webhook_timeout: float = 10.0
+    sms_gateway_url: str = ""
+    dispatch: DispatchSettings = field(default_factory=DispatchSettings)
+    max_age_hours: float = 72.0
+    kafka_group: str = "vatra-notifier"
+
+    @property
+    def enabled(self) -> bool:
+        """Alerts are on once an acknowledgement secret is set (``vatra notify``
+        requires it; ``vatra run --embedded`` runs the notifier only then)."""
+        return bool(self.ack_secret)
+
+    def check(self) -> None:
+        """What the notifier needs before it starts: real secrets, and a lease
+        longer than any one send may take (else a slow send could be taken
+        over and sent twice)."""
+        _check_secret("VATRA_NOTIFY_SECRET", self.ack_secret)
+        if self.webhook_secret:
+            _check_secret("VATRA_WEBHOOK_SECRET", self.webhook_secret)
+        longest = max(self.webhook_timeout, self.smtp.timeout if self.smtp else 0)
+        if self.dispatch.lease <= longest:
+            raise SettingsError(
+                f"VATRA_NOTIFY_LEASE ({self.dispatch.lease:g} s) must be longer "
+                f"than the longest send timeout ({longest:g} s: VATRA_SMTP_TIMEOUT, "
+                "VATRA_WEBHOOK_TIMEOUT)"
+            )
+
+
+def load_notify_settings(env: Mapping[str, str]) -> NotifySettings:
+    """The notifier's settings from ``env``."""
+    deploy = PROJECT_ROOT / "deploy"
+    dispatch = DispatchSettings(
+        batch_size=max(int(_number(env, "VATRA_NOTIFY_BATCH_SIZE", 20)), 1),
+        interval=_number(env, "VATRA_NOTIFY_INTERVAL", 0.5),
+        max_attempts=max(int(_number(env, "VATRA_NOTIFY_MAX_ATTEMPTS", 6)), 1),
+        backoff_base=_number(env, "VATRA_NOTIFY_BACKOFF_BASE", 5.0),
+        backoff_max=_number(env, "VATRA_NOTIFY_BACKOFF_MAX", 900.0),
+        lease=_number(env, "VATRA_NOTIFY_LEASE", 60.0),
+    )
+    return NotifySettings(
+        directory_file=Path(
+            env.get("VATRA_DIRECTORY_FILE", str(deploy / "directory.toml"))
+        ),
+        templates_dir=Path(env.get("VATRA_TEMPLATES_DIR", str(deploy / "templates"))),
+        public_url=env.get("VATRA_PUBLIC_URL", "https://vatra.example.org"),
+        ack_secret=env.get("VATRA_NOTIFY_SECRET", ""),
+        ack_valid_days=_number(env, "VATRA_ACK_VALID_DAYS", 30.0),
+        smtp=_smtp(env),
+        webhook_secret=env.get("VATRA_WEBHOOK_SECRET", ""),
+        webhook_timeout=_number(env, "VATRA_WEBHOOK_TIMEOUT", 10.0),
+        sms_gateway_url=env.get("VATRA_SMS_GATEWAY_URL", ""),
+        dispatch=dispatch,
+        max_age_hours=_number(env, "VATRA_NOTIFY_MAX_AGE_HOURS", 72.0),
+        kafka_group=env.get("VATRA_KAFKA_NOTIFIER_GROUP", "vatra-notifier"),
+    )
+
+
+def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:
+    host = env.get("VATRA_SMTP_HOST", "").strip()
+    if not host:
+        return None
+    security = env.get("VATRA_SMTP_SECURITY", "starttls")
+    if security not in SECURITY:
+        raise SettingsError(
+            f"VATRA_SMTP_SECURITY must be one of {', '.join(SECURITY)} "
+            f"(got {security!r})"
+        )
+    default_port = {"starttls": 587, "tls": 465, "none": 25}[security]
+    username = env.get("VATRA_SMTP_USERNAME", "")
+    if username and security == "none":
+        raise SettingsError(
+            "VATRA_SMTP_USERNAME is set but VATRA_SMTP_SECURITY is none: "
+            "the password would cross the network in clear"
+        )
+    return SmtpSettings(
+        host=host,
+        port=int(_number(env, "VATRA_SMTP_PORT", default_port)),
+        security=security,
+        username=username,
+        password=env.get("VATRA_SMTP_PASSWORD", ""),
+        sender=env.get("VATRA_SMTP_FROM", "vatra@example.org"),
+        timeout=_number(env, "VATRA_SMTP_TIMEOUT", 10.0),
+        message_id_domain=env.get("VATRA_SMTP_MESSAGE_ID_DOMAIN", ""),
+        ca_file=env.get("VATRA_SMTP_CA_FILE", ""),
+    )
+
+
+def _check_secret(name: str, value: str) -> None:
+    if len(value) < MIN_SECRET_LENGTH:
+        raise SettingsError(
+            f"{name} must be set to a random secret of at least "
+            f"{MIN_SECRET_LENGTH} characters (e.g. `openssl rand -hex 32`)"
+        )
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number (got {raw!r})") from None
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative (got {raw!r})")
+    return value
