@@ -1,0 +1,259 @@
+"""The FastAPI application: API routes by audience, the pages, and the errors.
+
+Errors are answered in one shape, ``{"error": code, "message": text}``,
+with the message written for the person who caused it:
+
+- 401 no or unknown token; 403 outside one's rights (recorded in the access
+  log); 404 no such case;
+- 422 a field, code or time is wrong: the message names the field and the
+  rule; also a domain error about input (unknown code, impossible time,
+  impossible correction) and an idempotency key reused for another request;
+- 409 the case changed since it was read (``version_conflict``), or a rule
+  of the case work forbids the step now (the domain's own code and message).
+
+A command records one event or nothing: the domain checks every rule before
+the event is triggered, and the store saves it in one transaction.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.exceptions import HTTPException
+
+from domain.errors import CorrectionError, DomainError, InvalidTime, UnknownCode
+from services.api import answers as a
+from services.api.auth import Caller, Context, LoginRequired
+from services.api.context import ApiContext, Forbidden, Unauthenticated
+from services.api.i18n import Pages
+from services.api.idempotency import KeyReused
+from services.api.routes import alerts, audit, cases, commands, oversight, pages
+from services.errors import CaseNotFound, InvalidInput, ServiceError, VersionConflict
+from services.observability import readiness
+
+log = structlog.get_logger("vatra.api")
+
+REQUESTS = Counter(
+    "vatra_http_requests_total", "HTTP requests answered", ["method", "route", "status"]
+)
+LATENCY = Histogram(
+    "vatra_http_request_seconds", "Time to answer an HTTP request", ["route"]
+)
+# Domain errors about what was typed, not about the state of the case.
+INPUT_ERRORS = (UnknownCode, InvalidTime, CorrectionError)
+CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+def create_app(context: ApiContext) -> FastAPI:
+    """The application over ``context``; nothing connects at import time."""
+    app = FastAPI(
+        title="Vatra Backbone",
+        version="1",
+        summary="Case referral and notification backbone for anti-trafficking work.",
+        description=(
+            "Commands record one event each on a case, at the version the caller "
+            "read; queries read the case, its timeline and SOP obligations. Every "
+            "read of a case is recorded in the access log. Authenticate with "
+            "`Authorization: Bearer <token>` (`vatra token create`)."
+        ),
+    )
+    app.state.context = context
+    app.state.pages = Pages()
+    for router in (
+        commands.router,
+        cases.router,
+        alerts.router,
+        oversight.router,
+        audit.router,
+        pages.router,
+    ):
+        app.include_router(router)
+    app.add_api_route("/api/me", me, methods=["GET"], response_model=a.Me, tags=["me"])
+    app.add_api_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/health/live", live, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/health/ready", ready, methods=["GET"], include_in_schema=False)
+    app.middleware("http")(observe)
+    _install_error_handlers(app)
+    return app
+
+
+def me(principal: Caller) -> dict[str, Any]:
+    """Who the token belongs to: user, role, regions and language."""
+    return {
+        "user_id": principal.user_id,
+        "role": principal.role,
+        "regions": sorted(principal.regions),
+        "language": principal.language,
+    }
+
+
+def metrics() -> Response:
+    """Prometheus metrics of this process (no personal data)."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def live() -> dict[str, str]:
+    """200 while the process answers at all."""
+    return {"status": "alive"}
+
+
+def ready(ctx: Context) -> JSONResponse:
+    """200 when PostgreSQL (and Kafka in the full mode) answer, else 503."""
+    ok, results = readiness(ctx.health_checks)
+    body = {"status": "ready" if ok else "not ready", "checks": results}
+    return JSONResponse(body, status_code=200 if ok else 503)
+
+
+async def observe(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """Give each request a correlation id, then log and count its answer.
+
+    The log line names the route template, never the query string, and no
+    field of a body: nothing personal reaches the log.
+    """
+    given = request.headers.get("x-correlation-id", "")
+    correlation_id = given if CORRELATION_ID.match(given) else uuid.uuid4().hex
+    request.state.correlation_id = correlation_id
+    structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
+    started = time.monotonic()
+    try:
+        response = await call_next(request)
+    finally:
+        structlog.contextvars.unbind_contextvars("correlation_id")
+    route = getattr(request.scope.get("route"), "path", "unmatched")
+    elapsed = time.monotonic() - started
+    REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+    LATENCY.labels(route).observe(elapsed)
+    log.info(
+        "http_request",
+        method=request.method,
+        route=route,
+        status=response.status_code,
+        seconds=round(elapsed, 4),
+        correlation_id=correlation_id,
+    )
+    response.headers["X-Correlation-Id"] = correlation_id
+    return response
+
+
+def problem(
+    status: int,
+    error: str,
+    message: str,
+    *,
+    errors: list[dict[str, str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {"error": error, "message": message, **extra}
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _is_page(request: Request) -> bool:
+    return not request.url.path.startswith("/api/")
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    def handles(
+        kind: type[Exception],
+    ) -> Callable[[Callable[[Request, Any], Response]], None]:
+        def register(handler: Callable[[Request, Any], Response]) -> None:
+            async def handle(request: Request, error: Exception) -> Response:
+                return handler(request, error)
+
+            app.add_exception_handler(kind, handle)
+
+        return register
+
+    @handles(RequestValidationError)
+    def _invalid(request: Request, error: RequestValidationError) -> Response:
+        found = [_field_error(e) for e in error.errors()]
+        message = "; ".join(
+            f"{e['field']}: {e['message']} (rule: {e['rule']})" for e in found
+        )
+        if _is_page(request):
+            return pages.error_page(request, 422, message)
+        return problem(422, "invalid_input", message, errors=found)
+
+    @handles(DomainError)
+    def _domain(request: Request, error: DomainError) -> Response:
+        status = 422 if isinstance(error, INPUT_ERRORS) else 409
+        if _is_page(request):
+            return pages.error_page(request, status, error.message)
+        return problem(status, error.code, error.message)
+
+    @handles(ServiceError)
+    def _service(request: Request, error: ServiceError) -> Response:
+        if isinstance(error, VersionConflict):
+            return problem(
+                409,
+                "version_conflict",
+                error.message,
+                expected=error.expected,
+                actual=error.actual,
+            )
+        status, code = {
+            CaseNotFound: (404, "not_found"),
+            InvalidInput: (422, "invalid_input"),
+            KeyReused: (422, "idempotency_key_reused"),
+        }.get(type(error), (422, "invalid_input"))
+        if _is_page(request):
+            return pages.error_page(request, status, error.message)
+        return problem(status, code, error.message)
+
+    @handles(Unauthenticated)
+    def _unauthenticated(request: Request, error: Unauthenticated) -> Response:
+        return problem(
+            401,
+            "unauthenticated",
+            error.message,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    @handles(LoginRequired)
+    def _login(request: Request, _error: LoginRequired) -> Response:
+        return RedirectResponse("/login", status_code=303)
+
+    @handles(Forbidden)
+    def _forbidden(request: Request, error: Forbidden) -> Response:
+        if _is_page(request):
+            return pages.error_page(
+                request, 403, error.message, recorded=error.recorded
+            )
+        return problem(403, "forbidden", error.message)
+
+    @handles(HTTPException)
+    def _http(request: Request, error: HTTPException) -> Response:
+        if _is_page(request) and error.status_code == 404:
+            return pages.error_page(request, 404, str(error.detail))
+        if error.status_code == 405:
+            return problem(405, "method_not_allowed", str(error.detail))
+        code = "not_found" if error.status_code == 404 else "http_error"
+        return problem(
+            error.status_code, code, str(error.detail), headers=error.headers
+        )
+
+
+def _field_error(error: Any) -> dict[str, str]:
+    location = [str(part) for part in error.get("loc", ())]
+    if location and location[0] in ("body", "query", "path", "header", "cookie"):
+        location = location[1:] or [location[0]]
+    message = str(error.get("msg", "is not valid"))
+    message = message.removeprefix("Value error, ")
+    return {
+        "field": ".".join(location) or "request",
+        "rule": str(error.get("type", "invalid")),
+        "message": message,
+    }

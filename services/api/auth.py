@@ -1,0 +1,83 @@
+"""Request dependencies: the context, the caller, the correlation id, the key.
+
+The API takes ``Authorization: Bearer <token>``; the pages take the same
+token from an HttpOnly, SameSite=Strict cookie set by the log-in form. The
+two never mix: a cookie does not authorise an API call, so another site
+cannot make a browser call the API on someone's behalf.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, cast
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from services.api.context import ApiContext, Unauthenticated
+from services.api.policy import Principal
+
+SESSION_COOKIE = "vatra_session"
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="A token made with `vatra token create`; only its hash is stored.",
+)
+
+
+def get_context(request: Request) -> ApiContext:
+    return cast(ApiContext, request.app.state.context)
+
+
+def get_correlation_id(request: Request) -> str:
+    return cast(str, request.state.correlation_id)
+
+
+def api_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """The caller of an API route, from its bearer token."""
+    if credentials is None:
+        raise Unauthenticated("send the header Authorization: Bearer <token>")
+    principal = get_context(request).users.authenticate(credentials.credentials)
+    if principal is None:
+        raise Unauthenticated("the token is unknown or has been revoked")
+    return principal
+
+
+class LoginRequired(Exception):
+    """A page was asked for without a valid session: show the log-in form."""
+
+
+def page_principal(request: Request) -> Principal:
+    """The person looking at a page, from the session cookie."""
+    token = request.cookies.get(SESSION_COOKIE, "")
+    principal = get_context(request).users.authenticate(token) if token else None
+    if principal is None:
+        raise LoginRequired
+    return principal
+
+
+def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=200,
+            pattern=r"^[\x21-\x7e]+$",
+            description=(
+                "Send a new random key with each request and the same key when "
+                "you retry it: the retry gets the first answer and records nothing."
+            ),
+        ),
+    ] = None,
+) -> str | None:
+    return key
+
+
+Context = Annotated[ApiContext, Depends(get_context)]
+Caller = Annotated[Principal, Depends(api_principal)]
+Viewer = Annotated[Principal, Depends(page_principal)]
+CorrelationId = Annotated[str, Depends(get_correlation_id)]
+IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]

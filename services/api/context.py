@@ -1,0 +1,172 @@
+"""What every request handler works with, built once from the backbone."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from uuid import UUID
+
+import psycopg
+import structlog
+from psycopg_pool import ConnectionPool
+
+from domain.clock import Clock
+from domain.sop import RuleBook, WorkingCalendar
+from services.access_log import AccessLog
+from services.api.idempotency import IdempotencyStore
+from services.api.policy import Principal
+from services.api.users import Users
+from services.application import CaseService
+from services.bootstrap import Backbone
+from services.follower import LogFollower
+from services.health import checks_for
+from services.observability import Check
+from services.settings import KafkaSettings
+
+log = structlog.get_logger("vatra.api")
+
+
+class Unauthenticated(Exception):
+    """No token, or one that is unknown or revoked."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Forbidden(Exception):
+    """Outside the caller's rights; ``recorded`` in the access log unless said."""
+
+    def __init__(self, message: str, *, recorded: bool = True) -> None:
+        super().__init__(message)
+        self.message = message
+        self.recorded = recorded
+
+
+class ReadModels:
+    """Brings the read models up to date before a read, in the embedded mode.
+
+    In the embedded mode nothing else may be following the log, so a read
+    catches up first: a caseworker sees the step they just recorded. In the
+    full mode the projector owns the read models and reads may lag a little.
+    """
+
+    def __init__(self, follower: LogFollower | None) -> None:
+        self.follower = follower
+        self._lock = threading.Lock()
+
+    def refresh(self) -> None:
+        if self.follower is None:
+            return
+        with self._lock:
+            for _attempt in range(3):
+                try:
+                    self.follower.catch_up()
+                    return
+                except psycopg.IntegrityError:
+                    # Another process (``vatra run --embedded``) applied the same
+                    # batch first; our batch rolled back, so look again.
+                    continue
+            log.warning("read_models_refresh_contended")
+
+
+@dataclass
+class ApiContext:
+    """Every part a request handler needs, passed in, never global."""
+
+    service: CaseService
+    pool: ConnectionPool
+    clock: Clock
+    access_log: AccessLog
+    users: Users
+    idempotency: IdempotencyStore
+    rulebook: RuleBook
+    calendar: WorkingCalendar
+    read_models: ReadModels
+    kafka: KafkaSettings | None = None
+    health_checks: dict[str, Check] = field(default_factory=dict)
+
+    def check(
+        self,
+        principal: Principal,
+        view: str,
+        allowed: bool,
+        *,
+        correlation_id: str,
+        case_id: UUID | str | None = None,
+    ) -> None:
+        """Refuse (403) unless ``allowed``; a refusal is recorded in the access log."""
+        if allowed:
+            return
+        self.record(principal, view, correlation_id, case_id=case_id, allowed=False)
+        raise Forbidden(
+            f"a {principal.role} may not use {view}"
+            + (" for this case" if case_id else "")
+        )
+
+    def read(
+        self,
+        principal: Principal,
+        view: str,
+        allowed: bool,
+        *,
+        correlation_id: str,
+        case_id: UUID | str | None = None,
+    ) -> None:
+        """Record a read of ``view`` in the access log, or refuse it (403)."""
+        self.check(
+            principal, view, allowed, correlation_id=correlation_id, case_id=case_id
+        )
+        self.record(principal, view, correlation_id, case_id=case_id)
+
+    def record(
+        self,
+        principal: Principal,
+        view: str,
+        correlation_id: str,
+        *,
+        case_id: UUID | str | None = None,
+        allowed: bool = True,
+    ) -> None:
+        self.access_log.record(
+            actor_id=principal.user_id,
+            actor_role=principal.role,
+            view=view,
+            case_id=str(case_id) if case_id else None,
+            allowed=allowed,
+            correlation_id=correlation_id,
+        )
+
+
+def api_context(backbone: Backbone, clock: Clock | None = None) -> ApiContext:
+    """The context for ``backbone``; ``clock`` replaces the backbone's for the API.
+
+    Creates the API's tables (users, tokens, idempotency keys, access log).
+    """
+    clock = clock or backbone.clock
+    service = (
+        backbone.service
+        if clock is backbone.clock
+        else CaseService(backbone.app, clock)
+    )
+    context = ApiContext(
+        service=service,
+        pool=backbone.pool,
+        clock=clock,
+        access_log=AccessLog(backbone.pool, clock),
+        users=Users(backbone.pool, clock),
+        idempotency=IdempotencyStore(backbone.pool, clock),
+        rulebook=backbone.rulebook,
+        calendar=backbone.calendar,
+        read_models=ReadModels(
+            backbone.follower if backbone.settings.kafka is None else None
+        ),
+        kafka=backbone.settings.kafka,
+        # The API reads the read models after catching them up itself, so it
+        # is ready when PostgreSQL (and Kafka, in the full mode) answers.
+        health_checks=checks_for(backbone),
+    )
+    context.access_log.create_table()
+    context.users.create_tables()
+    context.idempotency.create_table()
+    return context

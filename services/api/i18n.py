@@ -1,0 +1,129 @@
+"""Albanian and English for the pages: gettext catalogs, dates in Europe/Tirane.
+
+The catalogs are the ``.po`` files under ``locales/``; they are compiled in
+memory when first used (Babel), so no compiled ``.mo`` file is kept in the
+repository or goes stale. Each language has its own Jinja2 environment, so
+two requests in two languages never share installed translations.
+
+To add a text: write it in English in a template (``{{ _("...") }}``) or in
+Python (``_("...")`` with a ``Translator``), then add it with its Albanian to
+``locales/sq/LC_MESSAGES/messages.po``; a test fails until every text has one.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from io import BytesIO
+from pathlib import Path
+from typing import Any, Protocol
+
+from babel.dates import format_datetime, format_timedelta
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_percent
+from babel.support import Translations
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from domain.clock import TIRANE
+
+HERE = Path(__file__).resolve().parent
+LOCALES = HERE / "locales"
+TEMPLATES = HERE / "templates"
+LANGUAGES = ("sq", "en")
+DEFAULT_LANGUAGE = "sq"
+
+
+class Translator(Protocol):
+    def gettext(self, message: str) -> str: ...
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str: ...
+
+
+def catalog_path(language: str) -> Path:
+    return LOCALES / language / "LC_MESSAGES" / "messages.po"
+
+
+@functools.cache
+def translations(language: str) -> Translations:
+    """The compiled catalog of ``language`` (English: the texts as written)."""
+    with catalog_path(language).open("rb") as po:
+        catalog = read_po(po, locale=language)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+def pick_language(accept_language: str) -> str:
+    """The first offered language the browser asks for, else Albanian."""
+    for part in accept_language.split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag[:2] in LANGUAGES:
+            return tag[:2]
+    return DEFAULT_LANGUAGE
+
+
+class Formats:
+    """Times, durations and rates as people of one language read them."""
+
+    def __init__(self, language: str) -> None:
+        self.locale = language
+
+    def when(self, moment: datetime | str | None) -> str:
+        """A time in Europe/Tirane (stored in UTC); ISO 8601 text is read first."""
+        if moment is None:
+            return "-"
+        if isinstance(moment, str):
+            moment = datetime.fromisoformat(moment)
+        return format_datetime(
+            moment, "d MMM y, HH:mm", tzinfo=TIRANE, locale=self.locale
+        )
+
+    def duration(self, delta: timedelta | None) -> str:
+        if delta is None:
+            return "-"
+        return format_timedelta(abs(delta), threshold=2, locale=self.locale)
+
+    def percent(self, rate: float | None) -> str:
+        return "-" if rate is None else format_percent(rate, locale=self.locale)
+
+
+class Pages:
+    """Renders templates in each language."""
+
+    def __init__(self) -> None:
+        self.environments = {
+            language: self._environment(language) for language in LANGUAGES
+        }
+
+    @staticmethod
+    def _environment(language: str) -> Environment:
+        env = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(["html"]),
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+        formats = Formats(language)
+        env.filters["when"] = formats.when
+        env.filters["duration"] = formats.duration
+        env.filters["percent"] = formats.percent
+        env.globals["language"] = language
+        env.globals["as_is"] = str
+        # A fresh idempotency key for each rendered form: sending the same form
+        # twice (a double tap, a resend) records once.
+        env.globals["new_key"] = lambda: uuid.uuid4().hex
+        return env
+
+    def render(self, language: str, template: str, context: Mapping[str, Any]) -> str:
+        env = self.environments.get(language, self.environments[DEFAULT_LANGUAGE])
+        return env.get_template(template).render(context)
+
+
+def translator(language: str) -> Translator:
+    return translations(language if language in LANGUAGES else DEFAULT_LANGUAGE)

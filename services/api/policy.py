@@ -1,0 +1,101 @@
+"""Who may read and record what: roles and regions, as pure functions.
+
+- Caseworkers (``caseworker``, ``mobile_unit``, ``shelter_staff``, ``lawyer``,
+  ``psychologist``) read and record the cases of their own region(s).
+- ``police`` and ``child_protection_unit`` see the minimum fields of the alerts
+  sent to them for their region(s) (a CPU only minors) and acknowledge them.
+- ``coordinator`` reads every region; ``responsible_authority`` reads every
+  region, determines status and acknowledges its alerts.
+- ``auditor`` reads everything, including case histories and the access log,
+  and records nothing.
+
+A case's region is its current one (after transfers and corrections), read
+from the aggregate, never from a read model that may lag.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CASEWORKER_ROLES = frozenset(
+    {"caseworker", "mobile_unit", "shelter_staff", "lawyer", "psychologist"}
+)
+# Roles that receive alerts, and the authority code each acknowledges as.
+ALERT_AUTHORITIES = {
+    "police": "police",
+    "child_protection_unit": "child_protection_unit",
+    "responsible_authority": "responsible_authority",
+}
+ALL_REGION_READERS = frozenset({"coordinator", "responsible_authority", "auditor"})
+OVERSIGHT_ROLES = ALL_REGION_READERS
+# Roles whose rights stop at their regions: a token for them names at least one.
+REGIONAL_ROLES = CASEWORKER_ROLES | {"police", "child_protection_unit"}
+API_ROLES = REGIONAL_ROLES | ALL_REGION_READERS
+
+# Commands only the backbone itself records (the notifier, the SOP clock).
+SYSTEM_COMMANDS = frozenset(
+    {"record_notification_failure", "warn_deadline", "breach_deadline"}
+)
+# Commands only the Responsible Authority records.
+AUTHORITY_COMMANDS = frozenset({"determine_status"})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The person behind a request, as their token says."""
+
+    user_id: str
+    role: str
+    regions: frozenset[str]
+    language: str
+
+    @property
+    def alert_authority(self) -> str | None:
+        """The authority this person acknowledges alerts for, if any."""
+        return ALERT_AUTHORITIES.get(self.role)
+
+
+def may_read_case(principal: Principal, region: str) -> bool:
+    """Read a case's state, timeline and obligations."""
+    if principal.role in ALL_REGION_READERS:
+        return True
+    return principal.role in CASEWORKER_ROLES and region in principal.regions
+
+
+def may_list_cases(principal: Principal) -> bool:
+    return principal.role in ALL_REGION_READERS | CASEWORKER_ROLES
+
+
+def may_identify(principal: Principal, region: str) -> bool:
+    """Open a case: a caseworker, in one of their regions."""
+    return principal.role in CASEWORKER_ROLES and region in principal.regions
+
+
+def may_record(principal: Principal, command: str, region: str) -> bool:
+    """Record ``command`` (a Case method name) on a case in ``region``."""
+    if command in SYSTEM_COMMANDS:
+        return False
+    if command in AUTHORITY_COMMANDS:
+        return principal.role == "responsible_authority"
+    return principal.role in CASEWORKER_ROLES and region in principal.regions
+
+
+def may_see_alert(principal: Principal, region: str, is_minor: bool) -> bool:
+    """See an alert's minimum fields and acknowledge it."""
+    if principal.role == "responsible_authority":
+        return True
+    if principal.role == "police":
+        return region in principal.regions
+    if principal.role == "child_protection_unit":
+        return is_minor and region in principal.regions
+    return False
+
+
+def may_oversee(principal: Principal) -> bool:
+    """SOP compliance, overdue and approaching deadlines across regions."""
+    return principal.role in OVERSIGHT_ROLES
+
+
+def may_audit(principal: Principal) -> bool:
+    """Case histories as of a moment, and the access log."""
+    return principal.role == "auditor"

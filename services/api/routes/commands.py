@@ -1,0 +1,297 @@
+"""Commands over HTTP: one POST route per command, each with its own body model.
+
+Every route runs the same steps: the body is validated (422 naming the
+field); the caller's rights are checked against the case's current region
+(403, recorded in the access log); then the command runs once per
+``Idempotency-Key`` and ``CaseService.execute`` records one event or nothing.
+"""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Body, Path, Request
+from fastapi.responses import JSONResponse
+
+from services.api import models as m
+from services.api.auth import Caller, Context, CorrelationId, IdempotencyKey
+from services.api.context import ApiContext
+from services.api.idempotency import (
+    Answer,
+    correlation_id_for,
+    request_fingerprint,
+)
+from services.api.policy import Principal, may_identify, may_record
+from services.errors import CaseNotFound, VersionConflict
+
+# Case ids made from idempotency keys: a retried identification opens one case.
+CASE_ID_NAMESPACE = uuid.UUID("0b7e6f1a-61c4-4d2c-9b1e-4f0c1c0d9a31")
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": m.Problem, "description": "No token, or an unknown one"},
+    403: {"model": m.Problem, "description": "Outside your role or regions"},
+    404: {"model": m.Problem, "description": "No such case"},
+    409: {"model": m.Problem, "description": "Stale version, or a rule of the case"},
+    422: {"model": m.Problem, "description": "A field, a code or a time is wrong"},
+}
+
+
+@dataclass(frozen=True)
+class CommandRoute:
+    """``POST /api/cases/{case_id}/<path>`` runs ``command`` with a ``body``."""
+
+    path: str
+    command: str
+    body: type[m.CommandBody]
+    summary: str
+
+
+COMMAND_ROUTES = (
+    CommandRoute("notify", "record_notification", m.Notify, "Record a notification"),
+    CommandRoute(
+        "acknowledge", "acknowledge_alert", m.Acknowledge, "Record an acknowledgement"
+    ),
+    CommandRoute("consent", "record_consent", m.Consent, "Record consent"),
+    CommandRoute(
+        "withdraw-consent", "withdraw_consent", m.WithdrawConsent, "Withdraw consent"
+    ),
+    CommandRoute(
+        "determine-status", "determine_status", m.DetermineStatus, "Determine status"
+    ),
+    CommandRoute("assess-risk", "assess_risk", m.AssessRisk, "Assess risk"),
+    CommandRoute("refer", "refer", m.Refer, "Refer to a service"),
+    CommandRoute(
+        "accept-referral", "accept_referral", m.ReferralAnswer, "Accept a referral"
+    ),
+    CommandRoute(
+        "decline-referral", "decline_referral", m.DeclineReferral, "Decline a referral"
+    ),
+    CommandRoute(
+        "complete-referral",
+        "complete_referral",
+        m.ReferralAnswer,
+        "Complete a referral",
+    ),
+    CommandRoute("assess-needs", "assess_needs", m.AssessNeeds, "Assess needs"),
+    CommandRoute("agree-plan", "agree_plan", m.AgreePlan, "Agree a plan"),
+    CommandRoute("start-service", "start_service", m.ServiceStep, "Start a service"),
+    CommandRoute(
+        "complete-service", "complete_service", m.ServiceStep, "Complete a service"
+    ),
+    CommandRoute(
+        "discontinue-service",
+        "discontinue_service",
+        m.DiscontinueService,
+        "Discontinue a service",
+    ),
+    CommandRoute(
+        "protection-order",
+        "issue_protection_order",
+        m.ProtectionOrder,
+        "Record a protection order",
+    ),
+    CommandRoute("follow-up", "complete_follow_up", m.FollowUp, "Record a follow-up"),
+    CommandRoute(
+        "missed-follow-up",
+        "miss_follow_up",
+        m.MissedFollowUp,
+        "Record a missed follow-up",
+    ),
+    CommandRoute("return", "record_return", m.Return, "Record a return"),
+    CommandRoute("transfer", "transfer", m.Transfer, "Transfer to another region"),
+    CommandRoute("close", "close", m.Close, "Close the case"),
+    CommandRoute("reopen", "reopen", m.Reopen, "Reopen the case"),
+    CommandRoute("correct", "correct_entry", m.Correct, "Correct an entry"),
+)
+
+router = APIRouter(prefix="/api/cases", tags=["caseworkers"], responses=ERRORS)
+
+
+@router.post("", status_code=201, response_model=m.Recorded)
+def identify(
+    request: Request,
+    body: m.Identify,
+    ctx: Context,
+    principal: Caller,
+    correlation_id: CorrelationId,
+    key: IdempotencyKey,
+) -> JSONResponse:
+    """Open a case for a person identified in one of your regions."""
+    ctx.check(
+        principal,
+        "command:identify",
+        may_identify(principal, body.region),
+        correlation_id=correlation_id,
+    )
+    fields = body.model_dump(exclude={"case_id", "occurred_at"})
+    occurred_at = body.occurred_at or ctx.clock.now()
+
+    def action(correlation: str) -> Answer:
+        case_id = body.case_id or (
+            uuid.uuid5(CASE_ID_NAMESPACE, correlation) if key else uuid.uuid4()
+        )
+        try:
+            result = ctx.service.identify(
+                actor_id=principal.user_id,
+                actor_role=principal.role,
+                occurred_at=occurred_at,
+                case_id=str(case_id),
+                correlation_id=correlation,
+                **fields,
+            )
+        except VersionConflict as conflict:
+            result = _recorded_before(ctx, case_id, correlation, key, conflict)
+        return Answer(201, {**result, "correlation_id": correlation})
+
+    return respond(ctx, request, principal, key, body, correlation_id, action)
+
+
+def run_command(
+    ctx: ApiContext,
+    request: Request,
+    principal: Principal,
+    case_id: UUID,
+    command: str,
+    body: m.CommandBody,
+    correlation_id: str,
+    key: str | None,
+) -> JSONResponse:
+    """Check the caller's rights on the case, then run ``command`` once per key."""
+    case = ctx.service.case(str(case_id))
+    ctx.check(
+        principal,
+        f"command:{command}",
+        may_record(principal, command, str(case["region"])),
+        correlation_id=correlation_id,
+        case_id=case_id,
+    )
+    fields = body.model_dump(exclude={"expected_version", "occurred_at"})
+    occurred_at = body.occurred_at or ctx.clock.now()
+
+    def action(correlation: str) -> Answer:
+        try:
+            result = ctx.service.execute(
+                command,
+                str(case_id),
+                expected_version=body.expected_version,
+                actor_id=principal.user_id,
+                actor_role=principal.role,
+                occurred_at=occurred_at,
+                correlation_id=correlation,
+                **fields,
+            )
+        except VersionConflict as conflict:
+            result = _recorded_before(ctx, case_id, correlation, key, conflict)
+        return Answer(200, {**result, "correlation_id": correlation})
+
+    return respond(ctx, request, principal, key, body, correlation_id, action)
+
+
+def respond(
+    ctx: ApiContext,
+    request: Request,
+    principal: Principal,
+    key: str | None,
+    body: m.Body,
+    correlation_id: str,
+    action: Callable[[str], Answer],
+) -> JSONResponse:
+    """Run ``action`` (once per idempotency key) and send its answer."""
+    if key is None:
+        answer = action(correlation_id)
+    else:
+        fingerprint = request_fingerprint(
+            request.method, request.url.path, body.model_dump(mode="json")
+        )
+        correlation = correlation_id_for(principal.user_id, key)
+        answer = ctx.idempotency.run(
+            principal.user_id, key, fingerprint, lambda: action(correlation)
+        )
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
+    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
+
+
+def recorded_with(
+    ctx: ApiContext, case_id: UUID, correlation: str
+) -> dict[str, Any] | None:
+    """The event an earlier attempt of an idempotent request recorded, if any."""
+    try:
+        events = ctx.service.events(str(case_id))
+    except CaseNotFound:
+        return None
+    for event in events:
+        if event.correlation_id == correlation:
+            return {"case_id": str(case_id), "version": event.originator_version}
+    return None
+
+
+def _recorded_before(
+    ctx: ApiContext,
+    case_id: UUID,
+    correlation: str,
+    key: str | None,
+    conflict: VersionConflict,
+) -> dict[str, Any]:
+    """After a conflict: the event an earlier attempt of this request recorded.
+
+    Only an idempotent retry can find one (its correlation id comes from the
+    key); anything else re-raises the conflict.
+    """
+    earlier = recorded_with(ctx, case_id, correlation) if key is not None else None
+    if earlier is None:
+        raise conflict
+    return earlier
+
+
+def _endpoint(route: CommandRoute) -> Callable[..., JSONResponse]:
+    def endpoint(
+        request: Request,
+        case_id: UUID,
+        body: m.CommandBody,
+        ctx: ApiContext,
+        principal: Principal,
+        correlation_id: str,
+        key: str | None,
+    ) -> JSONResponse:
+        return run_command(
+            ctx, request, principal, case_id, route.command, body, correlation_id, key
+        )
+
+    # FastAPI reads the signature to validate and document each route; the
+    # body's annotation must be this route's own model, so it is set here.
+    def param(name: str, annotation: Any) -> inspect.Parameter:
+        return inspect.Parameter(
+            name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation
+        )
+
+    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            param("request", Request),
+            param("case_id", Annotated[UUID, Path(description="The case id")]),
+            param("body", Annotated[route.body, Body()]),
+            param("ctx", Context),
+            param("principal", Caller),
+            param("correlation_id", CorrelationId),
+            param("key", IdempotencyKey),
+        ],
+        return_annotation=JSONResponse,
+    )
+    endpoint.__name__ = route.command
+    endpoint.__doc__ = route.body.__doc__
+    return endpoint
+
+
+for _route in COMMAND_ROUTES:
+    router.add_api_route(
+        f"/{{case_id}}/{_route.path}",
+        _endpoint(_route),
+        methods=["POST"],
+        response_model=m.Recorded,
+        summary=_route.summary,
+        operation_id=_route.command,
+    )

@@ -1,0 +1,182 @@
+"""Running the API: ``vatra api``, ``vatra demo --serve``, ``vatra token create``.
+
+``serve`` runs uvicorn in the foreground until SIGTERM or Ctrl-C; in the full
+mode it also runs the access-log publisher beside it. ``ApiServer`` runs the
+same application in a thread on an ephemeral port, for tests and tools.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import FrameType
+from typing import Protocol
+
+import structlog
+import uvicorn
+from fastapi import FastAPI
+
+from domain.clock import Clock
+from services.api.access_publisher import AccessLogPublisher
+from services.api.app import create_app
+from services.api.context import ApiContext, api_context
+from services.bootstrap import Backbone
+from services.kafka_topics import ensure_topics
+from services.settings import SettingsError
+
+log = structlog.get_logger("vatra.api")
+
+
+def _config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
+    # Our middleware logs each request as JSON without personal data; uvicorn's
+    # own access log would add plain-text lines with query strings.
+    return uvicorn.Config(
+        app, host=host, port=port, log_config=None, access_log=False, lifespan="off"
+    )
+
+
+class Worker(Protocol):
+    def run(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class ApiServer:
+    """The application served by uvicorn in a background thread."""
+
+    def __init__(self, app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.server = uvicorn.Server(_config(app, host, port))
+        self._thread = threading.Thread(
+            target=self.server.run, name="vatra-api", daemon=True
+        )
+
+    def start(self, timeout: float = 15) -> str:
+        """Start serving; return the base URL (with the port the OS chose)."""
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the API server did not start")
+            time.sleep(0.02)
+        host, port = self.server.servers[0].sockets[0].getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self._thread.join(timeout=10)
+
+
+def serve(
+    backbone: Backbone,
+    *,
+    host: str,
+    port: int,
+    clock: Clock | None = None,
+    context: ApiContext | None = None,
+) -> None:
+    """Serve the API and pages until SIGTERM/SIGINT (full mode: and publish reads).
+
+    Uvicorn runs in a thread and the signals are handled here: uvicorn's own
+    handling re-raises the signal after shutting down, which would end the
+    process before the backbone is closed.
+    """
+    context = context or api_context(backbone, clock)
+    server = uvicorn.Server(_config(create_app(context), host, port))
+    workers: list[tuple[Worker, threading.Thread]] = []
+    if backbone.settings.kafka is not None:
+        ensure_topics(backbone.settings.kafka)
+        publisher = AccessLogPublisher(
+            backbone.pool,
+            backbone.settings.kafka,
+            interval=max(backbone.settings.follow_interval, 0.5),
+        )
+        workers.append((publisher, threading.Thread(target=publisher.run)))
+    thread = threading.Thread(target=server.run, name="vatra-api")
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        server.should_exit = True
+
+    previous = {
+        sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)
+    }
+    try:
+        for _worker, worker_thread in workers:
+            worker_thread.start()
+        thread.start()
+        log.info("api_serving", host=host, port=port, full_mode=bool(workers))
+        while thread.is_alive():
+            thread.join(timeout=0.5)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for worker, worker_thread in workers:
+            worker.stop()
+            worker_thread.join(timeout=15)
+    if not server.started:
+        raise SettingsError(
+            f"cannot serve on {host}:{port} (in use, or not an address of this host)"
+        )
+
+
+def create_token(
+    backbone: Backbone,
+    *,
+    user_id: str,
+    role: str,
+    regions: Sequence[str] = (),
+    language: str = "sq",
+) -> str:
+    """``vatra token create``: a new token for the user (only its hash is kept)."""
+    return api_context(backbone).users.issue_token(user_id, role, regions, language)
+
+
+def revoke_tokens(backbone: Backbone, *, user_id: str) -> int:
+    """``vatra token revoke``: end every token of the user; return how many."""
+    return api_context(backbone).users.revoke(user_id)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    user_id: str
+    role: str
+    regions: tuple[str, ...]
+    language: str
+
+
+# One user per audience, matching the demo scenario's regions and actors.
+DEMO_USERS = (
+    DemoUser("mu-vlora-1", "mobile_unit", ("vlora",), "sq"),
+    DemoUser("police-vlora-1", "police", ("vlora",), "sq"),
+    DemoUser("coordinator-1", "coordinator", (), "en"),
+    DemoUser("ra-office-1", "responsible_authority", (), "sq"),
+    DemoUser("auditor-1", "auditor", (), "en"),
+)
+
+
+def demo_tokens(context: ApiContext) -> list[tuple[DemoUser, str]]:
+    """A fresh token for each demo user (printed by ``vatra demo --serve``)."""
+    return [
+        (
+            user,
+            context.users.issue_token(
+                user.user_id, user.role, user.regions, user.language
+            ),
+        )
+        for user in DEMO_USERS
+    ]
+
+
+def demo_banner(base_url: str, tokens: Sequence[tuple[DemoUser, str]]) -> str:
+    """What ``vatra demo --serve`` prints: where to go and how to log in."""
+    lines = [
+        f"Vatra pages and API on {base_url} (API document: {base_url}/docs)",
+        "Log in with one of these demo tokens (they work on this database only):",
+        "",
+    ]
+    for user, token in tokens:
+        regions = ",".join(user.regions) or "all regions"
+        lines.append(f"  {user.role:<22} {user.user_id:<16} {regions:<12} {token}")
+    return "\n".join(lines)

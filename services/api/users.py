@@ -1,0 +1,148 @@
+"""API users and their bearer tokens.
+
+A token is a random string shown once, when it is created; only its SHA-256
+is stored, so a copy of the database lets nobody in. The token is long and
+random, so a plain (unsalted) hash is enough: there is nothing to guess.
+Creating a token for a user sets the user's role, regions and language.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Sequence
+
+from psycopg_pool import ConnectionPool
+
+from domain.catalogue import REGIONS
+from domain.clock import Clock
+from services.api.policy import API_ROLES, REGIONAL_ROLES, Principal
+from services.errors import InvalidInput
+
+LANGUAGES = ("sq", "en")
+TOKEN_PREFIX = "vatra_"
+USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
+
+DDL = """
+CREATE TABLE IF NOT EXISTS api_users (
+    user_id text PRIMARY KEY,
+    role text NOT NULL,
+    regions text[] NOT NULL,
+    language text NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_tokens (
+    token_sha256 text PRIMARY KEY,
+    user_id text NOT NULL REFERENCES api_users (user_id),
+    created_at timestamptz NOT NULL,
+    revoked_at timestamptz
+);
+CREATE INDEX IF NOT EXISTS api_tokens_user ON api_tokens (user_id);
+"""
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class Users:
+    """Issues, checks and revokes bearer tokens."""
+
+    def __init__(self, pool: ConnectionPool, clock: Clock) -> None:
+        self.pool = pool
+        self.clock = clock
+
+    def create_tables(self) -> None:
+        with self.pool.connection() as conn:
+            conn.execute(DDL)
+
+    def issue_token(
+        self,
+        user_id: str,
+        role: str,
+        regions: Sequence[str] = (),
+        language: str = "sq",
+    ) -> str:
+        """Create (or update) the user and a new token; return the token, once."""
+        principal = check_user(user_id, role, regions, language)
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        now = self.clock.now()
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute(
+                """
+                INSERT INTO api_users (user_id, role, regions, language, updated_at)
+                VALUES (%s, %s, %s, %s, %s)
+                ON CONFLICT (user_id) DO UPDATE SET role = EXCLUDED.role,
+                    regions = EXCLUDED.regions, language = EXCLUDED.language,
+                    updated_at = EXCLUDED.updated_at
+                """,
+                (
+                    principal.user_id,
+                    principal.role,
+                    sorted(principal.regions),
+                    principal.language,
+                    now,
+                ),
+            )
+            conn.execute(
+                "INSERT INTO api_tokens (token_sha256, user_id, created_at) "
+                "VALUES (%s, %s, %s)",
+                (token_hash(token), principal.user_id, now),
+            )
+        return token
+
+    def authenticate(self, token: str) -> Principal | None:
+        """The user a live token belongs to, or None."""
+        if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+            return None
+        with self.pool.connection() as conn:
+            row = conn.execute(
+                """
+                SELECT u.user_id, u.role, u.regions, u.language
+                FROM api_tokens t JOIN api_users u USING (user_id)
+                WHERE t.token_sha256 = %s AND t.revoked_at IS NULL
+                """,
+                (token_hash(token),),
+            ).fetchone()
+        if row is None:
+            return None
+        user_id, role, regions, language = row
+        return Principal(str(user_id), str(role), frozenset(regions), str(language))
+
+    def revoke(self, user_id: str) -> int:
+        """Revoke every live token of a user; return how many."""
+        with self.pool.connection() as conn:
+            cur = conn.execute(
+                "UPDATE api_tokens SET revoked_at = %s "
+                "WHERE user_id = %s AND revoked_at IS NULL",
+                (self.clock.now(), user_id),
+            )
+            return cur.rowcount
+
+
+def check_user(
+    user_id: str, role: str, regions: Sequence[str], language: str
+) -> Principal:
+    """The user as a principal, or an ``InvalidInput`` naming what is wrong."""
+    if not USER_ID.match(user_id):
+        raise InvalidInput(
+            f"user {user_id!r} is not a valid user id (letters, digits, '.', '_', "
+            "'@' and '-', at most 100 characters)"
+        )
+    if role not in API_ROLES:
+        raise InvalidInput(
+            f"role {role!r} cannot use the API; roles: {', '.join(sorted(API_ROLES))}"
+        )
+    unknown = sorted(set(regions) - REGIONS.keys())
+    if unknown:
+        raise InvalidInput(
+            f"unknown region {unknown[0]!r}; regions: {', '.join(sorted(REGIONS))}"
+        )
+    if role in REGIONAL_ROLES and not regions:
+        raise InvalidInput(f"a {role} token needs at least one --region")
+    if language not in LANGUAGES:
+        raise InvalidInput(
+            f"language {language!r} is not offered; languages: {', '.join(LANGUAGES)}"
+        )
+    return Principal(user_id, role, frozenset(regions), language)

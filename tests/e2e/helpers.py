@@ -1,0 +1,101 @@
+"""A small client for the HTTP API in tests: one httpx client per user."""
+
+from __future__ import annotations
+
+import uuid
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+# name: (user id, role, regions, language)
+USERS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
+    "vlora_worker": ("mu-vlora-1", "mobile_unit", ("vlora",), "sq"),
+    "vlora_lawyer": ("lawyer-vlora-1", "lawyer", ("vlora",), "en"),
+    "durres_worker": ("cw-durres-1", "caseworker", ("durres",), "en"),
+    "vlora_police": ("police-vlora-1", "police", ("vlora",), "sq"),
+    "durres_police": ("police-durres-1", "police", ("durres",), "sq"),
+    "vlora_cpu": ("cpu-vlora-1", "child_protection_unit", ("vlora",), "sq"),
+    "coordinator": ("coordinator-1", "coordinator", (), "en"),
+    "authority": ("ra-office-1", "responsible_authority", (), "sq"),
+    "auditor": ("auditor-1", "auditor", (), "en"),
+}
+
+IDENTIFICATION: dict[str, Any] = {
+    "subject_ref": "PV-E2E-0001",
+    "region": "vlora",
+    "mobile_unit": "vlora-unit",
+    "municipality": "Sarandë",
+    "is_minor": False,
+}
+
+
+class Api:
+    """Calls the API as any of the test users."""
+
+    def __init__(self, base_url: str, tokens: dict[str, str]) -> None:
+        self.base_url = base_url
+        self.tokens = tokens
+        self._clients: dict[str, httpx.Client] = {}
+
+    def as_(self, who: str) -> httpx.Client:
+        if who not in self._clients:
+            self._clients[who] = httpx.Client(
+                base_url=self.base_url,
+                headers={"Authorization": f"Bearer {self.tokens[who]}"},
+                timeout=30,
+            )
+        return self._clients[who]
+
+    def identify(self, who: str = "vlora_worker", **overrides: Any) -> dict[str, Any]:
+        """Open a case (201 expected); return its id and version."""
+        response = self.as_(who).post(
+            "/api/cases", json={**IDENTIFICATION, **overrides}
+        )
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def command(
+        self,
+        who: str,
+        case: dict[str, Any],
+        path: str,
+        *,
+        key: str | None = None,
+        **fields: Any,
+    ) -> httpx.Response:
+        """POST a command at the case's version; ``fields`` may override it."""
+        body = {"expected_version": case["version"], **fields}
+        headers = {"Idempotency-Key": key} if key else {}
+        return self.as_(who).post(
+            f"/api/cases/{case['case_id']}/{path}", json=body, headers=headers
+        )
+
+    def step(
+        self, who: str, case: dict[str, Any], path: str, **fields: Any
+    ) -> dict[str, Any]:
+        """A command that must succeed; return the case at its new version."""
+        response = self.command(who, case, path, **fields)
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+
+    def __enter__(self) -> Api:
+        return self
+
+    def __exit__(
+        self,
+        _type: type[BaseException] | None,
+        _error: BaseException | None,
+        _tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex

@@ -1,0 +1,109 @@
+"""The pages in a real headless Chromium (Debian's), at a phone's size.
+
+Needs Debian's ``chromium`` package (``make system-deps`` installs it);
+``VATRA_TEST_CHROMIUM`` names another binary. Playwright never downloads a
+browser here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from playwright.sync_api import Page, expect, sync_playwright
+
+from domain.clock import ControlledClock
+from services.api import ApiContext
+from services.demo import demo_case_id, record_scenario
+
+CHROMIUM = os.environ.get("VATRA_TEST_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+
+
+def _log_in(page: Page, base_url: str, token: str) -> None:
+    page.goto(f"{base_url}/")
+    expect(page).to_have_url(f"{base_url}/login")
+    page.fill("#token", token)
+    page.click("form[action='/login'] button")
+    expect(page).to_have_url(f"{base_url}/")
+
+
+def _fits_the_screen(page: Page) -> bool:
+    return bool(
+        page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    )
+
+
+def test_log_in_open_a_timeline_and_see_an_overdue_obligation_on_the_dashboard(
+    context: ApiContext,
+    clock: ControlledClock,
+    base_url: str,
+    tokens: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    assert Path(CHROMIUM).exists(), (
+        f"{CHROMIUM} is missing: install Debian's chromium (make system-deps)"
+    )
+    record_scenario(context.service, clock, clock.now())
+    case_id = str(demo_case_id())
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            session = browser.new_context(viewport=PHONE, locale="sq-AL")
+            page = session.new_page()
+
+            # A caseworker logs in with a token and opens a timeline.
+            _log_in(page, base_url, tokens["vlora_worker"])
+            (cookie,) = session.cookies()
+            assert (cookie["name"], cookie["httpOnly"], cookie["sameSite"]) == (
+                "vatra_session",
+                True,
+                "Strict",
+            )
+            page.click(f"a[href='/cases/{case_id}']")
+            expect(page.locator("h1")).to_have_text("Kronologjia e rastit")
+            expect(page.locator("#v1")).to_contain_text(
+                "U identifikua një i mitur (trafikim) në Vlorë"
+            )
+            expect(page.locator("#v2 .chip")).to_contain_text(
+                "police-notified: përmbushur në kohë"
+            )
+            assert _fits_the_screen(page)
+            timeline_shot = tmp_path / "timeline.png"
+            page.screenshot(path=str(timeline_shot), full_page=True)
+            page.click("header button")  # Dil: log out
+            expect(page).to_have_url(f"{base_url}/login")
+
+            # A coordinator sees the overdue obligations first on the dashboard.
+            _log_in(page, base_url, tokens["coordinator"])
+            page.click("nav a[href='/dashboard']")
+            expect(page.locator("h1")).to_have_text("SOP dashboard")
+            overdue = page.locator("table.overdue tbody tr")
+            expect(overdue.first).to_contain_text("status-determined")
+            expect(page.locator("table.overdue")).to_contain_text("referral-answered")
+            assert overdue.count() >= 3
+            expect(page.locator("svg.chart").first).to_be_visible()
+            assert _fits_the_screen(page)
+            dashboard_shot = tmp_path / "dashboard.png"
+            page.screenshot(path=str(dashboard_shot), full_page=True)
+
+            # The overdue row leads to the case, its missed step marked.
+            overdue.first.locator("a").click()
+            expect(page.locator(".attention .s-breached").first).to_contain_text(
+                "status-determined: overdue"
+            )
+        finally:
+            browser.close()
+    for shot in (timeline_shot, dashboard_shot):
+        assert shot.stat().st_size > 10_000
+        print(f"screenshot: {shot}")

@@ -1,0 +1,182 @@
+"""``vatra token``, ``vatra api`` and ``vatra demo --serve`` as an operator runs them.
+
+Runs once ``services/cli.py`` has the API commands; until then it is skipped
+with the reason, so the suite says what is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.cli import command_names, main
+from services.database import Database
+from tests.integration.kafka_helpers import kafka_env, read_topic
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.skipif(
+    not {"api", "token"} <= command_names(),
+    reason="services/cli.py does not wire `vatra api` and `vatra token` yet",
+)
+
+
+@pytest.fixture
+def env(database: Database, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The test's database for the CLI, and a free loopback port for the API."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    values = {
+        "POSTGRES_HOST": database.host,
+        "POSTGRES_PORT": str(database.port),
+        "POSTGRES_USER": database.user,
+        "POSTGRES_DBNAME": database.dbname,
+        "VATRA_API_HOST": "127.0.0.1",
+        "VATRA_API_PORT": str(port),
+        "VATRA_METRICS_PORT": "off",
+        "VATRA_LOG_LEVEL": "WARNING",
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return values
+
+
+Start = Callable[..., tuple["subprocess.Popen[str]", str]]
+
+
+@pytest.fixture
+def run(env: dict[str, str]) -> Iterator[Start]:
+    """Start ``vatra <args>`` in a process of its own; stop it with SIGTERM after."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start(*args: str) -> tuple[subprocess.Popen[str], str]:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", *args],
+            cwd=ROOT,
+            env={**os.environ, **env, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        started.append(process)
+        base_url = f"http://127.0.0.1:{env['VATRA_API_PORT']}"
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise AssertionError(f"vatra {args} exited: {process.stderr.read()}")
+            try:
+                if httpx.get(f"{base_url}/health/live", timeout=1).status_code == 200:
+                    return process, base_url
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise AssertionError(f"vatra {args} did not serve on {base_url}")
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.communicate(timeout=30)
+
+
+def test_token_create_prints_a_token_once_and_refuses_an_impossible_user(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(
+            [
+                "token",
+                "create",
+                "--user",
+                "police-vlora-9",
+                "--role",
+                "police",
+                "--region",
+                "vlora",
+                "--language",
+                "sq",
+            ]
+        )
+        == 0
+    )
+    token = capsys.readouterr().out.strip()
+    assert token.startswith("vatra_")
+    assert main(["token", "create", "--user", "police-9", "--role", "police"]) == 2
+    assert "needs at least one --region" in capsys.readouterr().err
+    assert main(["token", "revoke", "--user", "police-vlora-9"]) == 0
+    assert "1" in capsys.readouterr().out
+
+
+def test_vatra_api_serves_pages_and_api_until_sigterm(
+    env: dict[str, str], run: Start, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["token", "create", "--user", "auditor-9", "--role", "auditor"]) == 0
+    token = capsys.readouterr().out.strip()
+    process, base_url = run("api")
+    me = httpx.get(f"{base_url}/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.json()["role"] == "auditor"
+    assert httpx.get(f"{base_url}/login").status_code == 200
+    assert httpx.get(f"{base_url}/health/ready").status_code == 200
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+
+
+def test_demo_serve_records_the_demo_and_prints_a_token_per_audience(
+    run: Start,
+) -> None:
+    process, base_url = run("demo", "--serve")
+    assert process.stdout is not None
+    banner = ""
+    while "auditor" not in banner:
+        line = process.stdout.readline()
+        assert line, f"no demo tokens printed: {banner!r}"
+        banner += line
+    tokens = {
+        line.split()[0]: line.split()[-1]
+        for line in banner.splitlines()
+        if line.strip().split(" ")[-1].startswith("vatra_")
+    }
+    assert set(tokens) == {
+        "mobile_unit",
+        "police",
+        "coordinator",
+        "responsible_authority",
+        "auditor",
+    }
+    cases = httpx.get(
+        f"{base_url}/api/cases",
+        headers={"Authorization": f"Bearer {tokens['coordinator']}"},
+    )
+    assert len(cases.json()) == 7
+
+
+def test_vatra_api_in_the_full_mode_publishes_each_read_to_the_access_log_topic(
+    env: dict[str, str],
+    run: Start,
+    kafka_servers: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    kafka = kafka_env(kafka_servers)
+    env.update(kafka)
+    assert main(["token", "create", "--user", "auditor-9", "--role", "auditor"]) == 0
+    token = capsys.readouterr().out.strip()
+    _process, base_url = run("api")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert httpx.get(f"{base_url}/api/access-log", headers=headers).status_code == 200
+    (record,) = read_topic(kafka_servers, kafka["VATRA_KAFKA_ACCESS_LOG_TOPIC"], 1)
+    message = json.loads(record.value)
+    assert (message["actor_id"], message["view"], message["allowed"]) == (
+        "auditor-9",
+        "access_log",
+        True,
+    )
