@@ -18,14 +18,20 @@ from domain.sop import RuleBook, WorkingCalendar, load_calendar, load_rulebook
 from projections.feed import Projection
 from projections.obligations import ObligationsProjection
 from projections.timeline import TimelineProjection
+from services.access_log import AccessLog
 from services.application import CaseApplication, CaseService
 from services.consumer import KafkaRunner
 from services.database import Database, database_for
+from services.erasure import ErasureProjection
+from services.event_chain import ChainHasher
 from services.follower import LogFollower
 from services.kafka_topics import ensure_topics
 from services.logs import configure_logging
+from services.notifier import Notifier, build_notifier
+from services.personal_data import KeyRing, PersonalDataStore
 from services.relay import Relay
 from services.settings import KafkaSettings, Settings, SettingsError, load_settings
+from services.sop_clock import SopClock
 
 
 @dataclass
@@ -42,6 +48,9 @@ class Backbone:
     calendar: WorkingCalendar
     projections: list[Projection]
     follower: LogFollower
+    access_log: AccessLog
+    personal_data: PersonalDataStore
+    chain_hasher: ChainHasher
 
     @property
     def kafka(self) -> KafkaSettings:
@@ -63,6 +72,34 @@ class Backbone:
             batch_size=self.settings.relay_batch_size,
             interval=self.settings.follow_interval,
         )
+
+    def sop_clock(self, *, embedded: bool | None = None) -> SopClock:
+        """The SOP clock, ticking at most every ``VATRA_SOP_CLOCK_INTERVAL``.
+
+        Embedded (the default without Kafka) it brings the read models up to
+        date from the event store before deciding; in the full mode the
+        projector feeds them and the clock only reads them.
+        """
+        if embedded is None:
+            embedded = self.settings.kafka is None
+        return SopClock(
+            self.service,
+            self.pool,
+            self.clock,
+            self.rulebook,
+            self.calendar,
+            interval=self.settings.sop_clock_interval,
+            catch_up=self.follower.catch_up if embedded else None,
+        )
+
+    def notifier(self) -> Notifier:
+        """The alert intake and dispatcher (handlers/) on a pool of their own.
+
+        Validates the directory and the templates first; the caller closes it.
+        """
+        if self.settings.notify is None:
+            raise SettingsError("the notifier's settings were not loaded")
+        return build_notifier(self, self.settings.notify)
 
     def projector(self) -> KafkaRunner:
         """The read-model projections on their Kafka consumer group."""
@@ -99,13 +136,20 @@ def open_backbone(
     with contextlib.ExitStack() as stack:
         if database is None:
             database = stack.enter_context(database_for(settings.database))
-        app = CaseApplication(env=database.eventsourcing_env())
+        privacy = settings.privacy
+        app = CaseApplication(
+            env=database.eventsourcing_env(
+                cipher_key=privacy.event_cipher_key, chain_key=privacy.chain_key
+            )
+        )
         stack.callback(app.close)
         pool = database.pool("vatra-read-models")
         stack.callback(pool.close)
         projections: list[Projection] = [
             TimelineProjection(),
             ObligationsProjection(rulebook, calendar),
+            # Carries out every recorded PersonalDataErased (crypto-shredding).
+            ErasureProjection(),
         ]
         follower = LogFollower(
             app,
@@ -115,6 +159,17 @@ def open_backbone(
             interval=settings.follow_interval,
         )
         follower.create_tables()
+        access_log = AccessLog(pool, clock)
+        access_log.create_table()
+        personal_data = PersonalDataStore(
+            pool,
+            access_log,
+            clock,
+            KeyRing(privacy.personal_data_key, privacy.personal_data_previous_keys)
+            if privacy.personal_data_key
+            else None,
+        )
+        personal_data.create_table()
         yield Backbone(
             settings=settings,
             database=database,
@@ -126,4 +181,7 @@ def open_backbone(
             calendar=calendar,
             projections=projections,
             follower=follower,
+            access_log=access_log,
+            personal_data=personal_data,
+            chain_hasher=ChainHasher(privacy.chain_key or None),
         )

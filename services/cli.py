@@ -3,17 +3,36 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from types import FrameType
 from typing import Protocol
 
+from domain.catalogue import REGIONS, ROLES
 from domain.clock import ControlledClock, SystemClock
 from domain.errors import DomainError
 from services import kafka_local
+from services.api import api_context
+from services.api.policy import API_ROLES
+from services.api.serve import (
+    create_token,
+    demo_banner,
+    demo_tokens,
+    revoke_tokens,
+    serve,
+)
+from services.api.users import LANGUAGES
 from services.application import parse_case_id, parse_moment
+from services.audit_commands import (
+    erase_command,
+    export_command,
+    rebuild_command,
+    verify_command,
+)
 from services.bootstrap import Backbone, open_backbone
 from services.database import DatabaseUnavailable
 from services.demo import demo_case_id, record_scenario
@@ -22,16 +41,15 @@ from services.health import checks_for
 from services.kafka_topics import ensure_topics
 from services.logs import configure_logging
 from services.observability import HealthServer
-from services.progress import ProgressBar
 from services.relay import Relay
 from services.reports import (
-    compliance_report,
     history_report,
     obligations_report,
-    overdue_report,
+    sop_report,
     timeline_report,
 )
 from services.settings import SettingsError, load_settings
+from services.sop_views import check_region
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -42,7 +60,7 @@ class Worker(Protocol):
     def stop(self) -> None: ...
 
 
-def cmd_demo(_args: argparse.Namespace) -> int:
+def cmd_demo(args: argparse.Namespace) -> int:
     """Record the demo scenario, project it, print a timeline and SOP compliance."""
     now = SystemClock().now()
     clock = ControlledClock(now)
@@ -57,11 +75,45 @@ def cmd_demo(_args: argparse.Namespace) -> int:
             print("\nIts SOP obligations\n")
             print(obligations_report(conn, case_id, now))
             print()
-            print(compliance_report(conn, now))
+            print(sop_report(conn, now))
+        if args.serve:
+            # New steps entered through the pages are recorded at the real time.
+            context = api_context(backbone, SystemClock())
+            host, port = settings.api_host, settings.api_port
             print()
-            print(compliance_report(conn, now, by="region"))
-            print()
-            print(overdue_report(conn, now))
+            print(
+                demo_banner(f"http://{host}:{port}", demo_tokens(context)), flush=True
+            )
+            serve(backbone, host=host, port=port, context=context)
+    return 0
+
+
+def cmd_api(_args: argparse.Namespace) -> int:
+    """Serve the HTTP API and pages on VATRA_API_HOST:VATRA_API_PORT until SIGTERM."""
+    with open_backbone() as backbone:
+        settings = backbone.settings
+        serve(backbone, host=settings.api_host, port=settings.api_port)
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    """Create an API token for a user; it is printed once, only its hash is kept."""
+    with open_backbone() as backbone:
+        token = create_token(
+            backbone,
+            user_id=args.user,
+            role=args.role,
+            regions=args.region,
+            language=args.language,
+        )
+    print(token)
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    """Revoke every token of a user."""
+    with open_backbone() as backbone:
+        print(f"revoked {revoke_tokens(backbone, user_id=args.user)} token(s)")
     return 0
 
 
@@ -78,24 +130,33 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 
 
 def cmd_sop(args: argparse.Namespace) -> int:
-    """Print SOP compliance per rule and region, and the overdue obligations."""
+    """Print SOP compliance per rule and region, deadlines near, and the overdue."""
+    region = check_region(args.region)
     with open_backbone() as backbone:
         _catch_up(backbone)
-        now = backbone.clock.now()
         with backbone.pool.connection() as conn:
-            print(compliance_report(conn, now, by="rule_id"))
-            print()
-            print(compliance_report(conn, now, by="region"))
-            print()
-            print(overdue_report(conn, now))
+            print(sop_report(conn, backbone.clock.now(), region))
+    return 0
+
+
+def cmd_sop_clock(args: argparse.Namespace) -> int:
+    """Record SOP deadline warnings and breaches until SIGTERM (--once: one tick)."""
+    with open_backbone() as backbone:
+        embedded = args.embedded or backbone.settings.kafka is None
+        sop_clock = backbone.sop_clock(embedded=embedded)
+        if args.once:
+            print(f"SOP clock: {sop_clock.tick()} deadline events recorded")
+            return 0
+        _serve(backbone, [sop_clock], embedded=embedded)
     return 0
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    """Print a case as it stood at a moment (for auditors)."""
-    as_of = parse_moment("--as-of", args.as_of)
+    """Print a case as it stood at a moment or right after a version (for auditors)."""
+    as_of = parse_moment("--as-of", args.as_of) if args.as_of else None
     with open_backbone() as backbone:
-        print(history_report(backbone.service.history(args.case_id, as_of)))
+        history = backbone.service.history(args.case_id, as_of, version=args.version)
+        print(history_report(history))
     return 0
 
 
@@ -121,13 +182,58 @@ def cmd_relay(_args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run relay and projections in one process (--embedded: no Kafka) until SIGTERM."""
+    """Run relay, projections and SOP clock in one process until SIGTERM.
+
+    --embedded: no Kafka, the read models follow the event store. The SOP clock
+    runs beside them unless VATRA_SOP_CLOCK=off.
+    """
     with open_backbone() as backbone:
+        clocks: list[Worker] = []
+        if backbone.settings.sop_clock:
+            clocks.append(backbone.sop_clock(embedded=args.embedded))
         if args.embedded:
-            _serve(backbone, [backbone.follower], embedded=True)
+            workers: list[Worker] = [backbone.follower, *clocks]
+            with contextlib.ExitStack() as stack:
+                # Alerts run in the same process once VATRA_NOTIFY_SECRET is set.
+                notify = backbone.settings.notify
+                if notify is not None and notify.enabled:
+                    notifier = stack.enter_context(
+                        contextlib.closing(backbone.notifier())
+                    )
+                    workers += notifier.workers(embedded=True)
+                else:
+                    print(
+                        "vatra: alerts are off: set VATRA_NOTIFY_SECRET to send them",
+                        file=sys.stderr,
+                    )
+                _serve(backbone, workers, embedded=True)
         else:
             relay = backbone.relay()
-            _serve(backbone, [relay, backbone.projector()], relay=relay)
+            _serve(backbone, [relay, backbone.projector(), *clocks], relay=relay)
+    return 0
+
+
+def cmd_notify(args: argparse.Namespace) -> int:
+    """Deliver alerts to police, Responsible Authority, CPUs and coordinators
+    until SIGTERM: intake on Kafka (--embedded: the event store) and dispatcher."""
+    with open_backbone() as backbone:
+        embedded = args.embedded or backbone.settings.kafka is None
+        with contextlib.closing(backbone.notifier()) as notifier:
+            _serve(backbone, notifier.workers(embedded=embedded), embedded=embedded)
+    return 0
+
+
+def cmd_ack(args: argparse.Namespace) -> int:
+    """Record that an authority acknowledged an alert (TOKEN from its link)."""
+    with (
+        open_backbone() as backbone,
+        contextlib.closing(backbone.notifier()) as notifier,
+    ):
+        result = notifier.acknowledge(args.token)
+    if result["status"] == "already_acknowledged":
+        print(f"case {result['case_id']}: the alert was already acknowledged")
+    else:
+        print(f"case {result['case_id']}: alert acknowledged ({result['authority']})")
     return 0
 
 
@@ -143,11 +249,45 @@ def cmd_topics(_args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild(_args: argparse.Namespace) -> int:
-    """Drop every read model and rebuild it from the events, with a progress bar."""
+    """Rebuild every read model from the events; checksums show it equals the old."""
     with open_backbone() as backbone:
-        applied = backbone.follower.rebuild(progress=ProgressBar("rebuilding"))
-        print(f"read models rebuilt from {applied} events")
-    return 0
+        return rebuild_command(backbone)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Verify every case's event chain; exit 1 if anything was tampered with."""
+    with open_backbone() as backbone:
+        chain_key = backbone.settings.privacy.chain_key or None
+        return verify_command(backbone, chain_key, seal_legacy=args.seal_legacy)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export one case as JSON or HTML for courts and inspectors (access-logged)."""
+    with open_backbone() as backbone:
+        privacy = backbone.settings.privacy
+        return export_command(
+            backbone,
+            args.case_id,
+            fmt=args.format,
+            out_path=Path(args.out),
+            actor_id=args.actor,
+            actor_role=args.role,
+            chain_key=privacy.chain_key or None,
+            personal_data_key=privacy.personal_data_key or None,
+        )
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    """Erase the personal data of the person a case is about (crypto-shredding)."""
+    with open_backbone() as backbone:
+        return erase_command(
+            backbone,
+            args.case_id,
+            expected_version=args.expected_version,
+            actor_id=args.actor,
+            actor_role=args.role,
+            reason=args.reason,
+        )
 
 
 def cmd_kafka(args: argparse.Namespace) -> int:
@@ -205,26 +345,100 @@ def _run_until_signalled(workers: Sequence[Worker]) -> None:
             handler(signal.SIGTERM, None)  # one stopped: stop the rest too
 
 
+def _add_token_parsers(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """API tokens: create, revoke."""
+    p = sub.add_parser("token", help="API tokens: create, revoke")
+    tokens = p.add_subparsers(dest="token_command", required=True)
+    p = tokens.add_parser("create", help=cmd_token_create.__doc__)
+    p.add_argument("--user", required=True, help="the user's id, e.g. mu-vlora-1")
+    p.add_argument("--role", required=True, choices=sorted(API_ROLES))
+    p.add_argument(
+        "--region",
+        action="append",
+        default=[],
+        choices=sorted(REGIONS),
+        help="a region the user works in (repeat for several)",
+    )
+    p.add_argument("--language", choices=LANGUAGES, default="sq")
+    p.set_defaults(func=cmd_token_create)
+    p = tokens.add_parser("revoke", help=cmd_token_revoke.__doc__)
+    p.add_argument("--user", required=True)
+    p.set_defaults(func=cmd_token_revoke)
+
+
+def _add_audit_parsers(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """The auditor's commands: verify, export, erase."""
+    p = sub.add_parser("verify", help=cmd_verify.__doc__)
+    p.add_argument(
+        "--seal-legacy",
+        action="store_true",
+        help="first chain the cases recorded before the chain existed (once)",
+    )
+    p.set_defaults(func=cmd_verify)
+    p = sub.add_parser("export", help=cmd_export.__doc__)
+    p.add_argument("case_id")
+    p.add_argument("--format", choices=("json", "html"), default="html")
+    p.add_argument("--out", required=True, help="the file to write")
+    p.add_argument("--actor", required=True, help="your staff id (access log)")
+    p.add_argument("--role", choices=sorted(ROLES), default="auditor")
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("erase", help=cmd_erase.__doc__)
+    p.add_argument("case_id")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--expected-version", type=int, required=True)
+    p.add_argument("--actor", required=True, help="your staff id")
+    p.add_argument(
+        "--role", choices=("coordinator", "responsible_authority"), required=True
+    )
+    p.set_defaults(func=cmd_erase)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vatra",
         description="Vatra Backbone: case referral and notification backbone.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("demo", help=cmd_demo.__doc__).set_defaults(func=cmd_demo)
+    p = sub.add_parser("demo", help=cmd_demo.__doc__)
+    p.add_argument(
+        "--serve",
+        action="store_true",
+        help="then serve the pages and the API with a demo token per audience",
+    )
+    p.set_defaults(func=cmd_demo)
+    sub.add_parser("api", help=cmd_api.__doc__).set_defaults(func=cmd_api)
+    _add_token_parsers(sub)
     p = sub.add_parser("timeline", help=cmd_timeline.__doc__)
     p.add_argument("case_id")
     p.set_defaults(func=cmd_timeline)
-    sub.add_parser("sop", help=cmd_sop.__doc__).set_defaults(func=cmd_sop)
+    p = sub.add_parser("sop", help=cmd_sop.__doc__)
+    p.add_argument("--region", help="only this region: " + ", ".join(REGIONS))
+    p.set_defaults(func=cmd_sop)
+    p = sub.add_parser("sop-clock", help=cmd_sop_clock.__doc__)
+    p.add_argument("--once", action="store_true", help="one tick, then exit")
+    p.add_argument(
+        "--embedded",
+        action="store_true",
+        help="catch the read models up from the event store first "
+        "(the default when KAFKA_BOOTSTRAP_SERVERS is not set)",
+    )
+    p.set_defaults(func=cmd_sop_clock)
     p = sub.add_parser("history", help=cmd_history.__doc__)
     p.add_argument("case_id")
-    p.add_argument(
-        "--as-of",
-        required=True,
-        help="ISO 8601 time with offset, e.g. 2026-11-01T12:00Z",
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument(
+        "--as-of", help="ISO 8601 time with offset, e.g. 2026-11-01T12:00Z"
+    )
+    when.add_argument(
+        "--version", type=int, help="the case right after this event (1, 2, ...)"
     )
     p.set_defaults(func=cmd_history)
     sub.add_parser("rebuild", help=cmd_rebuild.__doc__).set_defaults(func=cmd_rebuild)
+    _add_audit_parsers(sub)
     p = sub.add_parser("project", help=cmd_project.__doc__)
     p.add_argument(
         "--embedded", action="store_true", help="follow the event store, not Kafka"
@@ -237,6 +451,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help=cmd_run.__doc__)
     p.add_argument("--embedded", action="store_true", help="no Kafka")
     p.set_defaults(func=cmd_run)
+    p = sub.add_parser("notify", help=cmd_notify.__doc__)
+    p.add_argument(
+        "--embedded", action="store_true", help="follow the event store, not Kafka"
+    )
+    p.set_defaults(func=cmd_notify)
+    p = sub.add_parser("ack", help=cmd_ack.__doc__)
+    p.add_argument("token", help="the token at the end of the alert's /ack/ link")
+    p.set_defaults(func=cmd_ack)
     sub.add_parser("topics", help=cmd_topics.__doc__).set_defaults(func=cmd_topics)
     p = sub.add_parser("kafka", help="a local Kafka: fetch, start, stop, status")
     p.add_argument("kafka_args", nargs=argparse.REMAINDER)

@@ -6,11 +6,17 @@ program reads ``os.environ``.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
+
+if TYPE_CHECKING:
+    from services.notify_settings import NotifySettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,6 +55,16 @@ class KafkaSettings:
 
 
 @dataclass(frozen=True)
+class PrivacySettings:
+    """Keys for tamper evidence and encryption at rest; none reaches the database."""
+
+    chain_key: str = field(default="", repr=False)
+    event_cipher_key: str = field(default="", repr=False)
+    personal_data_key: str = field(default="", repr=False)
+    personal_data_previous_keys: tuple[str, ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings
     sop_dir: Path
@@ -58,9 +74,16 @@ class Settings:
     follow_interval: float = 0.2
     batch_size: int = 500
     relay_batch_size: int = 2000
+    # Alerts (handlers/): directory, templates, SMTP, webhooks, retries.
+    notify: NotifySettings | None = None
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = 9100
+    api_host: str = "127.0.0.1"
+    api_port: int = 8080
     ready_max_lag: int = 1000
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    sop_clock: bool = True
+    sop_clock_interval: float = 30.0
 
 
 def load_settings(
@@ -71,9 +94,13 @@ def load_settings(
     ``defaults`` replace the built-in defaults for one command (the demo logs
     only warnings unless VATRA_LOG_LEVEL says otherwise).
     """
+    # Imported here: the notifier's settings build on this module's SettingsError.
+    from services.notify_settings import load_notify_settings  # noqa: PLC0415
+
     env = {**(defaults or {}), **(os.environ if env is None else env)}
     data_dir = Path(env.get("VATRA_DATA_DIR", str(PROJECT_ROOT / "var")))
     return Settings(
+        notify=load_notify_settings(env),
         database=_database(env, data_dir),
         kafka=_kafka(env),
         sop_dir=Path(env.get("VATRA_SOP_DIR", str(PROJECT_ROOT / "deploy" / "sop"))),
@@ -84,8 +111,21 @@ def load_settings(
         relay_batch_size=int(_number(env, "VATRA_RELAY_BATCH_SIZE", 2000)),
         metrics_host=env.get("VATRA_METRICS_HOST", "127.0.0.1"),
         metrics_port=_port(env, "VATRA_METRICS_PORT", 9100),
+        api_host=env.get("VATRA_API_HOST", "127.0.0.1"),
+        api_port=_api_port(env),
         ready_max_lag=int(_number(env, "VATRA_READY_MAX_LAG", 1000)),
+        privacy=_privacy(env),
+        sop_clock=_choice(env, "VATRA_SOP_CLOCK", "on", ("on", "off")) == "on",
+        sop_clock_interval=_sop_clock_interval(env),
     )
+
+
+def _sop_clock_interval(env: Mapping[str, str]) -> float:
+    # The longest the SOP clock sleeps: it bounds how late a breach is seen.
+    interval = _number(env, "VATRA_SOP_CLOCK_INTERVAL", 30.0)
+    if interval <= 0:
+        raise SettingsError("VATRA_SOP_CLOCK_INTERVAL must be more than 0 seconds")
+    return interval
 
 
 def _database(env: Mapping[str, str], data_dir: Path) -> DatabaseSettings:
@@ -176,6 +216,54 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int | None:
     port = int(_number(env, name, default))
     if port > 65535:
         raise SettingsError(f"{name} must be a port number up to 65535 (got {raw!r})")
+    return port
+
+
+def _privacy(env: Mapping[str, str]) -> PrivacySettings:
+    chain_key = env.get("VATRA_CHAIN_KEY", "")
+    if chain_key and len(chain_key) < 32:
+        raise SettingsError(
+            "VATRA_CHAIN_KEY must be at least 32 characters "
+            "(e.g. the output of `openssl rand -base64 32`)"
+        )
+    previous = tuple(
+        key.strip()
+        for key in env.get("VATRA_PERSONAL_DATA_PREVIOUS_KEYS", "").split(",")
+        if key.strip()
+    )
+    for key in previous:
+        _check_base64_key("VATRA_PERSONAL_DATA_PREVIOUS_KEYS", key, (32,))
+    return PrivacySettings(
+        chain_key=chain_key,
+        event_cipher_key=_base64_key(env, "VATRA_EVENT_CIPHER_KEY", (16, 24, 32)),
+        personal_data_key=_base64_key(env, "VATRA_PERSONAL_DATA_KEY", (32,)),
+        personal_data_previous_keys=previous,
+    )
+
+
+def _base64_key(env: Mapping[str, str], name: str, sizes: tuple[int, ...]) -> str:
+    value = env.get(name, "").strip()
+    if value:
+        _check_base64_key(name, value, sizes)
+    return value
+
+
+def _check_base64_key(name: str, value: str, sizes: tuple[int, ...]) -> None:
+    try:
+        size = len(base64.b64decode(value, validate=True))
+    except (binascii.Error, ValueError):
+        raise SettingsError(
+            f"{name} must be base64 (e.g. `openssl rand -base64 32`)"
+        ) from None
+    if size not in sizes:
+        allowed = " or ".join(str(n) for n in sizes)
+        raise SettingsError(f"{name} must be base64 of {allowed} bytes (got {size})")
+
+
+def _api_port(env: Mapping[str, str]) -> int:
+    port = _port(env, "VATRA_API_PORT", 8080)
+    if port is None:
+        raise SettingsError("VATRA_API_PORT cannot be off: `vatra api` needs a port")
     return port
 
 

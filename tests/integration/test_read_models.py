@@ -185,5 +185,5 @@ def test_a_failed_batch_leaves_neither_rows_nor_position(
         follower.catch_up()
     assert _rows(backbone, "case_timeline", "version") == []
     assert _rows(backbone, "vatra_positions", "consumer") == []
-    # The real projection then takes the event as if nothing had happened.
-    assert backbone.follower.catch_up() == 2
+    # The real projections then take the event as if nothing had happened.
+    assert backbone.follower.catch_up() == len(backbone.projections)

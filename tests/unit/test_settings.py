@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,44 @@ def test_kafka_settings_follow_the_environment() -> None:
     assert (kafka.replication_factor, kafka.min_insync_replicas) == (3, 2)
     assert kafka.events_topic == "vatra.case-events"
     assert kafka.partitions == 6
+
+
+def test_privacy_keys_are_read_and_checked_and_never_shown() -> None:
+    key = base64.b64encode(bytes(range(32))).decode()
+    settings = load_settings(
+        {
+            "VATRA_CHAIN_KEY": "c" * 32,
+            "VATRA_EVENT_CIPHER_KEY": key,
+            "VATRA_PERSONAL_DATA_KEY": key,
+            "VATRA_PERSONAL_DATA_PREVIOUS_KEYS": f"{key}, {key}",
+        }
+    )
+    assert settings.privacy.chain_key == "c" * 32
+    assert settings.privacy.personal_data_previous_keys == (key, key)
+    assert key not in repr(settings)
+    assert load_settings({}).privacy.chain_key == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("VATRA_CHAIN_KEY", "short", "at least 32 characters"),
+        ("VATRA_EVENT_CIPHER_KEY", "not base64!", "must be base64"),
+        (
+            "VATRA_EVENT_CIPHER_KEY",
+            base64.b64encode(b"x" * 20).decode(),
+            "16 or 24 or 32",
+        ),
+        (
+            "VATRA_PERSONAL_DATA_KEY",
+            base64.b64encode(b"x" * 16).decode(),
+            "of 32 bytes",
+        ),
+    ],
+)
+def test_a_malformed_privacy_key_is_refused_by_name(
+    name: str, value: str, message: str
+) -> None:
+    with pytest.raises(SettingsError, match=name) as error:
+        load_settings({name: value})
+    assert message in str(error.value)
