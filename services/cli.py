@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import signal
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import FrameType
-from typing import Protocol
 
 from domain.catalogue import REGIONS, ROLES
 from domain.clock import ControlledClock, SystemClock
@@ -50,14 +46,9 @@ from services.reports import (
 )
 from services.settings import SettingsError, load_settings
 from services.sop_views import check_region
+from services.workers import Worker, WorkerFailed, run_until_signalled
 
 Command = Callable[[argparse.Namespace], int]
-
-
-class Worker(Protocol):
-    def run(self) -> None: ...
-
-    def stop(self) -> None: ...
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -182,34 +173,33 @@ def cmd_relay(_args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run relay, projections and SOP clock in one process until SIGTERM.
+    """Run relay, projections, SOP clock and alerts in one process until SIGTERM.
 
     --embedded: no Kafka, the read models follow the event store. The SOP clock
-    runs beside them unless VATRA_SOP_CLOCK=off.
+    runs beside them unless VATRA_SOP_CLOCK=off; alerts once VATRA_NOTIFY_SECRET
+    is set.
     """
-    with open_backbone() as backbone:
-        clocks: list[Worker] = []
-        if backbone.settings.sop_clock:
-            clocks.append(backbone.sop_clock(embedded=args.embedded))
-        if args.embedded:
-            workers: list[Worker] = [backbone.follower, *clocks]
-            with contextlib.ExitStack() as stack:
-                # Alerts run in the same process once VATRA_NOTIFY_SECRET is set.
-                notify = backbone.settings.notify
-                if notify is not None and notify.enabled:
-                    notifier = stack.enter_context(
-                        contextlib.closing(backbone.notifier())
-                    )
-                    workers += notifier.workers(embedded=True)
-                else:
-                    print(
-                        "vatra: alerts are off: set VATRA_NOTIFY_SECRET to send them",
-                        file=sys.stderr,
-                    )
-                _serve(backbone, workers, embedded=True)
+    with open_backbone() as backbone, contextlib.ExitStack() as stack:
+        embedded = args.embedded
+        workers: list[Worker] = []
+        relay = None
+        if embedded:
+            workers.append(backbone.follower)
         else:
             relay = backbone.relay()
-            _serve(backbone, [relay, backbone.projector(), *clocks], relay=relay)
+            workers += [relay, backbone.projector()]
+        if backbone.settings.sop_clock:
+            workers.append(backbone.sop_clock(embedded=embedded))
+        notify = backbone.settings.notify
+        if notify is not None and notify.enabled:
+            notifier = stack.enter_context(contextlib.closing(backbone.notifier()))
+            workers += notifier.workers(embedded=embedded)
+        else:
+            print(
+                "vatra: alerts are off: set VATRA_NOTIFY_SECRET to send them",
+                file=sys.stderr,
+            )
+        _serve(backbone, workers, relay=relay, embedded=embedded)
     return 0
 
 
@@ -317,32 +307,10 @@ def _serve(
         server = HealthServer(settings.metrics_host, settings.metrics_port, checks)
         server.start()
     try:
-        _run_until_signalled(workers)
+        run_until_signalled(workers)
     finally:
         if server is not None:
             server.stop()
-
-
-def _run_until_signalled(workers: Sequence[Worker]) -> None:
-    """Run each worker in its own thread; SIGTERM or SIGINT stops them all."""
-
-    def handler(_signum: int, _frame: FrameType | None) -> None:
-        for worker in workers:
-            worker.stop()
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
-    threads = [
-        threading.Thread(target=w.run, name=type(w).__name__, daemon=True)
-        for w in workers
-    ]
-    for thread in threads:
-        thread.start()
-    while any(t.is_alive() for t in threads):
-        for thread in threads:
-            thread.join(timeout=0.5)
-        if not all(t.is_alive() for t in threads):
-            handler(signal.SIGTERM, None)  # one stopped: stop the rest too
 
 
 def _add_token_parsers(
@@ -486,6 +454,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, DatabaseUnavailable) as error:
         print(f"vatra: {error}", file=sys.stderr)
         return 3
+    except WorkerFailed as error:
+        print(f"vatra: stopped because a worker failed: {error}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         # The reader went away (``vatra sop | head``): not an error of ours.
         sys.stderr.close()

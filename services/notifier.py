@@ -17,16 +17,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import signal
 import socket
 import sys
-import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from types import FrameType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from psycopg_pool import ConnectionPool
 
@@ -48,16 +45,11 @@ from services.follower import LogFollower
 from services.kafka_topics import ensure_topics
 from services.notify_settings import NotifySettings, load_notify_settings
 from services.settings import SettingsError, load_settings
+from services.workers import Worker, run_until_signalled
 
 if TYPE_CHECKING:
     # Only the type: services.bootstrap builds the notifier from this module.
     from services.bootstrap import Backbone
-
-
-class Worker(Protocol):
-    def run(self) -> None: ...
-
-    def stop(self) -> None: ...
 
 
 @dataclass
@@ -169,28 +161,6 @@ def build_notifier(
     with pool.connection() as conn:
         intake.create(conn)
     return Notifier(settings, backbone, pool, directory, intake, dispatcher, tokens)
-
-
-def run_until_signalled(workers: Sequence[Worker]) -> None:
-    """Run each worker in its own thread; SIGTERM or SIGINT stops them all."""
-
-    def handler(_signum: int, _frame: FrameType | None) -> None:
-        for worker in workers:
-            worker.stop()
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
-    threads = [
-        threading.Thread(target=w.run, name=type(w).__name__, daemon=True)
-        for w in workers
-    ]
-    for thread in threads:
-        thread.start()
-    while any(t.is_alive() for t in threads):
-        for thread in threads:
-            thread.join(timeout=0.5)
-        if not all(t.is_alive() for t in threads):
-            handler(signal.SIGTERM, None)  # one stopped: stop the rest too
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from handlers.channels.email import SECURITY, SmtpSettings
 from handlers.dispatcher import DispatchSettings
-from services.settings import PROJECT_ROOT, SettingsError
+from services.settings import PROJECT_ROOT, SettingsError, number_setting
 
 MIN_SECRET_LENGTH = 16
 
@@ -60,12 +60,12 @@ def load_notify_settings(env: Mapping[str, str]) -> NotifySettings:
     """The notifier's settings from ``env``."""
     deploy = PROJECT_ROOT / "deploy"
     dispatch = DispatchSettings(
-        batch_size=max(int(_number(env, "VATRA_NOTIFY_BATCH_SIZE", 20)), 1),
-        interval=_number(env, "VATRA_NOTIFY_INTERVAL", 0.5),
-        max_attempts=max(int(_number(env, "VATRA_NOTIFY_MAX_ATTEMPTS", 6)), 1),
-        backoff_base=_number(env, "VATRA_NOTIFY_BACKOFF_BASE", 5.0),
-        backoff_max=_number(env, "VATRA_NOTIFY_BACKOFF_MAX", 900.0),
-        lease=_number(env, "VATRA_NOTIFY_LEASE", 60.0),
+        batch_size=max(int(number_setting(env, "VATRA_NOTIFY_BATCH_SIZE", 20)), 1),
+        interval=number_setting(env, "VATRA_NOTIFY_INTERVAL", 0.5),
+        max_attempts=max(int(number_setting(env, "VATRA_NOTIFY_MAX_ATTEMPTS", 6)), 1),
+        backoff_base=number_setting(env, "VATRA_NOTIFY_BACKOFF_BASE", 5.0),
+        backoff_max=number_setting(env, "VATRA_NOTIFY_BACKOFF_MAX", 900.0),
+        lease=number_setting(env, "VATRA_NOTIFY_LEASE", 60.0),
     )
     return NotifySettings(
         directory_file=Path(
@@ -74,13 +74,13 @@ def load_notify_settings(env: Mapping[str, str]) -> NotifySettings:
         templates_dir=Path(env.get("VATRA_TEMPLATES_DIR", str(deploy / "templates"))),
         public_url=env.get("VATRA_PUBLIC_URL", "https://vatra.example.org"),
         ack_secret=env.get("VATRA_NOTIFY_SECRET", ""),
-        ack_valid_days=_number(env, "VATRA_ACK_VALID_DAYS", 30.0),
+        ack_valid_days=number_setting(env, "VATRA_ACK_VALID_DAYS", 30.0),
         smtp=_smtp(env),
         webhook_secret=env.get("VATRA_WEBHOOK_SECRET", ""),
-        webhook_timeout=_number(env, "VATRA_WEBHOOK_TIMEOUT", 10.0),
+        webhook_timeout=number_setting(env, "VATRA_WEBHOOK_TIMEOUT", 10.0),
         sms_gateway_url=env.get("VATRA_SMS_GATEWAY_URL", ""),
         dispatch=dispatch,
-        max_age_hours=_number(env, "VATRA_NOTIFY_MAX_AGE_HOURS", 72.0),
+        max_age_hours=number_setting(env, "VATRA_NOTIFY_MAX_AGE_HOURS", 72.0),
         kafka_group=env.get("VATRA_KAFKA_NOTIFIER_GROUP", "vatra-notifier"),
     )
 
@@ -104,12 +104,12 @@ def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:
         )
     return SmtpSettings(
         host=host,
-        port=int(_number(env, "VATRA_SMTP_PORT", default_port)),
+        port=int(number_setting(env, "VATRA_SMTP_PORT", default_port)),
         security=security,
         username=username,
         password=env.get("VATRA_SMTP_PASSWORD", ""),
         sender=env.get("VATRA_SMTP_FROM", "vatra@example.org"),
-        timeout=_number(env, "VATRA_SMTP_TIMEOUT", 10.0),
+        timeout=number_setting(env, "VATRA_SMTP_TIMEOUT", 10.0),
         message_id_domain=env.get("VATRA_SMTP_MESSAGE_ID_DOMAIN", ""),
         ca_file=env.get("VATRA_SMTP_CA_FILE", ""),
     )
@@ -121,16 +121,3 @@ def _check_secret(name: str, value: str) -> None:
             f"{name} must be set to a random secret of at least "
             f"{MIN_SECRET_LENGTH} characters (e.g. `openssl rand -hex 32`)"
         )
-
-
-def _number(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number (got {raw!r})") from None
-    if value < 0:
-        raise SettingsError(f"{name} must not be negative (got {raw!r})")
-    return value

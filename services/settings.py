@@ -106,14 +106,14 @@ def load_settings(
         sop_dir=Path(env.get("VATRA_SOP_DIR", str(PROJECT_ROOT / "deploy" / "sop"))),
         log_level=env.get("VATRA_LOG_LEVEL", "INFO").upper(),
         log_format=_choice(env, "VATRA_LOG_FORMAT", "json", ("json", "console")),
-        follow_interval=_number(env, "VATRA_FOLLOW_INTERVAL", 0.2),
-        batch_size=int(_number(env, "VATRA_BATCH_SIZE", 500)),
-        relay_batch_size=int(_number(env, "VATRA_RELAY_BATCH_SIZE", 2000)),
+        follow_interval=number_setting(env, "VATRA_FOLLOW_INTERVAL", 0.2),
+        batch_size=int(number_setting(env, "VATRA_BATCH_SIZE", 500)),
+        relay_batch_size=int(number_setting(env, "VATRA_RELAY_BATCH_SIZE", 2000)),
         metrics_host=env.get("VATRA_METRICS_HOST", "127.0.0.1"),
         metrics_port=_port(env, "VATRA_METRICS_PORT", 9100),
         api_host=env.get("VATRA_API_HOST", "127.0.0.1"),
         api_port=_api_port(env),
-        ready_max_lag=int(_number(env, "VATRA_READY_MAX_LAG", 1000)),
+        ready_max_lag=int(number_setting(env, "VATRA_READY_MAX_LAG", 1000)),
         privacy=_privacy(env),
         sop_clock=_choice(env, "VATRA_SOP_CLOCK", "on", ("on", "off")) == "on",
         sop_clock_interval=_sop_clock_interval(env),
@@ -122,14 +122,14 @@ def load_settings(
 
 def _sop_clock_interval(env: Mapping[str, str]) -> float:
     # The longest the SOP clock sleeps: it bounds how late a breach is seen.
-    interval = _number(env, "VATRA_SOP_CLOCK_INTERVAL", 30.0)
+    interval = number_setting(env, "VATRA_SOP_CLOCK_INTERVAL", 30.0)
     if interval <= 0:
         raise SettingsError("VATRA_SOP_CLOCK_INTERVAL must be more than 0 seconds")
     return interval
 
 
 def _database(env: Mapping[str, str], data_dir: Path) -> DatabaseSettings:
-    pool_size = int(_number(env, "VATRA_DB_POOL_SIZE", 4))
+    pool_size = int(number_setting(env, "VATRA_DB_POOL_SIZE", 4))
     url = env.get("VATRA_DATABASE_URL", "")
     if url:
         parsed = urlparse(url)
@@ -154,7 +154,7 @@ def _database(env: Mapping[str, str], data_dir: Path) -> DatabaseSettings:
             data_dir=data_dir,
             dbname=env.get("POSTGRES_DBNAME", "vatra"),
             host=env["POSTGRES_HOST"],
-            port=int(_number(env, "POSTGRES_PORT", 5432)),
+            port=int(number_setting(env, "POSTGRES_PORT", 5432)),
             user=env.get("POSTGRES_USER", "postgres"),
             password=env.get("POSTGRES_PASSWORD", ""),
             pool_size=pool_size,
@@ -181,12 +181,16 @@ def _kafka(env: Mapping[str, str]) -> KafkaSettings | None:
         access_log_topic=env.get(
             "VATRA_KAFKA_ACCESS_LOG_TOPIC", defaults.access_log_topic
         ),
-        partitions=int(_number(env, "VATRA_KAFKA_PARTITIONS", defaults.partitions)),
+        partitions=int(
+            number_setting(env, "VATRA_KAFKA_PARTITIONS", defaults.partitions)
+        ),
         replication_factor=int(
-            _number(env, "VATRA_KAFKA_REPLICATION_FACTOR", defaults.replication_factor)
+            number_setting(
+                env, "VATRA_KAFKA_REPLICATION_FACTOR", defaults.replication_factor
+            )
         ),
         min_insync_replicas=int(
-            _number(
+            number_setting(
                 env, "VATRA_KAFKA_MIN_INSYNC_REPLICAS", defaults.min_insync_replicas
             )
         ),
@@ -213,7 +217,7 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int | None:
     raw = env.get(name, "").strip().lower()
     if raw == "off":
         return None
-    port = int(_number(env, name, default))
+    port = int(number_setting(env, name, default))
     if port > 65535:
         raise SettingsError(f"{name} must be a port number up to 65535 (got {raw!r})")
     return port
@@ -267,7 +271,8 @@ def _api_port(env: Mapping[str, str]) -> int:
     return port
 
 
-def _number(env: Mapping[str, str], name: str, default: float) -> float:
+def number_setting(env: Mapping[str, str], name: str, default: float) -> float:
+    """A non-negative number from ``env[name]``; an error names the setting."""
     raw = env.get(name)
     if raw is None or raw == "":
         return default
