@@ -26,6 +26,8 @@ from psycopg import Connection, Cursor
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
+from projections.schema import run_ddl
+
 # uuid5(NAMESPACE_URL, "https://vatra.al/backbone/delivery"). Never change: it
 # makes the ids of resent alerts equal to the ids of their first send.
 DELIVERY_NAMESPACE = UUID("21c60582-9a52-53e5-8378-fd5aa296625c")
@@ -164,7 +166,7 @@ def delivery_id(event_id: UUID, recipient: str, channel: str) -> UUID:
 
 
 def create(conn: Connection[Any]) -> None:
-    conn.execute(DDL)
+    run_ddl(conn, DDL)
 
 
 def insert(

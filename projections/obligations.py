@@ -37,6 +37,7 @@ from domain.sop import (
 )
 from projections.compliance import case_obligations, compliance, overdue
 from projections.feed import Delivered
+from projections.schema import ddl_lock
 
 __all__ = [
     "ObligationsProjection",
@@ -131,9 +132,10 @@ class ObligationsProjection:
         self.calendar = calendar
 
     def create(self, conn: Connection[Any]) -> None:
-        conn.execute(DDL)
-        self._upgrade(conn)
-        conn.execute(INDEXES)
+        with ddl_lock(conn):
+            conn.execute(DDL)
+            self._upgrade(conn)
+            conn.execute(INDEXES)
 
     def apply(self, cur: Cursor[Any], batch: Sequence[Delivered]) -> None:
         cur.executemany(INSERT_FACT, [_fact_row(item) for item in batch])

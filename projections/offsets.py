@@ -12,6 +12,8 @@ from typing import Any
 
 from psycopg import Connection, Cursor
 
+from projections.schema import run_ddl
+
 DDL = """
 CREATE TABLE IF NOT EXISTS vatra_offsets (
     consumer_group text NOT NULL,
@@ -25,7 +27,7 @@ CREATE TABLE IF NOT EXISTS vatra_offsets (
 
 
 def create(conn: Connection[Any]) -> None:
-    conn.execute(DDL)
+    run_ddl(conn, DDL)
 
 
 def read(

@@ -11,6 +11,8 @@ from typing import Any
 
 from psycopg import Connection, Cursor
 
+from projections.schema import run_ddl
+
 DDL = """
 CREATE TABLE IF NOT EXISTS vatra_positions (
     consumer text PRIMARY KEY,
@@ -21,7 +23,7 @@ CREATE TABLE IF NOT EXISTS vatra_positions (
 
 
 def create(conn: Connection[Any]) -> None:
-    conn.execute(DDL)
+    run_ddl(conn, DDL)
 
 
 def read(cur: Cursor[Any], consumer: str) -> int:

@@ -17,6 +17,7 @@ from psycopg.types.json import Jsonb
 
 from domain.events import payload_of
 from projections.feed import Delivered
+from projections.schema import run_ddl
 from projections.summaries import summary_of
 
 DDL = """
@@ -52,7 +53,7 @@ class TimelineProjection:
     tables: tuple[str, ...] = ("case_timeline",)
 
     def create(self, conn: Connection[Any]) -> None:
-        conn.execute(DDL)
+        run_ddl(conn, DDL)
 
     def apply(self, cur: Cursor[Any], batch: Sequence[Delivered]) -> None:
         cur.executemany(INSERT, [_row(item) for item in batch])

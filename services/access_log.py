@@ -17,6 +17,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from domain.clock import Clock
+from projections.schema import run_ddl
 
 DDL = """
 CREATE TABLE IF NOT EXISTS access_log (
@@ -52,7 +53,7 @@ class AccessLog:
 
     def create_table(self) -> None:
         with self.pool.connection() as conn:
-            conn.execute(DDL)
+            run_ddl(conn, DDL)
 
     def record(
         self,

@@ -18,6 +18,7 @@ from psycopg import Connection, Cursor
 
 from domain.events import PersonalDataErased
 from projections.feed import Delivered
+from projections.schema import run_ddl
 from services import personal_data
 from services.application import CaseService
 from services.personal_data import PersonalDataStore
@@ -76,7 +77,7 @@ class ErasureProjection:
     tables: tuple[str, ...] = ()
 
     def create(self, conn: Connection[Any]) -> None:
-        conn.execute(personal_data.DDL)
+        run_ddl(conn, personal_data.DDL)
 
     def apply(self, cur: Cursor[Any], batch: Sequence[Delivered]) -> None:
         for item in batch:

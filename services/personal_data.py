@@ -36,6 +36,7 @@ from psycopg import Cursor
 from psycopg_pool import ConnectionPool
 
 from domain.clock import Clock
+from projections.schema import run_ddl
 from services.access_log import AccessLog
 from services.errors import ServiceError
 
@@ -161,7 +162,7 @@ class PersonalDataStore:
 
     def create_table(self) -> None:
         with self.pool.connection() as conn:
-            conn.execute(DDL)
+            run_ddl(conn, DDL)
 
     def store(
         self,

@@ -28,6 +28,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 from domain.clock import Clock
+from projections.schema import run_ddl
 from services.errors import ServiceError
 
 DDL = """
@@ -81,7 +82,7 @@ class IdempotencyStore:
 
     def create_table(self) -> None:
         with self.pool.connection() as conn:
-            conn.execute(DDL)
+            run_ddl(conn, DDL)
 
     def run(
         self,

@@ -17,6 +17,7 @@ from psycopg_pool import ConnectionPool
 
 from domain.catalogue import REGIONS
 from domain.clock import Clock
+from projections.schema import run_ddl
 from services.api.policy import API_ROLES, REGIONAL_ROLES, Principal
 from services.errors import InvalidInput
 
@@ -55,7 +56,7 @@ class Users:
 
     def create_tables(self) -> None:
         with self.pool.connection() as conn:
-            conn.execute(DDL)
+            run_ddl(conn, DDL)
 
     def issue_token(
         self,
