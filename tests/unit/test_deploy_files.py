@@ -105,8 +105,8 @@ def test_compose_runs_real_vatra_commands_with_known_settings(
     for name, command in commands.items():
         assert command[0] in subcommands, f"{name} runs unknown `vatra {command[0]}`"
     readme = (ROOT / "README.md").read_text()
-    for service in compose["services"].values():
-        for key in service.get("environment", {}):
+    for name in commands:
+        for key in compose["services"][name].get("environment", {}):
             if re.match(r"(VATRA|POSTGRES|KAFKA_BOOTSTRAP)_", key):
                 assert f"`{key}`" in readme, f"{key} is not documented in README"
 
