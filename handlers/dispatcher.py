@@ -153,6 +153,13 @@ class Dispatcher:
             return ledger.renew(cur, delivery, worker=self.worker, until=until)
 
     def _deliver(self, delivery: Delivery) -> None:
+        # Every log line about this alert names the request it came from.
+        with structlog.contextvars.bound_contextvars(
+            correlation_id=delivery.correlation_id
+        ):
+            self._deliver_once(delivery)
+
+    def _deliver_once(self, delivery: Delivery) -> None:
         try:
             self._send(delivery)
         except DeliveryError as error:

@@ -106,6 +106,7 @@ class NotificationIntake:
                 event_type=type(event).__name__,
                 event_occurred_at=event.occurred_at,
                 position=item.position,
+                correlation_id=event.correlation_id,
             )
             for intent in intents
         ]

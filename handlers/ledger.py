@@ -56,8 +56,12 @@ CREATE TABLE IF NOT EXISTS notification_deliveries (
     finished_at timestamptz,
     outcome text,
     outcome_recorded_at timestamptz,
+    correlation_id text NOT NULL DEFAULT '',
     UNIQUE (event_id, recipient, channel)
 );
+-- Tables made before alerts carried the correlation id of their event.
+ALTER TABLE notification_deliveries
+    ADD COLUMN IF NOT EXISTS correlation_id text NOT NULL DEFAULT '';
 CREATE INDEX IF NOT EXISTS notification_deliveries_due
     ON notification_deliveries (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS notification_deliveries_unrecorded
@@ -109,6 +113,7 @@ class NewDelivery:
     event_type: str
     event_occurred_at: datetime
     position: int
+    correlation_id: str = ""
 
     @property
     def delivery_id(self) -> UUID:
@@ -136,6 +141,7 @@ class Delivery:
     created_at: datetime
     finished_at: datetime | None
     outcome: str | None
+    correlation_id: str
 
 
 _NAMES = (
@@ -156,6 +162,7 @@ _NAMES = (
     "created_at",
     "finished_at",
     "outcome",
+    "correlation_id",
 )
 _COLUMNS = ", ".join(_NAMES)
 
@@ -184,8 +191,10 @@ def insert(
             INSERT INTO notification_deliveries (
                 delivery_id, event_id, recipient, channel, role, template, context,
                 case_id, case_version, event_type, event_occurred_at, position,
-                status, next_attempt_at, created_at, last_error
-            ) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                status, next_attempt_at, created_at, last_error, correlation_id
+            ) VALUES (
+                %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s
+            )
             ON CONFLICT (event_id, recipient, channel) DO NOTHING
             """,
             (
@@ -205,6 +214,7 @@ def insert(
                 now,
                 now,
                 None if status == "pending" else "event too old to alert about",
+                d.correlation_id,
             ),
         )
         inserted += cur.rowcount

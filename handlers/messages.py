@@ -137,6 +137,7 @@ class MessageRenderer:
             text=rendered.body,
             short_text=rendered.sms,
             data=data,
+            correlation_id=delivery.correlation_id,
         )
 
 

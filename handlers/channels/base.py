@@ -24,6 +24,8 @@ class OutgoingMessage:
     text: str
     short_text: str
     data: Mapping[str, Any] = field(default_factory=dict)
+    # The request that led to the alert, so it can be followed end to end.
+    correlation_id: str = ""
 
 
 class DeliveryError(Exception):

@@ -79,6 +79,8 @@ class SmtpChannel:
         email["Content-Language"] = message.language
         email["Auto-Submitted"] = "auto-generated"
         email["X-Vatra-Delivery"] = str(message.delivery_id)
+        if message.correlation_id:
+            email["X-Vatra-Correlation-Id"] = message.correlation_id
         email.set_content(message.text)
         return email
 

@@ -26,4 +26,9 @@ class SmsChannel:
             "text": message.short_text[:SMS_LIMIT],
             "delivery_id": str(message.delivery_id),
         }
-        self.webhooks.post(self.gateway_url, encode(body), str(message.delivery_id))
+        self.webhooks.post(
+            self.gateway_url,
+            encode(body),
+            str(message.delivery_id),
+            message.correlation_id,
+        )

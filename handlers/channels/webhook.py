@@ -72,9 +72,13 @@ class WebhookChannel:
             "text": message.text,
             "alert": dict(message.data),
         }
-        self.post(address, encode(body), str(message.delivery_id))
+        self.post(
+            address, encode(body), str(message.delivery_id), message.correlation_id
+        )
 
-    def post(self, url: str, body: bytes, idempotency_key: str) -> None:
+    def post(
+        self, url: str, body: bytes, idempotency_key: str, correlation_id: str = ""
+    ) -> None:
         """POST ``body`` signed; raise ``DeliveryError`` unless the answer is 2xx."""
         timestamp = str(int(self.clock.now().timestamp()))
         request = urllib.request.Request(
@@ -87,6 +91,7 @@ class WebhookChannel:
                 "X-Vatra-Timestamp": timestamp,
                 "X-Vatra-Signature": signature(self.secret, timestamp, body),
                 "Idempotency-Key": idempotency_key,
+                "X-Vatra-Correlation-Id": correlation_id,
             },
         )
         try:
