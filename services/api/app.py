@@ -36,7 +36,7 @@ from services.api.auth import Caller, Context, LoginRequired
 from services.api.context import ApiContext, Forbidden, Unauthenticated
 from services.api.i18n import Pages
 from services.api.idempotency import KeyReused
-from services.api.routes import alerts, audit, cases, commands, oversight, pages
+from services.api.routes import ack, alerts, audit, cases, commands, oversight, pages
 from services.errors import CaseNotFound, InvalidInput, ServiceError, VersionConflict
 from services.observability import readiness
 
@@ -75,6 +75,7 @@ def create_app(context: ApiContext) -> FastAPI:
         oversight.router,
         audit.router,
         pages.router,
+        ack.router,
     ):
         app.include_router(router)
     app.add_api_route("/api/me", me, methods=["GET"], response_model=a.Me, tags=["me"])

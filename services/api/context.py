@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
 from uuid import UUID
 
 import psycopg
@@ -12,6 +13,7 @@ from psycopg_pool import ConnectionPool
 
 from domain.clock import Clock
 from domain.sop import RuleBook, WorkingCalendar
+from handlers.acknowledgements import AckTokens
 from services.access_log import AccessLog
 from services.api.idempotency import IdempotencyStore
 from services.api.policy import Principal
@@ -85,6 +87,8 @@ class ApiContext:
     read_models: ReadModels
     kafka: KafkaSettings | None = None
     health_checks: dict[str, Check] = field(default_factory=dict)
+    # Verifies the acknowledgement links in alerts; None when alerts are off.
+    ack_tokens: AckTokens | None = None
 
     def check(
         self,
@@ -165,8 +169,18 @@ def api_context(backbone: Backbone, clock: Clock | None = None) -> ApiContext:
         # The API reads the read models after catching them up itself, so it
         # is ready when PostgreSQL (and Kafka, in the full mode) answers.
         health_checks=checks_for(backbone),
+        ack_tokens=_ack_tokens(backbone, clock),
     )
     context.access_log.create_table()
     context.users.create_tables()
     context.idempotency.create_table()
     return context
+
+
+def _ack_tokens(backbone: Backbone, clock: Clock) -> AckTokens | None:
+    notify = backbone.settings.notify
+    if notify is None or not notify.enabled:
+        return None
+    return AckTokens(
+        notify.ack_secret.encode(), clock, timedelta(days=notify.ack_valid_days)
+    )

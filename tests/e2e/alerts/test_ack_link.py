@@ -1,0 +1,47 @@
+"""The acknowledgement link in a police alert, opened and pressed in the API."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from services.api import api_context, create_app
+from services.bootstrap import Backbone
+from services.notifier import Notifier
+from tests.e2e.alerts.alert_helpers import (
+    events_of,
+    identify_minor_in_vlora,
+    wait_for,
+)
+from tests.e2e.alerts.conftest import POLICE_VLORA, Receivers, running
+
+
+def test_the_link_in_a_police_alert_acknowledges_it_once_and_only_when_pressed(
+    live: Backbone, notifier: Notifier, receivers: Receivers
+) -> None:
+    client = TestClient(create_app(api_context(live)))
+    with running(notifier.workers(embedded=True)):
+        case = identify_minor_in_vlora(live.service, live.clock)
+        wait_for(lambda: bool(receivers.smtp.to(POLICE_VLORA)), 10, "the police e-mail")
+    [mail] = receivers.smtp.to(POLICE_VLORA)
+    link = re.search(r"https://vatra\.example\.org(/ack/[\w.=-]+)", mail.text)
+    assert link, mail.text
+    path = link[1]
+
+    opened = client.get(path)
+    assert opened.status_code == 200
+    assert 'method="post"' in opened.text
+    assert events_of(live.service, case["case_id"], "AlertAcknowledged") == []
+
+    pressed = client.post(path)
+    assert pressed.status_code == 200
+    assert "recorded" in pressed.text
+    again = client.post(path)
+    assert "already acknowledged" in again.text
+    [acknowledged] = events_of(live.service, case["case_id"], "AlertAcknowledged")
+    assert acknowledged.authority == "police"
+
+    forged = client.post(path[:-3] + "abc")
+    assert forged.status_code == 400
+    assert len(events_of(live.service, case["case_id"], "AlertAcknowledged")) == 1
