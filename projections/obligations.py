@@ -7,6 +7,10 @@ corrections, reopened cases and redelivered events come out right, and makes
 a rebuild give the same rows. Obligations are pinned to the rule-set version
 in force when their trigger was recorded.
 
+Recomputing from the facts also makes the rows independent of the order the
+events arrive in: a correction delivered before the entry it corrects (a
+redelivery out of order) waits for that entry instead of failing its batch.
+
 Rows hold what the events say; what depends on the time of reading (an open
 obligation past its deadline is overdue) is judged by the queries with "now"
 (``projections.compliance``). ``next_action_at`` says when the SOP clock next
@@ -28,6 +32,7 @@ from psycopg.types.json import Jsonb
 from domain.events import payload_of
 from domain.facts import CaseFact
 from domain.sop import (
+    InvalidCorrection,
     Obligation,
     RuleBook,
     WorkingCalendar,
@@ -175,8 +180,16 @@ class ObligationsProjection:
         facts = _facts_of(cur, case_id)
         if not facts or facts[0].type != "Identified":
             return  # the identification has not arrived yet: nothing to judge
-        obligations = obligations_of(facts, self.rulebook, self.calendar)
-        region, is_minor = _case_context(facts)
+        try:
+            obligations = obligations_of(facts, self.rulebook, self.calendar)
+            region, is_minor = _case_context(facts)
+        except InvalidCorrection:
+            if _complete(facts):
+                raise
+            # Delivered out of order: a correction came before the entry it
+            # corrects. Judge the case when that entry arrives (its batch
+            # recomputes the case), rather than fail the batch.
+            return
         recorded = {f.version: f.recorded_at for f in facts}
         cur.execute("DELETE FROM sop_obligations WHERE case_id = %s", (case_id,))
         cur.executemany(
@@ -254,6 +267,11 @@ def _facts_of(cur: Cursor[Any], case_id: UUID) -> list[CaseFact]:
         CaseFact(case_id, version, type_, occurred, recorded, attributes)
         for version, type_, occurred, recorded, attributes in rows
     ]
+
+
+def _complete(facts: Sequence[CaseFact]) -> bool:
+    """Are the case's facts versions 1 to n without a gap (all arrived so far)?"""
+    return [f.version for f in facts] == list(range(1, len(facts) + 1))
 
 
 def _case_context(facts: Sequence[CaseFact]) -> tuple[str, bool]:

@@ -8,7 +8,10 @@ projections are idempotent by case id and version as well).
 A message that cannot be decoded goes to the dead-letter topic at once. A
 batch that fails is retried; if it still fails, its messages are applied one
 by one and each one that fails goes to the dead-letter topic with the error in
-its headers, is counted, and the rest flow on.
+its headers, is counted, and the rest flow on. A failure that says the
+database is unavailable (gone, read-only, out of disk: ``services.outages``)
+is never blamed on a message: the runner closes its consumer, waits, and
+starts again from the stored offsets.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from services.metrics import (
     DEAD_LETTERS,
     PROJECTION_LAG,
 )
+from services.outages import is_database_outage
 from services.relay import durable_producer
 from services.settings import KafkaSettings
 
@@ -120,7 +124,8 @@ class KafkaRunner:
         self._stop.set()
 
     def run(self) -> None:
-        """Consume until ``stop()``; reconnects when the broker comes back."""
+        """Consume until ``stop()``; reconnects when the broker or the database
+        comes back, resuming from the offsets stored beside the read models."""
         backoff = 0.5
         while not self._stop.is_set():
             try:
@@ -135,9 +140,23 @@ class KafkaRunner:
                     error=type(error).__name__,
                     retry_in=backoff,
                 )
-                self.close()
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, 10.0)
+            except Exception as error:
+                if not is_database_outage(error):
+                    raise
+                # Nothing of the failed batch was committed; a new consumer
+                # seeks to the stored offsets, so it is read again, not skipped.
+                log.warning(
+                    "consumer_database_unavailable",
+                    group=self.group,
+                    error=type(error).__name__,
+                    detail=str(error)[:200],
+                    retry_in=backoff,
+                )
+            else:
+                continue
+            self.close()
+            self._stop.wait(backoff)
+            backoff = min(backoff * 2, 10.0)
         self.close()
         log.info("consumer_stopped", group=self.group)
 
@@ -216,6 +235,8 @@ class KafkaRunner:
                 self._measure_projection_lag(delivered, len(records))
                 return
             except Exception as error:  # retried, then isolated: never skipped
+                if is_database_outage(error):
+                    raise  # not this batch's fault: run() waits and re-reads it
                 log.warning(
                     "consumer_batch_failed",
                     group=self.group,
@@ -235,6 +256,8 @@ class KafkaRunner:
                 self.applied += 1
                 CONSUMER_APPLIED.labels(self.group).inc()
             except Exception as error:
+                if is_database_outage(error):
+                    raise  # the database went away meanwhile: not the message
                 self._dead_letter(record, error, "processing_failed")
                 self._apply(tp, [], record.offset + 1)
 

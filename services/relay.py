@@ -33,6 +33,7 @@ from schemas.codec import CodecError
 from schemas.mapping import decode_event, encode_event, kafka_headers, kafka_key
 from services.application import CaseApplication
 from services.metrics import RELAY_LAG, RELAY_POSITION, RELAY_PUBLISHED
+from services.outages import is_database_outage
 from services.settings import KafkaSettings
 
 log = structlog.get_logger("vatra.relay")
@@ -119,7 +120,8 @@ class Relay:
         self._stop.set()
 
     def run(self) -> None:
-        """Publish until ``stop()``; carries on when a broker returns."""
+        """Publish until ``stop()``; carries on when a broker or the database
+        returns."""
         backoff = 0.5
         while not self._stop.is_set():
             try:
@@ -128,6 +130,7 @@ class Relay:
                 if self.publish_once() == 0:
                     self._stop.wait(self.interval)
                 backoff = 0.5
+                continue
             except (KafkaError, OSError) as error:
                 log.warning(
                     "relay_broker_unavailable",
@@ -135,9 +138,20 @@ class Relay:
                     detail=str(error)[:200],
                     retry_in=backoff,
                 )
-                self.close()
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, 10.0)
+            except Exception as error:
+                if not is_database_outage(error):
+                    raise
+                # The position was not advanced: the batch is sent again after
+                # the tails are read anew, so nothing is skipped or repeated.
+                log.warning(
+                    "relay_database_unavailable",
+                    error=type(error).__name__,
+                    detail=str(error)[:200],
+                    retry_in=backoff,
+                )
+            self.close()
+            self._stop.wait(backoff)
+            backoff = min(backoff * 2, 10.0)
         self.close()
         log.info("relay_stopped", position=self.position())
 
