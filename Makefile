@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install system-deps demo test test-unit test-integration lint typecheck clean bench bench-quick
+.PHONY: install system-deps demo test test-unit test-integration lint typecheck clean bench bench-quick test-faults
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,9 @@ test-unit: $(STAMP)
 
 test-integration: $(STAMP) system-deps
 	$(BIN)/python -m pytest tests/integration tests/e2e
+
+test-faults: $(STAMP) system-deps
+	$(BIN)/python -m pytest tests/faults
 
 bench: $(STAMP) system-deps
 	$(BIN)/python -m bench.run
