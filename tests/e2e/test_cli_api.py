@@ -19,16 +19,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.cli import command_names, main
+from services.cli import main
 from services.database import Database
 from tests.integration.kafka_helpers import kafka_env, read_topic
 
 ROOT = Path(__file__).resolve().parents[2]
-
-pytestmark = pytest.mark.skipif(
-    not {"api", "token"} <= command_names(),
-    reason="services/cli.py does not wire `vatra api` and `vatra token` yet",
-)
 
 
 @pytest.fixture

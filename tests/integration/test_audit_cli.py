@@ -15,13 +15,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from services.cli import build_parser, main
+from services.cli import main
 from services.database import Database
-
-WIRED = "verify" in build_parser().format_help()
-pytestmark = pytest.mark.skipif(
-    not WIRED, reason="the CLI wiring of issue #7 (verify, export) is not applied yet"
-)
 
 
 @pytest.fixture

@@ -16,17 +16,12 @@ import pytest
 
 from domain.clock import SystemClock
 from services.bootstrap import Backbone, open_backbone
-from services.cli import build_parser
 from services.database import Database
 from services.settings import load_settings
 from tests.e2e.alerts.alert_helpers import events_of, identify_minor_in_vlora, wait_for
 from tests.e2e.alerts.conftest import POLICE_VLORA, Receivers
 
 ROOT = Path(__file__).resolve().parents[3]
-WIRED = "notify" in build_parser().format_help()
-pytestmark = pytest.mark.skipif(
-    not WIRED, reason="the CLI wiring of issue #4 (notify, ack) is not applied yet"
-)
 
 
 @pytest.fixture
