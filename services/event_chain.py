@@ -40,6 +40,8 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from projections.schema import DDL_LOCK
+
 log = structlog.get_logger("vatra.chain")
 
 # The eventsourcing environment entry that carries the chain key.
@@ -151,6 +153,21 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
         self.check_identifier_length(self.chain_table_name)
         self._chain = Identifier(datastore.schema, self.chain_table_name)
         self.sql_create_statements.append(SQL(CHAIN_DDL).format(chain=self._chain))
+
+    def create_table(self) -> None:
+        """Create the tables, types and functions under the backbone's DDL lock.
+
+        Workers starting together on a new database would otherwise collide in
+        PostgreSQL's catalogue (a duplicate type, "tuple concurrently updated")
+        and exit. eventsourcing runs this DDL in several transactions, so the
+        lock is held by a session of its own around all of them.
+        """
+        with self.datastore.get_connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK,))
+            try:
+                super().create_table()
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (DDL_LOCK,))
 
     def _fetch_ids_after_insert_events(
         self,
