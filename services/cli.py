@@ -8,6 +8,9 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import psycopg
+from eventsourcing.persistence import PersistenceError
+
 from domain.catalogue import REGIONS, ROLES
 from domain.clock import ControlledClock, SystemClock
 from domain.errors import DomainError
@@ -37,6 +40,7 @@ from services.health import checks_for
 from services.kafka_topics import ensure_topics
 from services.logs import configure_logging
 from services.observability import HealthServer
+from services.outages import is_database_outage
 from services.relay import Relay
 from services.reports import (
     history_report,
@@ -453,6 +457,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except (SettingsError, DatabaseUnavailable) as error:
         print(f"vatra: {error}", file=sys.stderr)
+        return 3
+    except (psycopg.Error, PersistenceError) as error:
+        if not is_database_outage(error):
+            raise
+        # Read-only, out of disk, gone: say so, as for an unreachable database.
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        print(f"vatra: the database cannot do this now: {reason}", file=sys.stderr)
         return 3
     except WorkerFailed as error:
         print(f"vatra: stopped because a worker failed: {error}", file=sys.stderr)

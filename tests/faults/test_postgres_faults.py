@@ -419,11 +419,6 @@ def _disk_full_scenario(
     assert chain.ok, chain.findings
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services/cli.py does not yet turn database errors into a message and "
-    "exit code 3 (the change is in issue #10's report); remove this mark with it",
-)
 def test_the_cli_on_a_read_only_database_says_so_without_a_traceback(
     own_postgres: PostgresControl, own_database: Database
 ) -> None:
