@@ -41,6 +41,7 @@ from domain.sop import (
     obligations_of,
 )
 from projections.compliance import case_obligations, compliance, overdue
+from projections.copying import copy_rows, insert_new_rows
 from projections.feed import Delivered
 from projections.schema import ddl_lock
 
@@ -105,25 +106,38 @@ CREATE INDEX IF NOT EXISTS sop_obligations_next_action_at
     ON sop_obligations (next_action_at) WHERE next_action_at IS NOT NULL;
 """
 
-INSERT_FACT = """
-INSERT INTO sop_case_facts (
-    case_id, version, type, occurred_at, recorded_at, attributes
+FACT_COLUMNS = (
+    "case_id",
+    "version",
+    "type",
+    "occurred_at",
+    "recorded_at",
+    "attributes",
 )
-VALUES (%s, %s, %s, %s, %s, %s)
-ON CONFLICT (case_id, version) DO NOTHING
-"""
 
-INSERT_OBLIGATION = """
-INSERT INTO sop_obligations (
-    case_id, obligation_id, rule_id, ruleset_version, kind, region, is_minor,
-    trigger_version, trigger_type, triggered_at, due_at, warn_at, status, met_at,
-    met_by_version, met_recorded_at, breached_at, notify_on_breach,
-    warning_event_version, breach_event_version, next_action_at
-) VALUES (
-    %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
-    %s, %s, %s
+OBLIGATION_COLUMNS = (
+    "case_id",
+    "obligation_id",
+    "rule_id",
+    "ruleset_version",
+    "kind",
+    "region",
+    "is_minor",
+    "trigger_version",
+    "trigger_type",
+    "triggered_at",
+    "due_at",
+    "warn_at",
+    "status",
+    "met_at",
+    "met_by_version",
+    "met_recorded_at",
+    "breached_at",
+    "notify_on_breach",
+    "warning_event_version",
+    "breach_event_version",
+    "next_action_at",
 )
-"""
 
 
 class ObligationsProjection:
@@ -143,10 +157,10 @@ class ObligationsProjection:
             conn.execute(INDEXES)
 
     def apply(self, cur: Cursor[Any], batch: Sequence[Delivered]) -> None:
-        cur.executemany(INSERT_FACT, [_fact_row(item) for item in batch])
-        touched = sorted({item.event.originator_id for item in batch})
-        for case_id in touched:
-            self._recompute(cur, case_id)
+        insert_new_rows(
+            cur, "sop_case_facts", FACT_COLUMNS, [_fact_row(item) for item in batch]
+        )
+        self._recompute(cur, sorted({item.event.originator_id for item in batch}))
 
     def _upgrade(self, conn: Connection[Any]) -> None:
         # A table made by an earlier release lacks the clock's columns; its
@@ -172,14 +186,35 @@ class ObligationsProjection:
                     f"ALTER TABLE sop_obligations ADD COLUMN IF NOT EXISTS "
                     f"{name} {ADDED_COLUMNS[name]}"
                 )
-            cases = cur.execute("SELECT DISTINCT case_id FROM sop_case_facts")
-            for (case_id,) in cases.fetchall():
-                self._recompute(cur, case_id)
+            found = cur.execute("SELECT DISTINCT case_id FROM sop_case_facts")
+            cases = [row[0] for row in found.fetchall()]
+            for start in range(0, len(cases), 500):
+                self._recompute(cur, cases[start : start + 500])
 
-    def _recompute(self, cur: Cursor[Any], case_id: UUID) -> None:
-        facts = _facts_of(cur, case_id)
+    def _recompute(self, cur: Cursor[Any], cases: Sequence[UUID]) -> None:
+        """Replace the obligations of ``cases`` with those their facts give.
+
+        One query reads the facts of every case, one statement deletes their
+        rows and one COPY writes the new ones.
+        """
+        judged: list[UUID] = []
+        rows: list[tuple[object, ...]] = []
+        for case_id, facts in _facts_of(cur, cases).items():
+            obligations = self._judge(facts)
+            if obligations is None:
+                continue
+            judged.append(case_id)
+            rows.extend(obligations)
+        if judged:
+            cur.execute(
+                "DELETE FROM sop_obligations WHERE case_id = ANY(%s)", (judged,)
+            )
+            copy_rows(cur, "sop_obligations", OBLIGATION_COLUMNS, rows)
+
+    def _judge(self, facts: Sequence[CaseFact]) -> list[tuple[object, ...]] | None:
+        """The obligation rows of one case, or None if it cannot be judged yet."""
         if not facts or facts[0].type != "Identified":
-            return  # the identification has not arrived yet: nothing to judge
+            return None  # the identification has not arrived yet: nothing to judge
         try:
             obligations = obligations_of(facts, self.rulebook, self.calendar)
             region, is_minor = _case_context(facts)
@@ -189,13 +224,9 @@ class ObligationsProjection:
             # Delivered out of order: a correction came before the entry it
             # corrects. Judge the case when that entry arrives (its batch
             # recomputes the case), rather than fail the batch.
-            return
+            return None
         recorded = {f.version: f.recorded_at for f in facts}
-        cur.execute("DELETE FROM sop_obligations WHERE case_id = %s", (case_id,))
-        cur.executemany(
-            INSERT_OBLIGATION,
-            [_obligation_row(o, region, is_minor, recorded) for o in obligations],
-        )
+        return [_obligation_row(o, region, is_minor, recorded) for o in obligations]
 
 
 def due_for_clock(
@@ -255,18 +286,21 @@ def _fact_row(item: Delivered) -> tuple[object, ...]:
     )
 
 
-def _facts_of(cur: Cursor[Any], case_id: UUID) -> list[CaseFact]:
+def _facts_of(cur: Cursor[Any], cases: Sequence[UUID]) -> dict[UUID, list[CaseFact]]:
+    """The facts of each of ``cases`` (those with any), in version order."""
     rows = cur.execute(
         """
-        SELECT version, type, occurred_at, recorded_at, attributes
-        FROM sop_case_facts WHERE case_id = %s ORDER BY version
+        SELECT case_id, version, type, occurred_at, recorded_at, attributes
+        FROM sop_case_facts WHERE case_id = ANY(%s) ORDER BY case_id, version
         """,
-        (case_id,),
+        (list(cases),),
     ).fetchall()
-    return [
-        CaseFact(case_id, version, type_, occurred, recorded, attributes)
-        for version, type_, occurred, recorded, attributes in rows
-    ]
+    facts: dict[UUID, list[CaseFact]] = {}
+    for case_id, version, type_, occurred, recorded, attributes in rows:
+        facts.setdefault(case_id, []).append(
+            CaseFact(case_id, version, type_, occurred, recorded, attributes)
+        )
+    return facts
 
 
 def _complete(facts: Sequence[CaseFact]) -> bool:
@@ -310,8 +344,16 @@ def _obligation_row(
         o.met_by_version,
         recorded.get(o.met_by_version) if o.met_by_version else None,
         o.breached_at,
-        list(o.notify_on_breach),
+        _text_array(o.notify_on_breach),
         o.warning_event_version,
         o.breach_event_version,
         next_action_at(o),
     )
+
+
+def _text_array(values: Sequence[str]) -> str:
+    """``values`` as a PostgreSQL array literal, for COPY (cheaper than a list)."""
+    quoted = (
+        '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values
+    )
+    return "{" + ",".join(quoted) + "}"

@@ -1,7 +1,7 @@
 """The case timeline: every event of a case in order, with who, when and a line.
 
 Rows are keyed by (case id, version), so an event delivered twice is written
-once.
+once (``projections.copying``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from domain.events import payload_of
+from projections.copying import insert_new_rows
 from projections.feed import Delivered
 from projections.schema import run_ddl
 from projections.summaries import summary_of
@@ -37,13 +38,19 @@ CREATE TABLE IF NOT EXISTS case_timeline (
 )
 """
 
-INSERT = """
-INSERT INTO case_timeline (
-    case_id, version, position, event_type, occurred_at, recorded_at,
-    actor_id, actor_role, correlation_id, summary, details
-) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-ON CONFLICT (case_id, version) DO NOTHING
-"""
+COLUMNS = (
+    "case_id",
+    "version",
+    "position",
+    "event_type",
+    "occurred_at",
+    "recorded_at",
+    "actor_id",
+    "actor_role",
+    "correlation_id",
+    "summary",
+    "details",
+)
 
 
 class TimelineProjection:
@@ -56,7 +63,7 @@ class TimelineProjection:
         run_ddl(conn, DDL)
 
     def apply(self, cur: Cursor[Any], batch: Sequence[Delivered]) -> None:
-        cur.executemany(INSERT, [_row(item) for item in batch])
+        insert_new_rows(cur, "case_timeline", COLUMNS, [_row(item) for item in batch])
 
 
 def _row(item: Delivered) -> tuple[object, ...]:

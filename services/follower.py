@@ -74,7 +74,7 @@ class LogFollower:
         last = self.app.recorder.max_notification_id() or 0
         applied = 0
         while True:
-            step = sum(self._step(p) for p in self.projections)
+            step = self._step()
             if step == 0:
                 return applied // max(len(self.projections), 1)
             applied += step
@@ -82,10 +82,11 @@ class LogFollower:
                 progress(min(applied // len(self.projections), last), last)
 
     def catch_up(self) -> int:
-        """Apply everything recorded so far; return how many events were applied."""
+        """Apply everything recorded so far; return how many events were applied
+        (counted once per projection)."""
         applied = 0
         while True:
-            progressed = sum(self._step(p) for p in self.projections)
+            progressed = self._step()
             applied += progressed
             if progressed == 0:
                 return applied
@@ -106,43 +107,62 @@ class LogFollower:
     def stop(self) -> None:
         self._stop.set()
 
-    def _step(self, projection: Projection) -> int:
+    def _step(self) -> int:
+        """Apply the next batch to every projection in one transaction.
+
+        The batch starts after the projection furthest behind; each projection
+        takes the events after its own position, so events are read and
+        decoded once for all. Returns the events applied, counted once per
+        projection.
+        """
         started = time.monotonic()
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             # One step per projection at a time, across threads and processes
             # (the SOP clock catches up beside the running follower): the
-            # second waits, then reads the position the first committed.
-            cur.execute(
-                "SELECT pg_advisory_xact_lock(hashtext(%s))",
-                (f"vatra-follower:{projection.name}",),
-            )
-            position = positions.read(cur, projection.name)
+            # second waits, then reads the position the first committed. The
+            # locks are taken in name order, so two followers cannot deadlock.
+            for name in sorted(p.name for p in self.projections):
+                cur.execute(
+                    "SELECT pg_advisory_xact_lock(hashtext(%s))",
+                    (f"vatra-follower:{name}",),
+                )
+            at = {p.name: positions.read(cur, p.name) for p in self.projections}
             notifications = self.app.recorder.select_notifications(
-                start=position, limit=self.batch_size, inclusive_of_start=False
+                start=min(at.values(), default=0),
+                limit=self.batch_size,
+                inclusive_of_start=False,
             )
             if not notifications:
-                PROJECTION_LAG.labels(projection.name).set(0)
+                for projection in self.projections:
+                    PROJECTION_LAG.labels(projection.name).set(0)
                 return 0
             batch = [
                 Delivered(n.id, _case_event(self.app.mapper.to_domain_event(n)))
                 for n in notifications
             ]
-            projection.apply(cur, batch)
-            positions.advance(cur, projection.name, batch[-1].position)
+            applied = 0
+            for projection in self.projections:
+                mine = [d for d in batch if d.position > at[projection.name]]
+                if mine:
+                    projection.apply(cur, mine)
+                    positions.advance(cur, projection.name, batch[-1].position)
+                    applied += len(mine)
         newest = batch[-1].event.timestamp
-        PROJECTION_LAG.labels(projection.name).set(
+        lag = (
             max((datetime.now(UTC) - newest).total_seconds(), 0)
             if len(batch) == self.batch_size
             else 0
         )
+        for projection in self.projections:
+            PROJECTION_LAG.labels(projection.name).set(lag)
         log.debug(
             "batch_applied",
-            projection=projection.name,
+            projections=[p.name for p in self.projections],
             events=len(batch),
             position=batch[-1].position,
             seconds=round(time.monotonic() - started, 4),
         )
-        return len(batch)
+        return applied
 
 
 def _case_event(event: object) -> CaseEvent:
