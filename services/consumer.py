@@ -179,27 +179,22 @@ class KafkaRunner:
     def poll_once(self, timeout_ms: int = 500) -> int:
         """Apply what one poll returns; return how many messages were handled."""
         assert self._consumer is not None
-        batches = self._consumer.poll(
+        polled = self._consumer.poll(
             timeout_ms=timeout_ms, max_records=self.max_records
         )
-        handled = 0
-        for tp, records in batches.items():
-            if records:
-                self._handle(tp, records)
-                handled += len(records)
-        if handled:
+        batches = {tp: records for tp, records in polled.items() if records}
+        if batches:
+            self._handle(batches)
             self._commit_to_kafka(batches)
         self._measure_lag()
-        return handled
+        return sum(len(records) for records in batches.values())
 
-    def _measure_projection_lag(
-        self, delivered: list[tuple[Any, Delivered]], fetched: int
-    ) -> None:
+    def _measure_projection_lag(self, applied: list[Delivered], fetched: int) -> None:
         # A full batch means more may be waiting: report the age of what was
         # just applied; a partial one means the group has caught up.
         lag = 0.0
-        if delivered and fetched >= self.max_records:
-            newest = delivered[-1][1].event.timestamp
+        if applied and fetched >= self.max_records:
+            newest = max(item.event.timestamp for item in applied)
             lag = max((datetime.now(UTC) - newest).total_seconds(), 0.0)
         for projection in self.projections:
             PROJECTION_LAG.labels(projection.name).set(lag)
@@ -216,23 +211,29 @@ class KafkaRunner:
                     max(highwater - position, 0)
                 )
 
-    def _handle(self, tp: TopicPartition, records: list[Any]) -> None:
-        delivered: list[tuple[Any, Delivered]] = []
-        for record in records:
-            try:
-                decoded = decode_event(record.value)
-                item = Delivered(decoded.position, to_domain_event(decoded))
-            except CodecError as error:
-                self._dead_letter(record, error, "undecodable")
-                continue
-            delivered.append((record, item))
-        next_offset = records[-1].offset + 1
+    def _handle(self, batches: dict[TopicPartition, list[Any]]) -> None:
+        """Apply one poll's messages, from every partition, in one transaction."""
+        delivered: dict[TopicPartition, list[tuple[Any, Delivered]]] = {}
+        for tp, records in batches.items():
+            delivered[tp] = []
+            for record in records:
+                try:
+                    decoded = decode_event(record.value)
+                    item = Delivered(decoded.position, to_domain_event(decoded))
+                except CodecError as error:
+                    self._dead_letter(record, error, "undecodable")
+                    continue
+                delivered[tp].append((record, item))
+        next_offsets = {tp: records[-1].offset + 1 for tp, records in batches.items()}
+        # Cases map to partitions, so each case's events stay in their order.
+        items = [item for pairs in delivered.values() for _r, item in pairs]
+        fetched = sum(len(records) for records in batches.values())
         for attempt in range(1, self.retries + 1):
             try:
-                self._apply(tp, [item for _r, item in delivered], next_offset)
-                self.applied += len(delivered)
-                CONSUMER_APPLIED.labels(self.group).inc(len(delivered))
-                self._measure_projection_lag(delivered, len(records))
+                self._apply(items, next_offsets)
+                self.applied += len(items)
+                CONSUMER_APPLIED.labels(self.group).inc(len(items))
+                self._measure_projection_lag(items, fetched)
                 return
             except Exception as error:  # retried, then isolated: never skipped
                 if is_database_outage(error):
@@ -244,7 +245,9 @@ class KafkaRunner:
                     error=type(error).__name__,
                 )
                 time.sleep(self.retry_pause * attempt)
-        self._isolate(tp, delivered)
+        for tp, pairs in delivered.items():
+            self._isolate(tp, pairs)
+            self._apply([], {tp: next_offsets[tp]})
 
     def _isolate(
         self, tp: TopicPartition, delivered: list[tuple[Any, Delivered]]
@@ -252,23 +255,24 @@ class KafkaRunner:
         """Apply one by one; what still fails is dead-lettered, the rest applied."""
         for record, item in delivered:
             try:
-                self._apply(tp, [item], record.offset + 1)
+                self._apply([item], {tp: record.offset + 1})
                 self.applied += 1
                 CONSUMER_APPLIED.labels(self.group).inc()
             except Exception as error:
                 if is_database_outage(error):
                     raise  # the database went away meanwhile: not the message
                 self._dead_letter(record, error, "processing_failed")
-                self._apply(tp, [], record.offset + 1)
+                self._apply([], {tp: record.offset + 1})
 
     def _apply(
-        self, tp: TopicPartition, batch: list[Delivered], next_offset: int
+        self, batch: list[Delivered], next_offsets: dict[TopicPartition, int]
     ) -> None:
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             if batch:
                 for projection in self.projections:
                     projection.apply(cur, batch)
-            offsets.advance(cur, self.group, tp.topic, tp.partition, next_offset)
+            for tp, next_offset in next_offsets.items():
+                offsets.advance(cur, self.group, tp.topic, tp.partition, next_offset)
 
     def _dead_letter(self, record: Any, error: Exception, reason: str) -> None:
         assert self._dead_letters is not None
