@@ -106,7 +106,11 @@ def encode_event(
 ) -> bytes:
     """``event`` as a Kafka message value: its envelope, single-object encoded."""
     registry = _registry(registry)
-    return registry.encode(ENVELOPE, to_envelope(event, position, registry=registry))
+    # The envelope is built here from the event's typed attributes, and its
+    # payload was validated when it was encoded: no need to check it again.
+    return registry.encode(
+        ENVELOPE, to_envelope(event, position, registry=registry), validated=False
+    )
 
 
 def decode_event(

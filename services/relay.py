@@ -88,6 +88,7 @@ class Relay:
         self.producer_factory = producer_factory
         self._producer: KafkaProducer | None = None
         self._partitions = 0
+        self._partitions_by_key: dict[bytes, int] = {}
         self._tails: dict[int, int] = {}
         self._stop = threading.Event()
         self.published = 0
@@ -103,6 +104,7 @@ class Relay:
         if not partitions:
             raise KafkaError(f"topic {self.topic} does not exist")
         self._partitions = len(partitions)
+        self._partitions_by_key.clear()
         self._tails = self._published_tails()
         log.info(
             "relay_started",
@@ -181,7 +183,7 @@ class Relay:
             event = self.app.mapper.to_domain_event(notification)
             assert isinstance(event, CaseEvent)
             key = kafka_key(event)
-            partition = partition_for(key, self._partitions)
+            partition = self._partition_of(key)
             if self._tails.get(partition, 0) >= notification.id:
                 continue  # already on Kafka before a crash
             value = encode_event(event, notification.id)
@@ -205,6 +207,16 @@ class Relay:
         RELAY_LAG.set(self.lag())
         log.debug("relay_published", events=len(futures), position=last)
         return len(notifications)
+
+    def _partition_of(self, key: bytes) -> int:
+        # A case's events come in runs, and murmur2 in Python is not cheap.
+        partition = self._partitions_by_key.get(key)
+        if partition is None:
+            if len(self._partitions_by_key) >= 100_000:
+                self._partitions_by_key.clear()
+            partition = partition_for(key, self._partitions)
+            self._partitions_by_key[key] = partition
+        return partition
 
     def _published_tails(self) -> dict[int, int]:
         """The position of the last envelope on each partition of the topic."""
