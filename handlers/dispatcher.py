@@ -86,14 +86,17 @@ class Dispatcher:
         self.worker = worker
         self.rng = rng or random.Random()
         self._stop = threading.Event()
+        self._work = threading.Event()
 
     def run(self) -> None:
-        """Dispatch until ``stop()``; waits ``interval`` when there is nothing due."""
+        """Dispatch until ``stop()``; when there is nothing due, waits until
+        ``wake()`` or ``interval``."""
         log.info("dispatcher_started", worker=self.worker)
         while not self._stop.is_set():
+            self._work.clear()
             try:
                 if self.dispatch_once() + self.record_outcomes() == 0:
-                    self._stop.wait(self.settings.interval)
+                    self._work.wait(self.settings.interval)
             except Exception:
                 # Nothing is lost: unmarked rows stay pending and are claimed again.
                 log.exception("dispatcher_round_failed")
@@ -104,6 +107,11 @@ class Dispatcher:
 
     def stop(self) -> None:
         self._stop.set()
+        self._work.set()
+
+    def wake(self) -> None:
+        """New alerts may be due: look now rather than at the next interval."""
+        self._work.set()
 
     def dispatch_once(self) -> int:
         """Claim one batch of due alerts and try each; return how many were tried."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,8 +72,12 @@ class KafkaRunner:
         max_records: int = 1000,
         retries: int = 3,
         retry_pause: float = 0.5,
+        after_commit: Callable[[], None] | None = None,
     ) -> None:
+        """``after_commit`` is called after each batch is committed (the
+        notifier wakes its dispatcher with it)."""
         self.pool = pool
+        self.after_commit = after_commit
         self.projections = list(projections)
         self.settings = settings
         self.topic = settings.events_topic
@@ -273,6 +277,8 @@ class KafkaRunner:
                     projection.apply(cur, batch)
             for tp, next_offset in next_offsets.items():
                 offsets.advance(cur, self.group, tp.topic, tp.partition, next_offset)
+        if batch and self.after_commit is not None:
+            self.after_commit()
 
     def _dead_letter(self, record: Any, error: Exception, reason: str) -> None:
         assert self._dead_letters is not None

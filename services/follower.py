@@ -22,6 +22,7 @@ from psycopg_pool import ConnectionPool
 from domain.events import CaseEvent
 from projections import positions
 from projections.feed import Delivered, Projection
+from services import wakeups
 from services.application import CaseApplication
 from services.metrics import PROJECTION_LAG
 
@@ -39,17 +40,23 @@ class LogFollower:
         *,
         batch_size: int = 500,
         interval: float = 0.2,
+        after_commit: Callable[[], None] | None = None,
     ) -> None:
+        """``after_commit`` is called after each batch is committed (the
+        notifier wakes its dispatcher with it)."""
         self.app = app
+        self.after_commit = after_commit
         self.pool = pool
         self.projections = list(projections)
         self.batch_size = batch_size
         self.interval = interval
         self._stop = threading.Event()
+        self._waiter = wakeups.LogWaiter(pool.conninfo, self._stop)
 
     def create_tables(self) -> None:
         with self.pool.connection() as conn:
             positions.create(conn)
+            wakeups.install_for(conn, self.app)
             for projection in self.projections:
                 projection.create(conn)
 
@@ -92,16 +99,18 @@ class LogFollower:
                 return applied
 
     def run(self) -> None:
-        """Follow the log until ``stop()``; waits ``interval`` when caught up."""
+        """Follow the log until ``stop()``; when caught up, waits until events
+        are recorded (``services.wakeups``), at most ``interval``."""
         log.info("follower_started", projections=[p.name for p in self.projections])
         while not self._stop.is_set():
             try:
                 if self.catch_up() == 0:
-                    self._stop.wait(self.interval)
+                    self._waiter.wait(self.interval)
             except Exception:
                 # Never skip: the batch was rolled back, so retry it after a pause.
                 log.exception("follower_batch_failed")
                 self._stop.wait(max(self.interval, 1.0))
+        self._waiter.close()
         log.info("follower_stopped")
 
     def stop(self) -> None:
@@ -147,6 +156,8 @@ class LogFollower:
                     projection.apply(cur, mine)
                     positions.advance(cur, projection.name, batch[-1].position)
                     applied += len(mine)
+        if self.after_commit is not None:
+            self.after_commit()
         newest = batch[-1].event.timestamp
         lag = (
             max((datetime.now(UTC) - newest).total_seconds(), 0)

@@ -72,6 +72,7 @@ class Notifier:
             [self.intake],
             batch_size=self.backbone.settings.batch_size,
             interval=self.backbone.settings.follow_interval,
+            after_commit=self.dispatcher.wake,
         )
         follower.create_tables()
         return follower
@@ -85,6 +86,7 @@ class Notifier:
             self.backbone.kafka,
             group=self.settings.kafka_group,
             max_records=self.backbone.settings.batch_size,
+            after_commit=self.dispatcher.wake,
         )
 
     def workers(self, *, embedded: bool) -> list[Worker]:

@@ -31,6 +31,7 @@ from domain.events import CaseEvent
 from projections import positions
 from schemas.codec import CodecError
 from schemas.mapping import decode_event, encode_event, kafka_headers, kafka_key
+from services import wakeups
 from services.application import CaseApplication
 from services.metrics import RELAY_LAG, RELAY_POSITION, RELAY_PUBLISHED
 from services.outages import is_database_outage
@@ -91,6 +92,7 @@ class Relay:
         self._partitions_by_key: dict[bytes, int] = {}
         self._tails: dict[int, int] = {}
         self._stop = threading.Event()
+        self._waiter = wakeups.LogWaiter(pool.conninfo, self._stop)
         self.published = 0
 
     # -- lifecycle ------------------------------------------------------------
@@ -99,6 +101,7 @@ class Relay:
         """Connect, learn the topic's partitions and what is already on them."""
         with self.pool.connection() as conn:
             positions.create(conn)
+            wakeups.install_for(conn, self.app)
         self._producer = self.producer_factory(self.settings)
         partitions = self._producer.partitions_for(self.topic)
         if not partitions:
@@ -130,7 +133,7 @@ class Relay:
                 if self._producer is None:
                     self.start()
                 if self.publish_once() == 0:
-                    self._stop.wait(self.interval)
+                    self._waiter.wait(self.interval)
                 backoff = 0.5
                 continue
             except (KafkaError, OSError) as error:
@@ -155,6 +158,7 @@ class Relay:
             self._stop.wait(backoff)
             backoff = min(backoff * 2, 10.0)
         self.close()
+        self._waiter.close()
         log.info("relay_stopped", position=self.position())
 
     # -- work -----------------------------------------------------------------
