@@ -164,3 +164,48 @@ def build_case(script: Script) -> Case:
             getattr(case, step.command)(stamp, **step.fields)
     assert case is not None
     return case
+
+
+def long_script(events: int) -> Script:
+    """One case of ``events`` steps: identified, consent, then referral after
+    referral (each accepted, its service run, the referral completed) with a
+    follow-up visit each time, over months."""
+    region = "vlora"
+    identify = Step(
+        "identify",
+        timedelta(0),
+        WORKER,
+        {
+            "subject_ref": "PV-B-LONG",
+            "region": region,
+            "mobile_unit": f"{region}-unit",
+            "worker_id": WORKER[0],
+            "municipality": REGIONS[region],
+            "is_minor": False,
+            "case_type": "trafficking",
+            "protection_requested": False,
+            "indicators": ["debt_bondage"],
+            "exploitation_types": ["labour"],
+            "source": "outreach",
+        },
+    )
+    consent = {"scope": "services", "given_by": "subject"}
+    steps = [identify, Step("record_consent", timedelta(hours=1), WORKER, consent)]
+    services = sorted(SERVICES)
+    at = timedelta(hours=1)
+    while len(steps) < events:
+        service = services[len(steps) % len(services)]
+        referral = {"referral_id": f"R-{len(steps)}"}
+        cycle = [
+            ("refer", WORKER, {**referral, "service": service, "agency": "Agency"}),
+            ("accept_referral", SHELTER, referral),
+            ("start_service", SHELTER, {**referral, "service": service}),
+            ("complete_service", SHELTER, {**referral, "service": service}),
+            ("complete_referral", SHELTER, referral),
+            ("complete_follow_up", WORKER, {"method": "visit", "outcome": "stable"}),
+        ]
+        for command, actor, fields in cycle:
+            at += timedelta(hours=7)
+            steps.append(Step(command, at, actor, fields))
+    start = datetime(2025, 2, 3, 9, 0, tzinfo=UTC)
+    return Script(uuid.uuid5(NAMESPACE, "long-case"), start, steps[:events])

@@ -8,22 +8,51 @@ The table goes to stdout and to ``bench/results/latest.md``.
 from __future__ import annotations
 
 import argparse
+import math
 import platform
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import figures
+from bench import figures, latency
 from bench.env import bench_env
 from services.logs import configure_logging
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 SIZES = {
-    "quick": {"write_cases": 60, "runs": 1, "stream_cases": 400, "rebuild": 20_000},
-    "full": {"write_cases": 300, "runs": 3, "stream_cases": 4000, "rebuild": 1_000_000},
+    "quick": {
+        "write_cases": 60,
+        "runs": 1,
+        "stream_cases": 400,
+        "rebuild": 20_000,
+        "alerts": 50,
+        "timeline_gets": 200,
+        "timeline_cases": 200,
+        "obligations": 50_000,
+        "breaches": 5,
+    },
+    "full": {
+        "write_cases": 300,
+        "runs": 3,
+        "stream_cases": 4000,
+        "rebuild": 1_000_000,
+        "alerts": 250,
+        "timeline_gets": 2000,
+        "timeline_cases": 2000,
+        "obligations": 1_000_000,
+        "breaches": 20,
+    },
 }
+
+
+def _number(value: float, whole_from: float = math.inf) -> str:
+    """One decimal (none from ``whole_from`` up); two significant digits below 1,
+    so a figure of a fraction of a millisecond does not show as 0."""
+    if abs(value) >= whole_from:
+        return f"{value:,.0f}"
+    return f"{value:,.1f}" if abs(value) >= 1 else f"{value:.2g}"
 
 
 def table(rows: list[figures.Figure]) -> str:
@@ -32,11 +61,11 @@ def table(rows: list[figures.Figure]) -> str:
         "|---|---|---|---|---|---|",
     ]
     for f in rows:
-        baseline = f"{f.baseline:,.0f} {f.unit}" if f.baseline else "-"
+        baseline = f"{_number(f.baseline, 10)} {f.unit}" if f.baseline else "-"
         ratio = f"{f.ratio:.2f}x" if f.ratio else "-"
         note = f" ({f.note})" if f.note else ""
         lines.append(
-            f"| {f.name} | {f.value:,.1f} {f.unit}{note} | {baseline} | {ratio} "
+            f"| {f.name} | {_number(f.value)} {f.unit}{note} | {baseline} | {ratio} "
             f"| {f.target} | {'yes' if f.met else 'NO'} |"
         )
     return "\n".join(lines)
@@ -53,9 +82,16 @@ def main(argv: list[str] | None = None) -> int:
     with bench_env() as env:
         durability = env.durability()
         rows.append(figures.write_path(env, size["write_cases"], size["runs"]))
-        rows.extend(figures.relay_and_projection(env, size["stream_cases"]))
+        rows.extend(
+            figures.relay_and_projection(env, size["stream_cases"], size["runs"])
+        )
         rows.append(figures.rebuild(env, size["rebuild"]))
         rows.append(figures.worker_memory(env, size["write_cases"]))
+        rows.extend(latency.alert_latency(env, size["alerts"]))
+        rows.append(
+            latency.timeline_read(env, size["timeline_gets"], size["timeline_cases"])
+        )
+        rows.extend(latency.sop_clock(env, size["obligations"], size["breaches"]))
     header = (
         f"# Vatra Backbone benchmarks ({'quick' if args.quick else 'full'})\n\n"
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()}, "

@@ -1,0 +1,29 @@
+"""Timing many calls, and the percentiles of what was timed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0-100), interpolated between the nearest ranks."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = (len(ordered) - 1) * q / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def timed(calls: int, call: Callable[[], object], warmup: int = 10) -> list[float]:
+    """Seconds each of ``calls`` calls took, after ``warmup`` unmeasured ones."""
+    for _ in range(warmup):
+        call()
+    times = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    return times
