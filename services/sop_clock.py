@@ -62,6 +62,9 @@ from services.metrics import (
 log = structlog.get_logger("vatra.sop_clock")
 
 CLOCK_ACTOR = {"actor_id": "vatra-sop-clock", "actor_role": "system"}
+# How often the obligation counts (vatra_obligations) are recomputed: a
+# Prometheus scrape interval, whatever the tick rate.
+REPORT_EVERY = timedelta(seconds=30)
 # Correlation ids of the clock's events are derived from what they record, so
 # every clock's attempt at the same deadline carries the same id in the logs.
 _CORRELATION = uuid.UUID("0b6f3c8e-4d2a-4f4b-9b7e-5a1d2c3e4f50")
@@ -101,6 +104,7 @@ class SopClock:
         self.attempts = attempts
         self._stop = threading.Event()
         self._last_tick: datetime | None = None
+        self._reported_at: datetime | None = None
         # Rows already settled whose read-model row has not caught up yet:
         # skipped until the row changes, so a lagging read model costs no reloads.
         self._settled: set[DueRow] = set()
@@ -137,7 +141,9 @@ class SopClock:
         if recorded and self.catch_up is not None:
             self.catch_up()  # let the read model see the clock's own events
         self._last_tick = now
-        self._report(now)
+        SOP_CLOCK_LAST_TICK.set(now.timestamp())
+        if self._reported_at is None or now - self._reported_at >= REPORT_EVERY:
+            self._report(now)
         return recorded
 
     def next_wake(self) -> datetime:
@@ -170,7 +176,10 @@ class SopClock:
         self._stop.set()
 
     def _report(self, now: datetime) -> None:
-        # vatra_obligations feeds the SOP breach alert and dashboard.
+        # vatra_obligations feeds the SOP breach alert and dashboard. Counting
+        # every row is the one part of a tick that grows with the table, so it
+        # runs at most every REPORT_EVERY, not on each tick.
+        self._reported_at = now
         with self.pool.connection() as conn:
             rows = compliance_by(conn, now, ("rule_id", "region"))
         for row in rows:
@@ -178,7 +187,6 @@ class SopClock:
                 OBLIGATIONS.labels(row["rule_id"], row["region"], status).set(
                     row[status]
                 )
-        SOP_CLOCK_LAST_TICK.set(now.timestamp())
 
     # -- one case ---------------------------------------------------------------
 
