@@ -12,12 +12,12 @@ listening connection costs latency, never an event.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import psycopg
 import structlog
 from eventsourcing.application import Application
+from eventsourcing.postgres import PostgresDatastore
 from psycopg import Connection, sql
 
 from projections.schema import ddl_lock
@@ -37,11 +37,41 @@ $$
 """
 
 
-def install_for(conn: Connection[Any], app: Application[Any]) -> None:
-    """Install the trigger on ``app``'s events table, if it is in PostgreSQL."""
+def install_for(app: Application[Any]) -> None:
+    """Install the trigger on ``app``'s events table, in the event store's own
+    database (which may not be the read models'), once the table exists."""
+    datastore = getattr(app.recorder, "datastore", None)
     table = getattr(app.recorder, "events_table_name", None)
-    if isinstance(table, str):
-        install(conn, table)
+    if not isinstance(datastore, PostgresDatastore) or not isinstance(table, str):
+        return  # not stored in PostgreSQL: followers poll
+    try:
+        with datastore.get_connection() as conn:
+            found = conn.execute(
+                """
+                SELECT to_regclass(%s) IS NOT NULL AS table_found,
+                       EXISTS (SELECT 1 FROM pg_trigger
+                               WHERE tgrelid = to_regclass(%s) AND tgname = %s)
+                           AS trigger_found
+                """,
+                (table, table, f"{table}_notify"),
+            ).fetchone()
+            if found and found["table_found"] and not found["trigger_found"]:
+                install(conn, table)
+    except psycopg.Error as error:
+        # Not allowed to (a read-only database, a user without the right):
+        # the followers poll at their interval instead.
+        log.warning("wakeups_not_installed", error=type(error).__name__)
+
+
+def store_connection(app: Application[Any]) -> dict[str, Any] | None:
+    """The connection settings of ``app``'s event store, if it is in PostgreSQL."""
+    datastore = getattr(app.recorder, "datastore", None)
+    if not isinstance(datastore, PostgresDatastore):
+        return None
+    kwargs = datastore.pool.kwargs
+    if not isinstance(kwargs, dict):
+        return None  # settings made per connection: followers poll
+    return {k: v for k, v in kwargs.items() if k != "row_factory"}
 
 
 def install(conn: Connection[Any], events_table: str) -> None:
@@ -61,17 +91,22 @@ class LogWaiter:
     """Waits until events are recorded, or a timeout passes."""
 
     def __init__(
-        self, conninfo: str | Callable[[], str], stop: threading.Event
+        self, connection: dict[str, Any] | None, stop: threading.Event
     ) -> None:
-        self.conninfo = conninfo
+        """``connection``: the event store's settings (``store_connection``);
+        None to wait out each timeout (polling only)."""
+        self.connection = connection
         self.stop = stop
         self._conn: Connection[Any] | None = None
 
     def wait(self, timeout: float) -> None:
         """Return when events were recorded since the last call, or after
         ``timeout`` seconds."""
+        if self.connection is None:
+            self.stop.wait(timeout)
+            return
         try:
-            conn = self._listening()
+            conn = self._listening(self.connection)
             for _notify in conn.notifies(timeout=timeout, stop_after=1):
                 break
             # Several commits may have notified: one round of work covers them.
@@ -90,11 +125,10 @@ class LogWaiter:
             finally:
                 self._conn = None
 
-    def _listening(self) -> Connection[Any]:
+    def _listening(self, connection: dict[str, Any]) -> Connection[Any]:
         if self._conn is None or self._conn.closed:
-            conninfo = self.conninfo() if callable(self.conninfo) else self.conninfo
             conn: Connection[Any] = psycopg.connect(
-                conninfo, autocommit=True, connect_timeout=5
+                **connection, autocommit=True, connect_timeout=5
             )
             conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
             self._conn = conn

@@ -6,7 +6,7 @@ import threading
 
 from domain.clock import ControlledClock
 from services.bootstrap import Backbone
-from services.wakeups import LogWaiter
+from services.wakeups import LogWaiter, store_connection
 from tests.integration.helpers import identify
 
 LONG = 60.0  # far longer than the test may take: only a wake-up ends the wait
@@ -22,7 +22,7 @@ def test_recording_an_event_wakes_a_waiting_follower(
     backbone: Backbone, clock: ControlledClock
 ) -> None:
     backbone.follower.create_tables()  # installs the trigger
-    waiter = LogWaiter(backbone.pool.conninfo, threading.Event())
+    waiter = LogWaiter(store_connection(backbone.app), threading.Event())
     try:
         waiter.wait(0.01)  # listening from now on
         thread = _waiting(waiter)
@@ -35,7 +35,7 @@ def test_recording_an_event_wakes_a_waiting_follower(
 
 def test_a_waiter_without_its_database_falls_back_to_the_interval() -> None:
     stop = threading.Event()
-    waiter = LogWaiter("host=127.0.0.1 port=1 dbname=none connect_timeout=1", stop)
+    waiter = LogWaiter({"host": "127.0.0.1", "port": 1, "dbname": "none"}, stop)
     stop.set()  # the fallback pause honours stop at once
     waiter.wait(LONG)  # returns: no exception, no minute-long sleep
     waiter.close()
