@@ -3,14 +3,16 @@
 Every command names the case version it expects. If the case moved on since
 the caller read it, or another writer saves first, the caller gets a
 ``VersionConflict`` and nothing is recorded: no update is ever lost.
-``Application.save()`` is the unit of work.
+``Application.save()`` is the unit of work; the changes of commands running
+at the same time share one (``services.group_commit``), each caller still
+getting its own result or its own error.
 """
 
 from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -18,12 +20,14 @@ from uuid import UUID
 import structlog
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import EnvType
 
 from domain.case import Case
 from domain.clock import Clock
 from domain.events import CaseEvent, payload_of
 from domain.stamp import Stamp
 from services.errors import CaseNotFound, InvalidInput, VersionConflict
+from services.group_commit import GroupCommit
 from services.metrics import EVENTS_RECORDED
 
 log = structlog.get_logger("vatra.service")
@@ -67,9 +71,20 @@ TIME_ARGUMENTS = frozenset({"due_at"})
 
 
 class CaseApplication(Application[UUID]):
-    """The event store of cases (eventsourcing), table ``cases_events``."""
+    """The event store of cases (eventsourcing), table ``cases_events``.
+
+    Commands are saved through ``group_commit``, which hands ``save()`` the
+    events rather than the aggregates: an aggregate cache, if one is ever
+    configured, must fast-forward from the store (eventsourcing's default).
+    """
 
     name = "Cases"
+
+    def __init__(self, env: EnvType | None = None) -> None:
+        super().__init__(env)
+        # Shared by every service on this application, so that all their
+        # concurrent commands can be saved together.
+        self.group_commit = GroupCommit(self)
 
 
 class CaseService:
@@ -252,15 +267,16 @@ class CaseService:
 
     def _load(self, case_id: str) -> Case:
         try:
-            case: Case = self.app.repository.get(parse_case_id(case_id))
+            case: Case = self.app.repository.get(
+                parse_case_id(case_id), projector_func=_project
+            )
         except AggregateNotFoundError:
             raise CaseNotFound(f"no case {case_id}") from None
         return case
 
     def _save(self, case: Case, *, expected: int) -> None:
-        pending = list(case.pending_events)
         try:
-            self.app.save(case)
+            recorded = self.app.group_commit.save(case)
         except IntegrityError:
             raise VersionConflict(
                 f"another change to case {case.id} was saved first "
@@ -268,7 +284,7 @@ class CaseService:
                 expected=expected,
                 actual=None,
             ) from None
-        for event in pending:
+        for event in recorded:
             EVENTS_RECORDED.labels(type(event).__name__).inc()
             log.info(
                 "event_recorded",
@@ -282,6 +298,17 @@ class CaseService:
     @staticmethod
     def _result(case: Case) -> dict[str, Any]:
         return {"case_id": str(case.id), "version": case.version}
+
+
+def _project(case: Case | None, events: Iterable[CaseEvent]) -> Case | None:
+    """eventsourcing's ``project_aggregate`` without its per-event assertion.
+
+    That assertion is a runtime ``Protocol`` check, which on Python 3.11 costs
+    several times what applying the event does (some 25 µs an event).
+    """
+    for event in events:
+        case = event.mutate(case)
+    return case
 
 
 def case_summary(case: Case) -> dict[str, Any]:

@@ -1,0 +1,55 @@
+"""Group commit without a database: eventsourcing's in-memory store."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from domain.clock import ControlledClock
+from services.application import CaseApplication, CaseService
+
+MOMENT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def app() -> Iterator[CaseApplication]:
+    app = CaseApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+def test_a_caller_alone_saves_at_once_in_its_own_thread_and_starts_no_thread(
+    app: CaseApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    saved_in: list[int] = []
+    original = app.save
+
+    def save(*objs: Any, **kwargs: Any) -> Any:
+        saved_in.append(threading.get_ident())
+        return original(*objs, **kwargs)
+
+    monkeypatch.setattr(app, "save", save)
+    threads_before = threading.enumerate()
+    service = CaseService(app, ControlledClock(MOMENT))
+
+    case = service.identify(
+        actor_id="mu-1",
+        actor_role="mobile_unit",
+        occurred_at=MOMENT,
+        subject_ref="PV-1",
+        region="vlora",
+        mobile_unit="vlora-unit",
+        municipality="Vlorë",
+        is_minor=False,
+    )
+
+    assert saved_in == [threading.get_ident()]
+    assert case["version"] == 1
+    assert app.group_commit.queued == 0
+    assert threading.enumerate() == threads_before
