@@ -26,6 +26,7 @@ from domain.case import Case
 from domain.clock import Clock
 from domain.events import CaseEvent, payload_of
 from domain.stamp import Stamp
+from services.case_views import CaseViews
 from services.errors import CaseNotFound, InvalidInput, VersionConflict
 from services.group_commit import GroupCommit
 from services.metrics import EVENTS_RECORDED
@@ -93,6 +94,7 @@ class CaseService:
     def __init__(self, app: CaseApplication, clock: Clock) -> None:
         self.app = app
         self.clock = clock
+        self.views = CaseViews(lambda case_id: self._load(str(case_id)), self._newer)
 
     # -- commands -------------------------------------------------------------
 
@@ -193,8 +195,10 @@ class CaseService:
     # -- queries --------------------------------------------------------------
 
     def case(self, case_id: str) -> dict[str, Any]:
-        """The current state of a case."""
-        return case_summary(self._load(case_id))
+        """The current state of a case (``services.case_views``: no full replay
+        when the case was read before, never stale)."""
+        summary: dict[str, Any] = self.views.read(parse_case_id(case_id), case_summary)
+        return summary
 
     def events(self, case_id: str) -> list[CaseEvent]:
         """Every event of a case, in order."""
@@ -264,6 +268,14 @@ class CaseService:
             recorded_at=self.clock.now(),
             correlation_id=correlation_id or uuid.uuid4().hex,
         )
+
+    def _newer(self, case_id: UUID, version: int) -> list[CaseEvent]:
+        """A case's events after ``version``, in order."""
+        return [
+            e
+            for e in self.app.events.get(case_id, gt=version)
+            if isinstance(e, CaseEvent)
+        ]
 
     def _load(self, case_id: str) -> Case:
         try:
