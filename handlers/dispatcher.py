@@ -21,7 +21,7 @@ import random
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 from psycopg_pool import ConnectionPool
@@ -48,6 +48,9 @@ class DispatchSettings:
     backoff_base: float = 5.0
     backoff_max: float = 900.0
     lease: float = 60.0
+    # The longest one send may take (the channels' timeouts): a claimed row
+    # whose lease still outlasts it is sent without renewing the lease first.
+    send_timeout: float = 10.0
 
 
 def backoff(attempt: int, settings: DispatchSettings, rng: random.Random) -> float:
@@ -128,9 +131,15 @@ class Dispatcher:
         for delivery in claimed:
             if self._stop.is_set():
                 break  # the rest are released when the loop ends
-            if self._renew(delivery):
+            if self._still_held(until) or self._renew(delivery):
                 self._deliver(delivery)
         return len(claimed)
+
+    def _still_held(self, until: datetime) -> bool:
+        """Does the claim's lease outlast a whole send started now (so renewing
+        it first would cost a commit and change nothing)?"""
+        margin = timedelta(seconds=self.settings.send_timeout + 1.0)
+        return self.clock.now() + margin < until
 
     def record_outcomes(self) -> int:
         """Write finished alerts' outcomes on their cases; return how many."""
@@ -154,8 +163,9 @@ class Dispatcher:
         return done
 
     def _renew(self, delivery: Delivery) -> bool:
-        # A full lease for each send: a slow batch never outlives its claim,
-        # so no other notifier takes a row while this one is sending it.
+        # A full lease for each send once the claim's is running short: a slow
+        # batch never outlives its claim, so no other notifier takes a row
+        # while this one is sending it.
         until = self.clock.now() + timedelta(seconds=self.settings.lease)
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             return ledger.renew(cur, delivery, worker=self.worker, until=until)

@@ -59,6 +59,8 @@ class NotifySettings:
 def load_notify_settings(env: Mapping[str, str]) -> NotifySettings:
     """The notifier's settings from ``env``."""
     deploy = PROJECT_ROOT / "deploy"
+    smtp = _smtp(env)
+    webhook_timeout = number_setting(env, "VATRA_WEBHOOK_TIMEOUT", 10.0)
     dispatch = DispatchSettings(
         batch_size=max(int(number_setting(env, "VATRA_NOTIFY_BATCH_SIZE", 20)), 1),
         interval=number_setting(env, "VATRA_NOTIFY_INTERVAL", 0.5),
@@ -66,6 +68,7 @@ def load_notify_settings(env: Mapping[str, str]) -> NotifySettings:
         backoff_base=number_setting(env, "VATRA_NOTIFY_BACKOFF_BASE", 5.0),
         backoff_max=number_setting(env, "VATRA_NOTIFY_BACKOFF_MAX", 900.0),
         lease=number_setting(env, "VATRA_NOTIFY_LEASE", 60.0),
+        send_timeout=max(webhook_timeout, smtp.timeout if smtp else 0.0),
     )
     return NotifySettings(
         directory_file=Path(
@@ -75,9 +78,9 @@ def load_notify_settings(env: Mapping[str, str]) -> NotifySettings:
         public_url=env.get("VATRA_PUBLIC_URL", "https://vatra.example.org"),
         ack_secret=env.get("VATRA_NOTIFY_SECRET", ""),
         ack_valid_days=number_setting(env, "VATRA_ACK_VALID_DAYS", 30.0),
-        smtp=_smtp(env),
+        smtp=smtp,
         webhook_secret=env.get("VATRA_WEBHOOK_SECRET", ""),
-        webhook_timeout=number_setting(env, "VATRA_WEBHOOK_TIMEOUT", 10.0),
+        webhook_timeout=webhook_timeout,
         sms_gateway_url=env.get("VATRA_SMS_GATEWAY_URL", ""),
         dispatch=dispatch,
         max_age_hours=number_setting(env, "VATRA_NOTIFY_MAX_AGE_HOURS", 72.0),
