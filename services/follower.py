@@ -51,14 +51,13 @@ class LogFollower:
         self.batch_size = batch_size
         self.interval = interval
         self._stop = threading.Event()
-        self._waiter = wakeups.LogWaiter(wakeups.store_connection(app), self._stop)
+        self._waiter = wakeups.LogWaiter.for_app(app, self._stop)
 
     def create_tables(self) -> None:
         with self.pool.connection() as conn:
             positions.create(conn)
             for projection in self.projections:
                 projection.create(conn)
-        wakeups.install_for(self.app)
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Drop every read model, recreate it and replay all events into it.

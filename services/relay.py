@@ -92,7 +92,7 @@ class Relay:
         self._partitions_by_key: dict[bytes, int] = {}
         self._tails: dict[int, int] = {}
         self._stop = threading.Event()
-        self._waiter = wakeups.LogWaiter(wakeups.store_connection(app), self._stop)
+        self._waiter = wakeups.LogWaiter.for_app(app, self._stop)
         self.published = 0
 
     # -- lifecycle ------------------------------------------------------------
@@ -101,7 +101,6 @@ class Relay:
         """Connect, learn the topic's partitions and what is already on them."""
         with self.pool.connection() as conn:
             positions.create(conn)
-        wakeups.install_for(self.app)
         self._producer = self.producer_factory(self.settings)
         partitions = self._producer.partitions_for(self.topic)
         if not partitions:

@@ -1,12 +1,12 @@
 """Waking the log's followers when events are recorded, instead of polling.
 
-A statement-level trigger on the events table sends ``NOTIFY vatra_events``
-when a transaction that recorded events commits (PostgreSQL delivers a
-notification only on commit, once per transaction). The relay and the log
-followers wait on ``LogWaiter.wait``, which returns at the first notification
-or after the timeout, so an identification reaches the relay within a few
-milliseconds, while polling every interval remains the fallback: a lost
-listening connection costs latency, never an event.
+eventsourcing's PostgreSQL recorder sends ``NOTIFY <events table>`` in every
+transaction that records events, and PostgreSQL delivers it when, and only
+if, that transaction commits. The relay and the log followers wait on
+``LogWaiter.wait``, which listens on that channel and returns at the first
+notification or after the timeout, so an identification reaches the relay
+within a few milliseconds, while polling every interval remains the fallback:
+a lost listening connection costs latency, never an event.
 """
 
 from __future__ import annotations
@@ -17,87 +17,41 @@ from typing import Any
 import psycopg
 import structlog
 from eventsourcing.application import Application
-from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Connection, sql
 
-from projections.schema import ddl_lock
-
 log = structlog.get_logger("vatra.wakeups")
-
-CHANNEL = "vatra_events"
-
-FUNCTION = f"""
-CREATE OR REPLACE FUNCTION vatra_events_recorded() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('{CHANNEL}', '');
-    RETURN NULL;
-END
-$$
-"""
-
-
-def install_for(app: Application[Any]) -> None:
-    """Install the trigger on ``app``'s events table, in the event store's own
-    database (which may not be the read models'), once the table exists."""
-    datastore = getattr(app.recorder, "datastore", None)
-    table = getattr(app.recorder, "events_table_name", None)
-    if not isinstance(datastore, PostgresDatastore) or not isinstance(table, str):
-        return  # not stored in PostgreSQL: followers poll
-    try:
-        with datastore.get_connection() as conn:
-            found = conn.execute(
-                """
-                SELECT to_regclass(%s) IS NOT NULL AS table_found,
-                       EXISTS (SELECT 1 FROM pg_trigger
-                               WHERE tgrelid = to_regclass(%s) AND tgname = %s)
-                           AS trigger_found
-                """,
-                (table, table, f"{table}_notify"),
-            ).fetchone()
-            if found and found["table_found"] and not found["trigger_found"]:
-                install(conn, table)
-    except psycopg.Error as error:
-        # Not allowed to (a read-only database, a user without the right):
-        # the followers poll at their interval instead.
-        log.warning("wakeups_not_installed", error=type(error).__name__)
-
-
-def store_connection(app: Application[Any]) -> dict[str, Any] | None:
-    """The connection settings of ``app``'s event store, if it is in PostgreSQL."""
-    datastore = getattr(app.recorder, "datastore", None)
-    if not isinstance(datastore, PostgresDatastore):
-        return None
-    kwargs = datastore.pool.kwargs
-    if not isinstance(kwargs, dict):
-        return None  # settings made per connection: followers poll
-    return {k: v for k, v in kwargs.items() if k != "row_factory"}
-
-
-def install(conn: Connection[Any], events_table: str) -> None:
-    """Create the trigger that notifies ``vatra_events`` (idempotent)."""
-    trigger = sql.Identifier(f"{events_table}_notify")
-    with ddl_lock(conn):
-        conn.execute(FUNCTION)
-        conn.execute(
-            sql.SQL(
-                "CREATE OR REPLACE TRIGGER {} AFTER INSERT ON {} "
-                "FOR EACH STATEMENT EXECUTE FUNCTION vatra_events_recorded()"
-            ).format(trigger, sql.Identifier(events_table))
-        )
 
 
 class LogWaiter:
     """Waits until events are recorded, or a timeout passes."""
 
     def __init__(
-        self, connection: dict[str, Any] | None, stop: threading.Event
+        self,
+        connection: dict[str, Any] | None,
+        channel: str,
+        stop: threading.Event,
     ) -> None:
-        """``connection``: the event store's settings (``store_connection``);
-        None to wait out each timeout (polling only)."""
+        """``connection``: the event store's settings; None to wait out each
+        timeout (polling only). ``channel``: the recorder's notify channel."""
         self.connection = connection
+        self.channel = channel
         self.stop = stop
         self._conn: Connection[Any] | None = None
+
+    @classmethod
+    def for_app(cls, app: Application[Any], stop: threading.Event) -> LogWaiter:
+        """A waiter on ``app``'s event store (polling only if it is not in
+        PostgreSQL)."""
+        recorder = app.recorder
+        if not isinstance(recorder, PostgresApplicationRecorder):
+            return cls(None, "", stop)
+        datastore: PostgresDatastore = recorder.datastore
+        kwargs = datastore.pool.kwargs
+        if not isinstance(kwargs, dict):
+            return cls(None, "", stop)  # settings made per connection
+        connection = {k: v for k, v in kwargs.items() if k != "row_factory"}
+        return cls(connection, recorder.channel_name, stop)
 
     def wait(self, timeout: float) -> None:
         """Return when events were recorded since the last call, or after
@@ -130,6 +84,6 @@ class LogWaiter:
             conn: Connection[Any] = psycopg.connect(
                 **connection, autocommit=True, connect_timeout=5
             )
-            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
+            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
             self._conn = conn
         return self._conn

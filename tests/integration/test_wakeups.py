@@ -6,7 +6,7 @@ import threading
 
 from domain.clock import ControlledClock
 from services.bootstrap import Backbone
-from services.wakeups import LogWaiter, store_connection
+from services.wakeups import LogWaiter
 from tests.integration.helpers import identify
 
 LONG = 60.0  # far longer than the test may take: only a wake-up ends the wait
@@ -21,8 +21,7 @@ def _waiting(waiter: LogWaiter) -> threading.Thread:
 def test_recording_an_event_wakes_a_waiting_follower(
     backbone: Backbone, clock: ControlledClock
 ) -> None:
-    backbone.follower.create_tables()  # installs the trigger
-    waiter = LogWaiter(store_connection(backbone.app), threading.Event())
+    waiter = LogWaiter.for_app(backbone.app, threading.Event())
     try:
         waiter.wait(0.01)  # listening from now on
         thread = _waiting(waiter)
@@ -35,7 +34,7 @@ def test_recording_an_event_wakes_a_waiting_follower(
 
 def test_a_waiter_without_its_database_falls_back_to_the_interval() -> None:
     stop = threading.Event()
-    waiter = LogWaiter({"host": "127.0.0.1", "port": 1, "dbname": "none"}, stop)
+    waiter = LogWaiter({"host": "127.0.0.1", "port": 1, "dbname": "none"}, "x", stop)
     stop.set()  # the fallback pause honours stop at once
     waiter.wait(LONG)  # returns: no exception, no minute-long sleep
     waiter.close()
