@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 from domain.case import Case
 from domain.events import CaseEvent
-from domain.stamp import Stamp
 from services.case_views import CaseViews
-
-MOMENT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+from tests.unit.test_case_rules import identified
 
 
 def _case(case_id: UUID) -> Case:
-    stamp = Stamp("mu-1", "mobile_unit", MOMENT, MOMENT, "c-1")
-    case = Case.identify(
-        stamp,
-        case_id=case_id,
-        subject_ref="PV-1",
-        region="vlora",
-        mobile_unit="mu-vlora-1",
-        worker_id="w-1",
-        municipality="Vlorë",
-        is_minor=False,
-        case_type="trafficking",
-        protection_requested=False,
-        indicators=[],
-        exploitation_types=[],
-        source="outreach",
-    )
+    case = identified()
     case.collect_events()
     return case
 
