@@ -12,11 +12,12 @@ import math
 import platform
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import figures, latency
-from bench.env import bench_env
+from bench.env import BenchEnv, bench_env
 from services.logs import configure_logging
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -47,6 +48,24 @@ SIZES = {
 }
 
 
+Size = dict[str, int]
+
+# Each group of figures, in the order of the table.
+GROUPS: dict[str, Callable[[BenchEnv, Size], list[figures.Figure]]] = {
+    "write": lambda env, s: [figures.write_path(env, s["write_cases"], s["runs"])],
+    "stream": lambda env, s: figures.relay_and_projection(
+        env, s["stream_cases"], s["runs"]
+    ),
+    "rebuild": lambda env, s: [figures.rebuild(env, s["rebuild"])],
+    "memory": lambda env, s: [figures.worker_memory(env, s["write_cases"])],
+    "alert": lambda env, s: latency.alert_latency(env, s["alerts"]),
+    "timeline": lambda env, s: [
+        latency.timeline_read(env, s["timeline_gets"], s["timeline_cases"])
+    ],
+    "sop": lambda env, s: latency.sop_clock(env, s["obligations"], s["breaches"]),
+}
+
+
 def _number(value: float, whole_from: float = math.inf) -> str:
     """One decimal (none from ``whole_from`` up); two significant digits below 1,
     so a figure of a fraction of a millisecond does not show as 0."""
@@ -74,6 +93,12 @@ def table(rows: list[figures.Figure]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench")
     parser.add_argument("--quick", action="store_true", help="reduced sizes (< 2 min)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=sorted(GROUPS),
+        help="run only this group of figures (may be repeated)",
+    )
     args = parser.parse_args(argv)
     size = SIZES["quick" if args.quick else "full"]
     configure_logging("ERROR", "json")
@@ -81,19 +106,13 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[figures.Figure] = []
     with bench_env() as env:
         durability = env.durability()
-        rows.append(figures.write_path(env, size["write_cases"], size["runs"]))
-        rows.extend(
-            figures.relay_and_projection(env, size["stream_cases"], size["runs"])
-        )
-        rows.append(figures.rebuild(env, size["rebuild"]))
-        rows.append(figures.worker_memory(env, size["write_cases"]))
-        rows.extend(latency.alert_latency(env, size["alerts"]))
-        rows.append(
-            latency.timeline_read(env, size["timeline_gets"], size["timeline_cases"])
-        )
-        rows.extend(latency.sop_clock(env, size["obligations"], size["breaches"]))
+        for name, measure in GROUPS.items():
+            if not args.only or name in args.only:
+                rows.extend(measure(env, size))
     header = (
-        f"# Vatra Backbone benchmarks ({'quick' if args.quick else 'full'})\n\n"
+        f"# Vatra Backbone benchmarks ({'quick' if args.quick else 'full'}"
+        + (f"; only {', '.join(args.only)}" if args.only else "")
+        + ")\n\n"
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()}, "
         f"Python {platform.python_version()}, {sys.platform}; PostgreSQL "
         + ", ".join(f"{k}={v}" for k, v in durability.items())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Sequence
 
@@ -18,12 +19,22 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def timed(calls: int, call: Callable[[], object], warmup: int = 10) -> list[float]:
-    """Seconds each of ``calls`` calls took, after ``warmup`` unmeasured ones."""
+    """Seconds each of ``calls`` calls took, after ``warmup`` unmeasured ones.
+
+    The measuring process's own objects are frozen out of the garbage
+    collector meanwhile: a full collection of the benchmark's data in the
+    middle of a call would be timed as the call's.
+    """
     for _ in range(warmup):
         call()
     times = []
-    for _ in range(calls):
-        started = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - started)
+    gc.collect()
+    gc.freeze()
+    try:
+        for _ in range(calls):
+            started = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - started)
+    finally:
+        gc.unfreeze()
     return times
