@@ -11,8 +11,10 @@ reference, never a name.
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 from typing import Any
 
+from psycopg import Connection
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
@@ -65,11 +67,16 @@ class AccessLog:
         subject_ref: str | None = None,
         allowed: bool = True,
         correlation_id: str = "",
+        conn: Connection[Any] | None = None,
     ) -> str:
-        """Record one read (or a refused attempt); return its access id."""
+        """Record one read (or a refused attempt); return its access id.
+
+        On ``conn`` the record is part of the caller's transaction: it commits
+        with the read it records, or neither does.
+        """
         access_id = uuid.uuid4()
-        with self.pool.connection() as conn:
-            conn.execute(
+        with nullcontext(conn) if conn is not None else self.pool.connection() as on:
+            on.execute(
                 """
                 INSERT INTO access_log (
                     access_id, occurred_at, actor_id, actor_role, view, case_id,

@@ -95,12 +95,15 @@ class AccessLogPublisher:
         self.producer_factory = producer_factory
         self._producer: KafkaProducer | None = None
         self._gaps: dict[int, float] = {}
+        self._created = False
         self._stop = threading.Event()
         self.published = 0
 
     def position(self) -> int:
         with self.pool.connection() as conn, conn.cursor() as cur:
-            positions.create(conn)
+            if not self._created:
+                positions.create(conn)
+                self._created = True
             return positions.read(cur, self.name)
 
     def publish_once(self) -> int:
@@ -157,7 +160,9 @@ class AccessLogPublisher:
         log.info("access_publisher_started", topic=self.topic)
         while not self._stop.is_set():
             try:
-                if self.publish_once() == 0:
+                # Only a full batch means more are waiting: otherwise wait, so
+                # that reads arriving one by one are published together.
+                if self.publish_once() < self.batch_size:
                     self._stop.wait(self.interval)
                 backoff = 0.5
             except (KafkaError, OSError) as error:

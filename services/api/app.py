@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import structlog
@@ -28,7 +28,9 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.errors import CorrectionError, DomainError, InvalidTime, UnknownCode
 from services.api import answers as a
@@ -82,7 +84,7 @@ def create_app(context: ApiContext) -> FastAPI:
     app.add_api_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
     app.add_api_route("/health/live", live, methods=["GET"], include_in_schema=False)
     app.add_api_route("/health/ready", ready, methods=["GET"], include_in_schema=False)
-    app.middleware("http")(observe)
+    app.add_middleware(Observe)
     _install_error_handlers(app)
     return app
 
@@ -114,37 +116,51 @@ def ready(ctx: Context) -> JSONResponse:
     return JSONResponse(body, status_code=200 if ok else 503)
 
 
-async def observe(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
+class Observe:
     """Give each request a correlation id, then log and count its answer.
 
     The log line names the route template, never the query string, and no
-    field of a body: nothing personal reaches the log.
+    field of a body: nothing personal reaches the log. Plain ASGI rather than
+    ``BaseHTTPMiddleware``, which would add a task and a stream per request.
     """
-    given = request.headers.get("x-correlation-id", "")
-    correlation_id = given if CORRELATION_ID.match(given) else uuid.uuid4().hex
-    request.state.correlation_id = correlation_id
-    structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
-    started = time.monotonic()
-    try:
-        response = await call_next(request)
-    finally:
-        structlog.contextvars.unbind_contextvars("correlation_id")
-    route = getattr(request.scope.get("route"), "path", "unmatched")
-    elapsed = time.monotonic() - started
-    REQUESTS.labels(request.method, route, str(response.status_code)).inc()
-    LATENCY.labels(route).observe(elapsed)
-    log.info(
-        "http_request",
-        method=request.method,
-        route=route,
-        status=response.status_code,
-        seconds=round(elapsed, 4),
-        correlation_id=correlation_id,
-    )
-    response.headers["X-Correlation-Id"] = correlation_id
-    return response
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = Headers(scope=scope).get("x-correlation-id", "")
+        correlation_id = given if CORRELATION_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["correlation_id"] = correlation_id
+        status = 500
+
+        async def answer(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)["X-Correlation-Id"] = correlation_id
+            await send(message)
+
+        structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
+        started = time.monotonic()
+        try:
+            await self.app(scope, receive, answer)
+        finally:
+            structlog.contextvars.unbind_contextvars("correlation_id")
+            route = getattr(scope.get("route"), "path", "unmatched")
+            elapsed = time.monotonic() - started
+            REQUESTS.labels(scope["method"], route, str(status)).inc()
+            LATENCY.labels(route).observe(elapsed)
+            log.info(
+                "http_request",
+                method=scope["method"],
+                route=route,
+                status=status,
+                seconds=round(elapsed, 4),
+                correlation_id=correlation_id,
+            )
 
 
 def problem(

@@ -28,7 +28,14 @@ def get_context(request: Request) -> ApiContext:
     return cast(ApiContext, request.app.state.context)
 
 
-def get_correlation_id(request: Request) -> str:
+# The dependencies that only look at the request are ``async``: FastAPI runs a
+# plain ``def`` dependency in a worker thread, a hop each that costs more than
+# the work.
+async def context_of(request: Request) -> ApiContext:
+    return get_context(request)
+
+
+async def get_correlation_id(request: Request) -> str:
     return cast(str, request.state.correlation_id)
 
 
@@ -58,7 +65,7 @@ def page_principal(request: Request) -> Principal:
     return principal
 
 
-def idempotency_key(
+async def idempotency_key(
     key: Annotated[
         str | None,
         Header(
@@ -76,7 +83,7 @@ def idempotency_key(
     return key
 
 
-Context = Annotated[ApiContext, Depends(get_context)]
+Context = Annotated[ApiContext, Depends(context_of)]
 Caller = Annotated[Principal, Depends(api_principal)]
 Viewer = Annotated[Principal, Depends(page_principal)]
 CorrelationId = Annotated[str, Depends(get_correlation_id)]

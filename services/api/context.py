@@ -5,10 +5,12 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
 import psycopg
 import structlog
+from psycopg import Connection
 from psycopg_pool import ConnectionPool
 
 from domain.clock import Clock
@@ -116,12 +118,17 @@ class ApiContext:
         *,
         correlation_id: str,
         case_id: UUID | str | None = None,
+        conn: Connection[Any] | None = None,
     ) -> None:
-        """Record a read of ``view`` in the access log, or refuse it (403)."""
+        """Record a read of ``view`` in the access log, or refuse it (403).
+
+        A refusal is recorded at once; a read on ``conn``, if given, so that
+        it commits with the read.
+        """
         self.check(
             principal, view, allowed, correlation_id=correlation_id, case_id=case_id
         )
-        self.record(principal, view, correlation_id, case_id=case_id)
+        self.record(principal, view, correlation_id, case_id=case_id, conn=conn)
 
     def record(
         self,
@@ -131,6 +138,7 @@ class ApiContext:
         *,
         case_id: UUID | str | None = None,
         allowed: bool = True,
+        conn: Connection[Any] | None = None,
     ) -> None:
         self.access_log.record(
             actor_id=principal.user_id,
@@ -139,6 +147,7 @@ class ApiContext:
             case_id=str(case_id) if case_id else None,
             allowed=allowed,
             correlation_id=correlation_id,
+            conn=conn,
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -12,7 +13,7 @@ from psycopg import Cursor
 from domain.clock import ControlledClock
 from projections.feed import Delivered
 from projections.obligations import case_obligations, compliance
-from projections.timeline import TimelineProjection, timeline
+from projections.timeline import TimelineProjection, timeline, timeline_json
 from services.bootstrap import Backbone
 from services.demo import record_scenario
 from services.follower import LogFollower
@@ -55,6 +56,35 @@ def test_the_timeline_lists_every_event_in_order_with_who_and_a_line(
     assert rows[1]["summary"] == "Police anti-trafficking officer notified by email"
     assert rows[1]["actor_id"] == "vatra-notifier"
     assert "PV-TEST-1" not in rows[0]["summary"]
+
+
+def test_the_timeline_answer_is_the_rows_in_utc_whatever_the_time_zone(
+    backbone: Backbone, clock: ControlledClock
+) -> None:
+    case = identify(backbone.service, clock, is_minor=True)
+    step(backbone.service, clock, case, "assess_risk", timedelta(hours=1), level="high")
+    with backbone.pool.connection() as conn:
+        # Projected by a session in another time zone: the answer's times are
+        # the same instants, written in UTC.
+        conn.execute("SET TimeZone = 'Pacific/Auckland'")
+        events = backbone.service.events(case["case_id"])
+        TimelineProjection().apply(
+            conn.cursor(), [Delivered(n, e) for n, e in enumerate(events, 1)]
+        )
+    with backbone.pool.connection() as conn:
+        rows = timeline(conn, UUID(case["case_id"]))
+        answer = json.loads(timeline_json(conn, UUID(case["case_id"])))
+    assert [entry["version"] for entry in answer] == [1, 2]
+    for entry, row in zip(answer, rows, strict=True):
+        for when in ("occurred_at", "recorded_at"):
+            assert entry[when].endswith("Z")
+            assert datetime.fromisoformat(entry[when]) == row[when]
+        row.pop("position")
+        assert {k: v for k, v in entry.items() if not k.endswith("ed_at")} == {
+            k: v for k, v in row.items() if not k.endswith("ed_at")
+        }
+    with backbone.pool.connection() as conn:
+        assert json.loads(timeline_json(conn, UUID(int=0))) == []
 
 
 def test_a_minor_gets_a_child_protection_obligation_and_a_late_entry_counts_on_time(

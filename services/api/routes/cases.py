@@ -7,10 +7,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+from psycopg import Connection
 
 from projections.obligations import case_obligations
-from projections.timeline import timeline
+from projections.timeline import timeline_json
 from services.api import answers as a
 from services.api import queries
 from services.api.auth import Caller, Context, CorrelationId
@@ -32,8 +33,10 @@ def open_case(
     case_id: UUID,
     view: str,
     correlation_id: str,
+    conn: Connection[Any] | None = None,
 ) -> dict[str, Any]:
-    """The case's state, once the right to ``view`` it is checked and logged."""
+    """The case's state, once the right to ``view`` it is checked and logged
+    (on ``conn``, if given, to commit with what is read there)."""
     case = ctx.service.case(str(case_id))
     ctx.read(
         principal,
@@ -41,6 +44,7 @@ def open_case(
         may_read_case(principal, str(case["region"])),
         correlation_id=correlation_id,
         case_id=case_id,
+        conn=conn,
     )
     return case
 
@@ -73,12 +77,13 @@ def read_case(
 @router.get("/{case_id}/timeline", response_model=list[a.TimelineEntry])
 def read_timeline(
     case_id: UUID, ctx: Context, principal: Caller, correlation_id: CorrelationId
-) -> list[dict[str, Any]]:
+) -> Response:
     """What happened on a case, who recorded it and when, oldest first."""
-    open_case(ctx, principal, case_id, "timeline", correlation_id)
     ctx.read_models.refresh()
     with ctx.pool.connection() as conn:
-        return timeline(conn, case_id)
+        open_case(ctx, principal, case_id, "timeline", correlation_id, conn)
+        # Joined by PostgreSQL from entries written with the read model.
+        return Response(timeline_json(conn, case_id), media_type="application/json")
 
 
 @router.get("/{case_id}/obligations", response_model=list[a.Obligation])
