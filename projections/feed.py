@@ -7,13 +7,16 @@ follower and the Kafka consumer are two runners of the same projections.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
 from typing import Any, Protocol
 
 from psycopg import Connection, Cursor
 
-from domain.events import CaseEvent
+from domain.events import CaseEvent, payload_of
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,23 @@ class Delivered:
 
     position: int
     event: CaseEvent
+
+    # Several read models store the payload: each event's is built and
+    # encoded once per batch, not once per projection.
+    @cached_property
+    def payload(self) -> dict[str, Any]:
+        """The event's own fields (``domain.events.payload_of``)."""
+        return payload_of(self.event)
+
+    @cached_property
+    def payload_json(self) -> str:
+        """The payload as the read models store it: JSON, times in ISO 8601."""
+        return json.dumps(
+            {
+                k: (v.isoformat() if isinstance(v, datetime) else v)
+                for k, v in self.payload.items()
+            }
+        )
 
 
 class Projection(Protocol):

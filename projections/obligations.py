@@ -27,9 +27,7 @@ from typing import Any
 from uuid import UUID
 
 from psycopg import Connection, Cursor
-from psycopg.types.json import Jsonb
 
-from domain.events import payload_of
 from domain.facts import CaseFact
 from domain.sop import (
     InvalidCorrection,
@@ -277,12 +275,7 @@ def _fact_row(item: Delivered) -> tuple[object, ...]:
         type(event).__name__,
         event.occurred_at,
         event.timestamp,
-        Jsonb(
-            {
-                k: (v.isoformat() if isinstance(v, datetime) else v)
-                for k, v in payload_of(event).items()
-            }
-        ),
+        item.payload_json,
     )
 
 

@@ -95,8 +95,10 @@ LINES: dict[str, Callable[[Mapping[str, Any]], str]] = {
 }
 
 
-def summary_of(event: CaseEvent) -> str:
-    """The timeline line for ``event``."""
+def summary_of(event: CaseEvent, payload: dict[str, Any] | None = None) -> str:
+    """The timeline line for ``event`` (whose ``payload``, if known already)."""
     name = type(event).__name__
     line = LINES.get(name)
-    return line(payload_of(event)) if line else name
+    if line is None:
+        return name
+    return line(payload_of(event) if payload is None else payload)

@@ -7,15 +7,12 @@ once (``projections.copying``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from psycopg import Connection, Cursor
 from psycopg.rows import dict_row
-from psycopg.types.json import Jsonb
 
-from domain.events import payload_of
 from projections.copying import insert_new_rows
 from projections.feed import Delivered
 from projections.schema import run_ddl
@@ -102,13 +99,8 @@ def _row(item: Delivered) -> tuple[object, ...]:
         event.actor_id,
         event.actor_role,
         event.correlation_id,
-        summary_of(event),
-        Jsonb(
-            {
-                k: (v.isoformat() if isinstance(v, datetime) else v)
-                for k, v in payload_of(event).items()
-            }
-        ),
+        summary_of(event, item.payload),
+        item.payload_json,
     )
 
 
