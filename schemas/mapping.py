@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import cache
+from hashlib import sha1
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -79,6 +80,24 @@ def event_id(case_id: UUID, aggregate_version: int) -> UUID:
     return uuid5(EVENT_ID_NAMESPACE, f"{case_id}:{aggregate_version}")
 
 
+_NAMESPACE_BYTES = EVENT_ID_NAMESPACE.bytes
+
+
+def _event_id_bytes(case_id: str, aggregate_version: int) -> bytes:
+    """``event_id(...).bytes`` for a case id in text, without the ``UUID``
+    objects (the relay and every consumer compute one per event)."""
+    name = f"{case_id}:{aggregate_version}".encode()
+    digest = bytearray(sha1(_NAMESPACE_BYTES + name).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # RFC 4122 version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    return bytes(digest)
+
+
+def _event_id_text(case_id: str, aggregate_version: int) -> str:
+    h = _event_id_bytes(case_id, aggregate_version).hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def to_envelope(
     event: CaseEvent, position: int, *, registry: SchemaRegistry | None = None
 ) -> dict[str, Any]:
@@ -87,15 +106,16 @@ def to_envelope(
     name = type(event).__name__
     schema = registry.get(name)
     payload = {key: _to_avro(name, key, v) for key, v in payload_of(event).items()}
+    case_id = str(event.originator_id)
     return {
-        "event_id": str(event_id(event.originator_id, event.originator_version)),
-        "case_id": str(event.originator_id),
+        "event_id": _event_id_text(case_id, event.originator_version),
+        "case_id": case_id,
         "type": name,
         "schema_version": schema.version,
         "aggregate_version": event.originator_version,
         "position": position,
-        "occurred_at": _to_avro(name, "occurred_at", event.occurred_at),
-        "recorded_at": _to_avro(name, "timestamp", event.timestamp),
+        "occurred_at": _micros(name, "occurred_at", event.occurred_at),
+        "recorded_at": _micros(name, "timestamp", event.timestamp),
         "actor": {"id": event.actor_id, "role": event.actor_role},
         "correlation_id": event.correlation_id,
         "payload": registry.encode(name, payload, version=schema.version),
@@ -186,13 +206,17 @@ def kafka_headers(
 
     ``fingerprint`` is the payload schema's, hex-encoded in wire byte order.
     """
-    registry = _registry(registry)
     name = type(event).__name__
     return [
         ("type", name.encode()),
-        ("fingerprint", registry.get(name).fingerprint.hex().encode()),
+        ("fingerprint", _fingerprint_hex(_registry(registry), name)),
         ("correlation_id", event.correlation_id.encode()),
     ]
+
+
+@cache
+def _fingerprint_hex(registry: SchemaRegistry, name: str) -> bytes:
+    return registry.get(name).fingerprint.hex().encode()
 
 
 @cache
@@ -203,6 +227,18 @@ def _own_fields(event_class: type[CaseEvent]) -> frozenset[str]:
 
 def _registry(registry: SchemaRegistry | None) -> SchemaRegistry:
     return default_registry() if registry is None else registry
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(event_type: str, field: str, value: datetime) -> int:
+    """An aware time as Avro ``timestamp-micros`` (what fastavro would make of
+    it, without its conversion on every write)."""
+    if value.utcoffset() is None:
+        raise InvalidRecord(f"{event_type}.{field}: a time needs a time zone")
+    delta = value - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def _to_avro(event_type: str, field: str, value: Any) -> Any:
@@ -222,8 +258,8 @@ def _check_consistent(envelope: dict[str, Any], name: str, version: int) -> None
             f"envelope says {envelope['type']} v{envelope['schema_version']}, "
             f"payload was written as {name} v{version}"
         )
-    expected = event_id(envelope["case_id"], envelope["aggregate_version"])
-    if envelope["event_id"] != expected:
+    expected = _event_id_bytes(str(envelope["case_id"]), envelope["aggregate_version"])
+    if envelope["event_id"].bytes != expected:
         raise CorruptMessage(
             f"event_id {envelope['event_id']} is not the id of case "
             f"{envelope['case_id']} version {envelope['aggregate_version']}"

@@ -14,7 +14,7 @@ import typing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID, uuid4, uuid5
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -177,6 +177,12 @@ def test_event_id_is_the_uuid5_published_in_the_envelope_schema() -> None:
 
     assert event_id(CASE_ID, 7) == uuid5(namespace, f"{CASE_ID}:7")
     assert str(namespace) in doc
+    # The envelope's own event ids (computed without UUID objects) are the same.
+    for case_id in (CASE_ID, uuid4(), uuid4()):
+        for version in (1, 7, 1000):
+            event = closed(version, originator_id=case_id)
+            envelope = decode_event(encode_event(event, 1))
+            assert envelope.event_id == uuid5(namespace, f"{case_id}:{version}")
 
 
 def test_times_in_other_zones_arrive_as_the_same_instant_in_utc() -> None:
