@@ -87,6 +87,23 @@ def test_the_timeline_answer_is_the_rows_in_utc_whatever_the_time_zone(
         assert json.loads(timeline_json(conn, UUID(int=0))) == []
 
 
+def test_a_timeline_table_of_an_earlier_release_gets_its_entries_on_start(
+    backbone: Backbone, clock: ControlledClock
+) -> None:
+    case = identify(backbone.service, clock, is_minor=False)
+    backbone.follower.catch_up()
+    with backbone.pool.connection() as conn:
+        rows = timeline(conn, UUID(case["case_id"]))
+        # The table as an earlier release made it: no stored entries.
+        conn.execute("ALTER TABLE case_timeline DROP COLUMN entry")
+    with backbone.pool.connection() as conn:
+        TimelineProjection().create(conn)
+        answer = json.loads(timeline_json(conn, UUID(case["case_id"])))
+    assert [(e["version"], e["summary"]) for e in answer] == [
+        (r["version"], r["summary"]) for r in rows
+    ]
+
+
 def test_a_minor_gets_a_child_protection_obligation_and_a_late_entry_counts_on_time(
     backbone: Backbone, clock: ControlledClock
 ) -> None:
