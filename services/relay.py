@@ -3,9 +3,11 @@
 Each event goes to the case-events topic as an Avro single-object-encoded
 envelope, keyed by case id (so a case's events stay ordered on one
 partition), with headers for its type, payload fingerprint and correlation
-id. The producer is idempotent with ``acks=all``; a batch is flushed, every
-send confirmed, and only then is the relay's position advanced in
-PostgreSQL.
+id. The producer is idempotent with ``acks=all``; the relay's position in
+PostgreSQL advances only past batches whose every send the broker confirmed.
+While more than a batch is waiting, the next batch is read, encoded and sent
+before the one before it is confirmed, so the relay's work overlaps the
+broker's; a batch that empties the log is confirmed before the relay rests.
 
 After a crash the relay may find events past its stored position already on
 Kafka. On start (and after any failed batch) it reads the last envelope of
@@ -18,10 +20,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import structlog
+from eventsourcing.persistence import Notification
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.partitioner.default import murmur2
@@ -91,6 +95,8 @@ class Relay:
         self._partitions = 0
         self._partitions_by_key: dict[bytes, int] = {}
         self._tails: dict[int, int] = {}
+        # Batches sent and not yet confirmed: (last position, send futures).
+        self._in_flight: deque[tuple[int, list[Any]]] = deque()
         self._stop = threading.Event()
         self._waiter = wakeups.LogWaiter.for_app(app, self._stop)
         self.published = 0
@@ -116,6 +122,9 @@ class Relay:
         )
 
     def close(self) -> None:
+        # Unconfirmed batches are forgotten, not counted: the position was
+        # not advanced past them, and start() skips what reached the broker.
+        self._in_flight.clear()
         if self._producer is not None:
             self._producer.close(timeout=10)
             self._producer = None
@@ -172,16 +181,26 @@ class Relay:
         return max(newest - self.position(), 0)
 
     def publish_once(self) -> int:
-        """Publish the next batch; return how many events were sent."""
+        """Send the next batch; return how many events it held (0: none left).
+
+        A full batch (more may be waiting) is left unconfirmed while the next
+        one is prepared; any other is confirmed, with those before it, before
+        this returns.
+        """
         assert self._producer is not None, "start() the relay first"
-        position = self.position()
+        start = self._in_flight[-1][0] if self._in_flight else self.position()
         notifications = self.app.recorder.select_notifications(
-            start=position, limit=self.batch_size, inclusive_of_start=False
+            start=start, limit=self.batch_size, inclusive_of_start=False
         )
-        if not notifications:
-            RELAY_LAG.set(0)
-            return 0
-        futures: list[tuple[int, Any]] = []
+        if notifications:
+            self._in_flight.append((notifications[-1].id, self._send(notifications)))
+        self._confirm(keep=1 if len(notifications) == self.batch_size else 0)
+        return len(notifications)
+
+    def _send(self, notifications: Sequence[Notification]) -> list[Any]:
+        """Send each event not already on Kafka; the futures of the sends."""
+        assert self._producer is not None
+        futures: list[Any] = []
         for notification in notifications:
             event = self.app.mapper.to_domain_event(notification)
             assert isinstance(event, CaseEvent)
@@ -197,19 +216,33 @@ class Relay:
                 headers=kafka_headers(event),
                 partition=partition,
             )
-            futures.append((partition, future))
-        self._producer.flush(timeout=self.flush_timeout)
-        for _partition, future in futures:
-            future.get(timeout=0)  # raises the broker's error, if any
-        last = notifications[-1].id
+            futures.append(future)
+        return futures
+
+    def _confirm(self, keep: int) -> None:
+        """Wait until the broker confirmed every batch sent but the newest
+        ``keep``, then advance the position past them."""
+        if len(self._in_flight) <= keep:
+            if not self._in_flight:
+                RELAY_LAG.set(0)
+            return
+        assert self._producer is not None
+        if keep == 0:
+            self._producer.flush(timeout=self.flush_timeout)
+        confirmed = 0
+        last = 0
+        while len(self._in_flight) > keep:
+            last, futures = self._in_flight.popleft()
+            for future in futures:
+                future.get(timeout=self.flush_timeout)  # raises the broker's error
+            confirmed += len(futures)
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             positions.advance(cur, self.name, last)
-        self.published += len(futures)
-        RELAY_PUBLISHED.inc(len(futures))
+        self.published += confirmed
+        RELAY_PUBLISHED.inc(confirmed)
         RELAY_POSITION.set(last)
         RELAY_LAG.set(self.lag())
-        log.debug("relay_published", events=len(futures), position=last)
-        return len(notifications)
+        log.debug("relay_published", events=confirmed, position=last)
 
     def _partition_of(self, key: bytes) -> int:
         # A case's events come in runs, and murmur2 in Python is not cheap.

@@ -97,8 +97,9 @@ def _record_many(full: Backbone, clock: ControlledClock, cases: int) -> int:
     return cases * 3
 
 
-def _publish_all(full: Backbone) -> int:
+def _publish_all(full: Backbone, batch_size: int | None = None) -> int:
     relay = full.relay()
+    relay.batch_size = batch_size or relay.batch_size
     relay.start()
     try:
         while relay.publish_once():
@@ -233,6 +234,25 @@ def test_a_poison_message_is_dead_lettered_and_the_rest_flow_on(
         dict(undecodable.headers)["original_topic"] == full.kafka.events_topic.encode()
     )
     assert runner.dead_lettered == 2
+
+
+def test_a_relay_with_a_backlog_sends_batches_ahead_and_confirms_them_all(
+    full: Backbone, clock: ControlledClock, env: dict[str, str]
+) -> None:
+    # Batches of 7: each full batch is sent before the one before it is
+    # confirmed; the position ends at the last event, each sent once.
+    _record_many(full, clock, 10)
+    stored = _stored_keys(full)
+    assert _publish_all(full, batch_size=7) == len(stored)
+    records = read_topic(
+        env["KAFKA_BOOTSTRAP_SERVERS"], full.kafka.events_topic, len(stored)
+    )
+    keys = [(str(e.case_id), e.aggregate_version) for _p, e in decoded(records)]
+    assert sorted(keys) == sorted(stored)
+    assert len(keys) == len(set(keys)), "an event was published twice"
+    relay = full.relay()
+    assert relay.position() == full.app.recorder.max_notification_id()
+    assert relay.lag() == 0
 
 
 def test_a_relay_killed_mid_stream_loses_nothing_and_duplicates_nothing(
