@@ -85,6 +85,10 @@ class SchemaVersion:
     schema: Schema
     canonical_form: str
     fingerprint: bytes
+    # The same schema without its logical types: read with it, uuids stay
+    # text and times stay microseconds, for callers that convert only what
+    # they use (fastavro's conversions cost more than the read itself).
+    plain_schema: Schema
 
 
 class DecodedRecord(NamedTuple):
@@ -154,7 +158,14 @@ class SchemaRegistry:
         except Exception as error:
             # fastavro reports bad schemas with several exception types.
             raise SchemaLoadError(f"{name} v{version}: {error}") from error
-        entry = SchemaVersion(name, version, parsed, canonical, _fingerprint(canonical))
+        entry = SchemaVersion(
+            name,
+            version,
+            parsed,
+            canonical,
+            _fingerprint(canonical),
+            parse_schema(_without_logical_types(dict(schema))),
+        )
         versions = self._by_name.setdefault(name, {})
         if version in versions:
             raise SchemaLoadError(f"{name} v{version} is registered twice")
@@ -233,8 +244,14 @@ class SchemaRegistry:
             raise InvalidRecord(f"{name} v{entry.version}: {error}") from error
         return buffer.getvalue()
 
-    def decode(self, data: bytes | bytearray | memoryview) -> DecodedRecord:
-        """The record in ``data``, resolved to the newest version of its schema."""
+    def decode(
+        self, data: bytes | bytearray | memoryview, *, logical: bool = True
+    ) -> DecodedRecord:
+        """The record in ``data``, resolved to the newest version of its schema.
+
+        With ``logical=False`` the logical types are left as their Avro
+        primitives: a ``uuid`` as its text, a ``timestamp-micros`` as an int.
+        """
         if not isinstance(data, bytes | bytearray | memoryview):
             # A Kafka tombstone has no value at all.
             raise CorruptMessage(f"expected bytes, got {type(data).__name__}")
@@ -253,9 +270,11 @@ class SchemaRegistry:
         reader = self.get(writer.name)
         body = io.BytesIO(message)
         body.seek(HEADER_SIZE)
+        writer_schema = writer.schema if logical else writer.plain_schema
+        reader_schema = reader.schema if logical else reader.plain_schema
         try:
             record = schemaless_reader(
-                body, writer.schema, None if reader is writer else reader.schema
+                body, writer_schema, None if reader is writer else reader_schema
             )
         except SchemaResolutionError as error:
             raise IncompatibleSchemas(
@@ -278,6 +297,19 @@ class SchemaRegistry:
         if not isinstance(record, dict):
             raise CorruptMessage(f"{writer.name}: body is not a record")
         return DecodedRecord(writer.name, writer.version, record)
+
+
+def _without_logical_types(schema: Any) -> Any:
+    """A copy of ``schema`` with every ``logicalType`` annotation removed."""
+    if isinstance(schema, dict):
+        return {
+            key: _without_logical_types(value)
+            for key, value in schema.items()
+            if key != "logicalType"
+        }
+    if isinstance(schema, list):
+        return [_without_logical_types(value) for value in schema]
+    return schema
 
 
 @cache

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from hashlib import sha1
 from typing import Any
@@ -143,22 +143,24 @@ def decode_event(
     """A Kafka message value read back; raises a ``CodecError`` if it is not one."""
     registry = _registry(registry)
     upcasters = UPCASTERS if upcasters is None else upcasters
-    outer = registry.decode(data)
+    # The envelope's uuids and times are converted here rather than by
+    # fastavro: the event id is only checked, and that needs no ``UUID``.
+    outer = registry.decode(data, logical=False)
     if outer.name != ENVELOPE:
         raise CorruptMessage(f"expected an {ENVELOPE} record, got {outer.name}")
     envelope = _upcast(registry, upcasters, outer.name, outer.version, outer.record)
     inner = registry.decode(envelope["payload"])
-    _check_consistent(envelope, inner.name, inner.version)
+    case_id, event_id_bytes = _check_consistent(envelope, inner.name, inner.version)
     payload = _upcast(registry, upcasters, inner.name, inner.version, inner.record)
     return DecodedEvent(
-        event_id=envelope["event_id"],
-        case_id=envelope["case_id"],
+        event_id=UUID(bytes=event_id_bytes),
+        case_id=case_id,
         type=inner.name,
         schema_version=inner.version,
         aggregate_version=envelope["aggregate_version"],
         position=envelope["position"],
-        occurred_at=envelope["occurred_at"],
-        recorded_at=envelope["recorded_at"],
+        occurred_at=_from_micros(envelope["occurred_at"]),
+        recorded_at=_from_micros(envelope["recorded_at"]),
         actor_id=envelope["actor"]["id"],
         actor_role=envelope["actor"]["role"],
         correlation_id=envelope["correlation_id"],
@@ -252,18 +254,40 @@ def _to_avro(event_type: str, field: str, value: Any) -> Any:
     return value
 
 
-def _check_consistent(envelope: dict[str, Any], name: str, version: int) -> None:
+def _check_consistent(
+    envelope: dict[str, Any], name: str, version: int
+) -> tuple[UUID, bytes]:
+    """Check the envelope against its payload and its own event id.
+
+    Returns the case id and the event id's bytes.
+    """
     if envelope["type"] != name or envelope["schema_version"] != version:
         raise CorruptMessage(
             f"envelope says {envelope['type']} v{envelope['schema_version']}, "
             f"payload was written as {name} v{version}"
         )
-    expected = _event_id_bytes(str(envelope["case_id"]), envelope["aggregate_version"])
-    if envelope["event_id"].bytes != expected:
+    claimed = envelope["event_id"]
+    try:
+        case_id = UUID(envelope["case_id"])
+        # The id is derived from the case id's canonical text, which is how
+        # the envelope spells it; and the event id compares as hex text.
+        expected = _event_id_bytes(str(case_id), envelope["aggregate_version"])
+        matches = claimed.replace("-", "") == expected.hex() or (
+            UUID(claimed).bytes == expected
+        )
+    except ValueError as error:
+        raise CorruptMessage(f"{ENVELOPE}: not a uuid: {error}") from None
+    if not matches:
         raise CorruptMessage(
-            f"event_id {envelope['event_id']} is not the id of case "
+            f"event_id {claimed} is not the id of case "
             f"{envelope['case_id']} version {envelope['aggregate_version']}"
         )
+    return case_id, expected
+
+
+def _from_micros(value: int) -> datetime:
+    """Avro ``timestamp-micros`` as an aware UTC time."""
+    return _EPOCH + timedelta(microseconds=value)
 
 
 def _upcast(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import io
 import json
 import struct
 import subprocess
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import resolve_topic
+from fastavro import schemaless_writer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -404,6 +406,39 @@ def test_an_envelope_that_contradicts_its_payload_is_corrupt(
     message = registry.encode("Envelope", envelope_record(payload, **changes))
     with pytest.raises(CorruptMessage):
         decode_event(message)
+
+
+def test_an_event_id_in_another_spelling_of_the_same_uuid_is_accepted() -> None:
+    registry = default_registry()
+    payload = registry.encode("Closed", {"reason": "reintegrated"})
+    spelled = "{" + str(event_id(CASE_ID, 7)).upper() + "}"
+    message = registry.encode("Envelope", envelope_record(payload, event_id=spelled))
+    decoded = decode_event(message)
+    assert decoded.event_id == event_id(CASE_ID, 7)
+    assert decoded.case_id == CASE_ID
+
+
+@pytest.mark.parametrize("field", ["event_id", "case_id"])
+def test_an_envelope_whose_ids_are_not_uuids_is_corrupt(field: str) -> None:
+    registry = default_registry()
+    payload = registry.encode("Closed", {"reason": "reintegrated"})
+    # Written without the uuid logical type's check, as a foreign producer might.
+    entry = registry.get("Envelope")
+    record = envelope_record(payload, **{field: "not-a-uuid"})
+    record["occurred_at"] = record["recorded_at"] = 0
+    body = io.BytesIO()
+    schemaless_writer(body, entry.plain_schema, record)
+    with pytest.raises(CorruptMessage):
+        decode_event(MARKER + entry.fingerprint + body.getvalue())
+
+
+def test_envelope_times_read_back_as_aware_utc_to_the_microsecond() -> None:
+    moment = datetime(2031, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
+    decoded = decode_event(
+        encode_event(closed(occurred_at=moment, timestamp=moment), 70)
+    )
+    assert decoded.occurred_at == decoded.recorded_at == moment
+    assert decoded.occurred_at.utcoffset() == timedelta(0)
 
 
 # ------------------------------------------------------------- refused records
