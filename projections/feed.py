@@ -36,12 +36,18 @@ class Delivered:
     @cached_property
     def payload_json(self) -> str:
         """The payload as the read models store it: JSON, times in ISO 8601."""
-        return json.dumps(
-            {
-                k: (v.isoformat() if isinstance(v, datetime) else v)
-                for k, v in self.payload.items()
-            }
-        )
+        return _PAYLOAD_ENCODER.encode(self.payload)
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+# One encoder for every payload: ``json.dumps`` with options builds a new one
+# per call, and a copy of the payload with its times converted cost as much.
+_PAYLOAD_ENCODER = json.JSONEncoder(default=_iso)
 
 
 class Projection(Protocol):

@@ -97,11 +97,15 @@ class EventPattern:
 
     def matches(self, fact: CaseFact) -> bool:
         """Whether ``fact`` is of this type and meets every condition."""
-        return fact.type == self.event_type and all(
-            condition.attribute in fact.attributes
-            and condition.holds_for(fact.attributes[condition.attribute])
-            for condition in self.where
-        )
+        if fact.type != self.event_type:
+            return False
+        attributes = fact.attributes
+        for condition in self.where:
+            if condition.attribute not in attributes or not condition.holds_for(
+                attributes[condition.attribute]
+            ):
+                return False
+        return True
 
 
 @dataclass(frozen=True)
