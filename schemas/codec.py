@@ -223,12 +223,16 @@ class SchemaRegistry:
         *,
         version: int | None = None,
         validated: bool = True,
+        logical: bool = True,
     ) -> bytes:
         """``record`` in single-object encoding, written with ``name``'s schema.
 
         The newest version is used unless ``version`` names an older one.
         ``validated=False`` skips the type check, for records this package
         builds itself from typed values (the envelope): never for a payload.
+        ``logical=False`` takes the logical types' values as their Avro
+        primitives, already converted: a ``uuid`` as its text, a
+        ``timestamp-micros`` as an int. The bytes are the same.
         """
         entry = self.get(name, version)
         buffer = io.BytesIO()
@@ -239,7 +243,8 @@ class SchemaRegistry:
             # an array of chars, any value into a boolean): validate first.
             if validated:
                 validate(record, entry.schema, raise_errors=True)
-            schemaless_writer(buffer, entry.schema, record, strict=True)
+            schema = entry.schema if logical else entry.plain_schema
+            schemaless_writer(buffer, schema, record, strict=True)
         except (ValidationError, ValueError, TypeError, OverflowError) as error:
             raise InvalidRecord(f"{name} v{entry.version}: {error}") from error
         return buffer.getvalue()

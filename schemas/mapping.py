@@ -129,8 +129,12 @@ def encode_event(
     registry = _registry(registry)
     # The envelope is built here from the event's typed attributes, and its
     # payload was validated when it was encoded: no need to check it again.
+    # Its uuids are text and its times microseconds already (``to_envelope``).
     return registry.encode(
-        ENVELOPE, to_envelope(event, position, registry=registry), validated=False
+        ENVELOPE,
+        to_envelope(event, position, registry=registry),
+        validated=False,
+        logical=False,
     )
 
 
