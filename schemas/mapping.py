@@ -43,8 +43,9 @@ Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 # (record name, version written) -> function fixing what Avro resolution cannot.
 # It receives the record already resolved to the newest schema (fields added
 # since carry their defaults; no field is ever removed, so the old values are
-# there to derive from) and returns the corrected record. Chained in version
-# order. Empty: no record has changed shape since version 1.
+# there to derive from) and returns the corrected record; an Envelope's uuids
+# arrive as text and its times as microseconds. Chained in version order.
+# Empty: no record has changed shape since version 1.
 UPCASTERS: Mapping[tuple[str, int], Upcaster] = {}
 
 
