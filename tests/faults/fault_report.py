@@ -13,12 +13,13 @@ from pathlib import Path
 HEADER = """\
 # Reliability
 
-Written by the fault suite (`make test-faults`, i.e. `pytest tests/faults`) at
-the end of its last run; do not edit by hand. Every scenario runs against a
-real PostgreSQL, a real Kafka (KRaft, from the official jars) and a real SMTP
-server (aiosmtpd), on loopback only, with seeded randomness. Each row is
-checked by the test that wrote it: events lost, duplicates, alerts duplicated
-and alerts missing must all be 0.
+Written by the fault suite (`make test-faults`, i.e. `pytest tests/faults`):
+each row by the last run of its scenario, so running some scenarios alone
+updates their rows and keeps the others; do not edit by hand. Every scenario
+runs against a real PostgreSQL, a real Kafka (KRaft, from the official jars)
+and a real SMTP server (aiosmtpd), on loopback only, with seeded randomness.
+Each row is checked by the test that wrote it: events lost, duplicates, alerts
+duplicated and alerts missing must all be 0.
 
 - *Events recorded*: events in the event store at the end (recorded by the
   load, the notifier and the SOP clock).
@@ -90,21 +91,36 @@ class ReliabilityReport:
         with self.lock:
             self.rows.append(row)
 
-    def render(self) -> str:
-        lines = [
+    def render(self, earlier: str = "") -> str:
+        """The table of this session's rows; ``earlier``'s rows (the file as it
+        was) are kept in their places unless this session ran their scenario."""
+        lines = dict(_table_rows(earlier))
+        for row in self.rows:
+            cells = [
+                cell.replace("|", "\\|").replace("\n", " ") for cell in row.cells()
+            ]
+            lines[cells[0]] = "| " + " | ".join(cells) + " |"
+        table = [
             "| " + " | ".join(COLUMNS) + " |",
             "|" + "|".join("---" for _ in COLUMNS) + "|",
+            *lines.values(),
         ]
-        for row in self.rows:
-            cells = (
-                cell.replace("|", "\\|").replace("\n", " ") for cell in row.cells()
-            )
-            lines.append("| " + " | ".join(cells) + " |")
-        return HEADER + "\n".join(lines) + "\n"
+        return HEADER + "\n".join(table) + "\n"
 
     def write(self, path: Path) -> None:
         if self.rows:
-            path.write_text(self.render(), encoding="utf-8")
+            earlier = path.read_text(encoding="utf-8") if path.exists() else ""
+            path.write_text(self.render(earlier), encoding="utf-8")
+
+
+def _table_rows(text: str) -> list[tuple[str, str]]:
+    """(scenario, line) of each row of the table in ``text``, in order."""
+    rows = []
+    for line in text.splitlines():
+        if not line.startswith("| ") or line.startswith(f"| {COLUMNS[0]} |"):
+            continue
+        rows.append((line[2:].split(" | ", 1)[0], line))
+    return rows
 
 
 def seconds(value: float) -> str:
