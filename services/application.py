@@ -269,6 +269,11 @@ class CaseService:
             correlation_id=correlation_id or uuid.uuid4().hex,
         )
 
+    def _current_version(self, case_id: UUID) -> int:
+        """The version of the case's last stored event (0: none yet)."""
+        last = list(self.app.events.get(case_id, desc=True, limit=1))
+        return last[0].originator_version if last else 0
+
     def _newer(self, case_id: UUID, version: int) -> list[CaseEvent]:
         """A case's events after ``version``, in order."""
         return [
@@ -290,11 +295,13 @@ class CaseService:
         try:
             recorded = self.app.group_commit.save(case)
         except IntegrityError:
+            actual = self._current_version(case.id)
             raise VersionConflict(
                 f"another change to case {case.id} was saved first "
-                f"(you had version {expected}): reload and try again",
+                f"(you had version {expected}, it is at {actual}): "
+                "reload and try again",
                 expected=expected,
-                actual=None,
+                actual=actual,
             ) from None
         for event in recorded:
             EVENTS_RECORDED.labels(type(event).__name__).inc()
