@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain import events as ev
+from domain.case_corrections import SYSTEM
 from domain.case_state import CaseState, require
 from domain.catalogue import (
     AUTHORITIES,
@@ -38,6 +39,7 @@ from domain.errors import (
     ReferralError,
 )
 from domain.facts import CaseFact
+from domain.fields import check_entry
 from domain.stamp import Stamp
 
 # Roles that may decide to erase a person's personal data.
@@ -74,20 +76,24 @@ class Case(CaseState, Aggregate):
         require("subject_ref", subject_ref)
         require("municipality", municipality)
         require("mobile_unit", mobile_unit)
+        fields = {
+            "subject_ref": subject_ref,
+            "region": region,
+            "mobile_unit": mobile_unit,
+            "worker_id": worker_id,
+            "municipality": municipality,
+            "is_minor": is_minor,
+            "case_type": case_type,
+            "protection_requested": protection_requested,
+            "indicators": list(indicators),
+            "exploitation_types": list(exploitation_types),
+            "source": source,
+        }
+        check_entry("Identified", fields)
         return cls._create(
             ev.Identified,
             id=case_id,
-            subject_ref=subject_ref,
-            region=region,
-            mobile_unit=mobile_unit,
-            worker_id=worker_id,
-            municipality=municipality,
-            is_minor=is_minor,
-            case_type=case_type,
-            protection_requested=protection_requested,
-            indicators=list(indicators),
-            exploitation_types=list(exploitation_types),
-            source=source,
+            **fields,
             **stamp.fields(),
         )
 
@@ -366,9 +372,9 @@ class Case(CaseState, Aggregate):
         self._check_time(stamp)
         require("reason", reason)
         entry = self.entries.get(corrected_version)
-        if entry is None or entry.type in ("EntryCorrected",):
+        if entry is None:
             raise CorrectionError(f"there is no entry {corrected_version} to correct")
-        encoded = self._check_correction(entry, field_name, value)
+        encoded = self._check_correction(stamp, entry, field_name, value)
         self._trigger(
             ev.EntryCorrected,
             stamp,
@@ -421,6 +427,8 @@ class Case(CaseState, Aggregate):
     def _trigger(
         self, event_class: type[ev.CaseEvent], stamp: Stamp, **payload: Any
     ) -> None:
+        if stamp.actor_role != SYSTEM:
+            check_entry(event_class.__name__, payload)
         self.trigger_event(event_class, **stamp.fields(), **payload)
 
 

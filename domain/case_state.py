@@ -15,11 +15,11 @@ from functools import singledispatchmethod
 from typing import Any
 
 from domain import events as ev
-from domain.catalogue import CASE_TYPES, REGIONS, SERVICES, check_code
+from domain.case_corrections import check_corrector, checked_time, checked_value
+from domain.catalogue import SERVICES, check_code
 from domain.clock import as_utc
 from domain.errors import (
     CaseClosed,
-    CorrectionError,
     DomainError,
     DuplicateDeadlineEvent,
     InvalidTime,
@@ -27,10 +27,6 @@ from domain.errors import (
 )
 from domain.stamp import Stamp
 
-# Fields of an entry that identify it or link it to others: never corrected.
-UNCORRECTABLE = frozenset(
-    {"referral_id", "subject_ref", "obligation_id", "rule_id", "corrected_version"}
-)
 # Identification fields the case's state depends on.
 CASE_LEVEL_FIELDS = frozenset({"region", "municipality", "is_minor", "case_type"})
 
@@ -49,6 +45,7 @@ class Entry:
     type: str
     occurred_at: datetime
     payload: dict[str, Any] = field(default_factory=dict)
+    actor_role: str = ""
 
 
 class CaseState:
@@ -131,39 +128,24 @@ class CaseState:
                 f"a deadline {kind} for {obligation_id} is already recorded"
             )
 
-    def _check_correction(self, entry: Entry, field_name: str, value: Any) -> str:
-        if field_name == "occurred_at":
-            if not isinstance(value, datetime):
-                raise CorrectionError(
-                    "occurred_at must be corrected to a date and time"
-                )
-            moment = as_utc(value)
-            if (
-                self.identified_at
-                and entry.type != "Identified"
-                and (moment < self.identified_at)
-            ):
-                raise InvalidTime("the corrected time is before the identification")
-            return json.dumps(moment.isoformat())
-        if field_name in UNCORRECTABLE or field_name not in entry.payload:
-            correctable = [*sorted(set(entry.payload) - UNCORRECTABLE), "occurred_at"]
-            raise CorrectionError(
-                f"{entry.type} has no correctable field {field_name!r}; "
-                f"correctable: {', '.join(correctable)}"
-            )
-        current = entry.payload[field_name]
-        if type(value) is not type(current):
-            raise CorrectionError(
-                f"{field_name} takes a {type(current).__name__}, "
-                f"not a {type(value).__name__}"
-            )
-        if field_name in ("region", "to_region"):
-            check_code("region", value, REGIONS)
-        elif field_name == "service":
-            check_code("service", value, SERVICES)
-        elif field_name == "case_type":
-            check_code("case type", value, CASE_TYPES)
-        return json.dumps(value)
+    def _check_correction(
+        self, stamp: Stamp, entry: Entry, field_name: str, value: Any
+    ) -> str:
+        check_corrector(stamp, entry)
+        if field_name != "occurred_at":
+            return checked_value(entry, field_name, value)
+        later_steps = [
+            e.occurred_at
+            for e in self.entries.values()
+            if e is not entry and e.type != "EntryCorrected"
+        ]
+        return checked_time(
+            stamp,
+            entry,
+            value,
+            identified_at=self.identified_at,
+            first_step_at=min(later_steps, default=None),
+        )
 
     # -- state ----------------------------------------------------------------
 
@@ -279,7 +261,10 @@ class CaseState:
 
     def _remember(self, event: ev.CaseEvent) -> None:
         self.entries[event.originator_version] = Entry(
-            type(event).__name__, event.occurred_at, ev.payload_of(event)
+            type(event).__name__,
+            event.occurred_at,
+            ev.payload_of(event),
+            event.actor_role,
         )
 
 

@@ -43,7 +43,11 @@ def as_utc(moment: datetime) -> datetime:
     """The same instant in UTC; a naive datetime is refused, never guessed."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("a time without a time zone is ambiguous; add an offset")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        # A local time at the very edge of the calendar (year 1 or 9999).
+        raise ValueError("the time is outside the range of the calendar") from None
 
 
 def local(moment: datetime) -> datetime:

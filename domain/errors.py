@@ -19,6 +19,12 @@ class UnknownCode(DomainError):
     code = "unknown_code"
 
 
+class InvalidValue(DomainError):
+    """A field is too long, too short, of the wrong type or spans lines."""
+
+    code = "invalid_value"
+
+
 class InvalidTime(DomainError):
     """An ``occurred_at`` in the future, before the identification, or naive."""
 

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from domain.catalogue import ROLES, check_code
 from domain.clock import as_utc
 from domain.errors import InvalidTime
-
-# Phones in the field run a little fast or slow; a step "in the future" by less
-# than this is taken as clock skew, not as a mistake.
-CLOCK_SKEW = timedelta(minutes=5)
+from domain.fields import check_moment
 
 
 @dataclass(frozen=True)
@@ -33,15 +30,10 @@ class Stamp:
             raise InvalidTime("every step needs the id of the person who recorded it")
         check_code("role", self.actor_role, ROLES)
         try:
-            occurred = as_utc(self.occurred_at)
             recorded = as_utc(self.recorded_at)
         except ValueError as error:
-            raise InvalidTime(f"occurred_at: {error}") from None
-        if occurred > recorded + CLOCK_SKEW:
-            raise InvalidTime(
-                "occurred_at is in the future: a step can only be recorded "
-                "once it has happened"
-            )
+            raise InvalidTime(f"recorded_at: {error}") from None
+        occurred = check_moment("occurred_at", self.occurred_at, now=recorded)
         object.__setattr__(self, "occurred_at", occurred)
         object.__setattr__(self, "recorded_at", recorded)
 

@@ -16,6 +16,8 @@ from domain.facts import CaseFact
 from domain.sop.calendar import WorkingCalendar, require_aware
 
 ConditionValue = str | int | float | bool
+# The deadline of a duration counted from a time at the edge of the calendar.
+BEYOND_THE_CALENDAR = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 class DurationUnit(StrEnum):
@@ -54,11 +56,18 @@ class Duration:
         recurrence of "every 30 days" is exactly 30*k local days later.
         """
         amount = self.amount * k
-        if self.unit is DurationUnit.HOURS:
-            return require_aware(start).astimezone(UTC) + timedelta(hours=amount)
-        if self.unit is DurationUnit.DAYS:
-            return calendar.add_days(start, amount)
-        return calendar.add_working_days(start, amount)
+        require_aware(start)
+        try:
+            if self.unit is DurationUnit.HOURS:
+                return start.astimezone(UTC) + timedelta(hours=amount)
+            if self.unit is DurationUnit.DAYS:
+                return calendar.add_days(start, amount)
+            return calendar.add_working_days(start, amount)
+        except (OverflowError, ValueError):
+            # A start at the edge of the calendar (a year like 1 or 9999, which
+            # the case refuses but an old entry may hold): no deadline can be
+            # counted from it, so it lies beyond any "now".
+            return BEYOND_THE_CALENDAR
 
     def __str__(self) -> str:
         return f"{self.amount} {self.unit.value}"

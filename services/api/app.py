@@ -32,7 +32,13 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from domain.errors import CorrectionError, DomainError, InvalidTime, UnknownCode
+from domain.errors import (
+    CorrectionError,
+    DomainError,
+    InvalidTime,
+    InvalidValue,
+    UnknownCode,
+)
 from services.api import answers as a
 from services.api.auth import Caller, Context, LoginRequired
 from services.api.context import ApiContext, Forbidden, Unauthenticated
@@ -51,7 +57,7 @@ LATENCY = Histogram(
     "vatra_http_request_seconds", "Time to answer an HTTP request", ["route"]
 )
 # Domain errors about what was typed, not about the state of the case.
-INPUT_ERRORS = (UnknownCode, InvalidTime, CorrectionError)
+INPUT_ERRORS = (UnknownCode, InvalidTime, CorrectionError, InvalidValue)
 CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 

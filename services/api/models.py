@@ -1,56 +1,38 @@
 """Request and response bodies of the HTTP API, one request model per command.
 
 Field names are those of the ``Case`` methods, so a body maps straight onto
-``CaseService.execute``. Codes are checked against the catalogue here too, so
-the OpenAPI document lists the allowed values and a wrong one is a 422 that
-names the field. Free text refuses control characters and unencodable text:
-it is stored in PostgreSQL, which takes neither.
+``CaseService.execute``. Every field a person types is validated by its rule in
+``domain.fields`` (``services.api.bounds``), the very rule the aggregate checks
+and that a correction of the field must pass: its length, code list, number of
+items, and whether it may span lines. So the OpenAPI document lists the bounds
+and the allowed values, and a wrong one is a 422 that names the field. Times
+are ISO 8601 text with an offset, never a bare number.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
-from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from datetime import datetime
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
-    JsonValue,
 )
 
-from domain.catalogue import (
-    AUTHORITIES,
-    CASE_TYPES,
-    CHANNELS,
-    CLOSE_REASONS,
-    CONSENT_SCOPES,
-    FOLLOW_UP_METHODS,
-    REGIONS,
-    RISK_LEVELS,
-    SERVICES,
-    SOURCES,
-    STATUSES,
-)
-
-# Times before this are typing mistakes, and far-off years overflow on the way
-# to UTC; the store keeps nothing outside this range.
-EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)
-_CONTROL = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}
+from domain.fields import EARLIEST, ENTRY_FIELDS, LATEST, TEXT_LENGTH, line, text
+from services.api.bounds import Bounded, bounded
 
 
-def _clean(value: str) -> str:
-    if any(ch in _CONTROL for ch in value):
-        raise ValueError("must not contain control characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode text") from None
+def _iso_text(value: Any) -> Any:
+    # JSON has no time type: a time comes as text, and a number (Unix seconds)
+    # is refused rather than guessed.
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be a date and time as ISO 8601 text with an offset")
     return value
 
 
@@ -60,53 +42,22 @@ def _plausible(moment: datetime) -> datetime:
     return moment
 
 
-def _code(kind: str, allowed: Collection[str]) -> Callable[[str], str]:
-    def check(value: str) -> str:
-        if value not in allowed:
-            raise ValueError(
-                f"unknown {kind} {value!r}; known {kind}s: {', '.join(sorted(allowed))}"
-            )
-        return value
-
-    return check
-
-
-def _enum(allowed: Collection[str]) -> Any:
-    values: list[JsonValue] = [*sorted(allowed)]
-    return Field(json_schema_extra={"enum": values})
-
-
-Text = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_clean)]
-OptionalText = Annotated[str, Field(max_length=500), AfterValidator(_clean)]
-Reference = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_clean)]
-Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
-
-# Catalogue codes: documented as enums, checked with a message naming the kind.
-Region = Annotated[str, AfterValidator(_code("region", REGIONS)), _enum(REGIONS)]
-Service = Annotated[str, AfterValidator(_code("service", SERVICES)), _enum(SERVICES)]
-Authority = Annotated[
-    str, AfterValidator(_code("authority", AUTHORITIES)), _enum(AUTHORITIES)
+Moment = Annotated[
+    AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_plausible)
 ]
-CaseType = Annotated[
-    str, AfterValidator(_code("case type", CASE_TYPES)), _enum(CASE_TYPES)
-]
-Source = Annotated[str, AfterValidator(_code("source", SOURCES)), _enum(SOURCES)]
-Channel = Annotated[str, AfterValidator(_code("channel", CHANNELS)), _enum(CHANNELS)]
-ConsentScope = Annotated[
-    str, AfterValidator(_code("consent scope", CONSENT_SCOPES)), _enum(CONSENT_SCOPES)
-]
-Status = Annotated[str, AfterValidator(_code("status", STATUSES)), _enum(STATUSES)]
-RiskLevel = Annotated[
-    str, AfterValidator(_code("risk level", RISK_LEVELS)), _enum(RISK_LEVELS)
-]
-FollowUpMethod = Annotated[
-    str,
-    AfterValidator(_code("follow-up method", FOLLOW_UP_METHODS)),
-    _enum(FOLLOW_UP_METHODS),
-]
-CloseReason = Annotated[
-    str, AfterValidator(_code("closing reason", CLOSE_REASONS)), _enum(CLOSE_REASONS)
-]
+# The shape of a corrected value, as long as the longest field's: the rule of
+# the field it corrects is checked by the case.
+_ITEMS = [rule for f in ENTRY_FIELDS.values() for rule in f.values() if rule.item]
+_MOST_ITEMS = max(rule.max_items for rule in _ITEMS)
+_LONGEST_ITEM = max(rule.item.max_length for rule in _ITEMS if rule.item)
+CorrectedValue = (
+    Annotated[str, Field(max_length=TEXT_LENGTH)]
+    | bool
+    | Annotated[
+        list[Annotated[str, Field(max_length=_LONGEST_ITEM)]],
+        Field(max_length=_MOST_ITEMS),
+    ]
+)
 
 
 class Body(BaseModel):
@@ -132,21 +83,22 @@ class CommandBody(Body):
 class Identify(Body):
     """Open a case for a person a mobile unit identified."""
 
-    subject_ref: str = Field(
-        min_length=1,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$",
-        description="A pseudonymous reference, never a name.",
+    subject_ref: Annotated[str, bounded("Identified", "subject_ref")] = Field(
+        description="A pseudonymous reference, never a name."
     )
-    region: Region
-    mobile_unit: Reference
-    municipality: Reference
+    region: Annotated[str, bounded("Identified", "region")]
+    mobile_unit: Annotated[str, bounded("Identified", "mobile_unit")]
+    municipality: Annotated[str, bounded("Identified", "municipality")]
     is_minor: bool
-    case_type: CaseType = "trafficking"
+    case_type: Annotated[str, bounded("Identified", "case_type")] = "trafficking"
     protection_requested: bool = False
-    indicators: list[Reference] = Field(default_factory=list, max_length=50)
-    exploitation_types: list[Reference] = Field(default_factory=list, max_length=20)
-    source: Source = "outreach"
+    indicators: Annotated[list[str], bounded("Identified", "indicators")] = Field(
+        default_factory=list
+    )
+    exploitation_types: Annotated[
+        list[str], bounded("Identified", "exploitation_types")
+    ] = Field(default_factory=list)
+    source: Annotated[str, bounded("Identified", "source")] = "outreach"
     case_id: UUID | None = Field(
         default=None, description="A case id made on the device (offline use)."
     )
@@ -158,152 +110,159 @@ class Identify(Body):
 class Notify(CommandBody):
     """Record that an authority was told of the case (e.g. by phone)."""
 
-    authority: Authority
-    channel: Channel
-    recipient: Reference
-    reference: OptionalText = ""
+    authority: Annotated[str, bounded("AuthorityNotified", "authority")]
+    channel: Annotated[str, bounded("AuthorityNotified", "channel")]
+    recipient: Annotated[str, bounded("AuthorityNotified", "recipient")]
+    reference: Annotated[str, bounded("AuthorityNotified", "reference")] = ""
 
 
 class Acknowledge(CommandBody):
     """Record that a notified authority acknowledged the alert."""
 
-    authority: Authority
-    reference: OptionalText = ""
+    authority: Annotated[str, bounded("AlertAcknowledged", "authority")]
+    reference: Annotated[str, bounded("AlertAcknowledged", "reference")] = ""
 
 
 class Consent(CommandBody):
     """Record the person's (or a minor's guardian's) consent."""
 
-    scope: ConsentScope
-    given_by: Literal["subject", "guardian"]
+    scope: Annotated[str, bounded("ConsentRecorded", "scope")]
+    given_by: Annotated[str, bounded("ConsentRecorded", "given_by")]
 
 
 class WithdrawConsent(CommandBody):
     """Record that a consent was withdrawn."""
 
-    scope: ConsentScope
+    scope: Annotated[str, bounded("ConsentWithdrawn", "scope")]
 
 
 class DetermineStatus(CommandBody):
     """The Responsible Authority's formal decision on the person's status."""
 
-    status: Status
+    status: Annotated[str, bounded("StatusDetermined", "status")]
 
 
 class AssessRisk(CommandBody):
     """Record a risk assessment."""
 
-    level: RiskLevel
+    level: Annotated[str, bounded("RiskAssessed", "level")]
 
 
 class Refer(CommandBody):
     """Refer the person to a service; needs consent or a recorded reason."""
 
-    referral_id: Reference
-    service: Service
-    agency: Reference
-    consent_override_reason: OptionalText = ""
+    referral_id: Annotated[str, bounded("Referred", "referral_id")]
+    service: Annotated[str, bounded("Referred", "service")]
+    agency: Annotated[str, bounded("Referred", "agency")]
+    consent_override_reason: Annotated[
+        str, bounded("Referred", "consent_override_reason")
+    ] = ""
 
 
 class ReferralAnswer(CommandBody):
     """Accept or complete a referral."""
 
-    referral_id: Reference
+    referral_id: Annotated[str, bounded("ReferralAccepted", "referral_id")]
 
 
 class DeclineReferral(CommandBody):
     """Decline a referral, with the reason."""
 
-    referral_id: Reference
-    reason: Text
+    referral_id: Annotated[str, bounded("ReferralDeclined", "referral_id")]
+    reason: Annotated[str, bounded("ReferralDeclined", "reason")]
 
 
 class AssessNeeds(CommandBody):
     """Record the services the person needs."""
 
-    needs: list[Service] = Field(max_length=len(SERVICES))
+    needs: Annotated[list[str], bounded("NeedsAssessed", "needs")]
 
 
 class AgreePlan(CommandBody):
     """Record the assistance plan agreed with the person."""
 
-    services: list[Service] = Field(min_length=1, max_length=len(SERVICES))
+    services: Annotated[list[str], bounded("AssistancePlanAgreed", "services")]
 
 
 class ServiceStep(CommandBody):
     """Start or complete a service of the programme."""
 
-    service: Service
-    referral_id: OptionalText = ""
+    service: Annotated[str, bounded("ServiceStarted", "service")]
+    referral_id: Annotated[str, bounded("ServiceStarted", "referral_id")] = ""
 
 
 class DiscontinueService(ServiceStep):
     """Discontinue a running service, with the reason."""
 
-    reason: Text
+    reason: Annotated[str, bounded("ServiceDiscontinued", "reason")]
 
 
 class ProtectionOrder(CommandBody):
     """Record a protection order a court issued."""
 
-    court: Reference
-    reference: OptionalText = ""
+    court: Annotated[str, bounded("ProtectionOrderIssued", "court")]
+    reference: Annotated[str, bounded("ProtectionOrderIssued", "reference")] = ""
 
 
 class FollowUp(CommandBody):
     """Record a follow-up contact (also after closing as reintegrated)."""
 
-    method: FollowUpMethod
-    outcome: OptionalText = ""
+    method: Annotated[str, bounded("FollowUpCompleted", "method")]
+    outcome: Annotated[str, bounded("FollowUpCompleted", "outcome")] = ""
 
 
 class MissedFollowUp(CommandBody):
     """Record a follow-up that did not take place, with the reason."""
 
-    reason: Text
+    reason: Annotated[str, bounded("FollowUpMissed", "reason")]
 
 
 class Return(CommandBody):
     """Record the person's return to a country."""
 
-    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166 alpha-2 code.")
+    country: Annotated[str, bounded("ReturnedToCountry", "country")] = Field(
+        description="ISO 3166 alpha-2 code."
+    )
     assisted: bool
 
 
 class Transfer(CommandBody):
     """Move the case to another region."""
 
-    to_region: Region
-    reason: Text
+    to_region: Annotated[str, bounded("Transferred", "to_region")]
+    reason: Annotated[str, bounded("Transferred", "reason")]
 
 
 class Close(CommandBody):
     """Close the case."""
 
-    reason: CloseReason
+    reason: Annotated[str, bounded("Closed", "reason")]
 
 
 class Reopen(CommandBody):
     """Reopen a closed case, with the reason."""
 
-    reason: Text
+    reason: Annotated[str, bounded("Reopened", "reason")]
 
 
 class Correct(CommandBody):
     """Correct one field of an earlier entry; the original stays in the record."""
 
     corrected_version: int = Field(ge=1, le=2**31 - 1)
-    field_name: Reference
-    value: Text | bool | int | list[Reference] = Field(
-        description="The new value, of the field's type (occurred_at: ISO 8601)."
+    field_name: Annotated[str, Bounded(line("field_name"))]
+    value: CorrectedValue = Field(
+        description=(
+            "The new value, of the field's type and within the field's own bounds "
+            "(occurred_at: ISO 8601 with an offset)."
+        )
     )
-    reason: Text
+    reason: Annotated[str, Bounded(text("reason"))]
 
 
 class AlertAcknowledgement(Body):
     """Acknowledge an alert as the authority your role stands for."""
 
-    reference: OptionalText = ""
+    reference: Annotated[str, bounded("AlertAcknowledged", "reference")] = ""
     expected_version: int | None = Field(
         default=None,
         ge=1,

@@ -5,7 +5,8 @@
 - ``police`` and ``child_protection_unit`` see the minimum fields of the alerts
   sent to them for their region(s) (a CPU only minors) and acknowledge them.
 - ``coordinator`` reads every region; ``responsible_authority`` reads every
-  region, determines status and acknowledges its alerts.
+  region, determines status, corrects its own entries (``domain.case``
+  refuses the others) and acknowledges its alerts.
 - ``auditor`` reads everything, including case histories and the access log,
   and records nothing.
 
@@ -77,6 +78,9 @@ def may_record(principal: Principal, command: str, region: str) -> bool:
         return False
     if command in AUTHORITY_COMMANDS:
         return principal.role == "responsible_authority"
+    if command == "correct_entry" and principal.role == "responsible_authority":
+        # Its own entries only: the case decides whose entry is whose.
+        return True
     return principal.role in CASEWORKER_ROLES and region in principal.regions
 
 

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from domain.clock import TIRANE
+from domain.fields import EARLIEST, LATEST
 from projections.compliance import compliance, near_deadline, overdue
 from projections.timeline import timeline
 from services.api import queries
@@ -29,7 +30,7 @@ from services.api.auth import (
 )
 from services.api.context import Forbidden
 from services.api.i18n import Pages, pick_language, translator
-from services.api.models import EARLIEST, LATEST, AlertAcknowledgement
+from services.api.models import AlertAcknowledgement
 from services.api.policy import ALL_REGION_READERS, may_oversee
 from services.api.routes.alerts import acknowledge, visible_alerts
 from services.api.routes.audit import history_as_of
