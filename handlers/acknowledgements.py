@@ -55,6 +55,8 @@ class AckTokens:
         if len(parts) != 3:
             raise InvalidToken("this acknowledgement link is not valid")
         payload = f"{parts[0]}.{parts[1]}"
+        if not token.isascii():  # compare_digest takes ASCII text only
+            raise InvalidToken("this acknowledgement link is not valid")
         if not hmac.compare_digest(self._sign(payload), parts[2]):
             raise InvalidToken("this acknowledgement link is not valid")
         try:
