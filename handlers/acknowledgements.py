@@ -21,6 +21,7 @@ import structlog
 from psycopg_pool import ConnectionPool
 
 from domain.clock import Clock
+from domain.errors import AlreadyAcknowledged
 from domain.events import AlertAcknowledged
 from handlers import ledger
 from handlers.policy import AUTHORITY_ROLES
@@ -115,6 +116,8 @@ def acknowledge(
             )
         except VersionConflict:
             continue  # another writer saved first: reload and decide again
+        except AlreadyAcknowledged:
+            return {**result, "status": "already_acknowledged"}
         log.info(
             "alert_acknowledged",
             case_id=case_id,
