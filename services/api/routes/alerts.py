@@ -108,7 +108,8 @@ def acknowledge(
         case_id=case_id,
     )
     authority = principal.alert_authority or ""
-    occurred_at: datetime = body.occurred_at or ctx.clock.now()
+    # The server's clock: an acknowledgement is recorded when it arrives.
+    occurred_at: datetime = ctx.clock.now()
 
     def action(correlation: str) -> Answer:
         for attempt in range(ACKNOWLEDGE_ATTEMPTS):

@@ -1,0 +1,132 @@
+"""The HTTP edge: what every request meets before any route, token or parser.
+
+- ``BodyLimit`` refuses a body larger than the cap (413): a declared
+  ``Content-Length`` is refused before a byte of the body is read, and a
+  streamed (chunked) body as soon as the bytes read pass the cap.
+- ``SecurityHeaders`` adds a strict content security policy and no-store
+  caching to every answer: pages and API answers carry case data.
+
+Both are plain ASGI: no task or stream per request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# The pages use no script and one inline style sheet; forms post to this site.
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+# The browsable API document loads its scripts from a CDN (only when enabled).
+DOCS_PATHS = ("/docs", "/redoc")
+KNOWN_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+)
+
+
+def method_label(method: str) -> str:
+    """A metric label for ``method``: made-up methods share ``other``."""
+    return method if method in KNOWN_METHODS else "other"
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuse request bodies larger than ``max_bytes`` with 413, unread."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and (
+            not declared.isdigit() or int(declared) > self.max_bytes
+        ):
+            await self._refuse(send)
+            return
+        received = 0
+        exceeded = False
+        started = False
+
+        async def counted() -> Message:
+            nonlocal received, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    exceeded = True
+                    raise _TooLarge
+            return message
+
+        async def answer(message: Message) -> None:
+            nonlocal started
+            if exceeded:
+                return  # the app's answer to the cut-off body is replaced
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        with contextlib.suppress(_TooLarge):
+            await self.app(scope, counted, answer)
+        if exceeded and not started:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = json.dumps(
+            {
+                "error": "body_too_large",
+                "message": f"the request body may be at most {self.max_bytes} bytes",
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+class SecurityHeaders:
+    """Add ``SECURITY_HEADERS`` to every answer (the API document excepted)."""
+
+    def __init__(self, app: ASGIApp, docs: bool = False) -> None:
+        self.app = app
+        self.docs = docs
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        relaxed = self.docs and scope["path"] in DOCS_PATHS
+
+        async def answer(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    if not (relaxed and name == "Content-Security-Policy"):
+                        headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, answer)

@@ -1,0 +1,69 @@
+"""A stuck transaction on the write path cannot hold the events table's lock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from eventsourcing.persistence import OperationalError
+from psycopg.sql import SQL, Identifier
+
+from domain.clock import ControlledClock
+from services.bootstrap import Backbone, open_backbone
+from services.database import Database
+from services.event_chain import ChainedApplicationRecorder
+from services.settings import SessionTimeouts, load_settings
+from tests.integration.helpers import identify
+
+SHORT = SessionTimeouts(statement=1, idle_in_transaction=1, lock=20)
+
+
+@pytest.fixture
+def bounded(database: Database, clock: ControlledClock) -> Iterator[Backbone]:
+    settings = load_settings({"VATRA_LOG_LEVEL": "WARNING"})
+    with open_backbone(
+        settings, clock=clock, database=database.with_timeouts(SHORT)
+    ) as built:
+        yield built
+
+
+def _lock_events(conn: psycopg.Connection[object], backbone: Backbone) -> None:
+    recorder = backbone.app.recorder
+    assert isinstance(recorder, ChainedApplicationRecorder)
+    conn.execute(
+        SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(
+            Identifier(recorder.events_table_name)
+        )
+    )
+
+
+def test_a_transaction_left_idle_holding_the_events_lock_is_ended_and_writes_go_on(
+    bounded: Backbone, clock: ControlledClock
+) -> None:
+    identify(bounded.service, clock)
+    stuck = bounded.pool.getconn()
+    try:
+        _lock_events(stuck, bounded)  # opens a transaction, then nothing more
+        # Waits for the lock until the server ends the idle session.
+        case = identify(bounded.service, clock, subject_ref="PV-AFTER")
+        assert case["version"] == 1
+        with pytest.raises(psycopg.errors.IdleInTransactionSessionTimeout):
+            stuck.execute("SELECT 1")
+    finally:
+        bounded.pool.putconn(stuck)
+
+
+def test_a_runaway_statement_in_an_event_write_is_cancelled(
+    bounded: Backbone,
+) -> None:
+    recorder = bounded.app.recorder
+    assert isinstance(recorder, ChainedApplicationRecorder)
+
+    def run_away() -> None:
+        with recorder.datastore.transaction(commit=False) as curs:
+            recorder._lock_table(curs)  # the write transaction's own set-up
+            curs.execute("SELECT pg_sleep(30)")
+
+    with pytest.raises(OperationalError, match="statement timeout"):
+        run_away()
