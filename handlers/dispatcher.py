@@ -1,13 +1,19 @@
 """The dispatcher: sends what the ledger holds, retries, dead-letters, records.
 
-Each round claims up to ``batch_size`` due pending rows (``FOR UPDATE SKIP
-LOCKED`` plus a lease, so several notifiers share the work and a crashed one's
-rows are picked up when its lease runs out), then for each row: renew its
-lease (a slow batch never outlives its claim), render, send with the row's
-delivery id (SMTP Message-ID, webhook Idempotency-Key), and mark it delivered
-in its own transaction. A failed send is retried with exponential backoff and
-jitter; after the last attempt the row is dead-lettered. Then the outcomes
-still to be written on cases are recorded (``AuthorityNotified``,
+Alerts go out on ``senders`` lanes, each a thread that claims one due pending
+row at a time (``FOR UPDATE SKIP LOCKED`` plus a short lease), the most urgent
+first (police, Child Protection Unit, Responsible Authority, then the rest),
+renders it, sends it with the row's delivery id (SMTP Message-ID, webhook
+Idempotency-Key) and marks it in its own transaction. Nothing is claimed
+before its send starts, and the claims of alerts being sent are renewed every
+third of the lease: a notifier killed mid-send holds only the alerts it was
+sending, and only until their lease runs out. The first ``urgent_senders``
+lanes take only police alerts, so a slow channel or a stalled receiver of
+another alert never holds one back (the other lanes take police alerts first
+too; a police alert waits only when every lane is sending one). A failed send is
+retried with exponential backoff and jitter; after the last attempt the row
+is dead-lettered. The thread that runs the dispatcher renews the leases and
+records finished alerts' outcomes on their cases (``AuthorityNotified``,
 ``NotificationFailed``). On a clean stop, unsent claims are released.
 
 The guarantee: at least once, with a stable id. A crash after the receiver
@@ -19,9 +25,11 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
+from uuid import UUID
 
 import structlog
 from psycopg_pool import ConnectionPool
@@ -40,6 +48,13 @@ from services.metrics import ALERT_LATENCY, ALERTS
 log = structlog.get_logger("vatra.notify")
 
 
+# Claimed first, in this order: the police, then Child Protection Units, then the
+# Responsible Authority; everyone else after them.
+PRIORITY_ROLES = ("police", "child_protection_unit", "responsible_authority")
+# The lanes reserved for these: no other alert's send ever occupies them.
+URGENT_ROLES = ("police",)
+
+
 @dataclass(frozen=True)
 class DispatchSettings:
     batch_size: int = 20
@@ -47,10 +62,13 @@ class DispatchSettings:
     max_attempts: int = 6
     backoff_base: float = 5.0
     backoff_max: float = 900.0
-    lease: float = 60.0
-    # The longest one send may take (the channels' timeouts): a claimed row
-    # whose lease still outlasts it is sent without renewing the lease first.
-    send_timeout: float = 10.0
+    # A claim is short and renewed while its send lasts (every third of it):
+    # a notifier that dies holds its alerts in flight for at most this long.
+    lease: float = 6.0
+    # Alerts sent at once, each claimed alone just before its send; the first
+    # ``urgent_senders`` of them take only police alerts.
+    senders: int = 4
+    urgent_senders: int = 1
 
 
 def backoff(attempt: int, settings: DispatchSettings, rng: random.Random) -> float:
@@ -89,21 +107,41 @@ class Dispatcher:
         self.worker = worker
         self.rng = rng or random.Random()
         self._stop = threading.Event()
-        self._work = threading.Event()
+        self._work = threading.Event()  # the housekeeper's: outcomes to record
+        self._lanes = [threading.Event() for _ in range(max(settings.senders, 1))]
+        self._in_flight: set[UUID] = set()
+        self._in_flight_lock = threading.Lock()
 
     def run(self) -> None:
-        """Dispatch until ``stop()``; when there is nothing due, waits until
-        ``wake()`` or ``interval``."""
+        """Send on ``senders`` lanes until ``stop()``; this thread renews the
+        claims of alerts being sent and records outcomes on their cases."""
         log.info("dispatcher_started", worker=self.worker)
+        lanes = [
+            threading.Thread(
+                target=self._lane,
+                args=(wake, index < self.settings.urgent_senders),
+                name=f"dispatcher-lane-{index}",
+                daemon=True,
+            )
+            for index, wake in enumerate(self._lanes)
+        ]
+        for lane in lanes:
+            lane.start()
+        heartbeat = self.settings.lease / 3
+        next_heartbeat = 0.0
         while not self._stop.is_set():
             self._work.clear()
             try:
-                if self.dispatch_once() + self.record_outcomes() == 0:
-                    self._work.wait(self.settings.interval)
+                if time.monotonic() >= next_heartbeat:
+                    self._heartbeat()
+                    next_heartbeat = time.monotonic() + heartbeat
+                if self.record_outcomes() == 0:
+                    self._work.wait(min(self.settings.interval, heartbeat))
             except Exception:
-                # Nothing is lost: unmarked rows stay pending and are claimed again.
                 log.exception("dispatcher_round_failed")
-                self._stop.wait(max(self.settings.interval, 1.0))
+                self._stop.wait(min(max(self.settings.interval, 1.0), heartbeat))
+        for lane in lanes:
+            lane.join()
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             released = ledger.release(cur, worker=self.worker)
         log.info("dispatcher_stopped", worker=self.worker, released=released)
@@ -111,35 +149,68 @@ class Dispatcher:
     def stop(self) -> None:
         self._stop.set()
         self._work.set()
+        for wake in self._lanes:
+            wake.set()
 
     def wake(self) -> None:
         """New alerts may be due: look now rather than at the next interval."""
-        self._work.set()
+        for wake in self._lanes:
+            wake.set()
+
+    def _lane(self, wake: threading.Event, urgent_only: bool) -> None:
+        roles = URGENT_ROLES if urgent_only else None
+        while not self._stop.is_set():
+            wake.clear()
+            try:
+                if not self.dispatch_next(roles=roles):
+                    wake.wait(self.settings.interval)
+            except Exception:
+                # Nothing is lost: an unmarked row is claimed again after its lease.
+                log.exception("dispatcher_round_failed")
+                self._stop.wait(max(self.settings.interval, 1.0))
 
     def dispatch_once(self) -> int:
-        """Claim one batch of due alerts and try each; return how many were tried."""
+        """Send due alerts one after another, most urgent first, up to
+        ``batch_size``; return how many were tried."""
+        tried = 0
+        while tried < self.settings.batch_size and self.dispatch_next():
+            tried += 1
+        return tried
+
+    def dispatch_next(self, roles: Sequence[str] | None = None) -> bool:
+        """Claim the most urgent due alert (of ``roles``, if given) and try it;
+        ``False`` when none is due."""
+        if self._stop.is_set():
+            return False
         now = self.clock.now()
         until = now + timedelta(seconds=self.settings.lease)
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             claimed = ledger.claim_due(
-                cur,
-                worker=self.worker,
-                now=now,
-                until=until,
-                limit=self.settings.batch_size,
+                cur, worker=self.worker, now=now, until=until, limit=1, roles=roles
             )
-        for delivery in claimed:
-            if self._stop.is_set():
-                break  # the rest are released when the loop ends
-            if self._still_held(until) or self._renew(delivery):
-                self._deliver(delivery)
-        return len(claimed)
+        if not claimed:
+            return False
+        delivery = claimed[0]
+        with self._in_flight_lock:
+            self._in_flight.add(delivery.delivery_id)
+        try:
+            self._deliver(delivery)
+        finally:
+            with self._in_flight_lock:
+                self._in_flight.discard(delivery.delivery_id)
+        self._work.set()  # an outcome may be waiting to be recorded
+        return True
 
-    def _still_held(self, until: datetime) -> bool:
-        """Does the claim's lease outlast a whole send started now (so renewing
-        it first would cost a commit and change nothing)?"""
-        margin = timedelta(seconds=self.settings.send_timeout + 1.0)
-        return self.clock.now() + margin < until
+    def _heartbeat(self) -> None:
+        """Renew the claims of the alerts being sent: a send may outlast a
+        lease, a dead notifier's claims run out within one."""
+        with self._in_flight_lock:
+            sending = list(self._in_flight)
+        if not sending:
+            return
+        until = self.clock.now() + timedelta(seconds=self.settings.lease)
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            ledger.renew(cur, sending, worker=self.worker, until=until)
 
     def record_outcomes(self) -> int:
         """Write finished alerts' outcomes on their cases; return how many."""
@@ -161,14 +232,6 @@ class Dispatcher:
                 ledger.mark_recorded(cur, delivery, at=self.clock.now())
                 done += 1
         return done
-
-    def _renew(self, delivery: Delivery) -> bool:
-        # A full lease for each send once the claim's is running short: a slow
-        # batch never outlives its claim, so no other notifier takes a row
-        # while this one is sending it.
-        until = self.clock.now() + timedelta(seconds=self.settings.lease)
-        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-            return ledger.renew(cur, delivery, worker=self.worker, until=until)
 
     def _deliver(self, delivery: Delivery) -> None:
         # Every log line about this alert names the request it came from.

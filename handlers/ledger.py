@@ -221,45 +221,68 @@ def insert(
     return inserted
 
 
+# Lower first: the order in which due alerts are claimed.
+_PRIORITY = """
+    CASE role WHEN 'police' THEN 0 WHEN 'child_protection_unit' THEN 1
+              WHEN 'responsible_authority' THEN 2 ELSE 3 END
+"""
+
+
 def claim_due(
-    cur: Cursor[Any], *, worker: str, now: datetime, until: datetime, limit: int
+    cur: Cursor[Any],
+    *,
+    worker: str,
+    now: datetime,
+    until: datetime,
+    limit: int,
+    roles: Sequence[str] | None = None,
 ) -> list[Delivery]:
-    """Lease up to ``limit`` due pending rows to ``worker``; others skip them."""
+    """Lease up to ``limit`` due pending rows (only of ``roles``, if given) to
+    ``worker``, the most urgent role first; others skip them."""
     cur.execute(
         f"""
         WITH due AS (
-            SELECT delivery_id FROM notification_deliveries
+            SELECT delivery_id, {_PRIORITY} AS priority
+              FROM notification_deliveries
             WHERE status = 'pending' AND next_attempt_at <= %(now)s
               AND (claimed_until IS NULL OR claimed_until < %(now)s)
-            ORDER BY next_attempt_at, delivery_id
+              AND (%(roles)s::text[] IS NULL OR role = ANY(%(roles)s::text[]))
+            ORDER BY priority, next_attempt_at, delivery_id
             LIMIT %(limit)s
             FOR UPDATE SKIP LOCKED
         )
         UPDATE notification_deliveries d
            SET claimed_by = %(worker)s, claimed_until = %(until)s
           FROM due WHERE d.delivery_id = due.delivery_id
-        RETURNING {", ".join("d." + name for name in _NAMES)}
+        RETURNING due.priority, {", ".join("d." + name for name in _NAMES)}
         """,
-        {"now": now, "limit": limit, "worker": worker, "until": until},
+        {
+            "now": now,
+            "limit": limit,
+            "worker": worker,
+            "until": until,
+            "roles": list(roles) if roles is not None else None,
+        },
     )
-    rows = [Delivery(*row) for row in cur.fetchall()]
-    return sorted(rows, key=lambda d: (d.created_at, str(d.delivery_id)))
+    claimed = [(row[0], Delivery(*row[1:])) for row in cur.fetchall()]
+    claimed.sort(key=lambda c: (c[0], c[1].created_at, str(c[1].delivery_id)))
+    return [delivery for _priority, delivery in claimed]
 
 
 def renew(
-    cur: Cursor[Any], delivery: Delivery, *, worker: str, until: datetime
-) -> bool:
-    """Extend ``worker``'s lease on a row just before sending it; ``False`` if
-    the row is no longer ours (the lease ran out and another worker took it,
-    or it is finished)."""
+    cur: Cursor[Any], delivery_ids: Sequence[UUID], *, worker: str, until: datetime
+) -> int:
+    """Extend ``worker``'s lease on the rows it is sending; return how many are
+    still its own (a row whose lease ran out may have been taken by another
+    worker, or be finished)."""
     cur.execute(
         """
         UPDATE notification_deliveries SET claimed_until = %s
-         WHERE delivery_id = %s AND claimed_by = %s AND status = 'pending'
+         WHERE delivery_id = ANY(%s) AND claimed_by = %s AND status = 'pending'
         """,
-        (until, delivery.delivery_id, worker),
+        (until, list(delivery_ids), worker),
     )
-    return cur.rowcount == 1
+    return cur.rowcount
 
 
 def release(cur: Cursor[Any], *, worker: str) -> int:

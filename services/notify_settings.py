@@ -15,6 +15,7 @@ from handlers.dispatcher import DispatchSettings
 from services.settings import PROJECT_ROOT, SettingsError, number_setting
 
 MIN_SECRET_LENGTH = 16
+MIN_LEASE = 1.0  # seconds
 
 
 @dataclass(frozen=True)
@@ -42,17 +43,19 @@ class NotifySettings:
 
     def check(self) -> None:
         """What the notifier needs before it starts: real secrets, and a lease
-        longer than any one send may take (else a slow send could be taken
-        over and sent twice)."""
+        long enough to be renewed (every third of it) while a send lasts."""
         _check_secret("VATRA_NOTIFY_SECRET", self.ack_secret)
         if self.webhook_secret:
             _check_secret("VATRA_WEBHOOK_SECRET", self.webhook_secret)
-        longest = max(self.webhook_timeout, self.smtp.timeout if self.smtp else 0)
-        if self.dispatch.lease <= longest:
+        if self.dispatch.lease < MIN_LEASE:
             raise SettingsError(
-                f"VATRA_NOTIFY_LEASE ({self.dispatch.lease:g} s) must be longer "
-                f"than the longest send timeout ({longest:g} s: VATRA_SMTP_TIMEOUT, "
-                "VATRA_WEBHOOK_TIMEOUT)"
+                f"VATRA_NOTIFY_LEASE ({self.dispatch.lease:g} s) must be at least "
+                f"{MIN_LEASE:g} s: it is renewed every third of it while a send lasts"
+            )
+        if not 0 <= self.dispatch.urgent_senders < self.dispatch.senders:
+            raise SettingsError(
+                "VATRA_NOTIFY_URGENT_SENDERS must be less than VATRA_NOTIFY_SENDERS "
+                "(the other lanes send everyone else's alerts)"
             )
 
 
@@ -67,8 +70,9 @@ def load_notify_settings(env: Mapping[str, str]) -> NotifySettings:
         max_attempts=max(int(number_setting(env, "VATRA_NOTIFY_MAX_ATTEMPTS", 6)), 1),
         backoff_base=number_setting(env, "VATRA_NOTIFY_BACKOFF_BASE", 5.0),
         backoff_max=number_setting(env, "VATRA_NOTIFY_BACKOFF_MAX", 900.0),
-        lease=number_setting(env, "VATRA_NOTIFY_LEASE", 60.0),
-        send_timeout=max(webhook_timeout, smtp.timeout if smtp else 0.0),
+        lease=number_setting(env, "VATRA_NOTIFY_LEASE", 6.0),
+        senders=int(number_setting(env, "VATRA_NOTIFY_SENDERS", 4)),
+        urgent_senders=int(number_setting(env, "VATRA_NOTIFY_URGENT_SENDERS", 1)),
     )
     return NotifySettings(
         directory_file=Path(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from psycopg import Connection
 
+from domain.sop import Obligation
 from projections.compliance import (
     case_obligations,
     compliance,
@@ -196,4 +198,24 @@ def history_report(history: dict[str, Any]) -> str:
         f"{when(datetime.fromisoformat(history['as_of']))} (Tirane), "
         f"version {case['version']}\n\n"
         f"{facts}\n\nEvents recorded by then\n\n{events}"
+    )
+
+
+def history_obligations_report(obligations: Sequence[Obligation]) -> str:
+    """The SOP obligations of a case as they stood at a history's moment."""
+    if not obligations:
+        return "No SOP obligations."
+    return table(
+        ["rule", "rules", "due (Tirane)", "status", "met at", "met by"],
+        [
+            (
+                o.rule_id,
+                o.ruleset_version,
+                when(o.due_at),
+                str(o.status),
+                when(o.met_at),
+                f"#{o.met_by_version}" if o.met_by_version else "-",
+            )
+            for o in obligations
+        ],
     )

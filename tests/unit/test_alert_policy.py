@@ -246,17 +246,22 @@ def test_a_broken_template_is_refused_at_start_naming_the_file(tmp_path: Path) -
         MessageTemplates(tmp_path)
 
 
-def test_the_notifier_refuses_to_start_without_real_secrets_or_with_a_short_lease() -> (
+def test_the_notifier_refuses_to_start_without_real_secrets_or_a_renewable_lease() -> (
     None
 ):
     settings = load_notify_settings({"VATRA_NOTIFY_SECRET": "short"})
     with pytest.raises(SettingsError, match="VATRA_NOTIFY_SECRET"):
         settings.check()
     short_lease = load_notify_settings(
-        {"VATRA_NOTIFY_SECRET": "s" * 32, "VATRA_NOTIFY_LEASE": "5"}
+        {"VATRA_NOTIFY_SECRET": "s" * 32, "VATRA_NOTIFY_LEASE": "0.5"}
     )
     with pytest.raises(SettingsError, match="VATRA_NOTIFY_LEASE"):
         short_lease.check()
+    no_lane_for_others = load_notify_settings(
+        {"VATRA_NOTIFY_SECRET": "s" * 32, "VATRA_NOTIFY_SENDERS": "1"}
+    )
+    with pytest.raises(SettingsError, match="VATRA_NOTIFY_URGENT_SENDERS"):
+        no_lane_for_others.check()
     with pytest.raises(SettingsError, match="password would cross the network"):
         load_notify_settings(
             {

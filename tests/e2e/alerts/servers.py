@@ -55,10 +55,15 @@ class Mail:
 
 @dataclass
 class SmtpSink:
-    """Accepts every message, or refuses those to ``refuse`` with 554."""
+    """Accepts every message, or refuses those to ``refuse`` with 554; holds
+    the answer to a message to ``stall`` until ``release`` is set (a receiver
+    that hangs: the sender waits out its timeout)."""
 
     refuse: set[str] = field(default_factory=set)
     delay: float = 0.0
+    stall: set[str] = field(default_factory=set)
+    release: threading.Event = field(default_factory=threading.Event)
+    stalling: int = 0
     received: list[Mail] = field(default_factory=list)
     refused: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -67,6 +72,12 @@ class SmtpSink:
         self, _server: SMTP, _session: Session, envelope: Envelope
     ) -> str:
         recipients = tuple(str(r) for r in envelope.rcpt_tos)
+        if self.stall & set(recipients) and not self.release.is_set():
+            with self.lock:
+                self.stalling += 1
+            while not self.release.is_set():
+                await asyncio.sleep(0.02)
+            return "451 4.3.0 Try again later"
         if self.refuse & set(recipients):
             with self.lock:
                 self.refused += 1
