@@ -36,6 +36,7 @@ from domain.errors import CorrectionError, DomainError, InvalidTime, UnknownCode
 from services.api import answers as a
 from services.api.auth import Caller, Context, LoginRequired
 from services.api.context import ApiContext, Forbidden, Unauthenticated
+from services.api.freshness import ReadModelLagHeader
 from services.api.i18n import Pages
 from services.api.idempotency import KeyReused
 from services.api.routes import ack, alerts, audit, cases, commands, oversight, pages
@@ -84,6 +85,7 @@ def create_app(context: ApiContext) -> FastAPI:
     app.add_api_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
     app.add_api_route("/health/live", live, methods=["GET"], include_in_schema=False)
     app.add_api_route("/health/ready", ready, methods=["GET"], include_in_schema=False)
+    app.add_middleware(ReadModelLagHeader)
     app.add_middleware(Observe)
     _install_error_handlers(app)
     return app
