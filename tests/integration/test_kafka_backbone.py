@@ -18,6 +18,7 @@ from domain.clock import ControlledClock
 from projections.feed import Delivered
 from projections.obligations import ObligationsProjection
 from projections.timeline import TimelineProjection
+from schemas.mapping import kafka_headers
 from services.bootstrap import Backbone, open_backbone
 from services.consumer import KafkaRunner
 from services.database import Database
@@ -234,6 +235,17 @@ def test_a_poison_message_is_dead_lettered_and_the_rest_flow_on(
         dict(undecodable.headers)["original_topic"] == full.kafka.events_topic.encode()
     )
     assert runner.dead_lettered == 2
+    failed = next(
+        r for r in dead if dict(r.headers)["error_reason"] == b"processing_failed"
+    )
+    headers = dict(failed.headers)
+    # The original routing headers travel with the dead letter, beside the error.
+    second_event = full.service.events(second["case_id"])[0]
+    assert headers["type"] == b"Identified"
+    assert headers["correlation_id"] == second_event.correlation_id.encode()
+    assert headers["fingerprint"] == kafka_headers(second_event)[1][1]
+    assert headers["error_type"] == b"ValueError"
+    assert headers["error_message"] == b"cannot process this event"
 
 
 def test_a_relay_with_a_backlog_sends_batches_ahead_and_confirms_them_all(
