@@ -106,6 +106,12 @@ def rebuild_command(backbone: Backbone, *, out: TextIO | None = None) -> int:
         backbone.follower, backbone.pool, progress=ProgressBar("rebuilding")
     )
     print(rebuild_report(report), file=out or sys.stdout)
+    if backbone.follower.dead_lettered:
+        print(
+            f"\n{backbone.follower.dead_lettered} event(s) could not be applied "
+            "and are set aside as dead letters: see `vatra dlq list`",
+            file=out or sys.stdout,
+        )
     return 0
 
 

@@ -38,6 +38,7 @@ from services.audit_commands import (
 from services.bootstrap import Backbone, open_backbone
 from services.database import DatabaseUnavailable
 from services.demo import demo_case_id, record_scenario
+from services.dlq import dead_letter_notice, dlq_command
 from services.errors import ServiceError
 from services.health import checks_for
 from services.kafka_topics import ensure_topics
@@ -146,6 +147,13 @@ def cmd_sop_clock(args: argparse.Namespace) -> int:
         sop_clock = backbone.sop_clock(embedded=embedded)
         if args.once:
             print(f"SOP clock: {sop_clock.tick()} deadline events recorded")
+            if sop_clock.unsettled:
+                print(
+                    f"SOP clock: {sop_clock.unsettled} case(s) could not be "
+                    "settled (logged); they are tried again on the next tick"
+                )
+            if embedded and (notice := dead_letter_notice(backbone)):
+                print(f"SOP clock: {notice}")
             return 0
         _serve(backbone, [sop_clock], embedded=embedded)
     return 0
@@ -306,6 +314,12 @@ def cmd_erase(args: argparse.Namespace) -> int:
         )
 
 
+def cmd_dlq(args: argparse.Namespace) -> int:
+    """Dead letters: list them, show one, retry one (after a fix is deployed)."""
+    with open_backbone() as backbone:
+        return dlq_command(backbone, args.action, args.id)
+
+
 def cmd_kafka(args: argparse.Namespace) -> int:
     """A local single-node Kafka for development: fetch, start, stop, status."""
     return kafka_local.main(args.kafka_args)
@@ -462,6 +476,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("token", help="the token at the end of the alert's /ack/ link")
     p.set_defaults(func=cmd_ack)
     sub.add_parser("topics", help=cmd_topics.__doc__).set_defaults(func=cmd_topics)
+    p = sub.add_parser("dlq", help=cmd_dlq.__doc__)
+    p.add_argument("action", choices=("list", "show", "retry"))
+    p.add_argument("id", nargs="?", help="a dead letter's id (show, retry)")
+    p.set_defaults(func=cmd_dlq)
     p = sub.add_parser("kafka", help="a local Kafka: fetch, start, stop, status")
     p.add_argument("kafka_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_kafka)

@@ -33,6 +33,7 @@ from projections import offsets, positions
 from projections.feed import Delivered, Projection
 from schemas.codec import CodecError
 from schemas.mapping import decode_event, to_domain_event
+from services import dead_letters
 from services.metrics import (
     CONSUMER_APPLIED,
     CONSUMER_LAG,
@@ -44,6 +45,10 @@ from services.relay import durable_producer
 from services.settings import KafkaSettings
 
 log = structlog.get_logger("vatra.consumer")
+
+# The relay's routing headers (``schemas.mapping.kafka_headers``), kept on a
+# dead letter so that it can be routed and retried like the original.
+ORIGINAL_HEADERS = ("type", "fingerprint", "correlation_id")
 
 
 class _SeekToStoredOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -265,7 +270,9 @@ class KafkaRunner:
             except Exception as error:
                 if is_database_outage(error):
                     raise  # the database went away meanwhile: not the message
-                self._dead_letter(record, error, "processing_failed")
+                self._dead_letter(
+                    record, error, "processing_failed", payload=item.payload
+                )
                 self._apply([], {tp: record.offset + 1})
 
     def _apply(
@@ -280,12 +287,25 @@ class KafkaRunner:
         if batch and self.after_commit is not None:
             self.after_commit()
 
-    def _dead_letter(self, record: Any, error: Exception, reason: str) -> None:
+    def _dead_letter(
+        self, record: Any, error: Exception, reason: str, payload: object = None
+    ) -> None:
+        """Send ``record`` to the dead-letter topic with its own routing headers
+        (type, fingerprint, correlation id) and the error's, without any text
+        of the payload."""
         assert self._dead_letters is not None
+        report = dead_letters.describe(error, payload)
+        original = [
+            (name, value)
+            for name, value in record.headers or []
+            if name in ORIGINAL_HEADERS
+        ]
         headers = [
+            *original,
             ("error_reason", reason.encode()),
-            ("error_type", type(error).__name__.encode()),
-            ("error_message", str(error)[:500].encode()),
+            ("error_type", report.error_type.encode()),
+            ("error_message", report.message.encode()),
+            ("error_where", report.where.encode()),
             ("original_topic", record.topic.encode()),
             ("original_partition", str(record.partition).encode()),
             ("original_offset", str(record.offset).encode()),

@@ -20,7 +20,9 @@ CONSUMER_APPLIED = Counter(
 )
 DEAD_LETTERS = Counter(
     "vatra_dead_letters_total",
-    "Messages sent to the dead-letter topic, by consumer group and reason",
+    "Events set aside as dead letters (the Kafka dead-letter topic, or the "
+    "embedded mode's vatra_dead_letters table), by consumer group or projection "
+    "and reason",
     ["group", "reason"],
 )
 ALERT_LATENCY = Histogram(

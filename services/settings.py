@@ -106,6 +106,8 @@ class Settings:
     api_port: int = 8080
     api: ApiSettings = field(default_factory=ApiSettings)
     ready_max_lag: int = 1000
+    # The longest an API read waits for the read models to catch up (embedded).
+    read_wait: float = 1.5
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     sop_clock: bool = True
     sop_clock_interval: float = 30.0
@@ -140,10 +142,19 @@ def load_settings(
         api_port=_api_port(env),
         api=_api(env),
         ready_max_lag=int(number_setting(env, "VATRA_READY_MAX_LAG", 1000)),
+        read_wait=_read_wait(env),
         privacy=_privacy(env),
         sop_clock=_choice(env, "VATRA_SOP_CLOCK", "on", ("on", "off")) == "on",
         sop_clock_interval=_sop_clock_interval(env),
     )
+
+
+def _read_wait(env: Mapping[str, str]) -> float:
+    # A read holds a worker thread while it waits: keep that short.
+    wait = number_setting(env, "VATRA_READ_WAIT", 1.5)
+    if wait > 30:
+        raise SettingsError(f"VATRA_READ_WAIT must be at most 30 seconds (got {wait})")
+    return wait
 
 
 def _sop_clock_interval(env: Mapping[str, str]) -> float:

@@ -58,6 +58,7 @@ from services.metrics import (
     SOP_CLOCK_LAST_TICK,
     SOP_DEADLINE_EVENTS,
 )
+from services.outages import is_database_outage
 
 log = structlog.get_logger("vatra.sop_clock")
 
@@ -102,6 +103,8 @@ class SopClock:
         self.catch_up = catch_up
         self.batch_size = batch_size
         self.attempts = attempts
+        # Cases the last tick could not settle (logged, retried on the next).
+        self.unsettled = 0
         self._stop = threading.Event()
         self._last_tick: datetime | None = None
         self._reported_at: datetime | None = None
@@ -125,16 +128,26 @@ class SopClock:
             if row not in self._settled:
                 cases.setdefault(row[1], []).append(row)
         recorded = 0
+        self.unsettled = 0
         for case_id, rows in cases.items():
             try:
                 recorded += self._settle(case_id, now)
-            except (ServiceError, DomainError) as error:
+            except Exception as error:
+                if is_database_outage(error):
+                    raise  # not this case's fault: the tick fails and is retried
+                # One case whose events the rule model cannot judge (an event
+                # no projection could process, say) must not stop the others.
+                self.unsettled += 1
                 SOP_CLOCK_FAILURES.inc()
                 log.error(
                     "sop_clock_case_failed",
                     case_id=str(case_id),
                     error=type(error).__name__,
-                    reason=error.message,
+                    # Our own errors' messages carry no personal data; another
+                    # exception's might, so only its type is logged.
+                    reason=error.message
+                    if isinstance(error, ServiceError | DomainError)
+                    else None,
                 )
                 continue
             self._settled.update(rows)

@@ -43,6 +43,7 @@ from services.api import answers as a
 from services.api.auth import Caller, Context, LoginRequired
 from services.api.context import ApiContext, Forbidden, Unauthenticated
 from services.api.edge import BodyLimit, SecurityHeaders, method_label
+from services.api.freshness import ReadModelLagHeader
 from services.api.i18n import Pages
 from services.api.idempotency import KeyReused
 from services.api.routes import ack, alerts, audit, cases, commands, oversight, pages
@@ -100,6 +101,7 @@ def create_app(context: ApiContext, settings: ApiSettings | None = None) -> Fast
     app.add_api_route("/health/ready", ready, methods=["GET"], include_in_schema=False)
     # The last added runs first: count and log every answer (413s included),
     # then refuse a body too large before anything reads it.
+    app.add_middleware(ReadModelLagHeader)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, docs=settings.docs)
     app.add_middleware(Observe)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-import psycopg
 import structlog
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
@@ -17,12 +15,12 @@ from domain.clock import Clock
 from domain.sop import RuleBook, WorkingCalendar
 from handlers.acknowledgements import AckTokens
 from services.access_log import AccessLog
+from services.api.freshness import ReadModels
 from services.api.idempotency import IdempotencyStore
 from services.api.policy import Principal
 from services.api.users import Users
 from services.application import CaseService
 from services.bootstrap import Backbone
-from services.follower import LogFollower
 from services.health import checks_for
 from services.observability import Check
 from services.settings import KafkaSettings
@@ -45,33 +43,6 @@ class Forbidden(Exception):
         super().__init__(message)
         self.message = message
         self.recorded = recorded
-
-
-class ReadModels:
-    """Brings the read models up to date before a read, in the embedded mode.
-
-    In the embedded mode nothing else may be following the log, so a read
-    catches up first: a caseworker sees the step they just recorded. In the
-    full mode the projector owns the read models and reads may lag a little.
-    """
-
-    def __init__(self, follower: LogFollower | None) -> None:
-        self.follower = follower
-        self._lock = threading.Lock()
-
-    def refresh(self) -> None:
-        if self.follower is None:
-            return
-        with self._lock:
-            for _attempt in range(3):
-                try:
-                    self.follower.catch_up()
-                    return
-                except psycopg.IntegrityError:
-                    # Another process (``vatra run --embedded``) applied the same
-                    # batch first; our batch rolled back, so look again.
-                    continue
-            log.warning("read_models_refresh_contended")
 
 
 @dataclass
@@ -172,7 +143,8 @@ def api_context(backbone: Backbone, clock: Clock | None = None) -> ApiContext:
         rulebook=backbone.rulebook,
         calendar=backbone.calendar,
         read_models=ReadModels(
-            backbone.follower if backbone.settings.kafka is None else None
+            backbone.follower if backbone.settings.kafka is None else None,
+            wait=backbone.settings.read_wait,
         ),
         kafka=backbone.settings.kafka,
         # The API reads the read models after catching them up itself, so it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 from collections import defaultdict
@@ -18,10 +19,12 @@ from domain.clock import ControlledClock
 from projections.feed import Delivered
 from projections.obligations import ObligationsProjection
 from projections.timeline import TimelineProjection
+from schemas.mapping import kafka_headers
 from services.bootstrap import Backbone, open_backbone
 from services.consumer import KafkaRunner
 from services.database import Database
 from services.demo import record_scenario
+from services.dlq import dlq_command
 from services.settings import KafkaSettings, load_settings
 from tests.integration.helpers import identify, step
 from tests.integration.kafka_helpers import (
@@ -234,6 +237,34 @@ def test_a_poison_message_is_dead_lettered_and_the_rest_flow_on(
         dict(undecodable.headers)["original_topic"] == full.kafka.events_topic.encode()
     )
     assert runner.dead_lettered == 2
+    failed = next(
+        r for r in dead if dict(r.headers)["error_reason"] == b"processing_failed"
+    )
+    headers = dict(failed.headers)
+    # The original routing headers travel with the dead letter, beside the error.
+    second_event = full.service.events(second["case_id"])[0]
+    assert headers["type"] == b"Identified"
+    assert headers["correlation_id"] == second_event.correlation_id.encode()
+    assert headers["fingerprint"] == kafka_headers(second_event)[1][1]
+    assert headers["error_type"] == b"ValueError"
+    assert headers["error_message"] == b"cannot process this event"
+
+    # vatra dlq reads the topic; a retry (the fixed projections) applies the
+    # event and the dead letter is no longer listed.
+    listing = io.StringIO()
+    assert dlq_command(full, "list", out=listing) == 0
+    assert "processing_failed" not in listing.getvalue()
+    [line] = [row for row in listing.getvalue().splitlines() if "Identified" in row]
+    assert second["case_id"] in line
+    letter_id = f"{failed.partition}:{failed.offset}"
+    assert line.split()[0] == letter_id
+    assert dlq_command(full, "retry", letter_id, out=io.StringIO()) == 0
+    with full.pool.connection() as conn:
+        retried = conn.execute("SELECT DISTINCT case_id FROM case_timeline").fetchall()
+    assert {str(row[0]) for row in retried} == {second["case_id"]}
+    listing = io.StringIO()
+    dlq_command(full, "list", out=listing)
+    assert second["case_id"] not in listing.getvalue()
 
 
 def test_a_relay_with_a_backlog_sends_batches_ahead_and_confirms_them_all(

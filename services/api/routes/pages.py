@@ -29,6 +29,7 @@ from services.api.auth import (
     get_context,
 )
 from services.api.context import Forbidden
+from services.api.freshness import freshness_of_request
 from services.api.i18n import Pages, pick_language, translator
 from services.api.models import AlertAcknowledgement
 from services.api.policy import ALL_REGION_READERS, may_oversee
@@ -71,7 +72,11 @@ def render(
 ) -> HTMLResponse:
     pages = cast(Pages, request.app.state.pages)
     wording = Wording(translator(language))
-    html = pages.render(language, template, {"w": wording, **context})
+    freshness = freshness_of_request()
+    behind = freshness.behind if freshness is not None else 0
+    html = pages.render(
+        language, template, {"w": wording, "read_models_behind": behind, **context}
+    )
     return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)
 
 

@@ -1,0 +1,123 @@
+"""One bad event in the store: the commands go on, and ``vatra dlq`` shows it,
+and retries it once a fix is deployed (embedded mode, real PostgreSQL)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from domain.clock import ControlledClock
+from domain.sop.patterns import Duration
+from services.bootstrap import open_backbone
+from services.cli import main
+from services.database import Database
+from services.settings import load_settings
+from tests.integration.bad_events import append_far_future_correction
+from tests.integration.helpers import identify
+
+# Long before "now": every obligation of these cases is overdue.
+LONG_AGO = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def external_env(database: Database, monkeypatch: pytest.MonkeyPatch) -> Database:
+    monkeypatch.setenv("POSTGRES_HOST", database.host)
+    monkeypatch.setenv("POSTGRES_PORT", str(database.port))
+    monkeypatch.setenv("POSTGRES_USER", database.user)
+    monkeypatch.setenv("POSTGRES_DBNAME", database.dbname)
+    monkeypatch.setenv("VATRA_LOG_LEVEL", "CRITICAL")
+    monkeypatch.setenv("VATRA_METRICS_PORT", "off")
+    monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
+    return database
+
+
+@pytest.fixture
+def cases(external_env: Database) -> dict[str, str]:
+    """A case with an event no projection can process, and a good one."""
+    clock = ControlledClock(LONG_AGO)
+    with open_backbone(load_settings(), clock=clock, database=external_env) as bb:
+        bad = identify(bb.service, clock, is_minor=True)
+        append_far_future_correction(bb, clock, bad)
+        good = identify(bb.service, clock, is_minor=True, region="berat")
+    return {"bad": bad["case_id"], "good": good["case_id"]}
+
+
+def _deadline_events(database: Database, case_id: str) -> list[str]:
+    clock = ControlledClock(LONG_AGO)
+    with open_backbone(load_settings(), clock=clock, database=database) as bb:
+        return [
+            type(e).__name__
+            for e in bb.service.events(case_id)
+            if type(e).__name__.startswith("Deadline")
+        ]
+
+
+def test_sop_clock_and_rebuild_go_on_past_a_bad_event_and_report_it(
+    cases: dict[str, str],
+    external_env: Database,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["sop-clock", "--once"]) == 0
+    out = capsys.readouterr().out
+    assert "1 case(s) could not be settled" in out
+    assert "1 event(s) could not be applied" in out
+    assert "vatra dlq list" in out
+    # The good case got its breaches all the same.
+    assert "DeadlineBreached" in _deadline_events(external_env, cases["good"])
+
+    assert main(["rebuild"]) == 0
+    out = capsys.readouterr().out
+    assert "Every read model is identical" in out
+    assert "set aside as dead letters" in out
+
+
+def test_dlq_lists_shows_and_retries_a_dead_letter_after_a_fix(
+    cases: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["dlq", "list"]) == 0  # catches nothing up itself
+    assert "no dead letters" in capsys.readouterr().out
+    assert main(["sop", "--region", "berat"]) == 0  # a read catches up
+    capsys.readouterr()
+
+    assert main(["dlq", "list"]) == 0
+    listed = capsys.readouterr().out
+    [line] = [row for row in listed.splitlines() if cases["bad"] in row]
+    assert "sop_obligations" in line
+    assert "EntryCorrected" in line
+    assert "OverflowError" in line
+    match = re.match(r"\s*(\d+)\s", line)
+    assert match
+    dead_letter_id = match[1]
+
+    assert main(["dlq", "show", dead_letter_id]) == 0
+    shown = capsys.readouterr().out
+    assert f"case_id: {cases['bad']}" in shown
+    assert "error_message: " in shown
+    assert "error_where: " in shown
+    assert "typo" not in shown  # the correction's reason is the person's text
+    assert "PV-TEST" not in shown
+
+    # Not fixed yet: the retry fails again and the dead letter stays.
+    assert main(["dlq", "retry", dead_letter_id]) == 1
+    assert "failed again: OverflowError" in capsys.readouterr().out
+
+    # A fix is deployed: a moment past the calendar's end is the calendar's end.
+    original = Duration.times
+
+    def clamped(self: Duration, k: int, start: datetime, calendar: object) -> datetime:
+        try:
+            return original(self, k, start, calendar)  # type: ignore[arg-type]
+        except OverflowError:
+            return datetime.max.replace(tzinfo=UTC)
+
+    monkeypatch.setattr(Duration, "times", clamped)
+    assert main(["dlq", "retry", dead_letter_id]) == 0
+    assert "removed" in capsys.readouterr().out
+    assert main(["dlq", "list"]) == 0
+    assert "no dead letters" in capsys.readouterr().out
+    assert main(["dlq", "show", dead_letter_id]) == 2
+    assert "there is no dead letter" in capsys.readouterr().err
