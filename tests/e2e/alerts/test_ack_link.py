@@ -24,6 +24,13 @@ def test_the_link_in_a_police_alert_acknowledges_it_once_and_only_when_pressed(
     with running(notifier.workers(embedded=True)):
         case = identify_minor_in_vlora(live.service, live.clock)
         wait_for(lambda: bool(receivers.smtp.to(POLICE_VLORA)), 10, "the police e-mail")
+        # The link is pressed once the notifier has recorded the delivery on
+        # the case: an alert nobody was told of cannot be acknowledged.
+        wait_for(
+            lambda: bool(events_of(live.service, case["case_id"], "AuthorityNotified")),
+            10,
+            "the police notification recorded on the case",
+        )
     [mail] = receivers.smtp.to(POLICE_VLORA)
     link = re.search(r"https://vatra\.example\.org(/ack/[\w.=-]+)", mail.text)
     assert link, mail.text
