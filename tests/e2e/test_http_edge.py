@@ -106,7 +106,7 @@ def test_pages_and_api_answers_forbid_framing_caching_and_referrers(
         assert "frame-ancestors 'none'" in csp
         assert "script-src" not in csp  # default-src 'none': no script at all
         assert answer.headers["Cache-Control"] == "no-store"
-        assert answer.headers["Referrer-Policy"] == "no-referrer"
+        assert answer.headers["Referrer-Policy"] == "same-origin"
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
 
 
