@@ -48,6 +48,9 @@ class Entry:
     actor_role: str = ""
 
 
+NOT_STEPS = frozenset({"EntryCorrected", "DeadlineWarning", "DeadlineBreached"})
+
+
 class CaseState:
     """The state of one case, rebuilt from its events."""
 
@@ -134,10 +137,12 @@ class CaseState:
         check_corrector(stamp, entry)
         if field_name != "occurred_at":
             return checked_value(entry, field_name, value)
+        # The SOP clock's warnings and breaches are judgments on the old time,
+        # set aside by the correction, not steps that bound it.
         later_steps = [
             e.occurred_at
             for e in self.entries.values()
-            if e is not entry and e.type != "EntryCorrected"
+            if e is not entry and e.type not in NOT_STEPS
         ]
         return checked_time(
             stamp,

@@ -330,9 +330,8 @@ def test_correcting_a_late_step_to_its_real_time_turns_met_late_into_met(
         case,
         "record_notification",
         2 * HOUR,
-        actor=NOTIFIER,
         authority="police",
-        channel="email",
+        channel="phone",
         recipient="p",
         reference="P-1",
     )
@@ -347,7 +346,7 @@ def test_correcting_a_late_step_to_its_real_time_turns_met_late_into_met(
         corrected_version=2,
         field_name="occurred_at",
         value=t0 + 40 * MINUTE,
-        reason="sent at 40 minutes, the entry was retyped",
+        reason="called at 40 minutes, the entry was retyped",
     )
     sop_clock.tick()
     assert obligation_rows(backbone, case)["police-notified@1"]["status"] == "met"
