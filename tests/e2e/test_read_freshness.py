@@ -12,7 +12,7 @@ from domain.clock import ControlledClock
 from services.api import ApiContext
 from services.bootstrap import Backbone
 from tests.e2e.helpers import Api
-from tests.integration.bad_events import append_far_future_correction
+from tests.integration.bad_events import append_correction_without_offset
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def test_a_bad_event_in_the_store_does_not_stop_reads_for_anyone(
     page_client: httpx.Client,
 ) -> None:
     case = api.identify()
-    append_far_future_correction(backbone, clock, case)
+    append_correction_without_offset(backbone, clock, case)
     other = api.identify(region="vlora", municipality="Vlorë")
 
     listed = api.as_("coordinator").get("/api/cases")

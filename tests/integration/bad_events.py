@@ -16,15 +16,17 @@ from domain.clock import ControlledClock
 from domain.stamp import Stamp
 from services.bootstrap import Backbone
 
-FAR_FUTURE = "9999-12-31T23:00:00+00:00"
+# A time without its offset: the checks refuse it, and the SOP projection
+# cannot place the corrected step on the time line.
+NOT_A_TIME = "2026-03-02T10:00:00"
 
 
-def append_far_future_correction(
+def append_correction_without_offset(
     backbone: Backbone, clock: ControlledClock, case: dict[str, Any]
 ) -> int:
-    """Record an EntryCorrected moving entry 1 to year 9999, bypassing every
-    check of the aggregate; return its version. The SOP projection raises
-    OverflowError on it."""
+    """Record an EntryCorrected moving entry 1 to a time without an offset,
+    bypassing every check of the aggregate; return its version. The SOP
+    projection raises on it."""
     aggregate: Case = backbone.app.repository.get(UUID(case["case_id"]))
     now = clock.now()
     stamp = Stamp("mu-test-1", "mobile_unit", now, now, "0123456789abcdef")
@@ -33,7 +35,7 @@ def append_far_future_correction(
         stamp,
         corrected_version=1,
         field="occurred_at",
-        value=json.dumps(FAR_FUTURE),
+        value=json.dumps(NOT_A_TIME),
         reason="typo in the year",
     )
     backbone.app.save(aggregate)

@@ -9,7 +9,7 @@ from prometheus_client import REGISTRY
 
 from domain.clock import ControlledClock
 from services.bootstrap import Backbone
-from tests.integration.bad_events import append_far_future_correction
+from tests.integration.bad_events import append_correction_without_offset
 from tests.integration.helpers import identify
 
 
@@ -32,7 +32,7 @@ def test_an_event_a_projection_cannot_process_is_set_aside_and_the_rest_projecte
     backbone: Backbone, clock: ControlledClock
 ) -> None:
     first = identify(backbone.service, clock)
-    bad_version = append_far_future_correction(backbone, clock, first)
+    bad_version = append_correction_without_offset(backbone, clock, first)
     second = identify(backbone.service, clock, region="berat")
     counted = _dead_letter_count("sop_obligations")
 
@@ -51,7 +51,7 @@ def test_an_event_a_projection_cannot_process_is_set_aside_and_the_rest_projecte
     assert dead["case_id"] == UUID(first["case_id"])
     assert dead["version"] == bad_version
     assert dead["event_type"] == "EntryCorrected"
-    assert dead["error_type"] == "OverflowError"
+    assert dead["error_type"] == "InvalidCorrection"
     assert dead["error_where"]
     assert "typo" not in str(dead)
     assert "PV-TEST" not in str(dead)

@@ -3,18 +3,21 @@ and retries it once a fix is deployed (embedded mode, real PostgreSQL)."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 
 import pytest
 
 from domain.clock import ControlledClock
-from domain.sop.patterns import Duration
+from domain.facts import CaseFact
+from domain.sop import corrections
+from domain.sop.errors import InvalidCorrection
 from services.bootstrap import open_backbone
 from services.cli import main
 from services.database import Database
 from services.settings import load_settings
-from tests.integration.bad_events import append_far_future_correction
+from tests.integration.bad_events import append_correction_without_offset
 from tests.integration.helpers import identify
 
 # Long before "now": every obligation of these cases is overdue.
@@ -39,7 +42,7 @@ def cases(external_env: Database) -> dict[str, str]:
     clock = ControlledClock(LONG_AGO)
     with open_backbone(load_settings(), clock=clock, database=external_env) as bb:
         bad = identify(bb.service, clock, is_minor=True)
-        append_far_future_correction(bb, clock, bad)
+        append_correction_without_offset(bb, clock, bad)
         good = identify(bb.service, clock, is_minor=True, region="berat")
     return {"bad": bad["case_id"], "good": good["case_id"]}
 
@@ -88,7 +91,7 @@ def test_dlq_lists_shows_and_retries_a_dead_letter_after_a_fix(
     [line] = [row for row in listed.splitlines() if cases["bad"] in row]
     assert "sop_obligations" in line
     assert "EntryCorrected" in line
-    assert "OverflowError" in line
+    assert "InvalidCorrection" in line
     match = re.match(r"\s*(\d+)\s", line)
     assert match
     dead_letter_id = match[1]
@@ -103,18 +106,19 @@ def test_dlq_lists_shows_and_retries_a_dead_letter_after_a_fix(
 
     # Not fixed yet: the retry fails again and the dead letter stays.
     assert main(["dlq", "retry", dead_letter_id]) == 1
-    assert "failed again: OverflowError" in capsys.readouterr().out
+    assert "failed again: InvalidCorrection" in capsys.readouterr().out
 
-    # A fix is deployed: a moment past the calendar's end is the calendar's end.
-    original = Duration.times
+    # A fix is deployed: a corrected time without an offset is taken as UTC.
+    original = corrections._moment
 
-    def clamped(self: Duration, k: int, start: datetime, calendar: object) -> datetime:
+    def as_utc(value: str, by: CaseFact) -> datetime:
         try:
-            return original(self, k, start, calendar)  # type: ignore[arg-type]
-        except OverflowError:
-            return datetime.max.replace(tzinfo=UTC)
+            return original(value, by)
+        except InvalidCorrection:
+            naive = datetime.fromisoformat(json.loads(value))
+            return naive.replace(tzinfo=UTC)
 
-    monkeypatch.setattr(Duration, "times", clamped)
+    monkeypatch.setattr(corrections, "_moment", as_utc)
     assert main(["dlq", "retry", dead_letter_id]) == 0
     assert "removed" in capsys.readouterr().out
     assert main(["dlq", "list"]) == 0
