@@ -81,6 +81,7 @@ class Settings:
     api_host: str = "127.0.0.1"
     api_port: int = 8080
     ready_max_lag: int = 1000
+    health_interval: float = 5.0
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     sop_clock: bool = True
     sop_clock_interval: float = 30.0
@@ -114,6 +115,7 @@ def load_settings(
         api_host=env.get("VATRA_API_HOST", "127.0.0.1"),
         api_port=_api_port(env),
         ready_max_lag=int(number_setting(env, "VATRA_READY_MAX_LAG", 1000)),
+        health_interval=max(number_setting(env, "VATRA_HEALTH_INTERVAL", 5.0), 0.1),
         privacy=_privacy(env),
         sop_clock=_choice(env, "VATRA_SOP_CLOCK", "on", ("on", "off")) == "on",
         sop_clock_interval=_sop_clock_interval(env),
