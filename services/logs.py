@@ -75,7 +75,16 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
 
 
 class _StructlogHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Renders standard-library records with structlog's processors."""
+    """Renders standard-library records with structlog's processors, on the
+    process's stderr of the moment (as structlog's own lines)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
 
 
 def _route_through_structlog(
@@ -85,7 +94,7 @@ def _route_through_structlog(
     renders them, instead of the root logger's plain text."""
     for handler in [h for h in logger.handlers if isinstance(h, _StructlogHandler)]:
         logger.removeHandler(handler)
-    handler = _StructlogHandler(sys.stderr)
+    handler = _StructlogHandler()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],

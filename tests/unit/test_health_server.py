@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from services.logs import configure_logging
 from services.observability import HealthServer
 
 
@@ -34,6 +35,7 @@ def slow() -> SlowCheck:
 
 @pytest.fixture
 def server(slow: SlowCheck) -> Iterator[HealthServer]:
+    configure_logging("WARNING", "json")  # on this test's stderr
     running = HealthServer("127.0.0.1", 0, {"slow": slow}).start()
     try:
         yield running
