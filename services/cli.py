@@ -321,8 +321,9 @@ def cmd_dlq(args: argparse.Namespace) -> int:
 
 
 def cmd_kafka(args: argparse.Namespace) -> int:
-    """A local single-node Kafka for development: fetch, start, stop, status."""
-    return kafka_local.main(args.kafka_args)
+    """A local single-node Kafka for development: fetch, start, stop, status,
+    with the arguments and defaults of ``deploy/kafka/kafka.sh``."""
+    return kafka_local.script_main(args.kafka_args)
 
 
 def _catch_up(backbone: Backbone) -> None:

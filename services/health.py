@@ -1,17 +1,26 @@
-"""Readiness checks of a running backbone, for ``/health/ready``."""
+"""Readiness checks of a running backbone, for ``/health/ready``.
+
+Each check runs off the request path, on a thread of its own, every
+``VATRA_HEALTH_INTERVAL`` seconds, with short timeouts of its own; a probe
+reads the latest answers (``observability.Refreshed``). So a broker or a
+database that does not answer makes the probe say so, never wait.
+"""
 
 from __future__ import annotations
 
 from kafka import KafkaAdminClient
 
 from services.bootstrap import Backbone
-from services.observability import Cached, Check
+from services.observability import Check, Refreshed
 from services.relay import Relay
+
+# The longest one run of a check waits for a connection or an answer.
+CHECK_TIMEOUT = 2.0
 
 
 def database_check(backbone: Backbone) -> Check:
     def check() -> tuple[bool, str]:
-        with backbone.pool.connection() as conn:
+        with backbone.pool.connection(timeout=CHECK_TIMEOUT) as conn:
             conn.execute("SELECT 1")
         return True, "PostgreSQL answers"
 
@@ -22,14 +31,20 @@ def kafka_check(backbone: Backbone) -> Check:
     servers = backbone.kafka.bootstrap_servers
 
     def check() -> tuple[bool, str]:
-        admin = KafkaAdminClient(bootstrap_servers=servers, request_timeout_ms=3000)
+        timeout_ms = int(CHECK_TIMEOUT * 1000)
+        admin = KafkaAdminClient(
+            bootstrap_servers=servers,
+            client_id=f"{backbone.kafka.client_id}-health",
+            bootstrap_timeout_ms=timeout_ms,
+            request_timeout_ms=timeout_ms,
+        )
         try:
             topics = admin.list_topics()
         finally:
             admin.close()
         return True, f"Kafka answers ({len(topics)} topics)"
 
-    return Cached(check, seconds=10)
+    return check
 
 
 def relay_caught_up(relay: Relay, max_lag: int) -> Check:
@@ -58,13 +73,18 @@ def follower_caught_up(backbone: Backbone, max_lag: int) -> Check:
 def checks_for(
     backbone: Backbone, *, relay: Relay | None = None, embedded: bool = False
 ) -> dict[str, Check]:
-    """The checks that say a process of this kind is ready to serve."""
-    max_lag = backbone.settings.ready_max_lag
+    """The checks that say a process of this kind is ready to serve, each
+    refreshed in the background (``stop_checks`` ends their threads)."""
+    settings = backbone.settings
+    max_lag = settings.ready_max_lag
     checks: dict[str, Check] = {"database": database_check(backbone)}
-    if backbone.settings.kafka is not None and not embedded:
+    if settings.kafka is not None and not embedded:
         checks["kafka"] = kafka_check(backbone)
     if relay is not None:
         checks["relay_caught_up"] = relay_caught_up(relay, max_lag)
     if embedded:
         checks["read_models_caught_up"] = follower_caught_up(backbone, max_lag)
-    return checks
+    return {
+        name: Refreshed(name, check, every=settings.health_interval)
+        for name, check in checks.items()
+    }

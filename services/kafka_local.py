@@ -19,6 +19,11 @@ From a shell (``deploy/kafka/kafka.sh`` wraps this)::
 
     python -m services.kafka_local start --data-dir var/kafka --port 9092
     python -m services.kafka_local stop --data-dir var/kafka
+
+``vatra kafka`` takes the script's arguments (``script_main``):
+``fetch``, ``start [DATA_DIR] [PORT]``, ``stop [DATA_DIR]``,
+``status [DATA_DIR]``, with the script's defaults (``var/kafka`` under the
+repository root, port 9092).
 """
 
 from __future__ import annotations
@@ -49,6 +54,17 @@ from kafka.errors import KafkaError
 
 DEPLOY_DIR = Path(__file__).resolve().parent.parent / "deploy" / "kafka"
 HOST = "127.0.0.1"
+# What deploy/kafka/kafka.sh and ``vatra kafka`` use when not told.
+DEFAULT_PORT = 9092
+DEFAULT_DATA_DIR = DEPLOY_DIR.parent.parent / "var" / "kafka"
+SCRIPT_USAGE = """\
+usage: vatra kafka fetch                    resolve jars into deploy/kafka/libs/
+       vatra kafka start [DATA_DIR] [PORT]  format if needed, start, wait;
+                                            prints the bootstrap address
+       vatra kafka stop [DATA_DIR]          SIGTERM, then SIGKILL after 30 s
+       vatra kafka status [DATA_DIR]        exit 0 running, 3 stopped
+DATA_DIR defaults to var/kafka under the repository root, PORT to 9092
+(as deploy/kafka/kafka.sh)."""
 STATE_FILE = "kafka-local.json"
 _PROTOCOL_MAP = "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
 _PR_SET_PDEATHSIG = 1
@@ -721,6 +737,41 @@ def main(argv: Sequence[str] | None = None, out: IO[str] = sys.stdout) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+def script_arguments(argv: Sequence[str]) -> list[str] | None:
+    """``main``'s arguments for the script's (``kafka.sh``, ``vatra kafka``);
+    None when they are not a valid use of the script."""
+    if not argv:
+        return None
+    command, rest = argv[0], list(argv[1:])
+    if command == "fetch" and not rest:
+        return ["fetch"]
+    if command not in {"start", "stop", "status"}:
+        return None
+    if len(rest) > (2 if command == "start" else 1):
+        return None
+    data_dir = Path(rest[0]).resolve() if rest and rest[0] else DEFAULT_DATA_DIR
+    arguments = [command, "--data-dir", str(data_dir)]
+    if command == "start":
+        port = rest[1] if len(rest) == 2 else str(DEFAULT_PORT)
+        if not port.isdigit():
+            return None
+        arguments += ["--port", port]
+    return arguments
+
+
+def script_main(argv: Sequence[str], out: IO[str] | None = None) -> int:
+    """``vatra kafka ...``: what ``deploy/kafka/kafka.sh ...`` does."""
+    out = out or sys.stdout
+    if list(argv) in (["help"], ["-h"], ["--help"]):
+        print(SCRIPT_USAGE, file=out)
+        return 0
+    arguments = script_arguments(argv)
+    if arguments is None:
+        print(SCRIPT_USAGE, file=sys.stderr)
+        return 2
+    return main(arguments, out)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 Events never carry names or contacts, and log calls name cases by id only; a
 redacting processor still drops any key that could carry personal data, in
-case one slips into a log call.
+case one slips into a log call. The Kafka client library logs through the
+standard library; its lines are rendered by the same processors, as JSON
+lines with ``logger`` naming the library's module.
 """
 
 from __future__ import annotations
@@ -52,15 +54,14 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         if fmt == "json"
         else structlog.dev.ConsoleRenderer(colors=False)
     )
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        redact_personal_data,
+    ]
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            redact_personal_data,
-            structlog.processors.format_exc_info,
-            renderer,
-        ],
+        processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
@@ -68,6 +69,41 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     logging.basicConfig(level=max(numeric, logging.WARNING), stream=sys.stderr)
     # kafka-python reports every reconnect and coordinator move as a warning;
     # our own components log what matters about the broker.
-    logging.getLogger("kafka").setLevel(
-        logging.DEBUG if numeric <= logging.DEBUG else logging.ERROR
+    kafka = logging.getLogger("kafka")
+    kafka.setLevel(logging.DEBUG if numeric <= logging.DEBUG else logging.ERROR)
+    _route_through_structlog(kafka, shared, renderer)
+
+
+class _StructlogHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Renders standard-library records with structlog's processors, on the
+    process's stderr of the moment (as structlog's own lines)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
+def _route_through_structlog(
+    logger: logging.Logger, shared: list[Any], renderer: Any
+) -> None:
+    """Send ``logger``'s records (and its children's) to stderr as structlog
+    renders them, instead of the root logger's plain text."""
+    for handler in [h for h in logger.handlers if isinstance(h, _StructlogHandler)]:
+        logger.removeHandler(handler)
+    handler = _StructlogHandler()
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
+        )
     )
+    logger.addHandler(handler)
+    logger.propagate = False

@@ -59,6 +59,9 @@ def durable_producer(settings: KafkaSettings) -> KafkaProducer:
         max_block_ms=30_000,
         request_timeout_ms=15_000,
         delivery_timeout_ms=30_000,
+        # An absent broker is found out in 10 s, so that a relay waiting for
+        # one still ticks (and reports its lag) several times a minute.
+        bootstrap_timeout_ms=10_000,
     )
 
 
@@ -99,6 +102,7 @@ class Relay:
         self._in_flight: deque[tuple[int, list[Any]]] = deque()
         self._stop = threading.Event()
         self._waiter = wakeups.LogWaiter.for_app(app, self._stop)
+        self._lag_reported_at = float("-inf")
         self.published = 0
 
     # -- lifecycle ------------------------------------------------------------
@@ -137,6 +141,7 @@ class Relay:
         returns."""
         backoff = 0.5
         while not self._stop.is_set():
+            self._report_lag_each_second()
             try:
                 if self._producer is None:
                     self.start()
@@ -179,6 +184,29 @@ class Relay:
         """How many recorded events are not yet published."""
         newest = self.app.recorder.max_notification_id() or 0
         return max(newest - self.position(), 0)
+
+    def report_lag(self) -> int:
+        """Set the lag and position metrics from the store's head and the
+        committed position; return the lag."""
+        position = self.position()
+        newest = self.app.recorder.max_notification_id() or 0
+        lag = max(newest - position, 0)
+        RELAY_POSITION.set(position)
+        RELAY_LAG.set(lag)
+        return lag
+
+    def _report_lag_each_second(self) -> None:
+        # Every tick, published or not: while the broker is away the lag
+        # grows, and the relay-lag alert must see it grow.
+        if time.monotonic() - self._lag_reported_at < 1.0:
+            return
+        try:
+            self.report_lag()
+        except Exception as error:
+            if not is_database_outage(error):
+                raise
+            return  # the tick itself meets the outage and says so
+        self._lag_reported_at = time.monotonic()
 
     def publish_once(self) -> int:
         """Send the next batch; return how many events it held (0: none left).

@@ -108,6 +108,7 @@ class Settings:
     ready_max_lag: int = 1000
     # The longest an API read waits for the read models to catch up (embedded).
     read_wait: float = 1.5
+    health_interval: float = 5.0
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     sop_clock: bool = True
     sop_clock_interval: float = 30.0
@@ -143,6 +144,7 @@ def load_settings(
         api=_api(env),
         ready_max_lag=int(number_setting(env, "VATRA_READY_MAX_LAG", 1000)),
         read_wait=_read_wait(env),
+        health_interval=max(number_setting(env, "VATRA_HEALTH_INTERVAL", 5.0), 0.1),
         privacy=_privacy(env),
         sop_clock=_choice(env, "VATRA_SOP_CLOCK", "on", ("on", "off")) == "on",
         sop_clock_interval=_sop_clock_interval(env),

@@ -25,6 +25,7 @@ from services.api.app import create_app
 from services.api.context import ApiContext, api_context
 from services.bootstrap import Backbone
 from services.kafka_topics import ensure_topics
+from services.observability import stop_checks
 from services.settings import SettingsError
 
 log = structlog.get_logger("vatra.api")
@@ -116,6 +117,7 @@ def serve(
         for worker, worker_thread in workers:
             worker.stop()
             worker_thread.join(timeout=15)
+        stop_checks(context.health_checks.values())
     if not server.started:
         raise SettingsError(
             f"cannot serve on {host}:{port} (in use, or not an address of this host)"

@@ -96,14 +96,16 @@ def test_readiness_fails_and_names_the_check_when_the_database_is_gone(
     from services.health import checks_for  # noqa: PLC0415
     from services.observability import HealthServer  # noqa: PLC0415
 
-    settings = load_settings({"VATRA_LOG_LEVEL": "WARNING"})
-    with open_backbone(settings, clock=clock, database=database) as backbone:
+    env = {"VATRA_LOG_LEVEL": "WARNING", "VATRA_HEALTH_INTERVAL": "0.2"}
+    with open_backbone(load_settings(env), clock=clock, database=database) as backbone:
         server = HealthServer("127.0.0.1", 0, checks_for(backbone, embedded=True))
         server.start()
         try:
             url = f"http://127.0.0.1:{server.port}/health/ready"
             assert _get(url)[0] == 200
             backbone.pool.close()
+            # The checks run in the background: the next run sees the pool gone.
+            wait_for(lambda: _get(url)[0] == 503, 30, "readiness to fail")
             status, body = _get(url)
             assert status == 503
             assert json.loads(body)["checks"]["database"]["ok"] is False

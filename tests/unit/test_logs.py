@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 import structlog
@@ -37,3 +38,19 @@ def test_the_level_filters_lines(capsys: pytest.CaptureFixture[str]) -> None:
     log.warning("loud")
     lines = capsys.readouterr().err.strip().splitlines()
     assert [json.loads(line)["event"] for line in lines] == ["loud"]
+
+
+def test_the_kafka_client_library_logs_structlog_json_lines(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging("INFO", "json")
+    logging.getLogger("kafka.net.connection").error(
+        "<KafkaConnection node_id=%s>: Connection lost", "bootstrap-0"
+    )
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    record = json.loads(lines[0])
+    assert record["event"] == "<KafkaConnection node_id=bootstrap-0>: Connection lost"
+    assert record["level"] == "error"
+    assert record["logger"] == "kafka.net.connection"
+    assert "timestamp" in record
