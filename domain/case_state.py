@@ -165,6 +165,16 @@ class CaseState:
             check_code("case type", value, CASE_TYPES)
         return json.dumps(value)
 
+    def recipients(self, authority: str) -> set[str]:
+        """The directory entries the authority's alerts about this case went to."""
+        return {
+            str(entry.payload["recipient"])
+            for entry in self.entries.values()
+            if entry.type == "AuthorityNotified"
+            and entry.payload.get("authority") == authority
+            and "recipient" in entry.payload
+        }
+
     # -- state ----------------------------------------------------------------
 
     @singledispatchmethod

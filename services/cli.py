@@ -100,6 +100,7 @@ def cmd_token_create(args: argparse.Namespace) -> int:
             role=args.role,
             regions=args.region,
             language=args.language,
+            unit=args.unit,
         )
     print(token)
     return 0
@@ -334,6 +335,11 @@ def _add_token_parsers(
         help="a region the user works in (repeat for several)",
     )
     p.add_argument("--language", choices=LANGUAGES, default="sq")
+    p.add_argument(
+        "--unit",
+        help="child_protection_unit: the id of its entry in the directory "
+        "(it sees only the alerts sent to that entry)",
+    )
     p.set_defaults(func=cmd_token_create)
     p = tokens.add_parser("revoke", help=cmd_token_revoke.__doc__)
     p.add_argument("--user", required=True)

@@ -20,10 +20,12 @@ import uvicorn
 from fastapi import FastAPI
 
 from domain.clock import Clock
+from handlers.directory import DirectoryError, load_directory
 from services.api.access_publisher import AccessLogPublisher
 from services.api.app import create_app
 from services.api.context import ApiContext, api_context
 from services.bootstrap import Backbone
+from services.errors import InvalidInput
 from services.kafka_topics import ensure_topics
 from services.settings import SettingsError
 
@@ -129,9 +131,35 @@ def create_token(
     role: str,
     regions: Sequence[str] = (),
     language: str = "sq",
+    unit: str | None = None,
 ) -> str:
-    """``vatra token create``: a new token for the user (only its hash is kept)."""
-    return api_context(backbone).users.issue_token(user_id, role, regions, language)
+    """``vatra token create``: a new token for the user (only its hash is kept).
+
+    A Child Protection Unit's ``unit`` must be a ``child_protection_units``
+    entry of the directory (``VATRA_DIRECTORY_FILE``): its alerts name it.
+    """
+    if unit:
+        check_unit(backbone, unit)
+    return api_context(backbone).users.issue_token(
+        user_id, role, regions, language, unit
+    )
+
+
+def check_unit(backbone: Backbone, unit: str) -> None:
+    """Refuse a unit that is not a Child Protection Unit of the directory."""
+    notify = backbone.settings.notify
+    if notify is None:
+        raise SettingsError("the notifier's settings were not loaded")
+    try:
+        directory = load_directory(notify.directory_file)
+    except DirectoryError as error:
+        raise SettingsError(str(error)) from None
+    contact = directory.contact(unit)
+    if contact is None or contact.role != "child_protection_unit":
+        raise InvalidInput(
+            f"unit {unit!r} is not a child_protection_units entry of "
+            f"{notify.directory_file}"
+        )
 
 
 def revoke_tokens(backbone: Backbone, *, user_id: str) -> int:
