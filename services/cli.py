@@ -49,6 +49,7 @@ from services.reports import (
     timeline_report,
 )
 from services.settings import SettingsError, load_settings
+from services.shutdown import ShutdownDeadline
 from services.sop_views import check_region
 from services.workers import Worker, WorkerFailed, run_until_signalled
 
@@ -312,7 +313,7 @@ def _serve(
         server = HealthServer(settings.metrics_host, settings.metrics_port, checks)
         server.start()
     try:
-        run_until_signalled(workers)
+        run_until_signalled(workers, ShutdownDeadline(settings.shutdown_timeout))
     finally:
         if server is not None:
             server.stop()

@@ -28,15 +28,25 @@ from services.bootstrap import Backbone
 from services.errors import InvalidInput
 from services.kafka_topics import ensure_topics
 from services.settings import SettingsError
+from services.shutdown import ShutdownDeadline
 
 log = structlog.get_logger("vatra.api")
 
 
-def _config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
+def _config(
+    app: FastAPI, host: str, port: int, graceful: int | None = None
+) -> uvicorn.Config:
     # Our middleware logs each request as JSON without personal data; uvicorn's
     # own access log would add plain-text lines with query strings.
+    # ``graceful`` bounds how long a stop waits for requests still running.
     return uvicorn.Config(
-        app, host=host, port=port, log_config=None, access_log=False, lifespan="off"
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=graceful,
     )
 
 
@@ -83,11 +93,16 @@ def serve(
 
     Uvicorn runs in a thread and the signals are handled here: uvicorn's own
     handling re-raises the signal after shutting down, which would end the
-    process before the backbone is closed.
+    process before the backbone is closed. The signal starts the shutdown
+    deadline (``VATRA_SHUTDOWN_TIMEOUT``): requests still waiting on the
+    database get half of it, and the process ends when it expires.
     """
     context = context or api_context(backbone, clock)
     app = create_app(context, backbone.settings.api)
-    server = uvicorn.Server(_config(app, host, port))
+    deadline = ShutdownDeadline(backbone.settings.shutdown_timeout)
+    server = uvicorn.Server(
+        _config(app, host, port, graceful=max(int(deadline.seconds / 2), 1))
+    )
     workers: list[tuple[Worker, threading.Thread]] = []
     if backbone.settings.kafka is not None:
         ensure_topics(backbone.settings.kafka)
@@ -100,6 +115,7 @@ def serve(
     thread = threading.Thread(target=server.run, name="vatra-api")
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
+        deadline.start()
         server.should_exit = True
 
     previous = {
@@ -117,7 +133,7 @@ def serve(
             signal.signal(sig, handler)
         for worker, worker_thread in workers:
             worker.stop()
-            worker_thread.join(timeout=15)
+            worker_thread.join(timeout=deadline.remaining(default=15))
     if not server.started:
         raise SettingsError(
             f"cannot serve on {host}:{port} (in use, or not an address of this host)"
