@@ -152,6 +152,16 @@ class CaseState:
             first_step_at=min(later_steps, default=None),
         )
 
+    def recipients(self, authority: str) -> set[str]:
+        """The directory entries the authority's alerts about this case went to."""
+        return {
+            str(entry.payload["recipient"])
+            for entry in self.entries.values()
+            if entry.type == "AuthorityNotified"
+            and entry.payload.get("authority") == authority
+            and "recipient" in entry.payload
+        }
+
     # -- state ----------------------------------------------------------------
 
     @singledispatchmethod

@@ -346,6 +346,11 @@ def case_summary(case: Case) -> dict[str, Any]:
         "close_reason": case.close_reason or None,
         "consents": sorted(case.consents),
         "notified": sorted(case.notified),
+        # Directory entry ids (offices, never people): who each alert went to.
+        "alert_recipients": {
+            authority: sorted(case.recipients(authority))
+            for authority in sorted(case.notified)
+        },
         "referrals": {
             rid: {"service": r.service, "agency": r.agency, "status": r.status}
             for rid, r in sorted(case.referrals.items())

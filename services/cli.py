@@ -54,6 +54,7 @@ from services.reports import (
     timeline_report,
 )
 from services.settings import SettingsError, load_settings
+from services.shutdown import ShutdownDeadline
 from services.sop_views import check_region
 from services.workers import Worker, WorkerFailed, run_until_signalled
 
@@ -105,6 +106,7 @@ def cmd_token_create(args: argparse.Namespace) -> int:
             role=args.role,
             regions=args.region,
             language=args.language,
+            unit=args.unit,
         )
     print(token)
     return 0
@@ -356,7 +358,7 @@ def _serve(
             ) from None
         server.start()
     try:
-        run_until_signalled(workers)
+        run_until_signalled(workers, ShutdownDeadline(settings.shutdown_timeout))
     finally:
         if server is not None:
             server.stop()
@@ -379,6 +381,11 @@ def _add_token_parsers(
         help="a region the user works in (repeat for several)",
     )
     p.add_argument("--language", choices=LANGUAGES, default="sq")
+    p.add_argument(
+        "--unit",
+        help="child_protection_unit: the id of its entry in the directory "
+        "(it sees only the alerts sent to that entry)",
+    )
     p.set_defaults(func=cmd_token_create)
     p = tokens.add_parser("revoke", help=cmd_token_revoke.__doc__)
     p.add_argument("--user", required=True)

@@ -112,6 +112,8 @@ class Settings:
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     sop_clock: bool = True
     sop_clock_interval: float = 30.0
+    # Seconds from SIGTERM to the process's end, however stuck a thread is.
+    shutdown_timeout: float = 8.0
 
 
 def load_settings(
@@ -148,6 +150,7 @@ def load_settings(
         privacy=_privacy(env),
         sop_clock=_choice(env, "VATRA_SOP_CLOCK", "on", ("on", "off")) == "on",
         sop_clock_interval=_sop_clock_interval(env),
+        shutdown_timeout=_shutdown_timeout(env),
     )
 
 
@@ -157,6 +160,13 @@ def _read_wait(env: Mapping[str, str]) -> float:
     if wait > 30:
         raise SettingsError(f"VATRA_READ_WAIT must be at most 30 seconds (got {wait})")
     return wait
+
+
+def _shutdown_timeout(env: Mapping[str, str]) -> float:
+    seconds = number_setting(env, "VATRA_SHUTDOWN_TIMEOUT", 8.0)
+    if seconds <= 0:
+        raise SettingsError("VATRA_SHUTDOWN_TIMEOUT must be more than 0 seconds")
+    return seconds
 
 
 def _sop_clock_interval(env: Mapping[str, str]) -> float:

@@ -10,6 +10,8 @@ from typing import Protocol
 
 import structlog
 
+from services.shutdown import ShutdownDeadline
+
 log = structlog.get_logger("vatra.workers")
 
 
@@ -25,12 +27,16 @@ class WorkerFailed(RuntimeError):
     """A worker stopped on an error; the process must exit non-zero."""
 
 
-def run_until_signalled(workers: Sequence[Worker]) -> None:
+def run_until_signalled(
+    workers: Sequence[Worker], deadline: ShutdownDeadline | None = None
+) -> None:
     """Run each worker in its own thread; SIGTERM or SIGINT stops them all.
 
     When one worker stops on its own, the others are stopped too, so a
     supervisor sees the process exit and restarts it; if it stopped on an
-    error, ``WorkerFailed`` names it once every worker has stopped.
+    error, ``WorkerFailed`` names it once every worker has stopped. The signal
+    starts ``deadline``: a worker stuck on an unanswering database cannot keep
+    the process from ending.
     """
     failures: list[str] = []
 
@@ -41,9 +47,14 @@ def run_until_signalled(workers: Sequence[Worker]) -> None:
             log.exception("worker_failed", worker=type(worker).__name__)
             failures.append(f"{type(worker).__name__}: {type(error).__name__}: {error}")
 
-    def handler(_signum: int, _frame: FrameType | None) -> None:
+    def stop_all() -> None:
         for worker in workers:
             worker.stop()
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        if deadline is not None:
+            deadline.start()
+        stop_all()
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
@@ -57,6 +68,6 @@ def run_until_signalled(workers: Sequence[Worker]) -> None:
         for thread in threads:
             thread.join(timeout=0.5)
         if not all(t.is_alive() for t in threads):
-            handler(signal.SIGTERM, None)
+            stop_all()
     if failures:
         raise WorkerFailed("; ".join(failures)[:1000])

@@ -3,7 +3,9 @@
 - Caseworkers (``caseworker``, ``mobile_unit``, ``shelter_staff``, ``lawyer``,
   ``psychologist``) read and record the cases of their own region(s).
 - ``police`` and ``child_protection_unit`` see the minimum fields of the alerts
-  sent to them for their region(s) (a CPU only minors) and acknowledge them.
+  sent to them for their region(s) and acknowledge them. A Child Protection
+  Unit is one municipality's office: its token names its directory entry
+  (``unit``), and it sees only alerts about minors sent to that entry.
 - ``coordinator`` reads every region; ``responsible_authority`` reads every
   region, determines status, corrects its own entries (``domain.case``
   refuses the others) and acknowledges its alerts.
@@ -16,6 +18,7 @@ from the aggregate, never from a read model that may lag.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 CASEWORKER_ROLES = frozenset(
@@ -49,6 +52,9 @@ class Principal:
     role: str
     regions: frozenset[str]
     language: str
+    # A Child Protection Unit's directory entry id (``handlers.directory``):
+    # the ``recipient`` its alerts record. None for every other role.
+    unit: str | None = None
 
     @property
     def alert_authority(self) -> str | None:
@@ -84,15 +90,33 @@ def may_record(principal: Principal, command: str, region: str) -> bool:
     return principal.role in CASEWORKER_ROLES and region in principal.regions
 
 
-def may_see_alert(principal: Principal, region: str, is_minor: bool) -> bool:
-    """See an alert's minimum fields and acknowledge it."""
+def may_see_alert(principal: Principal, case: Mapping[str, object]) -> bool:
+    """See an alert's minimum fields and acknowledge it.
+
+    ``case`` is the case's summary (``services.application.case_summary``): its
+    region, minor flag and the directory entries each alert went to.
+    """
+    region = case["region"]
     if principal.role == "responsible_authority":
         return True
     if principal.role == "police":
         return region in principal.regions
     if principal.role == "child_protection_unit":
-        return is_minor and region in principal.regions
+        return (
+            bool(case["is_minor"])
+            and region in principal.regions
+            and principal.unit is not None
+            and principal.unit in _recipients(case, "child_protection_unit")
+        )
     return False
+
+
+def _recipients(case: Mapping[str, object], authority: str) -> Collection[str]:
+    recipients = case.get("alert_recipients")
+    if not isinstance(recipients, Mapping):
+        return ()
+    found = recipients.get(authority, ())
+    return found if isinstance(found, Collection) else ()
 
 
 def may_oversee(principal: Principal) -> bool:

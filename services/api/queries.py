@@ -69,8 +69,12 @@ def alerts(
     regions: Collection[str] | None,
     limit: int = 100,
     case_id: UUID | None = None,
+    recipient: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Cases ``authority`` was notified of, unacknowledged first, newest first."""
+    """Cases ``authority`` was notified of, unacknowledged first, newest first.
+
+    With ``recipient`` (a directory entry id), only alerts sent to that entry.
+    """
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(
             f"""
@@ -79,7 +83,10 @@ def alerts(
             FROM (
                 SELECT case_id,
                        min(occurred_at) FILTER (
-                           WHERE event_type = 'AuthorityNotified') AS notified_at,
+                           WHERE event_type = 'AuthorityNotified'
+                             AND (%(recipient)s::text IS NULL
+                                  OR details->>'recipient' = %(recipient)s::text)
+                       ) AS notified_at,
                        min(occurred_at) FILTER (
                            WHERE event_type = 'AlertAcknowledged') AS acknowledged_at
                 FROM case_timeline
@@ -96,6 +103,7 @@ def alerts(
             {
                 "authority": authority,
                 "case_id": case_id,
+                "recipient": recipient,
                 "all": regions is None,
                 "regions": sorted(regions or ()),
                 "limit": limit,

@@ -20,22 +20,34 @@ import uvicorn
 from fastapi import FastAPI
 
 from domain.clock import Clock
+from handlers.directory import DirectoryError, load_directory
 from services.api.access_publisher import AccessLogPublisher
 from services.api.app import create_app
 from services.api.context import ApiContext, api_context
 from services.bootstrap import Backbone
+from services.errors import InvalidInput
 from services.kafka_topics import ensure_topics
 from services.observability import stop_checks
 from services.settings import SettingsError
+from services.shutdown import ShutdownDeadline
 
 log = structlog.get_logger("vatra.api")
 
 
-def _config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
+def _config(
+    app: FastAPI, host: str, port: int, graceful: int | None = None
+) -> uvicorn.Config:
     # Our middleware logs each request as JSON without personal data; uvicorn's
     # own access log would add plain-text lines with query strings.
+    # ``graceful`` bounds how long a stop waits for requests still running.
     return uvicorn.Config(
-        app, host=host, port=port, log_config=None, access_log=False, lifespan="off"
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=graceful,
     )
 
 
@@ -82,11 +94,16 @@ def serve(
 
     Uvicorn runs in a thread and the signals are handled here: uvicorn's own
     handling re-raises the signal after shutting down, which would end the
-    process before the backbone is closed.
+    process before the backbone is closed. The signal starts the shutdown
+    deadline (``VATRA_SHUTDOWN_TIMEOUT``): requests still waiting on the
+    database get half of it, and the process ends when it expires.
     """
     context = context or api_context(backbone, clock)
     app = create_app(context, backbone.settings.api)
-    server = uvicorn.Server(_config(app, host, port))
+    deadline = ShutdownDeadline(backbone.settings.shutdown_timeout)
+    server = uvicorn.Server(
+        _config(app, host, port, graceful=max(int(deadline.seconds / 2), 1))
+    )
     workers: list[tuple[Worker, threading.Thread]] = []
     if backbone.settings.kafka is not None:
         ensure_topics(backbone.settings.kafka)
@@ -99,6 +116,7 @@ def serve(
     thread = threading.Thread(target=server.run, name="vatra-api")
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
+        deadline.start()
         server.should_exit = True
 
     previous = {
@@ -116,7 +134,7 @@ def serve(
             signal.signal(sig, handler)
         for worker, worker_thread in workers:
             worker.stop()
-            worker_thread.join(timeout=15)
+            worker_thread.join(timeout=deadline.remaining(default=15))
         stop_checks(context.health_checks.values())
     if not server.started:
         raise SettingsError(
@@ -131,9 +149,35 @@ def create_token(
     role: str,
     regions: Sequence[str] = (),
     language: str = "sq",
+    unit: str | None = None,
 ) -> str:
-    """``vatra token create``: a new token for the user (only its hash is kept)."""
-    return api_context(backbone).users.issue_token(user_id, role, regions, language)
+    """``vatra token create``: a new token for the user (only its hash is kept).
+
+    A Child Protection Unit's ``unit`` must be a ``child_protection_units``
+    entry of the directory (``VATRA_DIRECTORY_FILE``): its alerts name it.
+    """
+    if unit:
+        check_unit(backbone, unit)
+    return api_context(backbone).users.issue_token(
+        user_id, role, regions, language, unit
+    )
+
+
+def check_unit(backbone: Backbone, unit: str) -> None:
+    """Refuse a unit that is not a Child Protection Unit of the directory."""
+    notify = backbone.settings.notify
+    if notify is None:
+        raise SettingsError("the notifier's settings were not loaded")
+    try:
+        directory = load_directory(notify.directory_file)
+    except DirectoryError as error:
+        raise SettingsError(str(error)) from None
+    contact = directory.contact(unit)
+    if contact is None or contact.role != "child_protection_unit":
+        raise InvalidInput(
+            f"unit {unit!r} is not a child_protection_units entry of "
+            f"{notify.directory_file}"
+        )
 
 
 def revoke_tokens(backbone: Backbone, *, user_id: str) -> int:

@@ -3,7 +3,8 @@
 A token is a random string shown once, when it is created; only its SHA-256
 is stored, so a copy of the database lets nobody in. The token is long and
 random, so a plain (unsalted) hash is enough: there is nothing to guess.
-Creating a token for a user sets the user's role, regions and language.
+Creating a token for a user sets the user's role, regions and language, and
+for a Child Protection Unit the directory entry it is (``unit``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ from services.errors import InvalidInput
 LANGUAGES = ("sq", "en")
 TOKEN_PREFIX = "vatra_"
 USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
+# A directory entry id (``handlers.directory``).
+UNIT_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+# Roles whose users are one office of the directory, named by its entry id.
+UNIT_ROLES = frozenset({"child_protection_unit"})
 
 DDL = """
 CREATE TABLE IF NOT EXISTS api_users (
@@ -40,6 +45,7 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     revoked_at timestamptz
 );
 CREATE INDEX IF NOT EXISTS api_tokens_user ON api_tokens (user_id);
+ALTER TABLE api_users ADD COLUMN IF NOT EXISTS unit text;
 """
 
 
@@ -64,25 +70,28 @@ class Users:
         role: str,
         regions: Sequence[str] = (),
         language: str = "sq",
+        unit: str | None = None,
     ) -> str:
         """Create (or update) the user and a new token; return the token, once."""
-        principal = check_user(user_id, role, regions, language)
+        principal = check_user(user_id, role, regions, language, unit)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = self.clock.now()
         with self.pool.connection() as conn, conn.transaction():
             conn.execute(
                 """
-                INSERT INTO api_users (user_id, role, regions, language, updated_at)
-                VALUES (%s, %s, %s, %s, %s)
+                INSERT INTO api_users
+                    (user_id, role, regions, language, unit, updated_at)
+                VALUES (%s, %s, %s, %s, %s, %s)
                 ON CONFLICT (user_id) DO UPDATE SET role = EXCLUDED.role,
                     regions = EXCLUDED.regions, language = EXCLUDED.language,
-                    updated_at = EXCLUDED.updated_at
+                    unit = EXCLUDED.unit, updated_at = EXCLUDED.updated_at
                 """,
                 (
                     principal.user_id,
                     principal.role,
                     sorted(principal.regions),
                     principal.language,
+                    principal.unit,
                     now,
                 ),
             )
@@ -100,7 +109,7 @@ class Users:
         with self.pool.connection() as conn:
             row = conn.execute(
                 """
-                SELECT u.user_id, u.role, u.regions, u.language
+                SELECT u.user_id, u.role, u.regions, u.language, u.unit
                 FROM api_tokens t JOIN api_users u USING (user_id)
                 WHERE t.token_sha256 = %s AND t.revoked_at IS NULL
                 """,
@@ -108,8 +117,14 @@ class Users:
             ).fetchone()
         if row is None:
             return None
-        user_id, role, regions, language = row
-        return Principal(str(user_id), str(role), frozenset(regions), str(language))
+        user_id, role, regions, language, unit = row
+        return Principal(
+            str(user_id),
+            str(role),
+            frozenset(regions),
+            str(language),
+            str(unit) if unit is not None else None,
+        )
 
     def revoke(self, user_id: str) -> int:
         """Revoke every live token of a user; return how many."""
@@ -123,7 +138,11 @@ class Users:
 
 
 def check_user(
-    user_id: str, role: str, regions: Sequence[str], language: str
+    user_id: str,
+    role: str,
+    regions: Sequence[str],
+    language: str,
+    unit: str | None = None,
 ) -> Principal:
     """The user as a principal, or an ``InvalidInput`` naming what is wrong."""
     if not USER_ID.match(user_id):
@@ -146,4 +165,14 @@ def check_user(
         raise InvalidInput(
             f"language {language!r} is not offered; languages: {', '.join(LANGUAGES)}"
         )
-    return Principal(user_id, role, frozenset(regions), language)
+    if role in UNIT_ROLES and not unit:
+        raise InvalidInput(
+            f"a {role} token needs --unit: the id of its entry in the directory"
+        )
+    if unit and role not in UNIT_ROLES:
+        raise InvalidInput(
+            f"only a child_protection_unit token takes --unit, not a {role} token"
+        )
+    if unit and not UNIT_ID.match(unit):
+        raise InvalidInput(f"unit {unit!r} is not a directory entry id")
+    return Principal(user_id, role, frozenset(regions), language, unit or None)

@@ -16,7 +16,7 @@ from services.api.serve import ApiServer
 from services.bootstrap import Backbone, open_backbone
 from services.database import Database
 from services.settings import load_settings
-from tests.e2e.helpers import USERS, Api
+from tests.e2e.helpers import UNITS, USERS, Api
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday
 
@@ -57,7 +57,9 @@ def base_url(app: FastAPI) -> Iterator[str]:
 def tokens(context: ApiContext) -> dict[str, str]:
     """A token for each test user (see ``helpers.USERS``), by name."""
     return {
-        name: context.users.issue_token(user_id, role, regions, language)
+        name: context.users.issue_token(
+            user_id, role, regions, language, UNITS.get(name)
+        )
         for name, (user_id, role, regions, language) in USERS.items()
     }
 

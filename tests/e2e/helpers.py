@@ -16,10 +16,14 @@ USERS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "vlora_police": ("police-vlora-1", "police", ("vlora",), "sq"),
     "durres_police": ("police-durres-1", "police", ("durres",), "sq"),
     "vlora_cpu": ("cpu-vlora-1", "child_protection_unit", ("vlora",), "sq"),
+    "himare_cpu": ("cpu-himare-1", "child_protection_unit", ("vlora",), "sq"),
     "coordinator": ("coordinator-1", "coordinator", (), "en"),
     "authority": ("ra-office-1", "responsible_authority", (), "sq"),
     "auditor": ("auditor-1", "auditor", (), "en"),
 }
+
+# A Child Protection Unit user's directory entry: the recipient its alerts name.
+UNITS: dict[str, str] = {"vlora_cpu": "cpu", "himare_cpu": "cpu-himare"}
 
 IDENTIFICATION: dict[str, Any] = {
     "subject_ref": "PV-E2E-0001",

@@ -207,6 +207,35 @@ def test_a_child_protection_unit_sees_alerts_about_minors_only(
     )
 
 
+def test_a_child_protection_unit_neither_sees_nor_acknowledges_another_units_alert(
+    api: Api,
+    base_url: str,
+    tokens: dict[str, str],
+    context: ApiContext,
+    vlora_case: dict[str, Any],
+) -> None:
+    # The alert about a minor in Sarandë went to Sarandë's unit ("cpu"); Himarë's
+    # unit works in the same region but is another municipality's office.
+    case_id = vlora_case["case_id"]
+    himare = api.as_("himare_cpu")
+    assert himare.get("/api/alerts").json() == []
+    assert himare.get(f"/api/alerts/{case_id}").status_code == 403
+    refused = himare.post(f"/api/alerts/{case_id}/acknowledge", json={})
+    assert refused.status_code == 403
+    with httpx.Client(base_url=base_url) as browser:
+        assert browser.post("/login", data={"token": tokens["himare_cpu"]}).is_redirect
+        page = browser.get("/")
+        assert page.status_code == 200
+        assert case_id not in page.text
+        tapped = browser.post(f"/alerts/{case_id}/acknowledge", data={"key": "k1"})
+        assert tapped.status_code == 403
+    assert api.as_("vlora_cpu").get(f"/api/alerts/{case_id}").status_code == 200
+    assert ("cpu-himare-1", "alert", case_id, False) in _access(context, case_id)
+    assert [
+        a["acknowledged_at"] for a in api.as_("vlora_cpu").get("/api/alerts").json()
+    ] == [None]
+
+
 def test_coordinators_read_every_region_and_oversee_but_record_nothing(
     api: Api, vlora_case: dict[str, Any]
 ) -> None:

@@ -112,6 +112,20 @@ def test_token_create_prints_a_token_once_and_refuses_an_impossible_user(
     assert "1" in capsys.readouterr().out
 
 
+def test_a_child_protection_unit_token_names_a_unit_of_the_directory(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    cpu = ["token", "create", "--user", "cpu-9", "--role", "child_protection_unit"]
+    cpu += ["--region", "vlora"]
+    assert main(cpu) == 2
+    assert "needs --unit" in capsys.readouterr().err
+    assert main([*cpu, "--unit", "police-vlora"]) == 2
+    assert "not a child_protection_units entry" in capsys.readouterr().err
+    assert main([*cpu, "--unit", "cpu-sarande"]) == 0
+    token = capsys.readouterr().out.strip()
+    assert token.startswith("vatra_")
+
+
 def test_vatra_api_serves_pages_and_api_until_sigterm(
     env: dict[str, str], run: Start, capsys: pytest.CaptureFixture[str]
 ) -> None:

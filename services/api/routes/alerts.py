@@ -57,15 +57,25 @@ def visible_alerts(
     ctx.read_models.refresh()
     regions = None if principal.role == "responsible_authority" else principal.regions
     with ctx.pool.connection() as conn:
-        candidates = queries.alerts(conn, authority, regions)
+        candidates = queries.alerts(
+            conn, authority, regions, recipient=_unit_of(principal)
+        )
     shown = []
     for alert in candidates:
         # The read model names candidates; the aggregate decides.
         case = ctx.service.case(str(alert["case_id"]))
-        if may_see_alert(principal, case["region"], case["is_minor"]):
+        if may_see_alert(principal, case):
             ctx.record(principal, view, correlation_id, case_id=alert["case_id"])
             shown.append(alert_view(case, alert))
     return shown
+
+
+def _unit_of(principal: Principal) -> str | None:
+    # A Child Protection Unit's list holds only the alerts sent to its entry;
+    # a unit token without an entry is given none (an id no entry can have).
+    if principal.role != "child_protection_unit":
+        return None
+    return principal.unit or "-"
 
 
 def open_alert(
@@ -76,7 +86,7 @@ def open_alert(
     ctx.read(
         principal,
         "alert",
-        may_see_alert(principal, case["region"], case["is_minor"]),
+        may_see_alert(principal, case),
         correlation_id=correlation_id,
         case_id=case_id,
     )
@@ -85,7 +95,14 @@ def open_alert(
         raise HTTPException(404, f"no alert about case {case_id} was sent to you")
     ctx.read_models.refresh()
     with ctx.pool.connection() as conn:
-        found = queries.alerts(conn, authority, None, limit=1, case_id=case_id)
+        found = queries.alerts(
+            conn,
+            authority,
+            None,
+            limit=1,
+            case_id=case_id,
+            recipient=_unit_of(principal),
+        )
     return alert_view(case, found[0] if found else None)
 
 
@@ -103,7 +120,7 @@ def acknowledge(
     ctx.check(
         principal,
         "command:acknowledge_alert",
-        may_see_alert(principal, case["region"], case["is_minor"]),
+        may_see_alert(principal, case),
         correlation_id=correlation_id,
         case_id=case_id,
     )
