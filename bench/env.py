@@ -17,8 +17,8 @@ from pathlib import Path
 
 import psycopg
 
-from services.database import Database, EmbeddedPostgres
 from services.kafka_local import LocalKafka, fetch_jars
+from services.store.database import Database, EmbeddedPostgres
 
 
 @dataclass

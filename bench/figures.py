@@ -18,15 +18,15 @@ from bench.generator import Script, build_case, scripts
 from domain.clock import SystemClock
 from projections.obligations import ObligationsProjection
 from projections.timeline import TimelineProjection
-from services.application import CaseApplication, CaseService
-from services.bootstrap import load_sop
-from services.consumer import KafkaRunner
-from services.database import Database
-from services.follower import LogFollower
-from services.kafka_topics import ensure_topics
+from services.app.service import CaseApplication, CaseService
+from services.config.bootstrap import load_sop
+from services.config.settings import KafkaSettings, load_settings
+from services.kafka.consumer import KafkaRunner
+from services.kafka.relay import Relay, durable_producer
+from services.kafka.topics import ensure_topics
 from services.progress import ProgressBar
-from services.relay import Relay, durable_producer
-from services.settings import KafkaSettings, load_settings
+from services.store.database import Database
+from services.workers.follower import LogFollower
 
 CLIENTS = 8
 
@@ -383,7 +383,7 @@ def worker_memory(env: BenchEnv, cases: int) -> Figure:
     settings = _kafka_settings(env)
     root = Path(__file__).resolve().parent.parent
     process = subprocess.Popen(
-        [sys.executable, "-m", "services.cli", "run"],
+        [sys.executable, "-m", "services.cli.main", "run"],
         cwd=root,
         env={
             **os.environ,

@@ -29,11 +29,11 @@ from domain.catalogue import REGIONS
 from domain.clock import SystemClock
 from projections.obligations import ObligationsProjection
 from services.api import api_context
-from services.application import CaseService
-from services.bootstrap import load_sop, open_backbone
-from services.database import Database
-from services.settings import load_settings
-from services.sop_clock import SopClock
+from services.app.service import CaseService
+from services.config.bootstrap import load_sop, open_backbone
+from services.config.settings import load_settings
+from services.store.database import Database
+from services.workers.sop_clock import SopClock
 
 ALERT_SETTINGS = {
     "VATRA_NOTIFY_SECRET": "bench-ack-secret-0123456789abcdef",

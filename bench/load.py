@@ -30,10 +30,10 @@ from bench.figures import _app
 from bench.generator import Script, build_case, scripts
 from bench.stack import ROOT
 from domain.clock import SystemClock
-from services.application import CaseService
-from services.database import Database
-from services.errors import VersionConflict
-from services.logs import configure_logging
+from services.app.errors import VersionConflict
+from services.app.service import CaseService
+from services.config.logs import configure_logging
+from services.store.database import Database
 
 # The load's scripts, the same in ``identify_all`` and in the load's process.
 SEED = 20261201

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench import figures, latency
 from bench.env import BenchEnv, bench_env
-from services.logs import configure_logging
+from services.config.logs import configure_logging
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

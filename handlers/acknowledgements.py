@@ -25,8 +25,8 @@ from domain.errors import AlreadyAcknowledged
 from domain.events import AlertAcknowledged
 from handlers import ledger
 from handlers.policy import AUTHORITY_ROLES
-from services.application import CaseService
-from services.errors import ServiceError, VersionConflict
+from services.app.errors import ServiceError, VersionConflict
+from services.app.service import CaseService
 
 log = structlog.get_logger("vatra.notify")
 

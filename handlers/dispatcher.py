@@ -42,8 +42,8 @@ from handlers.ledger import Delivery
 from handlers.messages import MessageRenderer, TemplateError
 from handlers.outcomes import CaseOutcomes, latency
 from handlers.policy import AUTHORITY_ROLES
-from services.errors import VersionConflict
-from services.metrics import ALERT_LATENCY, ALERTS
+from services.app.errors import VersionConflict
+from services.observability.metrics import ALERT_LATENCY, ALERTS
 
 log = structlog.get_logger("vatra.notify")
 

@@ -36,7 +36,7 @@ from handlers.directory import Directory
 from handlers.policy import ReferralRecord, intents_for
 from projections.feed import Delivered
 from schemas.mapping import event_id
-from services.metrics import ALERTS
+from services.observability.metrics import ALERTS
 
 log = structlog.get_logger("vatra.notify")
 

@@ -20,8 +20,8 @@ from domain.clock import as_utc
 from domain.errors import DomainError
 from domain.events import AuthorityNotified, NotificationFailed
 from handlers.ledger import Delivery
-from services.application import CaseService
-from services.errors import ServiceError, VersionConflict
+from services.app.errors import ServiceError, VersionConflict
+from services.app.service import CaseService
 
 log = structlog.get_logger("vatra.notify")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from services.database import Database, EmbeddedPostgres, database_from_uri
+from services.store.database import Database, EmbeddedPostgres, database_from_uri
 
 
 @pytest.fixture(scope="session")

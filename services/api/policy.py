@@ -93,7 +93,7 @@ def may_record(principal: Principal, command: str, region: str) -> bool:
 def may_see_alert(principal: Principal, case: Mapping[str, object]) -> bool:
     """See an alert's minimum fields and acknowledge it.
 
-    ``case`` is the case's summary (``services.application.case_summary``): its
+    ``case`` is the case's summary (``services.app.service.case_summary``): its
     region, minor flag and the directory entries each alert went to.
     """
     region = case["region"]

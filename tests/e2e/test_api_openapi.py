@@ -16,7 +16,7 @@ from schemathesis.pytest._test_builder import build_operation_test
 
 from services.api import ApiContext
 from services.api.routes.commands import COMMAND_ROUTES
-from services.application import COMMANDS
+from services.app.service import COMMANDS
 from tests.e2e.helpers import IDENTIFICATION
 
 # The commands people send over HTTP: every command of the application service

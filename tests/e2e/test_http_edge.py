@@ -16,7 +16,7 @@ from domain.clock import ControlledClock
 from handlers.acknowledgements import AckTokens
 from services.api import ApiContext, create_app
 from services.api.serve import ApiServer
-from services.settings import ApiSettings
+from services.config.settings import ApiSettings
 from tests.e2e.helpers import Api
 
 CAP = 1024 * 1024

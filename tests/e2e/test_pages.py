@@ -16,7 +16,7 @@ from projections.obligations import case_obligations
 from projections.timeline import timeline
 from services.api import ApiContext
 from services.api.sop_view import facts_of_rows, judge
-from services.demo import demo_case_id, record_scenario
+from services.cli.demo import demo_case_id, record_scenario
 from tests.e2e.helpers import Api
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from domain.catalogue import REGIONS
 from domain.clock import ControlledClock
-from services.application import CaseService
+from services.app.service import CaseService
 
 WORKER = {"actor_id": "mu-vlora-1", "actor_role": "mobile_unit"}
 SHELTER = {"actor_id": "shelter-staff-1", "actor_role": "shelter_staff"}

@@ -27,8 +27,8 @@ import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError
 
 from domain.catalogue import REGIONS
-from services.application import CaseService
-from services.errors import CaseNotFound, VersionConflict
+from services.app.errors import CaseNotFound, VersionConflict
+from services.app.service import CaseService
 
 # What a database that went away (or is restarting) raises, through the
 # eventsourcing recorder or psycopg directly.

@@ -37,10 +37,10 @@ from handlers.directory import load_directory
 from handlers.intake import NotificationIntake
 from projections.obligations import ObligationsProjection, due_for_clock
 from projections.timeline import TimelineProjection
-from services.bootstrap import Backbone
-from services.database import Database
-from services.follower import LogFollower
-from services.rebuild import checksums
+from services.audit.rebuild import checksums
+from services.config.bootstrap import Backbone
+from services.store.database import Database
+from services.workers.follower import LogFollower
 from tests.e2e.alerts.servers import SmtpSink
 from tests.faults.fault_processes import VatraProcess, Workers, sleep_watching
 from tests.integration.kafka_helpers import decoded, read_topic, subprocess_env

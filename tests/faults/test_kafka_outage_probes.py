@@ -30,10 +30,10 @@ import yaml
 
 from services.api import api_context, create_app
 from services.api.serve import ApiServer
-from services.bootstrap import Backbone
-from services.database import Database
+from services.config.bootstrap import Backbone
 from services.kafka_local import LocalKafka, fetch_jars
-from services.observability import stop_checks
+from services.observability.server import stop_checks
+from services.store.database import Database
 from tests.e2e.helpers import IDENTIFICATION
 from tests.faults.conftest import StackFactory
 from tests.faults.fault_processes import Workers, sleep_watching

@@ -35,12 +35,12 @@ from schemas.mapping import (
     encode_event,
     to_domain_event,
 )
-from services.bootstrap import Backbone, open_backbone
-from services.consumer import KafkaRunner
-from services.database import Database
-from services.follower import LogFollower
-from services.rebuild import checksums
-from services.settings import load_settings
+from services.audit.rebuild import checksums
+from services.config.bootstrap import Backbone, open_backbone
+from services.config.settings import load_settings
+from services.kafka.consumer import KafkaRunner
+from services.store.database import Database
+from services.workers.follower import LogFollower
 from tests.faults.fault_report import ReliabilityReport, Row
 from tests.faults.fault_stack import READ_MODEL_TABLES
 from tests.integration.helpers import identify, step

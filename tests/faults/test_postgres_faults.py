@@ -27,13 +27,13 @@ from eventsourcing.persistence import PersistenceError
 from psycopg import sql
 
 from domain.clock import SystemClock
-from services.bootstrap import Backbone, open_backbone
-from services.database import Database, EmbeddedPostgres
-from services.event_chain import ChainHasher
-from services.follower import LogFollower
-from services.rebuild import checksums
-from services.settings import load_settings
-from services.verify import verify_chain
+from services.audit.rebuild import checksums
+from services.audit.verify import verify_chain
+from services.config.bootstrap import Backbone, open_backbone
+from services.config.settings import load_settings
+from services.store.database import Database, EmbeddedPostgres
+from services.store.event_chain import ChainHasher
+from services.workers.follower import LogFollower
 from tests.faults.conftest import StackFactory
 from tests.faults.fault_load import Load
 from tests.faults.fault_postgres import PostgresControl, resize, tiny_filesystem
@@ -438,7 +438,7 @@ def test_the_cli_on_a_read_only_database_says_so_without_a_traceback(
     env = subprocess_env({"VATRA_LOG_LEVEL": "WARNING"}, own_database)
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
     result = subprocess.run(
-        [sys.executable, "-m", "services.cli", "sop"],
+        [sys.executable, "-m", "services.cli.main", "sop"],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -24,12 +24,12 @@ from domain.case import Case
 from domain.clock import ControlledClock
 from domain.events import DeadlineBreached
 from domain.stamp import Stamp
-from services.application import CaseApplication, CaseService
-from services.bootstrap import Backbone
-from services.database import Database
-from services.errors import VersionConflict
-from services.follower import LogFollower
-from services.sop_clock import SopClock
+from services.app.errors import VersionConflict
+from services.app.service import CaseApplication, CaseService
+from services.config.bootstrap import Backbone
+from services.store.database import Database
+from services.workers.follower import LogFollower
+from services.workers.sop_clock import SopClock
 from tests.faults.fault_report import ReliabilityReport, Row
 from tests.integration.helpers import WORKER, identify
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from domain.clock import ControlledClock
-from services.bootstrap import Backbone, open_backbone
-from services.database import Database
-from services.settings import load_settings
+from services.config.bootstrap import Backbone, open_backbone
+from services.config.settings import load_settings
+from services.store.database import Database
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday
 

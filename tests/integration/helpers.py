@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from domain.clock import ControlledClock
-from services.application import CaseService
+from services.app.service import CaseService
 
 WORKER = {"actor_id": "mu-vlora-1", "actor_role": "mobile_unit"}
 

@@ -8,9 +8,9 @@ from uuid import UUID
 
 from domain.events import DeadlineBreached, DeadlineWarning
 from projections.compliance import case_obligations
-from services.application import CaseService
-from services.bootstrap import Backbone
-from services.sop_clock import SopClock
+from services.app.service import CaseService
+from services.config.bootstrap import Backbone
+from services.workers.sop_clock import SopClock
 
 DeadlineMark = tuple[str, str, datetime, datetime]
 

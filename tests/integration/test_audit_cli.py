@@ -15,8 +15,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from services.cli import main
-from services.database import Database
+from services.cli.main import main
+from services.store.database import Database
 
 
 @pytest.fixture

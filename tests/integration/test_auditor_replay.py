@@ -13,13 +13,13 @@ import pytest
 
 from domain.clock import ControlledClock
 from projections.timeline import timeline
-from services.access_log import AccessLog
-from services.audit_commands import export_command, rebuild_command, verify_command
-from services.bootstrap import Backbone
-from services.errors import InvalidInput
-from services.event_chain import ChainHasher
-from services.export import case_export, to_html
-from services.reports import history_report
+from services.app.errors import InvalidInput
+from services.audit.export import case_export, to_html
+from services.cli.audit_commands import export_command, rebuild_command, verify_command
+from services.cli.reports import history_report
+from services.config.bootstrap import Backbone
+from services.store.access_log import AccessLog
+from services.store.event_chain import ChainHasher
 from tests.integration.helpers import identify, step
 
 AUDITOR = {"actor_id": "aud-7", "actor_role": "auditor"}

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from domain.clock import ControlledClock
-from services.application import CaseApplication, CaseService
-from services.bootstrap import Backbone
-from services.errors import CaseNotFound
+from services.app.errors import CaseNotFound
+from services.app.service import CaseApplication, CaseService
+from services.config.bootstrap import Backbone
 from tests.integration.helpers import identify, step
 
 

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from services.cli import main
-from services.database import Database
+from services.cli.main import main
+from services.store.database import Database
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from uuid import UUID
 from prometheus_client import REGISTRY
 
 from domain.clock import ControlledClock
-from services.bootstrap import Backbone
+from services.config.bootstrap import Backbone
 from tests.integration.bad_events import append_correction_without_offset
 from tests.integration.helpers import identify
 

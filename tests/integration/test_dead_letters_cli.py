@@ -13,10 +13,10 @@ from domain.clock import ControlledClock
 from domain.facts import CaseFact
 from domain.sop import corrections
 from domain.sop.errors import InvalidCorrection
-from services.bootstrap import open_backbone
-from services.cli import main
-from services.database import Database
-from services.settings import load_settings
+from services.cli.main import main
+from services.config.bootstrap import open_backbone
+from services.config.settings import load_settings
+from services.store.database import Database
 from tests.integration.bad_events import append_correction_without_offset
 from tests.integration.helpers import identify
 

@@ -9,9 +9,9 @@ import pytest
 from domain.case import Case
 from domain.clock import ControlledClock
 from domain.errors import ConsentRequired
-from services.application import CaseApplication, CaseService
-from services.bootstrap import Backbone
-from services.errors import CaseNotFound, InvalidInput, VersionConflict
+from services.app.errors import CaseNotFound, InvalidInput, VersionConflict
+from services.app.service import CaseApplication, CaseService
+from services.config.bootstrap import Backbone
 from tests.integration.helpers import identify, step
 
 

@@ -17,11 +17,11 @@ import pytest
 
 from domain.clock import ControlledClock
 from domain.errors import ConsentRequired
-from services.application import CaseApplication, CaseService
-from services.bootstrap import Backbone
-from services.errors import VersionConflict
-from services.event_chain import ChainHasher
-from services.verify import verify_chain
+from services.app.errors import VersionConflict
+from services.app.service import CaseApplication, CaseService
+from services.audit.verify import verify_chain
+from services.config.bootstrap import Backbone
+from services.store.event_chain import ChainHasher
 from tests.integration.helpers import WORKER, identify
 
 LEVELS = ("low", "medium", "high")

@@ -20,12 +20,12 @@ from projections.feed import Delivered
 from projections.obligations import ObligationsProjection
 from projections.timeline import TimelineProjection
 from schemas.mapping import kafka_headers
-from services.bootstrap import Backbone, open_backbone
-from services.consumer import KafkaRunner
-from services.database import Database
-from services.demo import record_scenario
-from services.dlq import dlq_command
-from services.settings import KafkaSettings, load_settings
+from services.cli.demo import record_scenario
+from services.cli.dlq import dlq_command
+from services.config.bootstrap import Backbone, open_backbone
+from services.config.settings import KafkaSettings, load_settings
+from services.kafka.consumer import KafkaRunner
+from services.store.database import Database
 from tests.integration.helpers import identify, step
 from tests.integration.kafka_helpers import (
     decoded,
@@ -361,7 +361,7 @@ def test_topics_are_created_once_with_their_settings(
 ) -> None:
     from kafka import KafkaAdminClient  # noqa: PLC0415
 
-    from services.kafka_topics import ensure_topics  # noqa: PLC0415
+    from services.kafka.topics import ensure_topics  # noqa: PLC0415
 
     settings = load_settings(env).kafka
     assert isinstance(settings, KafkaSettings)

@@ -9,12 +9,12 @@ import pytest
 
 from domain.clock import ControlledClock
 from domain.errors import NotPermitted
-from services.access_log import AccessLog
-from services.bootstrap import Backbone
-from services.erasure import ErasureProjection, erase_personal_data
-from services.event_chain import ChainHasher
-from services.follower import LogFollower
-from services.personal_data import (
+from services.app.erasure import ErasureProjection, erase_personal_data
+from services.audit.verify import verify_chain
+from services.config.bootstrap import Backbone
+from services.store.access_log import AccessLog
+from services.store.event_chain import ChainHasher
+from services.store.personal_data import (
     KeyRing,
     PersonalData,
     PersonalDataStore,
@@ -23,7 +23,7 @@ from services.personal_data import (
     SubjectErased,
     generate_master_key,
 )
-from services.verify import verify_chain
+from services.workers.follower import LogFollower
 from tests.integration.helpers import identify, step
 
 MASTER = generate_master_key()

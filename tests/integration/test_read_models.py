@@ -13,9 +13,9 @@ from domain.clock import ControlledClock
 from projections.feed import Delivered
 from projections.obligations import case_obligations, compliance
 from projections.timeline import TimelineProjection, timeline, timeline_json
-from services.bootstrap import Backbone
-from services.demo import record_scenario
-from services.follower import LogFollower
+from services.cli.demo import record_scenario
+from services.config.bootstrap import Backbone
+from services.workers.follower import LogFollower
 from tests.integration.helpers import identify, step
 
 NOTIFIER = {"actor_id": "vatra-notifier", "actor_role": "system"}

@@ -12,8 +12,8 @@ import pytest
 
 from domain.clock import TIRANE, ControlledClock
 from projections.compliance import compliance_by
-from services.bootstrap import Backbone
-from services.sop_clock import SopClock
+from services.config.bootstrap import Backbone
+from services.workers.sop_clock import SopClock
 from tests.integration.helpers import identify, step
 from tests.integration.sop_helpers import (
     deadline_marks,

@@ -10,9 +10,9 @@ from typing import Any
 from domain.clock import ControlledClock
 from domain.events import DeadlineBreached
 from domain.sop import load_rulebook
-from services.bootstrap import open_backbone
-from services.database import Database
-from services.settings import PROJECT_ROOT, load_settings
+from services.config.bootstrap import open_backbone
+from services.config.settings import PROJECT_ROOT, load_settings
+from services.store.database import Database
 from tests.integration.helpers import identify
 from tests.integration.sop_helpers import obligation_rows, sop_clock_for
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from services.cli import main
+from services.cli.main import main
 from services.kafka_local import LocalKafka, fetch_jars
 
 

@@ -7,8 +7,8 @@ import pytest
 from domain.case import Case
 from domain.clock import ControlledClock
 from domain.stamp import Stamp
-from services.bootstrap import Backbone
-from services.errors import VersionConflict
+from services.app.errors import VersionConflict
+from services.config.bootstrap import Backbone
 from tests.integration.helpers import WORKER, identify, step
 
 

@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 
 from domain.case import Case
 from domain.events import CaseEvent
-from services.case_views import CaseViews
+from services.app.case_views import CaseViews
 from tests.unit.test_case_rules import identified
 
 

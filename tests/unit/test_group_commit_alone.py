@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from domain.clock import ControlledClock
-from services.application import CaseApplication, CaseService
+from services.app.service import CaseApplication, CaseService
 
 MOMENT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services.settings import SettingsError, load_settings
+from services.config.settings import SettingsError, load_settings
 
 
 def test_no_database_setting_means_the_embedded_postgres_under_the_data_dir() -> None:

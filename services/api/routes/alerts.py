@@ -25,7 +25,7 @@ from services.api.context import ApiContext
 from services.api.idempotency import Answer
 from services.api.policy import Principal, may_see_alert
 from services.api.routes.commands import ERRORS, recorded_with, respond
-from services.errors import VersionConflict
+from services.app.errors import VersionConflict
 
 router = APIRouter(prefix="/api/alerts", tags=["police"], responses=ERRORS)
 

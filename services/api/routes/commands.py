@@ -27,7 +27,7 @@ from services.api.idempotency import (
     request_fingerprint,
 )
 from services.api.policy import Principal, may_identify, may_record
-from services.errors import CaseNotFound, VersionConflict
+from services.app.errors import CaseNotFound, VersionConflict
 
 # Case ids made from idempotency keys: a retried identification opens one case.
 CASE_ID_NAMESPACE = uuid.UUID("0b7e6f1a-61c4-4d2c-9b1e-4f0c1c0d9a31")

@@ -11,7 +11,7 @@ from prometheus_client import REGISTRY
 from psycopg_pool import ConnectionPool
 
 from domain.clock import Clock
-from services.application import CaseService
+from services.app.service import CaseService
 
 SUBJECT_REF = "PV-7731-ARTA"
 SEEDED_NAME = "Arta Hoxha"
@@ -67,7 +67,7 @@ def metric(name: str, labels: dict[str, str]) -> float:
 def execute(service: CaseService, command: str, case_id: str, /, **fields: Any) -> None:
     """Run a command at the case's current version; the notifier writes to the
     same case (AuthorityNotified), so a conflict means reload and try again."""
-    from services.errors import VersionConflict  # noqa: PLC0415
+    from services.app.errors import VersionConflict  # noqa: PLC0415
 
     for _attempt in range(20):
         version = service.case(case_id)["version"]

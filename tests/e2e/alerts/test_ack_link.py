@@ -7,8 +7,8 @@ import re
 from fastapi.testclient import TestClient
 
 from services.api import api_context, create_app
-from services.bootstrap import Backbone
-from services.notifier import Notifier
+from services.config.bootstrap import Backbone
+from services.workers.notifier import Notifier
 from tests.e2e.alerts.alert_helpers import (
     events_of,
     identify_minor_in_vlora,

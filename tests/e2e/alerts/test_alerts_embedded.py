@@ -16,8 +16,8 @@ from handlers.acknowledgements import InvalidToken
 from handlers.channels.base import DeliveryError, OutgoingMessage
 from handlers.channels.webhook import WebhookChannel
 from projections import positions
-from services.bootstrap import Backbone
-from services.notifier import Notifier
+from services.config.bootstrap import Backbone
+from services.workers.notifier import Notifier
 from tests.e2e.alerts.alert_helpers import (
     SEEDED_NAME,
     SUBJECT_REF,

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 
 from schemas.mapping import kafka_headers
 from services.api import api_context, create_app
-from services.bootstrap import Backbone
-from services.logs import configure_logging
-from services.notifier import Notifier
+from services.config.bootstrap import Backbone
+from services.config.logs import configure_logging
+from services.workers.notifier import Notifier
 from tests.e2e.alerts.alert_helpers import ledger_rows, wait_for
 from tests.e2e.alerts.conftest import POLICE_VLORA, Receivers, running
 from tests.e2e.helpers import IDENTIFICATION

@@ -1,0 +1,418 @@
+"""The application service: commands and queries that take and return primitives.
+
+Every command names the case version it expects. If the case moved on since
+the caller read it, or another writer saves first, the caller gets a
+``VersionConflict`` and nothing is recorded: no update is ever lost.
+``Application.save()`` is the unit of work; the changes of commands running
+at the same time share one (``services.app.group_commit``), each caller still
+getting its own result or its own error.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import structlog
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import EnvType
+
+from domain.case import Case
+from domain.clock import Clock
+from domain.events import CaseEvent, payload_of
+from domain.stamp import Stamp
+from services.app.case_views import CaseViews
+from services.app.errors import CaseNotFound, InvalidInput, VersionConflict
+from services.app.group_commit import GroupCommit
+from services.observability.metrics import EVENTS_RECORDED
+
+log = structlog.get_logger("vatra.service")
+
+Action = Callable[[Case, Stamp], None]
+
+# The commands on an existing case, by the name of the Case method.
+COMMANDS = frozenset(
+    {
+        "record_notification",
+        "record_notification_failure",
+        "acknowledge_alert",
+        "record_consent",
+        "withdraw_consent",
+        "determine_status",
+        "assess_risk",
+        "refer",
+        "accept_referral",
+        "decline_referral",
+        "complete_referral",
+        "assess_needs",
+        "agree_plan",
+        "start_service",
+        "complete_service",
+        "discontinue_service",
+        "issue_protection_order",
+        "complete_follow_up",
+        "miss_follow_up",
+        "record_return",
+        "transfer",
+        "close",
+        "reopen",
+        "correct_entry",
+        "warn_deadline",
+        "breach_deadline",
+        "erase_personal_data",
+    }
+)
+# Arguments that carry a time: given as ISO 8601 text by primitive callers.
+TIME_ARGUMENTS = frozenset({"due_at"})
+
+
+class CaseApplication(Application[UUID]):
+    """The event store of cases (eventsourcing), table ``cases_events``.
+
+    Commands are saved through ``group_commit``, which hands ``save()`` the
+    events rather than the aggregates: an aggregate cache, if one is ever
+    configured, must fast-forward from the store (eventsourcing's default).
+    """
+
+    name = "Cases"
+
+    def __init__(self, env: EnvType | None = None) -> None:
+        super().__init__(env)
+        # Shared by every service on this application, so that all their
+        # concurrent commands can be saved together.
+        self.group_commit = GroupCommit(self)
+
+
+class CaseService:
+    """Commands and queries on cases, for the CLI, the HTTP API and the workers."""
+
+    def __init__(self, app: CaseApplication, clock: Clock) -> None:
+        self.app = app
+        self.clock = clock
+        self.views = CaseViews(lambda case_id: self._load(str(case_id)), self._newer)
+
+    # -- commands -------------------------------------------------------------
+
+    def identify(
+        self,
+        *,
+        actor_id: str,
+        actor_role: str,
+        occurred_at: str | datetime,
+        subject_ref: str,
+        region: str,
+        mobile_unit: str,
+        municipality: str,
+        is_minor: bool,
+        case_type: str = "trafficking",
+        protection_requested: bool = False,
+        indicators: list[str] | None = None,
+        exploitation_types: list[str] | None = None,
+        source: str = "outreach",
+        worker_id: str = "",
+        case_id: str | None = None,
+        correlation_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Record an identification; opens a case. Returns its id and version."""
+        stamp = self._stamp(actor_id, actor_role, occurred_at, correlation_id)
+        new_id = parse_case_id(case_id) if case_id else uuid.uuid4()
+        case = Case.identify(
+            stamp,
+            case_id=new_id,
+            subject_ref=subject_ref,
+            region=region,
+            mobile_unit=mobile_unit,
+            worker_id=worker_id or actor_id,
+            municipality=municipality,
+            is_minor=is_minor,
+            case_type=case_type,
+            protection_requested=protection_requested,
+            indicators=list(indicators or []),
+            exploitation_types=list(exploitation_types or []),
+            source=source,
+        )
+        self._save(case, expected=0)
+        return self._result(case)
+
+    def execute(
+        self,
+        command: str,
+        case_id: str,
+        *,
+        expected_version: int,
+        actor_id: str,
+        actor_role: str,
+        occurred_at: str | datetime,
+        correlation_id: str | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """Run one command of ``COMMANDS`` on a case at the version the caller read.
+
+        ``fields`` are the command's own arguments (e.g. ``referral_id``,
+        ``service`` and ``agency`` for ``refer``). Returns the case id and its
+        new version.
+        """
+        if command not in COMMANDS:
+            raise InvalidInput(
+                f"unknown command {command!r}; commands: {', '.join(sorted(COMMANDS))}"
+            )
+        method = getattr(Case, command)
+        arguments = _arguments(fields)
+
+        def action(case: Case, stamp: Stamp) -> None:
+            try:
+                method(case, stamp, **arguments)
+            except TypeError as error:
+                raise InvalidInput(f"{command}: {error}") from None
+
+        return self._change(
+            case_id,
+            expected_version=expected_version,
+            stamp=self._stamp(actor_id, actor_role, occurred_at, correlation_id),
+            action=action,
+        )
+
+    def _change(
+        self, case_id: str, *, expected_version: int, stamp: Stamp, action: Action
+    ) -> dict[str, Any]:
+        case = self._load(case_id)
+        if case.version != expected_version:
+            raise VersionConflict(
+                f"the case changed since it was read (expected version "
+                f"{expected_version}, it is at {case.version}): reload and try again",
+                expected=expected_version,
+                actual=case.version,
+            )
+        action(case, stamp)
+        self._save(case, expected=expected_version)
+        return self._result(case)
+
+    # -- queries --------------------------------------------------------------
+
+    def case(self, case_id: str) -> dict[str, Any]:
+        """The current state of a case (``services.app.case_views``: no full replay
+        when the case was read before, never stale)."""
+        summary: dict[str, Any] = self.views.read(parse_case_id(case_id), case_summary)
+        return summary
+
+    def events(self, case_id: str) -> list[CaseEvent]:
+        """Every event of a case, in order."""
+        uid = parse_case_id(case_id)
+        found: list[CaseEvent] = list(self.app.events.get(uid))  # type: ignore[arg-type]
+        if not found:
+            raise CaseNotFound(f"no case {case_id}")
+        return found
+
+    def history(
+        self,
+        case_id: str,
+        as_of: str | datetime | None = None,
+        *,
+        version: int | None = None,
+    ) -> dict[str, Any]:
+        """The case as it stood at ``as_of``, or at ``version``: state and events.
+
+        Give one of the two. ``as_of`` is judged by when the store recorded each
+        event, so an auditor sees exactly what anyone could have seen at that
+        moment; ``version`` replays the case up to and including that event.
+        """
+        if (as_of is None) == (version is None):
+            raise InvalidInput("give either as_of (a time) or version, not both")
+        events = self.events(case_id)
+        if version is not None:
+            if not 1 <= version <= events[-1].originator_version:
+                raise InvalidInput(
+                    f"case {case_id} has versions 1 to "
+                    f"{events[-1].originator_version}, not {version}"
+                )
+            recorded = [e for e in events if e.originator_version <= version]
+            moment = recorded[-1].timestamp
+        else:
+            assert as_of is not None
+            moment = parse_moment("as_of", as_of)
+            recorded = list(
+                itertools.takewhile(lambda e: e.timestamp <= moment, events)
+            )
+        if not recorded:
+            raise CaseNotFound(
+                f"case {case_id} did not exist yet at {moment.isoformat()}"
+            )
+        case: Case = self.app.repository.get(
+            parse_case_id(case_id), version=recorded[-1].originator_version
+        )
+        return {
+            "as_of": moment.isoformat(),
+            "version": case.version,
+            "case": case_summary(case),
+            "events": [event_summary(e) for e in recorded],
+        }
+
+    # -- plumbing -------------------------------------------------------------
+
+    def _stamp(
+        self,
+        actor_id: str,
+        actor_role: str,
+        occurred_at: str | datetime,
+        correlation_id: str | None,
+    ) -> Stamp:
+        return Stamp(
+            actor_id=actor_id,
+            actor_role=actor_role,
+            occurred_at=parse_moment("occurred_at", occurred_at),
+            recorded_at=self.clock.now(),
+            correlation_id=correlation_id or uuid.uuid4().hex,
+        )
+
+    def _current_version(self, case_id: UUID) -> int:
+        """The version of the case's last stored event (0: none yet)."""
+        last = list(self.app.events.get(case_id, desc=True, limit=1))
+        return last[0].originator_version if last else 0
+
+    def _newer(self, case_id: UUID, version: int) -> list[CaseEvent]:
+        """A case's events after ``version``, in order."""
+        return [
+            e
+            for e in self.app.events.get(case_id, gt=version)
+            if isinstance(e, CaseEvent)
+        ]
+
+    def _load(self, case_id: str) -> Case:
+        try:
+            case: Case = self.app.repository.get(
+                parse_case_id(case_id), projector_func=_project
+            )
+        except AggregateNotFoundError:
+            raise CaseNotFound(f"no case {case_id}") from None
+        return case
+
+    def _save(self, case: Case, *, expected: int) -> None:
+        try:
+            recorded = self.app.group_commit.save(case)
+        except IntegrityError:
+            actual = self._current_version(case.id)
+            raise VersionConflict(
+                f"another change to case {case.id} was saved first "
+                f"(you had version {expected}, it is at {actual}): "
+                "reload and try again",
+                expected=expected,
+                actual=actual,
+            ) from None
+        for event in recorded:
+            EVENTS_RECORDED.labels(type(event).__name__).inc()
+            log.info(
+                "event_recorded",
+                event_type=type(event).__name__,
+                case_id=str(event.originator_id),
+                version=event.originator_version,
+                correlation_id=getattr(event, "correlation_id", ""),
+                actor_role=getattr(event, "actor_role", ""),
+            )
+
+    @staticmethod
+    def _result(case: Case) -> dict[str, Any]:
+        return {"case_id": str(case.id), "version": case.version}
+
+
+def _project(case: Case | None, events: Iterable[CaseEvent]) -> Case | None:
+    """eventsourcing's ``project_aggregate`` without its per-event assertion.
+
+    That assertion is a runtime ``Protocol`` check, which on Python 3.11 costs
+    several times what applying the event does (some 25 µs an event).
+    """
+    for event in events:
+        case = event.mutate(case)
+    return case
+
+
+def case_summary(case: Case) -> dict[str, Any]:
+    """The state of a case as plain values (no personal data: a pseudonym only)."""
+    return {
+        "case_id": str(case.id),
+        "version": case.version,
+        "subject_ref": case.subject_ref,
+        "region": case.region,
+        "municipality": case.municipality,
+        "is_minor": case.is_minor,
+        "case_type": case.case_type,
+        "identified_at": case.identified_at.isoformat() if case.identified_at else None,
+        "status": case.status or None,
+        "closed": case.closed,
+        "close_reason": case.close_reason or None,
+        "consents": sorted(case.consents),
+        "notified": sorted(case.notified),
+        # Directory entry ids (offices, never people): who each alert went to.
+        "alert_recipients": {
+            authority: sorted(case.recipients(authority))
+            for authority in sorted(case.notified)
+        },
+        "referrals": {
+            rid: {"service": r.service, "agency": r.agency, "status": r.status}
+            for rid, r in sorted(case.referrals.items())
+        },
+        "services": dict(sorted(case.services.items())),
+        "personal_data_erased": case.personal_data_erased,
+    }
+
+
+def event_summary(event: CaseEvent) -> dict[str, Any]:
+    """One event as plain values."""
+    return {
+        "version": event.originator_version,
+        "type": type(event).__name__,
+        "occurred_at": event.occurred_at.isoformat(),
+        "recorded_at": event.timestamp.isoformat(),
+        "actor_id": event.actor_id,
+        "actor_role": event.actor_role,
+        "correlation_id": event.correlation_id,
+        "payload": _plain(payload_of(event)),
+    }
+
+
+def _plain(payload: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in payload.items()
+    }
+
+
+def _arguments(fields: Mapping[str, Any]) -> dict[str, Any]:
+    arguments = dict(fields)
+    for name in TIME_ARGUMENTS & arguments.keys():
+        arguments[name] = parse_moment(name, arguments[name])
+    if arguments.get("field_name") == "occurred_at" and isinstance(
+        arguments.get("value"), str
+    ):
+        arguments["value"] = parse_moment("value", arguments["value"])
+    return arguments
+
+
+def parse_case_id(value: str | UUID) -> UUID:
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(value)
+    except (ValueError, AttributeError, TypeError):
+        raise InvalidInput(
+            f"case_id {value!r} is not a valid case id (a UUID)"
+        ) from None
+
+
+def parse_moment(name: str, value: str | datetime) -> datetime:
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(value)
+        except (ValueError, TypeError):
+            raise InvalidInput(
+                f"{name} {value!r} is not a date and time (ISO 8601, e.g. "
+                "2026-03-01T14:30:00+01:00)"
+            ) from None
+    if moment.tzinfo is None:
+        raise InvalidInput(f"{name} needs a time zone offset, e.g. +01:00 or Z")
+    return moment
