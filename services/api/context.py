@@ -163,5 +163,7 @@ def _ack_tokens(backbone: Backbone, clock: Clock) -> AckTokens | None:
     if notify is None or not notify.enabled:
         return None
     return AckTokens(
-        notify.ack_secret.encode(), clock, timedelta(days=notify.ack_valid_days)
+        notify.ack_secret.get_secret_value().encode(),
+        clock,
+        timedelta(days=notify.ack_valid_days),
     )

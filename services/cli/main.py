@@ -283,7 +283,7 @@ def cmd_rebuild(_args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     """Verify every case's event chain; exit 1 if anything was tampered with."""
     with open_backbone() as backbone:
-        chain_key = backbone.settings.privacy.chain_key or None
+        chain_key = backbone.settings.privacy.chain_key.get_secret_value() or None
         return verify_command(backbone, chain_key, seal_legacy=args.seal_legacy)
 
 
@@ -298,8 +298,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             out_path=Path(args.out),
             actor_id=args.actor,
             actor_role=args.role,
-            chain_key=privacy.chain_key or None,
-            personal_data_key=privacy.personal_data_key or None,
+            chain_key=privacy.chain_key.get_secret_value() or None,
+            personal_data_key=privacy.personal_data_key.get_secret_value() or None,
         )
 
 

@@ -23,6 +23,7 @@ from services.app.service import CaseApplication, CaseService
 from services.config.logs import configure_logging
 from services.config.settings import (
     KafkaSettings,
+    PrivacySettings,
     Settings,
     SettingsError,
     load_settings,
@@ -142,9 +143,11 @@ def open_backbone(
         if database is None:
             database = stack.enter_context(database_for(settings.database))
         privacy = settings.privacy
+        chain_key = privacy.chain_key.get_secret_value()
         app = CaseApplication(
             env=database.eventsourcing_env(
-                cipher_key=privacy.event_cipher_key, chain_key=privacy.chain_key
+                cipher_key=privacy.event_cipher_key.get_secret_value(),
+                chain_key=chain_key,
             )
         )
         stack.callback(app.close)
@@ -170,9 +173,7 @@ def open_backbone(
             pool,
             access_log,
             clock,
-            KeyRing(privacy.personal_data_key, privacy.personal_data_previous_keys)
-            if privacy.personal_data_key
-            else None,
+            _key_ring(privacy),
         )
         personal_data.create_table()
         yield Backbone(
@@ -188,5 +189,14 @@ def open_backbone(
             follower=follower,
             access_log=access_log,
             personal_data=personal_data,
-            chain_hasher=ChainHasher(privacy.chain_key or None),
+            chain_hasher=ChainHasher(chain_key or None),
         )
+
+
+def _key_ring(privacy: PrivacySettings) -> KeyRing | None:
+    """The personal-data master keys; none set: the store refuses to work."""
+    key = privacy.personal_data_key.get_secret_value()
+    if not key:
+        return None
+    previous = [k.get_secret_value() for k in privacy.personal_data_previous_keys]
+    return KeyRing(key, previous)

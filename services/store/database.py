@@ -274,7 +274,7 @@ def database_for(settings: DatabaseSettings) -> Iterator[Database]:
             settings.host,
             settings.port,
             settings.user,
-            settings.password,
+            settings.password.get_secret_value(),
             settings.pool_size,
             settings.timeouts,
         ).create()

@@ -113,9 +113,9 @@ def build_channels(settings: NotifySettings, backbone: Backbone) -> dict[str, Ch
     channels: dict[str, Channel] = {}
     if settings.smtp is not None:
         channels["email"] = SmtpChannel(settings.smtp, backbone.clock)
-    if settings.webhook_secret:
+    if webhook_secret := settings.webhook_secret.get_secret_value():
         webhooks = WebhookChannel(
-            settings.webhook_secret.encode(),
+            webhook_secret.encode(),
             backbone.clock,
             timeout=settings.webhook_timeout,
         )
@@ -139,7 +139,9 @@ def build_notifier(
         raise SettingsError(str(error)) from None
     clock = backbone.clock
     tokens = AckTokens(
-        settings.ack_secret.encode(), clock, timedelta(days=settings.ack_valid_days)
+        settings.ack_secret.get_secret_value().encode(),
+        clock,
+        timedelta(days=settings.ack_valid_days),
     )
     pool = backbone.database.pool("vatra-notifier")
     intake = NotificationIntake(
