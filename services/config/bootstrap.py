@@ -8,25 +8,41 @@ read models and their follower, and closes them all on exit.
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from psycopg_pool import ConnectionPool
 
 from domain.clock import Clock, SystemClock
 from domain.sop import RuleBook, WorkingCalendar, load_calendar, load_rulebook
+from handlers.acknowledgements import AckTokens
+from handlers.channels.base import Channel
+from handlers.channels.email import SmtpChannel
+from handlers.channels.sms import SmsChannel
+from handlers.channels.webhook import WebhookChannel
+from handlers.directory import DirectoryError, load_directory
+from handlers.dispatcher import Dispatcher
+from handlers.intake import NotificationIntake
+from handlers.messages import MessageRenderer, MessageTemplates, TemplateError
+from handlers.outcomes import CaseOutcomes
 from projections.feed import Projection
 from projections.obligations import ObligationsProjection
 from projections.timeline import TimelineProjection
 from services.app.erasure import ErasureProjection
 from services.app.service import CaseApplication, CaseService
 from services.config.logs import configure_logging
+from services.config.notify_settings import NotifySettings
 from services.config.settings import (
     KafkaSettings,
     PrivacySettings,
     Settings,
     SettingsError,
     load_settings,
+    require_kafka,
 )
 from services.kafka.consumer import KafkaRunner
 from services.kafka.relay import Relay
@@ -36,7 +52,7 @@ from services.store.database import Database, database_for
 from services.store.event_chain import ChainHasher
 from services.store.personal_data import KeyRing, PersonalDataStore
 from services.workers.follower import LogFollower
-from services.workers.notifier import Notifier, build_notifier
+from services.workers.notifier import Notifier
 from services.workers.sop_clock import SopClock
 
 
@@ -61,12 +77,7 @@ class Backbone:
     @property
     def kafka(self) -> KafkaSettings:
         """The Kafka settings; a clear error when the full mode is not configured."""
-        if self.settings.kafka is None:
-            raise SettingsError(
-                "KAFKA_BOOTSTRAP_SERVERS is not set: this command needs Kafka "
-                "(the full mode); use --embedded to follow the event store directly"
-            )
-        return self.settings.kafka
+        return require_kafka(self.settings.kafka)
 
     def relay(self) -> Relay:
         """The relay from the notification log to the case-events topic."""
@@ -117,6 +128,76 @@ class Backbone:
             group=self.kafka.projector_group,
             max_records=self.settings.batch_size,
         )
+
+
+def build_channels(settings: NotifySettings, clock: Clock) -> dict[str, Channel]:
+    """The channels the settings configure; a contact on another one is refused."""
+    channels: dict[str, Channel] = {}
+    if settings.smtp is not None:
+        channels["email"] = SmtpChannel(settings.smtp, clock)
+    if webhook_secret := settings.webhook_secret.get_secret_value():
+        webhooks = WebhookChannel(
+            webhook_secret.encode(), clock, timeout=settings.webhook_timeout
+        )
+        channels["webhook"] = webhooks
+        if settings.sms_gateway_url:
+            channels["sms"] = SmsChannel(webhooks, settings.sms_gateway_url)
+    return channels
+
+
+def build_notifier(
+    backbone: Backbone, settings: NotifySettings, *, worker: str | None = None
+) -> Notifier:
+    """The notifier on a pool of its own: the directory and the templates are
+    checked first (a problem is a ``SettingsError``); the caller closes it."""
+    settings.check()
+    clock = backbone.clock
+    channels = build_channels(settings, clock)
+    try:
+        directory = load_directory(settings.directory_file)
+        directory.check_channels(channels)
+        templates = MessageTemplates(settings.templates_dir)
+    except (DirectoryError, TemplateError) as error:
+        raise SettingsError(str(error)) from None
+    tokens = AckTokens(
+        settings.ack_secret.get_secret_value().encode(),
+        clock,
+        timedelta(days=settings.ack_valid_days),
+    )
+    pool = backbone.database.pool("vatra-notifier")
+    max_age = settings.max_age_hours
+    intake = NotificationIntake(
+        directory,
+        backbone.rulebook,
+        clock,
+        max_age=timedelta(hours=max_age) if max_age else None,
+    )
+    dispatcher = Dispatcher(
+        pool,
+        directory,
+        MessageRenderer(templates, settings.public_url, tokens),
+        channels,
+        CaseOutcomes(backbone.service),
+        clock,
+        settings.dispatch,
+        worker=worker or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}",
+    )
+    with pool.connection() as conn:
+        intake.create(conn)
+    return Notifier(
+        settings=settings,
+        app=backbone.app,
+        service=backbone.service,
+        clock=clock,
+        kafka=backbone.settings.kafka,
+        batch_size=backbone.settings.batch_size,
+        follow_interval=backbone.settings.follow_interval,
+        pool=pool,
+        directory=directory,
+        intake=intake,
+        dispatcher=dispatcher,
+        tokens=tokens,
+    )
 
 
 def load_sop(settings: Settings) -> tuple[RuleBook, WorkingCalendar]:

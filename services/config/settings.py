@@ -21,7 +21,13 @@ from services.config.environment import NO_SECRET, PROJECT_ROOT, SettingsError
 from services.config.notify_settings import NotifySettings, load_notify_settings
 from services.config.variables import BackboneVariables
 
-__all__ = ["PROJECT_ROOT", "Settings", "SettingsError", "load_settings"]
+__all__ = [
+    "PROJECT_ROOT",
+    "Settings",
+    "SettingsError",
+    "load_settings",
+    "require_kafka",
+]
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,16 @@ class Settings:
     sop_clock_interval: float = 30.0
     # Seconds from SIGTERM to the process's end, however stuck a thread is.
     shutdown_timeout: float = 8.0
+
+
+def require_kafka(kafka: KafkaSettings | None) -> KafkaSettings:
+    """The Kafka settings; a clear error when the full mode is not configured."""
+    if kafka is None:
+        raise SettingsError(
+            "KAFKA_BOOTSTRAP_SERVERS is not set: this command needs Kafka "
+            "(the full mode); use --embedded to follow the event store directly"
+        )
+    return kafka
 
 
 def load_settings(

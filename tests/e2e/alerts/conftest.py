@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from domain.clock import SystemClock
-from services.config.bootstrap import Backbone, open_backbone
+from services.config.bootstrap import Backbone, build_notifier, open_backbone
 from services.config.notify_settings import NotifySettings, load_notify_settings
 from services.config.settings import load_settings
 from services.store.database import Database
-from services.workers.notifier import Notifier, build_notifier
+from services.workers.notifier import Notifier
 from services.workers.supervisor import Worker
 from tests.e2e.alerts.servers import SmtpServer, SmtpSink, WebhookReceiver
 

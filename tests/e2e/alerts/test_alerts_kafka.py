@@ -9,11 +9,11 @@ from collections.abc import Iterator
 import pytest
 
 from domain.clock import SystemClock
-from services.config.bootstrap import Backbone, open_backbone
+from services.config.bootstrap import Backbone, build_notifier, open_backbone
 from services.config.notify_settings import load_notify_settings
 from services.config.settings import load_settings
 from services.store.database import Database
-from services.workers.notifier import Notifier, build_notifier
+from services.workers.notifier import Notifier
 from tests.e2e.alerts.alert_helpers import (
     SEEDED_NAME,
     SUBJECT_REF,

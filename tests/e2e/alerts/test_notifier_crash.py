@@ -1,7 +1,8 @@
 """A notifier killed with SIGKILL mid-batch, then restarted: each alert once.
 
-The notifier runs as ``python -m services.workers.notifier`` in a subprocess (the
-embedded mode following the log, or the Kafka mode on its consumer group),
+The notifier runs as ``vatra notify`` (``python -m services.cli.main notify``)
+in a subprocess (the embedded mode following the log, or the Kafka mode on its
+consumer group),
 with a small batch, against a real SMTP server that takes a little time per
 message so the kill lands while a batch is being sent.
 """
@@ -82,7 +83,7 @@ def _notifier(
     args = ["--embedded"] if mode == "embedded" else []
     with log.open("ab") as stderr:
         return subprocess.Popen(
-            [sys.executable, "-m", "services.workers.notifier", *args],
+            [sys.executable, "-m", "services.cli.main", "notify", *args],
             cwd=ROOT,
             env=process_env,
             stdout=subprocess.DEVNULL,

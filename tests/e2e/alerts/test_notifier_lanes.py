@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from services.config.bootstrap import Backbone
+from services.config.bootstrap import Backbone, build_notifier
 from services.config.notify_settings import load_notify_settings
 from services.store.database import Database
-from services.workers.notifier import Notifier, build_notifier
+from services.workers.notifier import Notifier
 from tests.e2e.alerts.alert_helpers import (
     identify_minor_in_vlora,
     ledger_rows,
