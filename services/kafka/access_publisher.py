@@ -29,12 +29,12 @@ from typing import Any
 
 import structlog
 from kafka import KafkaProducer
-from kafka.errors import KafkaError
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from projections import positions
 from services.config.settings import KafkaSettings
+from services.workers.loop import SupervisedLoop
 
 log = structlog.get_logger("vatra.access_publisher")
 
@@ -155,27 +155,21 @@ class AccessLogPublisher:
         return batch
 
     def run(self) -> None:
-        """Publish until ``stop()``; carries on when the broker returns."""
-        backoff = 0.5
+        """Publish until ``stop()``; carries on when the broker or the database
+        returns (``services.workers.loop``)."""
         log.info("access_publisher_started", topic=self.topic)
-        while not self._stop.is_set():
-            try:
-                # Only a full batch means more are waiting: otherwise wait, so
-                # that reads arriving one by one are published together.
-                if self.publish_once() < self.batch_size:
-                    self._stop.wait(self.interval)
-                backoff = 0.5
-            except (KafkaError, OSError) as error:
-                log.warning(
-                    "access_publisher_broker_unavailable",
-                    error=type(error).__name__,
-                    retry_in=backoff,
-                )
-                self.close()
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, 10.0)
-        self.close()
+        loop = SupervisedLoop("access_publisher", self._stop, on_outage=self.close)
+        try:
+            loop.run(self._tick)
+        finally:
+            self.close()
         log.info("access_publisher_stopped", position=self.position())
+
+    def _tick(self) -> None:
+        # Only a full batch means more are waiting: otherwise wait, so that
+        # reads arriving one by one are published together.
+        if self.publish_once() < self.batch_size:
+            self._stop.wait(self.interval)
 
     def stop(self) -> None:
         self._stop.set()

@@ -43,6 +43,7 @@ from services.observability.metrics import (
 )
 from services.store import dead_letters
 from services.store.outages import is_database_outage
+from services.workers.loop import SupervisedLoop
 
 log = structlog.get_logger("vatra.consumer")
 
@@ -134,40 +135,22 @@ class KafkaRunner:
 
     def run(self) -> None:
         """Consume until ``stop()``; reconnects when the broker or the database
-        comes back, resuming from the offsets stored beside the read models."""
-        backoff = 0.5
-        while not self._stop.is_set():
-            try:
-                if self._consumer is None:
-                    self.start()
-                self.poll_once()
-                backoff = 0.5
-            except (KafkaError, OSError) as error:
-                log.warning(
-                    "consumer_broker_unavailable",
-                    group=self.group,
-                    error=type(error).__name__,
-                    retry_in=backoff,
-                )
-            except Exception as error:
-                if not is_database_outage(error):
-                    raise
-                # Nothing of the failed batch was committed; a new consumer
-                # seeks to the stored offsets, so it is read again, not skipped.
-                log.warning(
-                    "consumer_database_unavailable",
-                    group=self.group,
-                    error=type(error).__name__,
-                    detail=str(error)[:200],
-                    retry_in=backoff,
-                )
-            else:
-                continue
+        comes back (``services.workers.loop``), resuming from the offsets stored
+        beside the read models: nothing of a failed batch was committed, so a
+        new consumer reads it again, never skips it."""
+        loop = SupervisedLoop(
+            "consumer", self._stop, label=self.group, on_outage=self.close
+        )
+        try:
+            loop.run(self._tick)
+        finally:
             self.close()
-            self._stop.wait(backoff)
-            backoff = min(backoff * 2, 10.0)
-        self.close()
         log.info("consumer_stopped", group=self.group)
+
+    def _tick(self) -> None:
+        if self._consumer is None:
+            self.start()
+        self.poll_once()
 
     def seek_to_stored(self, assigned: list[TopicPartition]) -> None:
         """Seek each assigned partition to the offset stored beside the read models."""

@@ -40,6 +40,7 @@ from services.config.settings import KafkaSettings
 from services.observability.metrics import RELAY_LAG, RELAY_POSITION, RELAY_PUBLISHED
 from services.store import wakeups
 from services.store.outages import is_database_outage
+from services.workers.loop import SupervisedLoop
 
 log = structlog.get_logger("vatra.relay")
 
@@ -138,41 +139,23 @@ class Relay:
 
     def run(self) -> None:
         """Publish until ``stop()``; carries on when a broker or the database
-        returns."""
-        backoff = 0.5
-        while not self._stop.is_set():
-            self._report_lag_each_second()
-            try:
-                if self._producer is None:
-                    self.start()
-                if self.publish_once() == 0:
-                    self._waiter.wait(self.interval)
-                backoff = 0.5
-                continue
-            except (KafkaError, OSError) as error:
-                log.warning(
-                    "relay_broker_unavailable",
-                    error=type(error).__name__,
-                    detail=str(error)[:200],
-                    retry_in=backoff,
-                )
-            except Exception as error:
-                if not is_database_outage(error):
-                    raise
-                # The position was not advanced: the batch is sent again after
-                # the tails are read anew, so nothing is skipped or repeated.
-                log.warning(
-                    "relay_database_unavailable",
-                    error=type(error).__name__,
-                    detail=str(error)[:200],
-                    retry_in=backoff,
-                )
+        returns (``services.workers.loop``): after an outage the producer is
+        closed, and the tails are read anew before the batch is sent again, so
+        nothing is skipped or repeated (the position was not advanced)."""
+        loop = SupervisedLoop("relay", self._stop, on_outage=self.close)
+        try:
+            loop.run(self._tick)
+        finally:
             self.close()
-            self._stop.wait(backoff)
-            backoff = min(backoff * 2, 10.0)
-        self.close()
-        self._waiter.close()
+            self._waiter.close()
         log.info("relay_stopped", position=self.position())
+
+    def _tick(self) -> None:
+        self._report_lag_each_second()
+        if self._producer is None:
+            self.start()
+        if self.publish_once() == 0:
+            self._waiter.wait(self.interval)
 
     # -- work -----------------------------------------------------------------
 

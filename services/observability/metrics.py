@@ -75,3 +75,9 @@ PROJECTION_LAG = Gauge(
     "(0 when caught up)",
     ["projection"],
 )
+WORKER_FAILURES = Counter(
+    "vatra_worker_failures_total",
+    "Failed steps of a long-running worker, by worker and kind (database or "
+    "broker: an outage, waited out; error: anything else)",
+    ["worker", "kind"],
+)

@@ -37,6 +37,7 @@ from services.app.service import CaseApplication
 from services.observability.metrics import DEAD_LETTERS, PROJECTION_LAG
 from services.store import dead_letters, wakeups
 from services.store.outages import is_database_outage
+from services.workers.loop import SupervisedLoop
 
 log = structlog.get_logger("vatra.follower")
 
@@ -55,14 +56,16 @@ class LogFollower:
         after_commit: Callable[[], None] | None = None,
         retries: int = 3,
         retry_pause: float = 0.05,
+        name: str = "read-models",
     ) -> None:
         """``after_commit`` is called after each batch is committed (the
         notifier wakes its dispatcher with it). A failing batch is tried
         ``retries`` times, ``retry_pause`` seconds apart (growing), before
-        its events are applied one by one."""
+        its events are applied one by one. ``name`` labels its failure metric."""
         if retries < 1:
             raise ValueError("the follower needs at least one try per batch")
         self.app = app
+        self.name = name
         self.after_commit = after_commit
         self.pool = pool
         self.projections = list(projections)
@@ -127,16 +130,17 @@ class LogFollower:
         """Follow the log until ``stop()``; when caught up, waits until events
         are recorded (``services.store.wakeups``), at most ``interval``."""
         log.info("follower_started", projections=[p.name for p in self.projections])
-        while not self._stop.is_set():
-            try:
-                if self.catch_up() == 0:
-                    self._waiter.wait(self.interval)
-            except Exception:
-                # Never skip: the batch was rolled back, so retry it after a pause.
-                log.exception("follower_batch_failed")
-                self._stop.wait(max(self.interval, 1.0))
-        self._waiter.close()
-        log.info("follower_stopped")
+        # Never skip: a failed batch was rolled back, so it is tried again.
+        loop = SupervisedLoop("follower", self._stop, label=self.name, errors="retry")
+        try:
+            loop.run(self._tick)
+        finally:
+            self._waiter.close()
+        log.info("follower_stopped", follower=self.name)
+
+    def _tick(self) -> None:
+        if self.catch_up() == 0:
+            self._waiter.wait(self.interval)
 
     def stop(self) -> None:
         self._stop.set()

@@ -59,6 +59,7 @@ from services.observability.metrics import (
     SOP_DEADLINE_EVENTS,
 )
 from services.store.outages import is_database_outage
+from services.workers.loop import SupervisedLoop
 
 log = structlog.get_logger("vatra.sop_clock")
 
@@ -170,19 +171,17 @@ class SopClock:
     def run(self) -> None:
         """Tick until ``stop()``, sleeping until the next action or one interval."""
         log.info("sop_clock_started", interval=self.interval)
-        while not self._stop.is_set():
-            try:
-                recorded = self.tick()
-                if recorded:
-                    log.info("sop_clock_tick", recorded=recorded)
-                delay = (self.next_wake() - self.clock.now()).total_seconds()
-            except Exception:
-                # Database away, or a bug: nothing was half-recorded (each event
-                # is its own transaction), so try again after a pause.
-                log.exception("sop_clock_tick_failed")
-                delay = self.interval
-            self._stop.wait(min(max(delay, 0.0), self.interval))
+        # Database away, or a bug: nothing was half-recorded (each event is its
+        # own transaction), so the tick is tried again (services.workers.loop).
+        SupervisedLoop("sop_clock", self._stop, errors="retry").run(self._tick_and_wait)
         log.info("sop_clock_stopped")
+
+    def _tick_and_wait(self) -> None:
+        recorded = self.tick()
+        if recorded:
+            log.info("sop_clock_tick", recorded=recorded)
+        delay = (self.next_wake() - self.clock.now()).total_seconds()
+        self._stop.wait(min(max(delay, 0.0), self.interval))
 
     def stop(self) -> None:
         """Stop ``run()`` after the tick in progress, without waiting out a sleep."""
