@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import figures, latency
+from bench import cli_startup, figures, latency
 from bench.env import BenchEnv, bench_env
 from services.config.logs import configure_logging
 
@@ -33,6 +33,7 @@ SIZES = {
         "timeline_cases": 200,
         "obligations": 50_000,
         "breaches": 5,
+        "cli_runs": 5,
     },
     "full": {
         "write_cases": 300,
@@ -44,6 +45,7 @@ SIZES = {
         "timeline_cases": 2000,
         "obligations": 1_000_000,
         "breaches": 20,
+        "cli_runs": 15,
     },
 }
 
@@ -63,6 +65,7 @@ GROUPS: dict[str, Callable[[BenchEnv, Size], list[figures.Figure]]] = {
         latency.timeline_read(env, s["timeline_gets"], s["timeline_cases"])
     ],
     "sop": lambda env, s: latency.sop_clock(env, s["obligations"], s["breaches"]),
+    "cli": lambda _env, s: cli_startup.cli_startup(s["cli_runs"]),
 }
 
 

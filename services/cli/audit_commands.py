@@ -7,6 +7,7 @@ the work and return the exit code: 0 success, 1 ``verify`` found tampering,
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -16,13 +17,13 @@ from services.app.errors import InvalidInput
 from services.audit.export import case_export, to_html, to_json
 from services.audit.rebuild import rebuild_report, rebuild_with_checksums
 from services.audit.verify import verify_chain, verify_report
-from services.config.bootstrap import Backbone
+from services.cli.dlq import dlq_command
+from services.cli.exit_codes import TAMPERING_FOUND
+from services.config.bootstrap import Backbone, open_backbone
 from services.progress import ProgressBar
 from services.store.access_log import AccessLog
 from services.store.event_chain import ChainedApplicationRecorder, ChainHasher
 from services.store.personal_data import KeyRing, PersonalDataStore
-
-TAMPERING_FOUND = 1
 
 
 def verify_command(
@@ -146,3 +147,51 @@ def erase_command(
         file=out or sys.stdout,
     )
     return 0
+
+
+def cmd_rebuild(_args: argparse.Namespace) -> int:
+    """Rebuild every read model from the events; checksums show it equals the old."""
+    with open_backbone() as backbone:
+        return rebuild_command(backbone)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Verify every case's event chain; exit 1 if anything was tampered with."""
+    with open_backbone() as backbone:
+        chain_key = backbone.settings.privacy.chain_key.get_secret_value() or None
+        return verify_command(backbone, chain_key, seal_legacy=args.seal_legacy)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export one case as JSON or HTML for courts and inspectors (access-logged)."""
+    with open_backbone() as backbone:
+        privacy = backbone.settings.privacy
+        return export_command(
+            backbone,
+            args.case_id,
+            fmt=args.format,
+            out_path=Path(args.out),
+            actor_id=args.actor,
+            actor_role=args.role,
+            chain_key=privacy.chain_key.get_secret_value() or None,
+            personal_data_key=privacy.personal_data_key.get_secret_value() or None,
+        )
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    """Erase the personal data of the person a case is about (crypto-shredding)."""
+    with open_backbone() as backbone:
+        return erase_command(
+            backbone,
+            args.case_id,
+            expected_version=args.expected_version,
+            actor_id=args.actor,
+            actor_role=args.role,
+            reason=args.reason,
+        )
+
+
+def cmd_dlq(args: argparse.Namespace) -> int:
+    """Dead letters: list them, show one, retry one (after a fix is deployed)."""
+    with open_backbone() as backbone:
+        return dlq_command(backbone, args.action, args.id)

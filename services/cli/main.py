@@ -1,367 +1,69 @@
-"""The ``vatra`` command line."""
+"""The ``vatra`` command line: the parser, and each command loaded when it runs.
+
+Each sub-command names the function that carries it out (``module:function``
+in ``services/cli/``); only that module is imported, after the arguments are
+parsed, so ``vatra --help`` loads no database, Kafka or web library, and a
+command loads only what it needs (``bench/cli_startup.py`` measures both).
+The commands' modules: ``case_commands`` (timeline, sop, history),
+``worker_commands`` (relay, project, sop-clock, run, notify, ack),
+``serve_commands`` (demo, api, token), ``audit_commands`` (rebuild, verify,
+export, erase, dlq) and ``kafka_commands`` (topics, kafka).
+"""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
+import importlib
 import sys
-from collections.abc import Callable, Sequence
-from datetime import datetime
-from pathlib import Path
-
-import psycopg
-from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
+from collections.abc import Callable, Collection, Iterator, Sequence
 
 from domain.catalogue import REGIONS, ROLES
-from domain.clock import ControlledClock, SystemClock
-from domain.errors import DomainError
-from services import kafka_local
-from services.api import api_context
-from services.api.policy import API_ROLES
-from services.api.serve import (
-    create_token,
-    demo_banner,
-    demo_tokens,
-    revoke_tokens,
-    serve,
-)
-from services.api.sop_view import facts_of_rows, judge
-from services.api.users import LANGUAGES
-from services.app.errors import ServiceError
-from services.app.service import parse_case_id, parse_moment
-from services.app.sop_views import check_region
-from services.cli.audit_commands import (
-    TAMPERING_FOUND,
-    erase_command,
-    export_command,
-    rebuild_command,
-    verify_command,
-)
-from services.cli.demo import demo_case_id, record_scenario
-from services.cli.dlq import dead_letter_notice, dlq_command
-from services.cli.reports import (
-    history_obligations_report,
-    history_report,
-    obligations_report,
-    sop_report,
-    timeline_report,
-)
-from services.config.bootstrap import Backbone, open_backbone
-from services.config.logs import configure_logging
-from services.config.settings import SettingsError, load_settings
-from services.kafka.relay import Relay
-from services.kafka.topics import ensure_topics
-from services.observability.health import checks_for
-from services.observability.server import HealthServer
-from services.store.database import DatabaseUnavailable
-from services.store.outages import is_database_outage
-from services.workers.shutdown import ShutdownDeadline
-from services.workers.supervisor import Worker, WorkerFailed, run_until_signalled
 
 Command = Callable[[argparse.Namespace], int]
 
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    """Record the demo scenario, project it, print a timeline and SOP compliance."""
-    now = SystemClock().now()
-    clock = ControlledClock(now)
-    settings = load_settings(defaults={"VATRA_LOG_LEVEL": "WARNING"})
-    with open_backbone(settings, clock=clock) as backbone:
-        recorded = record_scenario(backbone.service, clock, now)
-        backbone.follower.catch_up()
-        case_id = demo_case_id()
-        print(f"Vatra Backbone demo: {recorded} new events recorded.\n")
-        with backbone.pool.connection() as conn:
-            print(timeline_report(conn, case_id))
-            print("\nIts SOP obligations\n")
-            print(obligations_report(conn, case_id, now))
-            print()
-            print(sop_report(conn, now))
-        if args.serve:
-            # New steps entered through the pages are recorded at the real time.
-            context = api_context(backbone, SystemClock())
-            host, port = settings.api_host, settings.api_port
-            print()
-            print(
-                demo_banner(f"http://{host}:{port}", demo_tokens(context)), flush=True
-            )
-            serve(backbone, host=host, port=port, context=context)
-    return 0
-
-
-def cmd_api(_args: argparse.Namespace) -> int:
-    """Serve the HTTP API and pages on VATRA_API_HOST:VATRA_API_PORT until SIGTERM."""
-    with open_backbone() as backbone:
-        settings = backbone.settings
-        serve(backbone, host=settings.api_host, port=settings.api_port)
-    return 0
-
-
-def cmd_token_create(args: argparse.Namespace) -> int:
-    """Create an API token for a user; it is printed once, only its hash is kept."""
-    with open_backbone() as backbone:
-        token = create_token(
-            backbone,
-            user_id=args.user,
-            role=args.role,
-            regions=args.region,
-            language=args.language,
-            unit=args.unit,
-        )
-    print(token)
-    return 0
-
-
-def cmd_token_revoke(args: argparse.Namespace) -> int:
-    """Revoke every token of a user."""
-    with open_backbone() as backbone:
-        print(f"revoked {revoke_tokens(backbone, user_id=args.user)} token(s)")
-    return 0
-
-
-def cmd_timeline(args: argparse.Namespace) -> int:
-    """Print one case's timeline (exit 2 if there is no such case)."""
-    case_id = parse_case_id(args.case_id)
-    with open_backbone() as backbone:
-        backbone.service.events(str(case_id))  # CaseNotFound: no such case
-        _catch_up(backbone)
-        with backbone.pool.connection() as conn:
-            print(timeline_report(conn, case_id))
-            print("\nSOP obligations\n")
-            print(obligations_report(conn, case_id, backbone.clock.now()))
-    return 0
-
-
-def cmd_sop(args: argparse.Namespace) -> int:
-    """Print SOP compliance per rule and region, deadlines near, and the overdue."""
-    region = check_region(args.region)
-    with open_backbone() as backbone:
-        _catch_up(backbone)
-        with backbone.pool.connection() as conn:
-            print(sop_report(conn, backbone.clock.now(), region))
-    return 0
-
-
-def cmd_sop_clock(args: argparse.Namespace) -> int:
-    """Record SOP deadline warnings and breaches until SIGTERM (--once: one tick)."""
-    with open_backbone() as backbone:
-        embedded = args.embedded or backbone.settings.kafka is None
-        sop_clock = backbone.sop_clock(embedded=embedded)
-        if args.once:
-            print(f"SOP clock: {sop_clock.tick()} deadline events recorded")
-            if sop_clock.unsettled:
-                print(
-                    f"SOP clock: {sop_clock.unsettled} case(s) could not be "
-                    "settled (logged); they are tried again on the next tick"
-                )
-            if embedded and (notice := dead_letter_notice(backbone)):
-                print(f"SOP clock: {notice}")
-            return 0
-        _serve(backbone, [sop_clock], embedded=embedded)
-    return 0
-
-
-def cmd_history(args: argparse.Namespace) -> int:
-    """Print a case as it stood at a moment or right after a version (for auditors)."""
-    as_of = parse_moment("--as-of", args.as_of) if args.as_of else None
-    with open_backbone() as backbone:
-        try:
-            history = backbone.service.history(
-                args.case_id, as_of, version=args.version
-            )
-        except MapperDeserialisationError:
-            # An event that no longer decodes was changed outside the backbone.
-            print(
-                f"vatra: case {args.case_id} has an event that cannot be read: "
-                "the store may have been altered. Run `vatra verify` to see "
-                "which events of which cases changed.",
-                file=sys.stderr,
-            )
-            return TAMPERING_FOUND
-        moment = datetime.fromisoformat(history["as_of"])
-        facts = facts_of_rows(parse_case_id(args.case_id), history["events"])
-        obligations = judge(facts, backbone.rulebook, backbone.calendar, moment)
-        print(history_report(history))
-        print("\nSOP obligations then\n")
-        print(history_obligations_report(obligations))
-    return 0
-
-
-def cmd_project(args: argparse.Namespace) -> int:
-    """Run the projections from Kafka (or, with --embedded, the notification log)."""
-    with open_backbone() as backbone:
-        if args.embedded:
-            applied = backbone.follower.catch_up()
-            print(f"projections caught up: {applied} events applied")
-            if args.follow:
-                _serve(backbone, [backbone.follower], embedded=True)
-            return 0
-        _serve(backbone, [backbone.projector()])
-    return 0
-
-
-def cmd_relay(_args: argparse.Namespace) -> int:
-    """Publish every recorded event to Kafka, in order, until SIGTERM."""
-    with open_backbone() as backbone:
-        relay = backbone.relay()
-        _serve(backbone, [relay], relay=relay)
-    return 0
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    """Run relay, projections, SOP clock and alerts in one process until SIGTERM.
-
-    --embedded: no Kafka, the read models follow the event store. The SOP clock
-    runs beside them unless VATRA_SOP_CLOCK=off; alerts once VATRA_NOTIFY_SECRET
-    is set.
-    """
-    with open_backbone() as backbone, contextlib.ExitStack() as stack:
-        embedded = args.embedded
-        workers: list[Worker] = []
-        relay = None
-        if embedded:
-            workers.append(backbone.follower)
-        else:
-            relay = backbone.relay()
-            workers += [relay, backbone.projector()]
-        if backbone.settings.sop_clock:
-            workers.append(backbone.sop_clock(embedded=embedded))
-        notify = backbone.settings.notify
-        if notify is not None and notify.enabled:
-            notifier = stack.enter_context(contextlib.closing(backbone.notifier()))
-            workers += notifier.workers(embedded=embedded)
-        else:
-            print(
-                "vatra: alerts are off: set VATRA_NOTIFY_SECRET to send them",
-                file=sys.stderr,
-            )
-        _serve(backbone, workers, relay=relay, embedded=embedded)
-    return 0
-
-
-def cmd_notify(args: argparse.Namespace) -> int:
-    """Deliver alerts to police, Responsible Authority, CPUs and coordinators
-    until SIGTERM: intake on Kafka (--embedded: the event store) and dispatcher."""
-    with open_backbone() as backbone:
-        embedded = args.embedded or backbone.settings.kafka is None
-        with contextlib.closing(backbone.notifier()) as notifier:
-            _serve(backbone, notifier.workers(embedded=embedded), embedded=embedded)
-    return 0
-
-
-def cmd_ack(args: argparse.Namespace) -> int:
-    """Record that an authority acknowledged an alert (TOKEN from its link)."""
-    with (
-        open_backbone() as backbone,
-        contextlib.closing(backbone.notifier()) as notifier,
-    ):
-        result = notifier.acknowledge(args.token)
-    if result["status"] == "already_acknowledged":
-        print(f"case {result['case_id']}: the alert was already acknowledged")
-    else:
-        print(f"case {result['case_id']}: alert acknowledged ({result['authority']})")
-    return 0
-
-
-def cmd_topics(_args: argparse.Namespace) -> int:
-    """Create the backbone's Kafka topics if they do not exist."""
-    settings = load_settings()
-    configure_logging(settings.log_level, settings.log_format)
-    if settings.kafka is None:
-        raise SettingsError("KAFKA_BOOTSTRAP_SERVERS is not set")
-    created = ensure_topics(settings.kafka)
-    print("created: " + (", ".join(created) if created else "none (all exist)"))
-    return 0
-
-
-def cmd_rebuild(_args: argparse.Namespace) -> int:
-    """Rebuild every read model from the events; checksums show it equals the old."""
-    with open_backbone() as backbone:
-        return rebuild_command(backbone)
-
-
-def cmd_verify(args: argparse.Namespace) -> int:
-    """Verify every case's event chain; exit 1 if anything was tampered with."""
-    with open_backbone() as backbone:
-        chain_key = backbone.settings.privacy.chain_key.get_secret_value() or None
-        return verify_command(backbone, chain_key, seal_legacy=args.seal_legacy)
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    """Export one case as JSON or HTML for courts and inspectors (access-logged)."""
-    with open_backbone() as backbone:
-        privacy = backbone.settings.privacy
-        return export_command(
-            backbone,
-            args.case_id,
-            fmt=args.format,
-            out_path=Path(args.out),
-            actor_id=args.actor,
-            actor_role=args.role,
-            chain_key=privacy.chain_key.get_secret_value() or None,
-            personal_data_key=privacy.personal_data_key.get_secret_value() or None,
-        )
-
-
-def cmd_erase(args: argparse.Namespace) -> int:
-    """Erase the personal data of the person a case is about (crypto-shredding)."""
-    with open_backbone() as backbone:
-        return erase_command(
-            backbone,
-            args.case_id,
-            expected_version=args.expected_version,
-            actor_id=args.actor,
-            actor_role=args.role,
-            reason=args.reason,
-        )
-
-
-def cmd_dlq(args: argparse.Namespace) -> int:
-    """Dead letters: list them, show one, retry one (after a fix is deployed)."""
-    with open_backbone() as backbone:
-        return dlq_command(backbone, args.action, args.id)
-
-
-def cmd_kafka(args: argparse.Namespace) -> int:
-    """A local single-node Kafka for development: fetch, start, stop, status,
-    with the arguments and defaults of ``deploy/kafka/kafka.sh``."""
-    return kafka_local.script_main(args.kafka_args)
-
-
-def _catch_up(backbone: Backbone) -> None:
-    # Embedded mode: the read models follow the log in-process, so bring them
-    # up to date before reading. In the full mode the projector owns them.
-    if backbone.settings.kafka is None:
-        backbone.follower.catch_up()
-
-
-def _serve(
-    backbone: Backbone,
-    workers: Sequence[Worker],
-    *,
-    relay: Relay | None = None,
-    embedded: bool = False,
-) -> None:
-    """Run ``workers`` with /metrics and /health on VATRA_METRICS_PORT."""
-    settings = backbone.settings
-    server = None
-    if settings.metrics_port is not None:
-        checks = checks_for(backbone, relay=relay, embedded=embedded)
-        try:
-            server = HealthServer(settings.metrics_host, settings.metrics_port, checks)
-        except OSError as error:
-            raise SettingsError(
-                f"VATRA_METRICS_PORT {settings.metrics_port} on "
-                f"{settings.metrics_host} cannot be used: "
-                f"{error.strerror or type(error).__name__} (another program may "
-                "hold it; set another port, or off)"
-            ) from None
-        server.start()
-    try:
-        run_until_signalled(workers, ShutdownDeadline(settings.shutdown_timeout))
-    finally:
-        if server is not None:
-            server.stop()
+HELP_TOKEN_CREATE = (
+    "Create an API token for a user; it is printed once, only its hash is kept."
+)
+HELP_TOKEN_REVOKE = "Revoke every token of a user."
+HELP_DEMO = "Record the demo scenario, project it, print a timeline and SOP compliance."
+HELP_API = (
+    "Serve the HTTP API and pages on VATRA_API_HOST:VATRA_API_PORT until SIGTERM."
+)
+HELP_TIMELINE = "Print one case's timeline (exit 2 if there is no such case)."
+HELP_SOP = "Print SOP compliance per rule and region, deadlines near, and the overdue."
+HELP_HISTORY = (
+    "Print a case as it stood at a moment or right after a version (for auditors)."
+)
+HELP_SOP_CLOCK = (
+    "Record SOP deadline warnings and breaches until SIGTERM (--once: one tick)."
+)
+HELP_PROJECT = (
+    "Run the projections from Kafka (or, with --embedded, the notification log)."
+)
+HELP_RELAY = "Publish every recorded event to Kafka, in order, until SIGTERM."
+HELP_RUN = (
+    "Run relay, projections, SOP clock and alerts in one process until SIGTERM "
+    "(--embedded: no Kafka, the read models follow the event store)."
+)
+HELP_NOTIFY = (
+    "Deliver alerts to police, Responsible Authority, CPUs and coordinators "
+    "until SIGTERM: intake on Kafka (--embedded: the event store) and dispatcher."
+)
+HELP_ACK = "Record that an authority acknowledged an alert (TOKEN from its link)."
+HELP_REBUILD = (
+    "Rebuild every read model from the events; checksums show it equals the old."
+)
+HELP_VERIFY = "Verify every case's event chain; exit 1 if anything was tampered with."
+HELP_EXPORT = (
+    "Export one case as JSON or HTML for courts and inspectors (access-logged)."
+)
+HELP_ERASE = "Erase the personal data of the person a case is about (crypto-shredding)."
+HELP_DLQ = "Dead letters: list them, show one, retry one (after a fix is deployed)."
+HELP_TOPICS = "Create the backbone's Kafka topics if they do not exist."
+HELP_KAFKA = (
+    "A local single-node Kafka for development: fetch, start, stop, status, "
+    "with the arguments and defaults of ``deploy/kafka/kafka.sh``."
+)
 
 
 def _add_token_parsers(
@@ -370,9 +72,17 @@ def _add_token_parsers(
     """API tokens: create, revoke."""
     p = sub.add_parser("token", help="API tokens: create, revoke")
     tokens = p.add_subparsers(dest="token_command", required=True)
-    p = tokens.add_parser("create", help=cmd_token_create.__doc__)
+    p = tokens.add_parser("create", help=HELP_TOKEN_CREATE)
     p.add_argument("--user", required=True, help="the user's id, e.g. mu-vlora-1")
-    p.add_argument("--role", required=True, choices=sorted(API_ROLES))
+    # An explicit metavar: argparse would otherwise list (and so load) the
+    # choices while building the parser.
+    p.add_argument(
+        "--role",
+        required=True,
+        metavar="ROLE",
+        choices=LazyChoices("services.api.policy", "API_ROLES"),
+        help="the user's role (an invalid one lists them)",
+    )
     p.add_argument(
         "--region",
         action="append",
@@ -380,37 +90,43 @@ def _add_token_parsers(
         choices=sorted(REGIONS),
         help="a region the user works in (repeat for several)",
     )
-    p.add_argument("--language", choices=LANGUAGES, default="sq")
+    p.add_argument(
+        "--language",
+        metavar="LANGUAGE",
+        choices=LazyChoices("services.api.users", "LANGUAGES"),
+        default="sq",
+        help="sq (the default) or en",
+    )
     p.add_argument(
         "--unit",
         help="child_protection_unit: the id of its entry in the directory "
         "(it sees only the alerts sent to that entry)",
     )
-    p.set_defaults(func=cmd_token_create)
-    p = tokens.add_parser("revoke", help=cmd_token_revoke.__doc__)
+    p.set_defaults(command_at="serve:cmd_token_create")
+    p = tokens.add_parser("revoke", help=HELP_TOKEN_REVOKE)
     p.add_argument("--user", required=True)
-    p.set_defaults(func=cmd_token_revoke)
+    p.set_defaults(command_at="serve:cmd_token_revoke")
 
 
 def _add_audit_parsers(
     sub: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> None:
     """The auditor's commands: verify, export, erase."""
-    p = sub.add_parser("verify", help=cmd_verify.__doc__)
+    p = sub.add_parser("verify", help=HELP_VERIFY)
     p.add_argument(
         "--seal-legacy",
         action="store_true",
         help="first chain the cases recorded before the chain existed (once)",
     )
-    p.set_defaults(func=cmd_verify)
-    p = sub.add_parser("export", help=cmd_export.__doc__)
+    p.set_defaults(command_at="audit:cmd_verify")
+    p = sub.add_parser("export", help=HELP_EXPORT)
     p.add_argument("case_id")
     p.add_argument("--format", choices=("json", "html"), default="html")
     p.add_argument("--out", required=True, help="the file to write")
     p.add_argument("--actor", required=True, help="your staff id (access log)")
     p.add_argument("--role", choices=sorted(ROLES), default="auditor")
-    p.set_defaults(func=cmd_export)
-    p = sub.add_parser("erase", help=cmd_erase.__doc__)
+    p.set_defaults(command_at="audit:cmd_export")
+    p = sub.add_parser("erase", help=HELP_ERASE)
     p.add_argument("case_id")
     p.add_argument("--reason", required=True)
     p.add_argument("--expected-version", type=int, required=True)
@@ -418,7 +134,7 @@ def _add_audit_parsers(
     p.add_argument(
         "--role", choices=("coordinator", "responsible_authority"), required=True
     )
-    p.set_defaults(func=cmd_erase)
+    p.set_defaults(command_at="audit:cmd_erase")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -427,22 +143,22 @@ def build_parser() -> argparse.ArgumentParser:
         description="Vatra Backbone: case referral and notification backbone.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("demo", help=cmd_demo.__doc__)
+    p = sub.add_parser("demo", help=HELP_DEMO)
     p.add_argument(
         "--serve",
         action="store_true",
         help="then serve the pages and the API with a demo token per audience",
     )
-    p.set_defaults(func=cmd_demo)
-    sub.add_parser("api", help=cmd_api.__doc__).set_defaults(func=cmd_api)
+    p.set_defaults(command_at="serve:cmd_demo")
+    sub.add_parser("api", help=HELP_API).set_defaults(command_at="serve:cmd_api")
     _add_token_parsers(sub)
-    p = sub.add_parser("timeline", help=cmd_timeline.__doc__)
+    p = sub.add_parser("timeline", help=HELP_TIMELINE)
     p.add_argument("case_id")
-    p.set_defaults(func=cmd_timeline)
-    p = sub.add_parser("sop", help=cmd_sop.__doc__)
+    p.set_defaults(command_at="case:cmd_timeline")
+    p = sub.add_parser("sop", help=HELP_SOP)
     p.add_argument("--region", help="only this region: " + ", ".join(REGIONS))
-    p.set_defaults(func=cmd_sop)
-    p = sub.add_parser("sop-clock", help=cmd_sop_clock.__doc__)
+    p.set_defaults(command_at="case:cmd_sop")
+    p = sub.add_parser("sop-clock", help=HELP_SOP_CLOCK)
     p.add_argument("--once", action="store_true", help="one tick, then exit")
     p.add_argument(
         "--embedded",
@@ -450,8 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="catch the read models up from the event store first "
         "(the default when KAFKA_BOOTSTRAP_SERVERS is not set)",
     )
-    p.set_defaults(func=cmd_sop_clock)
-    p = sub.add_parser("history", help=cmd_history.__doc__)
+    p.set_defaults(command_at="worker:cmd_sop_clock")
+    p = sub.add_parser("history", help=HELP_HISTORY)
     p.add_argument("case_id")
     when = p.add_mutually_exclusive_group(required=True)
     when.add_argument(
@@ -460,38 +176,71 @@ def build_parser() -> argparse.ArgumentParser:
     when.add_argument(
         "--version", type=int, help="the case right after this event (1, 2, ...)"
     )
-    p.set_defaults(func=cmd_history)
-    sub.add_parser("rebuild", help=cmd_rebuild.__doc__).set_defaults(func=cmd_rebuild)
+    p.set_defaults(command_at="case:cmd_history")
+    sub.add_parser("rebuild", help=HELP_REBUILD).set_defaults(
+        command_at="audit:cmd_rebuild"
+    )
     _add_audit_parsers(sub)
-    p = sub.add_parser("project", help=cmd_project.__doc__)
+    p = sub.add_parser("project", help=HELP_PROJECT)
     p.add_argument(
         "--embedded", action="store_true", help="follow the event store, not Kafka"
     )
     p.add_argument(
         "--follow", action="store_true", help="with --embedded: keep following"
     )
-    p.set_defaults(func=cmd_project)
-    sub.add_parser("relay", help=cmd_relay.__doc__).set_defaults(func=cmd_relay)
-    p = sub.add_parser("run", help=cmd_run.__doc__)
+    p.set_defaults(command_at="worker:cmd_project")
+    sub.add_parser("relay", help=HELP_RELAY).set_defaults(command_at="worker:cmd_relay")
+    p = sub.add_parser("run", help=HELP_RUN)
     p.add_argument("--embedded", action="store_true", help="no Kafka")
-    p.set_defaults(func=cmd_run)
-    p = sub.add_parser("notify", help=cmd_notify.__doc__)
+    p.set_defaults(command_at="worker:cmd_run")
+    p = sub.add_parser("notify", help=HELP_NOTIFY)
     p.add_argument(
         "--embedded", action="store_true", help="follow the event store, not Kafka"
     )
-    p.set_defaults(func=cmd_notify)
-    p = sub.add_parser("ack", help=cmd_ack.__doc__)
+    p.set_defaults(command_at="worker:cmd_notify")
+    p = sub.add_parser("ack", help=HELP_ACK)
     p.add_argument("token", help="the token at the end of the alert's /ack/ link")
-    p.set_defaults(func=cmd_ack)
-    sub.add_parser("topics", help=cmd_topics.__doc__).set_defaults(func=cmd_topics)
-    p = sub.add_parser("dlq", help=cmd_dlq.__doc__)
+    p.set_defaults(command_at="worker:cmd_ack")
+    sub.add_parser("topics", help=HELP_TOPICS).set_defaults(
+        command_at="kafka:cmd_topics"
+    )
+    p = sub.add_parser("dlq", help=HELP_DLQ)
     p.add_argument("action", choices=("list", "show", "retry"))
     p.add_argument("id", nargs="?", help="a dead letter's id (show, retry)")
-    p.set_defaults(func=cmd_dlq)
+    p.set_defaults(command_at="audit:cmd_dlq")
     p = sub.add_parser("kafka", help="a local Kafka: fetch, start, stop, status")
     p.add_argument("kafka_args", nargs=argparse.REMAINDER)
-    p.set_defaults(func=cmd_kafka)
+    p.set_defaults(command_at="kafka:cmd_kafka")
     return parser
+
+
+class LazyChoices(Collection[str]):
+    """Choices imported only when argparse checks or shows them (the web
+    package they live in is slow to load)."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+
+    def _values(self) -> list[str]:
+        return sorted(getattr(importlib.import_module(self.module), self.name))
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._values()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values())
+
+    def __len__(self) -> int:
+        return len(self._values())
+
+
+def load_command(command_at: str) -> Command:
+    """The function ``module:function`` names, its module imported now."""
+    module, _, function = command_at.partition(":")
+    command: Command = getattr(
+        importlib.import_module(f"services.cli.{module}_commands"), function
+    )
+    return command
 
 
 def command_names() -> set[str]:
@@ -505,29 +254,50 @@ def command_names() -> set[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    func: Command = args.func
     try:
-        return func(args)
-    except (ServiceError, DomainError) as error:
-        print(f"vatra: {error.message}", file=sys.stderr)
-        return 2
-    except (SettingsError, DatabaseUnavailable) as error:
-        print(f"vatra: {error}", file=sys.stderr)
-        return 3
-    except (psycopg.Error, PersistenceError) as error:
-        if not is_database_outage(error):
-            raise
-        # Read-only, out of disk, gone: say so, as for an unreachable database.
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        print(f"vatra: the database cannot do this now: {reason}", file=sys.stderr)
-        return 3
-    except WorkerFailed as error:
-        print(f"vatra: stopped because a worker failed: {error}", file=sys.stderr)
-        return 1
+        return load_command(args.command_at)(args)
     except BrokenPipeError:
         # The reader went away (``vatra sop | head``): not an error of ours.
         sys.stderr.close()
         return 0
+    except Exception as error:
+        code, message = _exit_code(error)
+        if code is None:
+            raise
+        print(f"vatra: {message}", file=sys.stderr)
+        return code
+
+
+def _exit_code(error: Exception) -> tuple[int | None, str]:
+    """The exit code and message for an error a command let through (None: a bug).
+
+    The error classes are imported here: a command that raised one has loaded
+    its module already.
+    """
+
+    import psycopg  # noqa: PLC0415
+    from eventsourcing.persistence import PersistenceError  # noqa: PLC0415
+
+    from domain.errors import DomainError  # noqa: PLC0415
+    from services.app.errors import ServiceError  # noqa: PLC0415
+    from services.config.settings import SettingsError  # noqa: PLC0415
+    from services.store.database import DatabaseUnavailable  # noqa: PLC0415
+    from services.store.outages import is_database_outage  # noqa: PLC0415
+    from services.workers.supervisor import WorkerFailed  # noqa: PLC0415
+
+    if isinstance(error, ServiceError | DomainError):
+        return 2, error.message
+    if isinstance(error, SettingsError | DatabaseUnavailable):
+        return 3, str(error)
+    if isinstance(error, psycopg.Error | PersistenceError):
+        if not is_database_outage(error):
+            return None, ""
+        # Read-only, out of disk, gone: say so, as for an unreachable database.
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return 3, f"the database cannot do this now: {reason}"
+    if isinstance(error, WorkerFailed):
+        return 1, f"stopped because a worker failed: {error}"
+    return None, ""
 
 
 if __name__ == "__main__":

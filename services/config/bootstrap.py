@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from psycopg_pool import ConnectionPool
 
@@ -44,16 +45,17 @@ from services.config.settings import (
     load_settings,
     require_kafka,
 )
-from services.kafka.consumer import KafkaRunner
-from services.kafka.relay import Relay
-from services.kafka.topics import ensure_topics
 from services.store.access_log import AccessLog
 from services.store.database import Database, database_for
 from services.store.event_chain import ChainHasher
 from services.store.personal_data import KeyRing, PersonalDataStore
+
+if TYPE_CHECKING:
+    from services.kafka.consumer import KafkaRunner
+    from services.kafka.relay import Relay
+    from services.workers.notifier import Notifier
+    from services.workers.sop_clock import SopClock
 from services.workers.follower import LogFollower
-from services.workers.notifier import Notifier
-from services.workers.sop_clock import SopClock
 
 
 @dataclass
@@ -81,6 +83,11 @@ class Backbone:
 
     def relay(self) -> Relay:
         """The relay from the notification log to the case-events topic."""
+        # The full mode's parts load kafka-python: imported only when built,
+        # so that a command of the embedded mode starts without it.
+        from services.kafka.relay import Relay  # noqa: PLC0415
+        from services.kafka.topics import ensure_topics  # noqa: PLC0415
+
         ensure_topics(self.kafka)
         return Relay(
             self.app,
@@ -97,6 +104,9 @@ class Backbone:
         date from the event store before deciding; in the full mode the
         projector feeds them and the clock only reads them.
         """
+        # Only the workers' commands need it (see relay).
+        from services.workers.sop_clock import SopClock  # noqa: PLC0415
+
         if embedded is None:
             embedded = self.settings.kafka is None
         return SopClock(
@@ -120,6 +130,9 @@ class Backbone:
 
     def projector(self) -> KafkaRunner:
         """The read-model projections on their Kafka consumer group."""
+        from services.kafka.consumer import KafkaRunner  # noqa: PLC0415  (see relay)
+        from services.kafka.topics import ensure_topics  # noqa: PLC0415
+
         ensure_topics(self.kafka)
         return KafkaRunner(
             self.pool,
@@ -150,6 +163,9 @@ def build_notifier(
 ) -> Notifier:
     """The notifier on a pool of its own: the directory and the templates are
     checked first (a problem is a ``SettingsError``); the caller closes it."""
+    # Only the alerting commands need it; it loads kafka-python (see relay).
+    from services.workers.notifier import Notifier  # noqa: PLC0415
+
     settings.check()
     clock = backbone.clock
     channels = build_channels(settings, clock)

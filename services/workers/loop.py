@@ -21,13 +21,13 @@ Every failed step counts in ``vatra_worker_failures_total{worker, kind}``.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 import structlog
-from kafka.errors import KafkaError
 
 from services.observability.metrics import WORKER_FAILURES
 from services.store.outages import is_database_outage
@@ -41,7 +41,12 @@ def failure_kind(error: BaseException) -> FailureKind:
     """What a failed step met: a database outage, a broker outage, or an error."""
     if is_database_outage(error):
         return "database"
-    if isinstance(error, KafkaError | OSError):
+    # Only a worker that loaded kafka-python can meet its errors; the others
+    # (the log follower, the SOP clock) need not load it.
+    kafka_errors = sys.modules.get("kafka.errors")
+    if isinstance(error, OSError) or (
+        kafka_errors is not None and isinstance(error, kafka_errors.KafkaError)
+    ):
         return "broker"
     return "error"
 
