@@ -16,7 +16,7 @@ from domain.catalogue import REGIONS, ROLES
 from domain.clock import ControlledClock, SystemClock
 from domain.errors import DomainError
 from services import kafka_local
-from services.api import api_context
+from services.api.context import api_context
 from services.api.policy import API_ROLES
 from services.api.serve import (
     create_token,

@@ -28,7 +28,8 @@ import httpx
 import pytest
 import yaml
 
-from services.api import api_context, create_app
+from services.api.app import create_app
+from services.api.context import api_context
 from services.api.serve import ApiServer
 from services.config.bootstrap import Backbone
 from services.kafka_local import LocalKafka, fetch_jars
