@@ -40,10 +40,10 @@ from handlers.channels.base import Channel, DeliveryError
 from handlers.directory import Directory
 from handlers.ledger import Delivery
 from handlers.messages import MessageRenderer, TemplateError
+from handlers.metrics import ALERT_LATENCY, ALERTS
 from handlers.outcomes import CaseOutcomes, latency
 from handlers.policy import AUTHORITY_ROLES
-from services.app.errors import VersionConflict
-from services.observability.metrics import ALERT_LATENCY, ALERTS
+from handlers.ports import CaseChanged
 
 log = structlog.get_logger("vatra.notify")
 
@@ -223,7 +223,7 @@ class Dispatcher:
             ):
                 try:
                     result = self.outcomes.record(delivery)
-                except VersionConflict:
+                except CaseChanged:
                     continue  # a busy case: the next round tries again
                 if result == "refused":
                     ALERTS.labels(

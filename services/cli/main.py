@@ -15,6 +15,7 @@ from eventsourcing.persistence import MapperDeserialisationError, PersistenceErr
 from domain.catalogue import REGIONS, ROLES
 from domain.clock import ControlledClock, SystemClock
 from domain.errors import DomainError
+from handlers.acknowledgements import InvalidToken
 from services import kafka_local
 from services.api.context import api_context
 from services.api.policy import API_ROLES
@@ -508,7 +509,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Command = args.func
     try:
         return func(args)
-    except (ServiceError, DomainError) as error:
+    except (ServiceError, DomainError, InvalidToken) as error:
         print(f"vatra: {error.message}", file=sys.stderr)
         return 2
     except (SettingsError, DatabaseUnavailable) as error:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from psycopg_pool import ConnectionPool
 
 from domain.errors import DomainError
-from handlers.acknowledgements import AckTokens, acknowledge
+from handlers.acknowledgements import AckTokens, InvalidToken, acknowledge
 from handlers.channels.base import Channel
 from handlers.channels.email import SmtpChannel
 from handlers.channels.sms import SmsChannel
@@ -38,6 +38,7 @@ from handlers.dispatcher import Dispatcher
 from handlers.intake import NotificationIntake
 from handlers.messages import MessageRenderer, MessageTemplates, TemplateError
 from handlers.outcomes import CaseOutcomes
+from services.app.case_alerts import ServiceCaseAlerts
 from services.app.errors import ServiceError
 from services.config.notify_settings import NotifySettings, load_notify_settings
 from services.config.settings import SettingsError, load_settings
@@ -100,7 +101,7 @@ class Notifier:
             token,
             tokens=self.tokens,
             pool=self.pool,
-            service=self.backbone.service,
+            cases=ServiceCaseAlerts(self.backbone.service),
             clock=self.backbone.clock,
         )
 
@@ -155,7 +156,7 @@ def build_notifier(
         directory,
         MessageRenderer(templates, settings.public_url, tokens),
         channels,
-        CaseOutcomes(backbone.service),
+        CaseOutcomes(ServiceCaseAlerts(backbone.service)),
         clock,
         settings.dispatch,
         worker=worker or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}",
@@ -213,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 parser.error("ack needs the TOKEN from the alert's link")
             return ack_command(settings, args.token)
         return notify_command(settings, embedded=args.embedded)
-    except (ServiceError, DomainError) as error:
+    except (ServiceError, DomainError, InvalidToken) as error:
         print(f"vatra: {error.message}", file=sys.stderr)
         return 2
     except (SettingsError, DatabaseUnavailable) as error:
