@@ -20,7 +20,8 @@ from services.config.bootstrap import Backbone
 from services.progress import ProgressBar
 from services.store.access_log import AccessLog
 from services.store.event_chain import ChainedApplicationRecorder, ChainHasher
-from services.store.personal_data import KeyRing, PersonalDataStore
+from services.store.personal_data import PersonalDataStore
+from services.store.personal_data_keys import KeyRing
 
 TAMPERING_FOUND = 1
 

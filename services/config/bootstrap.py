@@ -15,10 +15,10 @@ from psycopg_pool import ConnectionPool
 
 from domain.clock import Clock, SystemClock
 from domain.sop import RuleBook, WorkingCalendar, load_calendar, load_rulebook
+from handlers.erasure import KeyDestruction
 from projections.feed import Projection
 from projections.obligations import ObligationsProjection
 from projections.timeline import TimelineProjection
-from services.app.erasure import ErasureProjection
 from services.app.service import CaseApplication, CaseService
 from services.config.logs import configure_logging
 from services.config.settings import (
@@ -33,7 +33,8 @@ from services.kafka.topics import ensure_topics
 from services.store.access_log import AccessLog
 from services.store.database import Database, database_for
 from services.store.event_chain import ChainHasher
-from services.store.personal_data import KeyRing, PersonalDataStore
+from services.store.personal_data import DataKeyShredder, PersonalDataStore
+from services.store.personal_data_keys import KeyRing
 from services.workers.follower import LogFollower
 from services.workers.notifier import Notifier, build_notifier
 from services.workers.sop_clock import SopClock
@@ -153,8 +154,9 @@ def open_backbone(
         projections: list[Projection] = [
             TimelineProjection(),
             ObligationsProjection(rulebook, calendar),
-            # Carries out every recorded PersonalDataErased (crypto-shredding).
-            ErasureProjection(),
+            # Not a read model: a handler that carries out every recorded
+            # PersonalDataErased (crypto-shredding), fed the same way.
+            KeyDestruction(DataKeyShredder()),
         ]
         follower = LogFollower(
             app,
