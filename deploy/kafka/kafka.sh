@@ -9,7 +9,8 @@
 #
 # DATA_DIR defaults to var/kafka under the repository root (a relative
 # DATA_DIR given is taken from the current directory), PORT to 9092. The
-# work is done by services/kafka_local.py, which the tests use too; this
+# work is done by devtools/kafka/ (a development tool of the source checkout,
+# not installed with the package), which the tests use too; this
 # script only picks the Python and maps arguments. Set PYTHON to use another
 # interpreter than the project's .venv.
 set -euo pipefail
@@ -29,9 +30,9 @@ if [[ ! -x "$python" ]]; then
 fi
 
 kafka_local() {
-    # Run from the repository root so `services` is importable without install.
+    # Run from the repository root: devtools/ is importable from there only.
     (cd "$root" && PYTHONPATH="$root${PYTHONPATH:+:$PYTHONPATH}" \
-        "$python" -m services.kafka_local --deploy-dir "$here" "$@")
+        "$python" -m devtools.kafka --deploy-dir "$here" "$@")
 }
 
 data_dir() {

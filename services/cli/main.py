@@ -16,7 +16,6 @@ from domain.catalogue import REGIONS, ROLES
 from domain.clock import ControlledClock, SystemClock
 from domain.errors import DomainError
 from handlers.acknowledgements import InvalidToken
-from services import kafka_local
 from services.api.context import api_context
 from services.api.policy import API_ROLES
 from services.api.serve import (
@@ -326,7 +325,14 @@ def cmd_dlq(args: argparse.Namespace) -> int:
 def cmd_kafka(args: argparse.Namespace) -> int:
     """A local single-node Kafka for development: fetch, start, stop, status,
     with the arguments and defaults of ``deploy/kafka/kafka.sh``."""
-    return kafka_local.script_main(args.kafka_args)
+    # A development tool, imported only here: a source checkout has it.
+    from services.cli.dev_tools import KAFKA_TOOL_MISSING, kafka_script  # noqa: PLC0415
+
+    script_main = kafka_script()
+    if script_main is None:
+        print(f"vatra: {KAFKA_TOOL_MISSING}", file=sys.stderr)
+        return 3
+    return script_main(args.kafka_args)
 
 
 def _catch_up(backbone: Backbone) -> None:
