@@ -29,7 +29,7 @@ if [[ ! -x "$python" ]]; then
     exit 1
 fi
 
-kafka_local() {
+local_kafka() {
     # Run from the repository root: devtools/ is importable from there only.
     (cd "$root" && PYTHONPATH="$root${PYTHONPATH:+:$PYTHONPATH}" \
         "$python" -m devtools.kafka --deploy-dir "$here" "$@")
@@ -50,15 +50,15 @@ shift
 case "$command" in
     fetch)
         [[ $# -eq 0 ]] || usage
-        kafka_local fetch
+        local_kafka fetch
         ;;
     start)
         [[ $# -le 2 ]] || usage
-        kafka_local start --data-dir "$(data_dir "${1:-}")" --port "${2:-9092}"
+        local_kafka start --data-dir "$(data_dir "${1:-}")" --port "${2:-9092}"
         ;;
     stop | status)
         [[ $# -le 1 ]] || usage
-        kafka_local "$command" --data-dir "$(data_dir "${1:-}")"
+        local_kafka "$command" --data-dir "$(data_dir "${1:-}")"
         ;;
     -h | --help | help)
         usage 0
