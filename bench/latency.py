@@ -28,7 +28,7 @@ from domain import events as ev
 from domain.catalogue import REGIONS
 from domain.clock import SystemClock
 from projections.obligations import ObligationsProjection
-from services.api import api_context
+from services.api.context import api_context
 from services.app.service import CaseService
 from services.config.bootstrap import load_sop, open_backbone
 from services.config.settings import load_settings

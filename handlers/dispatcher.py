@@ -35,15 +35,15 @@ import structlog
 from psycopg_pool import ConnectionPool
 
 from domain.clock import Clock
-from handlers import ledger
+from handlers import ledger_claims
 from handlers.channels.base import Channel, DeliveryError
 from handlers.directory import Directory
 from handlers.ledger import Delivery
 from handlers.messages import MessageRenderer, TemplateError
+from handlers.metrics import ALERT_LATENCY, ALERTS
 from handlers.outcomes import CaseOutcomes, latency
 from handlers.policy import AUTHORITY_ROLES
-from services.app.errors import VersionConflict
-from services.observability.metrics import ALERT_LATENCY, ALERTS
+from handlers.ports import CaseChanged
 
 log = structlog.get_logger("vatra.notify")
 
@@ -143,7 +143,7 @@ class Dispatcher:
         for lane in lanes:
             lane.join()
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-            released = ledger.release(cur, worker=self.worker)
+            released = ledger_claims.release(cur, worker=self.worker)
         log.info("dispatcher_stopped", worker=self.worker, released=released)
 
     def stop(self) -> None:
@@ -185,7 +185,7 @@ class Dispatcher:
         now = self.clock.now()
         until = now + timedelta(seconds=self.settings.lease)
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-            claimed = ledger.claim_due(
+            claimed = ledger_claims.claim_due(
                 cur, worker=self.worker, now=now, until=until, limit=1, roles=roles
             )
         if not claimed:
@@ -210,7 +210,7 @@ class Dispatcher:
             return
         until = self.clock.now() + timedelta(seconds=self.settings.lease)
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-            ledger.renew(cur, sending, worker=self.worker, until=until)
+            ledger_claims.renew(cur, sending, worker=self.worker, until=until)
 
     def record_outcomes(self) -> int:
         """Write finished alerts' outcomes on their cases; return how many."""
@@ -218,18 +218,18 @@ class Dispatcher:
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             # The rows stay locked while their events are written: no other
             # notifier records the same outcome meanwhile.
-            for delivery in ledger.claim_unrecorded(
+            for delivery in ledger_claims.claim_unrecorded(
                 cur, limit=self.settings.batch_size
             ):
                 try:
                     result = self.outcomes.record(delivery)
-                except VersionConflict:
+                except CaseChanged:
                     continue  # a busy case: the next round tries again
                 if result == "refused":
                     ALERTS.labels(
                         delivery.channel, delivery.role, "outcome_refused"
                     ).inc()
-                ledger.mark_recorded(cur, delivery, at=self.clock.now())
+                ledger_claims.mark_recorded(cur, delivery, at=self.clock.now())
                 done += 1
         return done
 
@@ -274,7 +274,7 @@ class Dispatcher:
         at = self.clock.now()
         outcome = "notified" if delivery.role in AUTHORITY_ROLES else None
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-            first = ledger.mark_delivered(cur, delivery, at=at, outcome=outcome)
+            first = ledger_claims.mark_delivered(cur, delivery, at=at, outcome=outcome)
         if not first:
             return  # another notifier's lease ran out on it and it marked it
         ALERTS.labels(delivery.channel, delivery.role, "delivered").inc()
@@ -306,12 +306,12 @@ class Dispatcher:
         }
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             if attempt >= self.settings.max_attempts:
-                ledger.mark_failed(cur, delivery, error=reason, at=at)
+                ledger_claims.mark_failed(cur, delivery, error=reason, at=at)
                 outcome = "failed"
             else:
                 pause = backoff(attempt, self.settings, self.rng)
                 next_at = at + timedelta(seconds=pause)
-                ledger.mark_retry(cur, delivery, error=reason, next_at=next_at)
+                ledger_claims.mark_retry(cur, delivery, error=reason, next_at=next_at)
                 outcome = "retry"
         ALERTS.labels(delivery.channel, delivery.role, outcome).inc()
         if outcome == "failed":

@@ -50,7 +50,8 @@ def kafka_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if external:
         yield external
         return
-    from services.kafka_local import LocalKafka, fetch_jars  # noqa: PLC0415
+    from devtools.kafka.jars import fetch_jars  # noqa: PLC0415
+    from devtools.kafka.process import LocalKafka  # noqa: PLC0415
 
     fetch_jars()
     kafka = LocalKafka(Path(tmp_path_factory.mktemp("kafka")))

@@ -2,25 +2,17 @@
 
 ``erase_personal_data`` records ``PersonalDataErased`` on the case (who, when,
 why: the case history keeps the fact of the erasure) and then destroys the
-person's data key in the personal-data store. ``ErasureProjection`` runs with
-the read models and destroys the key for every ``PersonalDataErased`` it sees,
-so an erasure recorded any other way (the generic command, a crash between the
-two steps, a restored backup of the store) still takes effect, and a rebuild
-applies every erasure again.
+person's data key in the personal-data store. The handler
+``handlers.erasure.KeyDestruction`` follows the events and destroys the key for
+every ``PersonalDataErased`` it sees, so an erasure recorded any other way
+still takes effect.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from psycopg import Connection, Cursor
-
-from domain.events import PersonalDataErased
-from projections.feed import Delivered
-from projections.schema import run_ddl
 from services.app.service import CaseService
-from services.store import personal_data
 from services.store.personal_data import PersonalDataStore
 
 
@@ -64,23 +56,3 @@ def erase_personal_data(
         correlation_id=correlation_id or "",
     )
     return result
-
-
-class ErasureProjection:
-    """Destroys the data key of every person a ``PersonalDataErased`` names.
-
-    Owns no read model (``tables`` is empty, so a rebuild drops nothing of the
-    personal-data store); idempotent, as a projection must be.
-    """
-
-    name = "personal_data_erasure"
-    tables: tuple[str, ...] = ()
-
-    def create(self, conn: Connection[Any]) -> None:
-        run_ddl(conn, personal_data.DDL)
-
-    def apply(self, cur: Cursor[Any], batch: Sequence[Delivered]) -> None:
-        for item in batch:
-            event = item.event
-            if isinstance(event, PersonalDataErased):
-                personal_data.shred(cur, [event.subject_ref], event.timestamp)

@@ -23,7 +23,8 @@ from services.config.bootstrap import Backbone, open_backbone
 from services.progress import ProgressBar
 from services.store.access_log import AccessLog
 from services.store.event_chain import ChainedApplicationRecorder, ChainHasher
-from services.store.personal_data import KeyRing, PersonalDataStore
+from services.store.personal_data import PersonalDataStore
+from services.store.personal_data_keys import KeyRing
 
 
 def verify_command(

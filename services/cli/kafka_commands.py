@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from services.config.logs import configure_logging
 from services.config.settings import SettingsError, load_settings
@@ -25,6 +26,11 @@ def cmd_topics(_args: argparse.Namespace) -> int:
 def cmd_kafka(args: argparse.Namespace) -> int:
     """A local single-node Kafka for development: fetch, start, stop, status,
     with the arguments and defaults of ``deploy/kafka/kafka.sh``."""
-    from services import kafka_local  # noqa: PLC0415  (a development tool)
+    # A development tool, imported only here: a source checkout has it.
+    from services.cli.dev_tools import KAFKA_TOOL_MISSING, kafka_script  # noqa: PLC0415
 
-    return kafka_local.script_main(args.kafka_args)
+    script_main = kafka_script()
+    if script_main is None:
+        print(f"vatra: {KAFKA_TOOL_MISSING}", file=sys.stderr)
+        return 3
+    return script_main(args.kafka_args)

@@ -279,13 +279,14 @@ def _exit_code(error: Exception) -> tuple[int | None, str]:
     from eventsourcing.persistence import PersistenceError  # noqa: PLC0415
 
     from domain.errors import DomainError  # noqa: PLC0415
+    from handlers.acknowledgements import InvalidToken  # noqa: PLC0415
     from services.app.errors import ServiceError  # noqa: PLC0415
     from services.config.settings import SettingsError  # noqa: PLC0415
     from services.store.database import DatabaseUnavailable  # noqa: PLC0415
     from services.store.outages import is_database_outage  # noqa: PLC0415
     from services.workers.supervisor import WorkerFailed  # noqa: PLC0415
 
-    if isinstance(error, ServiceError | DomainError):
+    if isinstance(error, ServiceError | DomainError | InvalidToken):
         return 2, error.message
     if isinstance(error, SettingsError | DatabaseUnavailable):
         return 3, str(error)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from domain.clock import ControlledClock, SystemClock
-from services.api import api_context
+from services.api.context import api_context
 from services.api.serve import (
     create_token,
     demo_banner,

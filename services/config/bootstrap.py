@@ -27,13 +27,14 @@ from handlers.channels.sms import SmsChannel
 from handlers.channels.webhook import WebhookChannel
 from handlers.directory import DirectoryError, load_directory
 from handlers.dispatcher import Dispatcher
+from handlers.erasure import KeyDestruction
 from handlers.intake import NotificationIntake
 from handlers.messages import MessageRenderer, MessageTemplates, TemplateError
 from handlers.outcomes import CaseOutcomes
 from projections.feed import Projection
 from projections.obligations import ObligationsProjection
 from projections.timeline import TimelineProjection
-from services.app.erasure import ErasureProjection
+from services.app.case_alerts import ServiceCaseAlerts
 from services.app.service import CaseApplication, CaseService
 from services.config.logs import configure_logging
 from services.config.notify_settings import NotifySettings
@@ -48,7 +49,8 @@ from services.config.settings import (
 from services.store.access_log import AccessLog
 from services.store.database import Database, database_for
 from services.store.event_chain import ChainHasher
-from services.store.personal_data import KeyRing, PersonalDataStore
+from services.store.personal_data import DataKeyShredder, PersonalDataStore
+from services.store.personal_data_keys import KeyRing
 
 if TYPE_CHECKING:
     from services.kafka.consumer import KafkaRunner
@@ -193,7 +195,7 @@ def build_notifier(
         directory,
         MessageRenderer(templates, settings.public_url, tokens),
         channels,
-        CaseOutcomes(backbone.service),
+        CaseOutcomes(ServiceCaseAlerts(backbone.service)),
         clock,
         settings.dispatch,
         worker=worker or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}",
@@ -253,8 +255,9 @@ def open_backbone(
         projections: list[Projection] = [
             TimelineProjection(),
             ObligationsProjection(rulebook, calendar),
-            # Carries out every recorded PersonalDataErased (crypto-shredding).
-            ErasureProjection(),
+            # Not a read model: a handler that carries out every recorded
+            # PersonalDataErased (crypto-shredding), fed the same way.
+            KeyDestruction(DataKeyShredder()),
         ]
         follower = LogFollower(
             app,

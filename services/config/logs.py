@@ -63,7 +63,9 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        # The stderr of the moment, not of the set-up: a test harness or a
+        # daemon may swap it after logging was configured.
+        logger_factory=_current_stderr_logger,
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=max(numeric, logging.WARNING), stream=sys.stderr)
@@ -72,6 +74,10 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     kafka = logging.getLogger("kafka")
     kafka.setLevel(logging.DEBUG if numeric <= logging.DEBUG else logging.ERROR)
     _route_through_structlog(kafka, shared, renderer)
+
+
+def _current_stderr_logger(*_args: Any) -> structlog.PrintLogger:
+    return structlog.PrintLogger(sys.stderr)
 
 
 class _StructlogHandler(logging.StreamHandler):  # type: ignore[type-arg]

@@ -1,8 +1,12 @@
-"""Prometheus metrics, defined once; processes expose them on /metrics."""
+"""Prometheus metrics, defined once; processes expose them on /metrics.
+
+The alert handlers' own metrics (``vatra_alerts_total``,
+``vatra_alert_latency_seconds``) are defined beside them, in ``handlers.metrics``.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge
 
 EVENTS_RECORDED = Counter(
     "vatra_events_recorded_total", "Case events recorded in the event store", ["type"]
@@ -24,19 +28,6 @@ DEAD_LETTERS = Counter(
     "embedded mode's vatra_dead_letters table), by consumer group or projection "
     "and reason",
     ["group", "reason"],
-)
-ALERT_LATENCY = Histogram(
-    "vatra_alert_latency_seconds",
-    "Time from an event's occurred_at to the delivery of its alert, by recipient "
-    "role and channel (late-entered field work counts from when it happened)",
-    ["role", "channel"],
-    buckets=(1, 2, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 24 * 3600, 7 * 86400),
-)
-ALERTS = Counter(
-    "vatra_alerts_total",
-    "Alert deliveries by channel, recipient role and outcome (delivered, retry, "
-    "failed, skipped, unroutable, outcome_refused)",
-    ["channel", "role", "outcome"],
 )
 SOP_DEADLINE_EVENTS = Counter(
     "vatra_sop_deadline_events_total",

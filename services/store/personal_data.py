@@ -5,7 +5,8 @@ of birth, contacts and documents live here, in PostgreSQL, each person's record
 encrypted (AES-256-GCM) with a data key of their own; that key is stored
 wrapped (encrypted) by the master key from ``VATRA_PERSONAL_DATA_KEY``, which
 never reaches the database. Both ciphertexts are bound to the subject_ref, so
-rows cannot be swapped between people.
+rows cannot be swapped between people (the keys and the sealing:
+``services.store.personal_data_keys``).
 
 Erasing a person destroys their data key (crypto-shredding): the record left
 behind, and every copy of it in backups, cannot be decrypted by anyone, while
@@ -19,26 +20,26 @@ Every read, write and erasure goes to the access log (view ``personal_data``,
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
 import json
-import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from psycopg import Cursor
+from psycopg import Connection, Cursor
 from psycopg_pool import ConnectionPool
 
 from domain.clock import Clock
 from projections.schema import run_ddl
-from services.app.errors import ServiceError
 from services.store.access_log import AccessLog
+from services.store.personal_data_keys import (
+    KeyRing,
+    PersonalDataError,
+    PersonalDataUnavailable,
+    open_sealed,
+    seal,
+)
 
 DDL = """
 CREATE TABLE IF NOT EXISTS personal_data (
@@ -67,15 +68,6 @@ READERS = frozenset(
         "child_protection_unit",
     }
 )
-NONCE_BYTES = 12
-
-
-class PersonalDataError(ServiceError):
-    """Base of the personal-data store's errors."""
-
-
-class PersonalDataUnavailable(PersonalDataError):
-    """No master key is configured, or it is not the one the data was stored with."""
 
 
 class PersonalDataNotFound(PersonalDataError):
@@ -108,38 +100,6 @@ class PersonalData:
         raw["contacts"] = tuple(raw.get("contacts", ()))
         raw["documents"] = tuple(raw.get("documents", ()))
         return cls(**raw)
-
-
-class KeyRing:
-    """The master key that wraps data keys, and earlier ones while rotating."""
-
-    def __init__(self, current: str, previous: Iterable[str] = ()) -> None:
-        self.current = _master_key(current, "VATRA_PERSONAL_DATA_KEY")
-        self.keys = {key_id(self.current): self.current}
-        for old in previous:
-            key = _master_key(old, "VATRA_PERSONAL_DATA_PREVIOUS_KEYS")
-            self.keys.setdefault(key_id(key), key)
-
-    @property
-    def current_id(self) -> str:
-        return key_id(self.current)
-
-    def unwrap(self, subject_ref: str, wrapped: bytes, master_key_id: str) -> bytes:
-        master = self.keys.get(master_key_id)
-        if master is None:
-            raise PersonalDataUnavailable(
-                f"the data key of this person is wrapped by master key "
-                f"{master_key_id}, which is not configured"
-            )
-        return _open(master, wrapped, b"vatra-pd-key:" + subject_ref.encode())
-
-    def wrap(self, subject_ref: str, data_key: bytes) -> bytes:
-        return _seal(self.current, data_key, b"vatra-pd-key:" + subject_ref.encode())
-
-
-def key_id(key: bytes) -> str:
-    """A name for a master key that reveals nothing of it."""
-    return "pdk:" + hmac.new(key, b"vatra-pd-key-id", hashlib.sha256).hexdigest()[:16]
 
 
 class PersonalDataStore:
@@ -200,7 +160,7 @@ class PersonalDataStore:
                 data_key = AESGCM.generate_key(bit_length=256)
             else:
                 data_key = keys.unwrap(subject_ref, bytes(row[0]), row[1])
-            record = _seal(data_key, data.to_json(), _record_aad(subject_ref))
+            record = seal(data_key, data.to_json(), _record_aad(subject_ref))
             conn.execute(
                 """
                 INSERT INTO personal_data (subject_ref, wrapped_key, master_key_id,
@@ -248,7 +208,7 @@ class PersonalDataStore:
         keys = self._keyring()
         data_key = keys.unwrap(subject_ref, bytes(row[0]), row[1])
         return PersonalData.from_json(
-            _open(data_key, bytes(row[2]), _record_aad(subject_ref))
+            open_sealed(data_key, bytes(row[2]), _record_aad(subject_ref))
         )
 
     def erase(
@@ -374,34 +334,17 @@ def shred(cur: Cursor[Any], subject_refs: Iterable[str], erased_at: datetime) ->
     return max(destroyed, 0)
 
 
-def generate_master_key() -> str:
-    """A new master key, as ``VATRA_PERSONAL_DATA_KEY`` takes it (base64)."""
-    return base64.b64encode(os.urandom(32)).decode()
+class DataKeyShredder:
+    """``handlers.ports.DataKeys`` on this store's table: for the erasure handler."""
 
+    def create(self, conn: Connection[Any]) -> None:
+        run_ddl(conn, DDL)
 
-def _master_key(text: str, setting: str) -> bytes:
-    try:
-        key = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise PersonalDataUnavailable(f"{setting} is not base64") from None
-    if len(key) != 32:
-        raise PersonalDataUnavailable(f"{setting} must be 32 bytes (base64 of them)")
-    return key
+    def destroy(
+        self, cur: Cursor[Any], subject_refs: Iterable[str], erased_at: datetime
+    ) -> int:
+        return shred(cur, subject_refs, erased_at)
 
 
 def _record_aad(subject_ref: str) -> bytes:
     return b"vatra-pd-record:" + subject_ref.encode()
-
-
-def _seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
-    nonce = os.urandom(NONCE_BYTES)
-    return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
-
-
-def _open(key: bytes, sealed: bytes, aad: bytes) -> bytes:
-    try:
-        return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
-    except InvalidTag:
-        raise PersonalDataUnavailable(
-            "personal data could not be decrypted: wrong key, or the row was altered"
-        ) from None

@@ -23,6 +23,7 @@ from handlers.acknowledgements import AckTokens, acknowledge
 from handlers.directory import Directory
 from handlers.dispatcher import Dispatcher
 from handlers.intake import NotificationIntake
+from services.app.case_alerts import ServiceCaseAlerts
 from services.app.service import CaseApplication, CaseService
 from services.config.notify_settings import NotifySettings
 from services.config.settings import KafkaSettings, require_kafka
@@ -87,7 +88,7 @@ class Notifier:
             token,
             tokens=self.tokens,
             pool=self.pool,
-            service=self.service,
+            cases=ServiceCaseAlerts(self.service),
             clock=self.clock,
         )
 

@@ -11,7 +11,8 @@ import pytest
 from fastapi import FastAPI
 
 from domain.clock import ControlledClock
-from services.api import ApiContext, api_context, create_app
+from services.api.app import create_app
+from services.api.context import ApiContext, api_context
 from services.api.serve import ApiServer
 from services.config.bootstrap import Backbone, open_backbone
 from services.config.settings import load_settings

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from domain.clock import ControlledClock
-from services.api import ApiContext
+from services.api.context import ApiContext
 from tests.e2e.helpers import Api
 
 

@@ -24,7 +24,7 @@ from domain.fields import (
     SINGLE_LINE_REFUSED,
     Rule,
 )
-from services.api import ApiContext
+from services.api.context import ApiContext
 from services.api.models import Identify
 from services.api.routes.commands import COMMAND_ROUTES
 from tests.e2e.helpers import IDENTIFICATION, Api

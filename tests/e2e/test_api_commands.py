@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from domain.clock import ControlledClock
-from services.api import ApiContext
+from services.api.context import ApiContext
 from services.api.idempotency import correlation_id_for
 from tests.e2e.helpers import IDENTIFICATION, Api, new_key
 

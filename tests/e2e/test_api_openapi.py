@@ -14,7 +14,7 @@ from schemathesis.generation.feedback import FeedbackSources
 # phases): its pytest plugin does not run under pytest 9 yet.
 from schemathesis.pytest._test_builder import build_operation_test
 
-from services.api import ApiContext
+from services.api.context import ApiContext
 from services.api.routes.commands import COMMAND_ROUTES
 from services.app.service import COMMANDS
 from tests.e2e.helpers import IDENTIFICATION

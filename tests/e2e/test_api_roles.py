@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.api import ApiContext
+from services.api.context import ApiContext
 from tests.e2e.helpers import Api
 
 

@@ -14,7 +14,8 @@ import httpx
 
 from domain.clock import ControlledClock
 from handlers.acknowledgements import AckTokens
-from services.api import ApiContext, create_app
+from services.api.app import create_app
+from services.api.context import ApiContext
 from services.api.serve import ApiServer
 from services.config.settings import ApiSettings
 from tests.e2e.helpers import Api

@@ -14,7 +14,7 @@ import pytest
 from domain.clock import ControlledClock
 from projections.obligations import case_obligations
 from projections.timeline import timeline
-from services.api import ApiContext
+from services.api.context import ApiContext
 from services.api.sop_view import facts_of_rows, judge
 from services.cli.demo import demo_case_id, record_scenario
 from tests.e2e.helpers import Api

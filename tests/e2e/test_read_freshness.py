@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from domain.clock import ControlledClock
-from services.api import ApiContext
+from services.api.context import ApiContext
 from services.config.bootstrap import Backbone
 from tests.e2e.helpers import Api
 from tests.integration.bad_events import append_correction_without_offset

@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from domain.clock import ControlledClock
-from services.api import ApiContext, create_app
+from services.api.app import create_app
+from services.api.context import ApiContext
 from services.api.serve import ApiServer, create_token, demo_banner, demo_tokens
 from services.api.users import token_hash
 from services.app.errors import InvalidInput

@@ -24,9 +24,11 @@ from pathlib import Path
 import pytest
 from kafka.errors import KafkaError
 
+from devtools.kafka.cluster import LocalKafkaCluster
+from devtools.kafka.jars import fetch_jars
+from devtools.kafka.process import LocalKafka
 from services.config.settings import KafkaSettings
 from services.kafka.topics import ensure_topics
-from services.kafka_local import LocalKafka, LocalKafkaCluster, fetch_jars
 from services.store.database import Database
 from tests.faults.conftest import StackFactory
 from tests.faults.fault_load import Load

@@ -28,10 +28,12 @@ import httpx
 import pytest
 import yaml
 
-from services.api import api_context, create_app
+from devtools.kafka.jars import fetch_jars
+from devtools.kafka.process import LocalKafka
+from services.api.app import create_app
+from services.api.context import api_context
 from services.api.serve import ApiServer
 from services.config.bootstrap import Backbone
-from services.kafka_local import LocalKafka, fetch_jars
 from services.observability.server import stop_checks
 from services.store.database import Database
 from tests.e2e.helpers import IDENTIFICATION

@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from domain.clock import ControlledClock
-from services.api import api_context, create_app
+from services.api.app import create_app
+from services.api.context import api_context
 from services.api.serve import ApiServer
 from services.config.bootstrap import open_backbone
 from services.config.settings import load_settings

@@ -20,11 +20,10 @@ from services.config.settings import load_settings
 from services.store.access_log import AccessLog
 from services.store.database import Database
 from services.store.personal_data import (
-    KeyRing,
     PersonalData,
     PersonalDataStore,
-    generate_master_key,
 )
+from services.store.personal_data_keys import KeyRing, generate_master_key
 from tests.integration.helpers import identify, step
 from tests.integration.kafka_helpers import kafka_env
 

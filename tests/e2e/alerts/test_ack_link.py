@@ -6,7 +6,8 @@ import re
 
 from fastapi.testclient import TestClient
 
-from services.api import api_context, create_app
+from services.api.app import create_app
+from services.api.context import api_context
 from services.config.bootstrap import Backbone
 from services.workers.notifier import Notifier
 from tests.e2e.alerts.alert_helpers import (

@@ -10,7 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from schemas.mapping import kafka_headers
-from services.api import api_context, create_app
+from services.api.app import create_app
+from services.api.context import api_context
 from services.config.bootstrap import Backbone
 from services.config.logs import configure_logging
 from services.workers.notifier import Notifier
