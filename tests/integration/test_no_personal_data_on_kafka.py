@@ -25,7 +25,7 @@ from services.store.personal_data import (
     PersonalDataStore,
     generate_master_key,
 )
-from tests.integration.helpers import identify, step
+from tests.builders import identify, step
 from tests.integration.kafka_helpers import kafka_env
 
 PEOPLE = {

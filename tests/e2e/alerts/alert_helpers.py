@@ -1,37 +1,16 @@
-"""Helpers for the alert tests: record cases, wait, read the ledger and cases."""
+"""Helpers for the alert tests: wait, drive the notifier, read the ledger and
+metrics (cases are built with ``tests.builders``)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from prometheus_client import REGISTRY
 from psycopg_pool import ConnectionPool
 
-from domain.clock import Clock
-from services.app.service import CaseService
 from services.workers.notifier import Notifier, build_notifier
-
-SUBJECT_REF = "PV-7731-ARTA"
-SEEDED_NAME = "Arta Hoxha"
-
-
-def identify_minor_in_vlora(service: CaseService, clock: Clock) -> dict[str, Any]:
-    """A minor identified in Vlorë; a name is (wrongly) typed into a free-text
-    field, as happens in the field: no alert may carry it."""
-    return service.identify(
-        occurred_at=clock.now() - timedelta(seconds=1),
-        subject_ref=SUBJECT_REF,
-        region="vlora",
-        mobile_unit="vlora-unit",
-        municipality="Vlorë",
-        is_minor=True,
-        indicators=[f"told us her name is {SEEDED_NAME}"],
-        actor_id="mu-vlora-1",
-        actor_role="mobile_unit",
-    )
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
@@ -70,14 +49,6 @@ def drive_until_idle(notifier: Notifier) -> None:
         settling.close()
 
 
-def event_types(service: CaseService, case_id: str) -> list[str]:
-    return [type(e).__name__ for e in service.events(case_id)]
-
-
-def events_of(service: CaseService, case_id: str, event_type: str) -> list[Any]:
-    return [e for e in service.events(case_id) if type(e).__name__ == event_type]
-
-
 def ledger_rows(pool: ConnectionPool, where: str = "true") -> list[dict[str, Any]]:
     from psycopg.rows import dict_row  # noqa: PLC0415
 
@@ -89,18 +60,3 @@ def ledger_rows(pool: ConnectionPool, where: str = "true") -> list[dict[str, Any
 
 def metric(name: str, labels: dict[str, str]) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
-
-
-def execute(service: CaseService, command: str, case_id: str, /, **fields: Any) -> None:
-    """Run a command at the case's current version; the notifier writes to the
-    same case (AuthorityNotified), so a conflict means reload and try again."""
-    from services.app.errors import VersionConflict  # noqa: PLC0415
-
-    for _attempt in range(20):
-        version = service.case(case_id)["version"]
-        try:
-            service.execute(command, case_id, expected_version=version, **fields)
-            return
-        except VersionConflict:
-            continue
-    raise AssertionError(f"{command} kept conflicting")

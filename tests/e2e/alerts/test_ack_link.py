@@ -9,11 +9,8 @@ from fastapi.testclient import TestClient
 from services.api import api_context, create_app
 from services.config.bootstrap import Backbone
 from services.workers.notifier import Notifier
-from tests.e2e.alerts.alert_helpers import (
-    events_of,
-    identify_minor_in_vlora,
-    wait_for,
-)
+from tests.builders import events_of, identify_minor_in_vlora
+from tests.e2e.alerts.alert_helpers import wait_for
 from tests.e2e.alerts.conftest import POLICE_VLORA, Receivers, running
 
 

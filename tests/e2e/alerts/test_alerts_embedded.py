@@ -17,14 +17,16 @@ from handlers.channels.webhook import WebhookChannel
 from projections import positions
 from services.config.bootstrap import Backbone
 from services.workers.notifier import Notifier
-from tests.e2e.alerts.alert_helpers import (
+from tests.builders import (
     SEEDED_NAME,
     SUBJECT_REF,
-    drive_until_idle,
     event_types,
     events_of,
     execute,
     identify_minor_in_vlora,
+)
+from tests.e2e.alerts.alert_helpers import (
+    drive_until_idle,
     ledger_rows,
     metric,
     wait_for,

@@ -14,13 +14,8 @@ from services.config.notify_settings import load_notify_settings
 from services.config.settings import load_settings
 from services.store.database import Database
 from services.workers.notifier import Notifier, build_notifier
-from tests.e2e.alerts.alert_helpers import (
-    SEEDED_NAME,
-    SUBJECT_REF,
-    events_of,
-    identify_minor_in_vlora,
-    wait_for,
-)
+from tests.builders import SEEDED_NAME, SUBJECT_REF, events_of, identify_minor_in_vlora
+from tests.e2e.alerts.alert_helpers import wait_for
 from tests.e2e.alerts.conftest import (
     CPU_VLORE,
     POLICE_VLORA,
