@@ -50,24 +50,26 @@ def stamp(
 
 
 def identified_case(
-    *, is_minor: bool = False, at: timedelta = -timedelta(hours=5)
+    *, is_minor: bool = False, at: timedelta = -timedelta(hours=5), **overrides: Any
 ) -> Case:
-    """An adult (or minor) identified in Vlorë by worker w-1, ``at`` from NOW."""
-    return Case.identify(
-        stamp(at),
-        case_id=uuid4(),
-        subject_ref="PV-0001",
-        region="vlora",
-        mobile_unit="vlora-unit",
-        worker_id="w-1",
-        municipality="Vlorë",
-        is_minor=is_minor,
-        case_type="trafficking",
-        protection_requested=False,
-        indicators=["debt_bondage"],
-        exploitation_types=["labour"],
-        source="outreach",
-    )
+    """An adult (or minor) identified in Vlorë by worker w-1, ``at`` from NOW;
+    ``overrides`` replace any other field of the identification."""
+    fields: dict[str, Any] = {
+        "case_id": uuid4(),
+        "subject_ref": "PV-0001",
+        "region": "vlora",
+        "mobile_unit": "vlora-unit",
+        "worker_id": "w-1",
+        "municipality": "Vlorë",
+        "is_minor": is_minor,
+        "case_type": "trafficking",
+        "protection_requested": False,
+        "indicators": ["debt_bondage"],
+        "exploitation_types": ["labour"],
+        "source": "outreach",
+        **overrides,
+    }
+    return Case.identify(stamp(at), **fields)
 
 
 # -- a case's facts, as the SOP rules read them --------------------------------
@@ -170,9 +172,7 @@ SUBJECT_REF = "PV-7731-ARTA"
 SEEDED_NAME = "Arta Hoxha"
 
 
-def identify(
-    service: CaseService, clock: ControlledClock, **overrides: Any
-) -> dict[str, Any]:
+def identify(service: CaseService, clock: Clock, **overrides: Any) -> dict[str, Any]:
     """Open an adult's case in Vlorë now; return its id and version."""
     fields: dict[str, Any] = {
         "occurred_at": clock.now(),

@@ -23,6 +23,7 @@ from tests.builders import (
     event_types,
     events_of,
     execute,
+    identify,
     identify_minor_in_vlora,
 )
 from tests.e2e.alerts.alert_helpers import (
@@ -125,16 +126,7 @@ def test_a_refusing_mail_server_means_retries_then_a_failure_on_the_case_and_a_c
     retries_before = metric("vatra_alerts_total", {**labels, "outcome": "retry"})
     failed_before = metric("vatra_alerts_total", {**labels, "outcome": "failed"})
     with running(notifier.workers(embedded=True)):
-        case = live.service.identify(
-            occurred_at=live.clock.now(),
-            subject_ref="PV-ADULT-1",
-            region="vlora",
-            mobile_unit="vlora-unit",
-            municipality="Vlorë",
-            is_minor=False,
-            actor_id="mu-vlora-1",
-            actor_role="mobile_unit",
-        )
+        case = identify(live.service, live.clock, subject_ref="PV-ADULT-1")
         wait_for(
             lambda: len(receivers.hooks.at("/coordinators")) == 1,
             15,

@@ -14,7 +14,13 @@ from services.config.notify_settings import load_notify_settings
 from services.config.settings import load_settings
 from services.store.database import Database
 from services.workers.notifier import Notifier, build_notifier
-from tests.builders import SEEDED_NAME, SUBJECT_REF, events_of, identify_minor_in_vlora
+from tests.builders import (
+    SEEDED_NAME,
+    SUBJECT_REF,
+    events_of,
+    identify,
+    identify_minor_in_vlora,
+)
 from tests.e2e.alerts.alert_helpers import wait_for
 from tests.e2e.alerts.conftest import (
     CPU_VLORE,
@@ -58,15 +64,14 @@ def test_in_kafka_mode_a_minor_identified_in_vlora_alerts_each_authority_once(
     sink = receivers.smtp
     with running([full.relay(), *kafka_notifier.workers(embedded=False)]):
         # A first case lets the consumer group form before the clock starts.
-        full.service.identify(
-            occurred_at=full.clock.now(),
+        identify(
+            full.service,
+            full.clock,
             subject_ref="PV-WARMUP",
             region="berat",
             mobile_unit="berat-unit",
             municipality="Berat",
-            is_minor=False,
             actor_id="mu-berat-1",
-            actor_role="mobile_unit",
         )
         wait_for(lambda: sink.count() == 2, 90, "the first case's alerts")
         case = identify_minor_in_vlora(full.service, full.clock)
