@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import cli_startup, figures, latency
+from bench import alert_embedded, cli_startup, figures, latency
 from bench.env import BenchEnv, bench_env
 from services.config.logs import configure_logging
 
@@ -29,6 +29,7 @@ SIZES = {
         "stream_cases": 400,
         "rebuild": 20_000,
         "alerts": 50,
+        "embedded_alerts": 10,
         "timeline_gets": 200,
         "timeline_cases": 200,
         "obligations": 50_000,
@@ -41,6 +42,7 @@ SIZES = {
         "stream_cases": 4000,
         "rebuild": 1_000_000,
         "alerts": 250,
+        "embedded_alerts": 50,
         "timeline_gets": 2000,
         "timeline_cases": 2000,
         "obligations": 1_000_000,
@@ -61,6 +63,9 @@ GROUPS: dict[str, Callable[[BenchEnv, Size], list[figures.Figure]]] = {
     "rebuild": lambda env, s: [figures.rebuild(env, s["rebuild"])],
     "memory": lambda env, s: [figures.worker_memory(env, s["write_cases"])],
     "alert": lambda env, s: latency.alert_latency(env, s["alerts"]),
+    "alert-embedded": lambda env, s: alert_embedded.embedded_alert_latency(
+        env, s["embedded_alerts"]
+    ),
     "timeline": lambda env, s: [
         latency.timeline_read(env, s["timeline_gets"], s["timeline_cases"])
     ],

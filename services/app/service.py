@@ -323,7 +323,7 @@ def _project(case: Case | None, events: Iterable[CaseEvent]) -> Case | None:
     """eventsourcing's ``project_aggregate`` without its per-event assertion.
 
     That assertion is a runtime ``Protocol`` check, which on Python 3.11 costs
-    several times what applying the event does (some 25 µs an event).
+    more than applying the event does (the figure is in bench/RESULTS.md).
     """
     for event in events:
         case = event.mutate(case)

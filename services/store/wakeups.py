@@ -5,7 +5,7 @@ transaction that records events, and PostgreSQL delivers it when, and only
 if, that transaction commits. The relay and the log followers wait on
 ``LogWaiter.wait``, which listens on that channel and returns at the first
 notification or after the timeout, so an identification reaches the relay
-within a few milliseconds, while polling every interval remains the fallback:
+as soon as it commits, while polling every interval remains the fallback:
 a lost listening connection costs latency, never an event.
 """
 

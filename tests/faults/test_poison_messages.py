@@ -41,9 +41,9 @@ from services.config.settings import load_settings
 from services.kafka.consumer import KafkaRunner
 from services.store.database import Database
 from services.workers.follower import LogFollower
+from tests.builders import identify, step
 from tests.faults.fault_report import ReliabilityReport, Row
 from tests.faults.fault_stack import READ_MODEL_TABLES
-from tests.integration.helpers import identify, step
 from tests.integration.kafka_helpers import kafka_env, read_topic, wait_for
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "avro"

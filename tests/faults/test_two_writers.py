@@ -30,8 +30,8 @@ from services.config.bootstrap import Backbone
 from services.store.database import Database
 from services.workers.follower import LogFollower
 from services.workers.sop_clock import SopClock
+from tests.builders import WORKER, identify
 from tests.faults.fault_report import ReliabilityReport, Row
-from tests.integration.helpers import WORKER, identify
 
 SEED = 20260305
 ROUNDS = 25

@@ -25,3 +25,14 @@ def backbone(database: Database, clock: ControlledClock) -> Iterator[Backbone]:
     settings = load_settings({"VATRA_LOG_LEVEL": "WARNING"})
     with open_backbone(settings, clock=clock, database=database) as built:
         yield built
+
+
+@pytest.fixture
+def external_env(database: Database, monkeypatch: pytest.MonkeyPatch) -> Database:
+    """Point the CLI at the test's database, as an operator would with POSTGRES_*."""
+    monkeypatch.setenv("POSTGRES_HOST", database.host)
+    monkeypatch.setenv("POSTGRES_PORT", str(database.port))
+    monkeypatch.setenv("POSTGRES_USER", database.user)
+    monkeypatch.setenv("POSTGRES_DBNAME", database.dbname)
+    monkeypatch.setenv("VATRA_LOG_LEVEL", "INFO")
+    return database

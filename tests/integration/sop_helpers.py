@@ -63,11 +63,3 @@ def obligation_rows(
             conn, UUID(case["case_id"]), now or backbone.clock.now()
         )
     return {row["obligation_id"]: row for row in rows}
-
-
-def latest(service: CaseService, case: dict[str, Any]) -> dict[str, Any]:
-    """The case at its current version: the clock may have recorded since."""
-    return {
-        "case_id": case["case_id"],
-        "version": service.case(case["case_id"])["version"],
-    }

@@ -20,7 +20,7 @@ from services.cli.reports import history_report
 from services.config.bootstrap import Backbone
 from services.store.access_log import AccessLog
 from services.store.event_chain import ChainHasher
-from tests.integration.helpers import identify, step
+from tests.builders import identify, step
 
 AUDITOR = {"actor_id": "aud-7", "actor_role": "auditor"}
 

@@ -10,7 +10,7 @@ from domain.clock import ControlledClock
 from services.app.errors import CaseNotFound
 from services.app.service import CaseApplication, CaseService
 from services.config.bootstrap import Backbone
-from tests.integration.helpers import identify, step
+from tests.builders import identify, step
 
 
 def test_a_case_read_again_shows_what_another_process_recorded_since(

@@ -11,9 +11,6 @@ import pytest
 
 from services.cli.main import main
 from services.store.database import Database
-from tests.integration.test_cli import external_env
-
-__all__ = ["external_env"]  # the fixture, shared with the other CLI tests
 
 
 def _demo_case(capsys: pytest.CaptureFixture[str]) -> str:

@@ -17,23 +17,20 @@ from services.cli.main import main
 from services.config.bootstrap import open_backbone
 from services.config.settings import load_settings
 from services.store.database import Database
+from tests.builders import identify
 from tests.integration.bad_events import append_correction_without_offset
-from tests.integration.helpers import identify
 
 # Long before "now": every obligation of these cases is overdue.
 LONG_AGO = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def external_env(database: Database, monkeypatch: pytest.MonkeyPatch) -> Database:
-    monkeypatch.setenv("POSTGRES_HOST", database.host)
-    monkeypatch.setenv("POSTGRES_PORT", str(database.port))
-    monkeypatch.setenv("POSTGRES_USER", database.user)
-    monkeypatch.setenv("POSTGRES_DBNAME", database.dbname)
+def external_env(external_env: Database, monkeypatch: pytest.MonkeyPatch) -> Database:
+    """The CLI's database, embedded mode, quiet."""
     monkeypatch.setenv("VATRA_LOG_LEVEL", "CRITICAL")
     monkeypatch.setenv("VATRA_METRICS_PORT", "off")
     monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
-    return database
+    return external_env
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from services.config.logs import configure_logging
 from services.store.database import Database
 from services.store.event_chain import ChainHasher
 from services.workers.follower import LogFollower
-from tests.integration.helpers import identify, step
+from tests.builders import identify, step
 
 SEEDED = "Fshati-Seeded-Qendër-7731"  # a municipality, searched for in the raw rows
 CHAIN_KEY = "cipher-test-chain-key-0123456789abcdef"

@@ -12,7 +12,7 @@ from domain.errors import ConsentRequired
 from services.app.errors import CaseNotFound, InvalidInput, VersionConflict
 from services.app.service import CaseApplication, CaseService
 from services.config.bootstrap import Backbone
-from tests.integration.helpers import identify, step
+from tests.builders import identify, step
 
 
 def test_an_identification_is_stored_and_read_back_from_postgres(

@@ -22,7 +22,7 @@ from services.app.service import CaseApplication, CaseService
 from services.audit.verify import verify_chain
 from services.config.bootstrap import Backbone
 from services.store.event_chain import ChainHasher
-from tests.integration.helpers import WORKER, identify
+from tests.builders import WORKER, identify
 
 LEVELS = ("low", "medium", "high")
 

@@ -26,7 +26,7 @@ from services.config.bootstrap import Backbone, open_backbone
 from services.config.settings import KafkaSettings, load_settings
 from services.kafka.consumer import KafkaRunner
 from services.store.database import Database
-from tests.integration.helpers import identify, step
+from tests.builders import identify, step
 from tests.integration.kafka_helpers import (
     decoded,
     end,

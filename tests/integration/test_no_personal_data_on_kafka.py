@@ -24,7 +24,7 @@ from services.store.personal_data import (
     PersonalDataStore,
 )
 from services.store.personal_data_keys import KeyRing, generate_master_key
-from tests.integration.helpers import identify, step
+from tests.builders import identify, step
 from tests.integration.kafka_helpers import kafka_env
 
 PEOPLE = {

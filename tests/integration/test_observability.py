@@ -16,7 +16,7 @@ from domain.clock import ControlledClock
 from services.config.bootstrap import Backbone, open_backbone
 from services.config.settings import load_settings
 from services.store.database import Database
-from tests.integration.helpers import identify
+from tests.builders import identify
 from tests.integration.kafka_helpers import (
     end,
     kafka_env,

@@ -28,7 +28,7 @@ from services.store.personal_data_keys import (
     generate_master_key,
 )
 from services.workers.follower import LogFollower
-from tests.integration.helpers import identify, step
+from tests.builders import identify, step
 
 MASTER = generate_master_key()
 CASEWORKER = {"actor_id": "cw-1", "actor_role": "caseworker"}

@@ -16,7 +16,7 @@ from projections.timeline import TimelineProjection, timeline, timeline_json
 from services.cli.demo import record_scenario
 from services.config.bootstrap import Backbone
 from services.workers.follower import LogFollower
-from tests.integration.helpers import identify, step
+from tests.builders import identify, step
 
 NOTIFIER = {"actor_id": "vatra-notifier", "actor_role": "system"}
 

@@ -14,7 +14,7 @@ from domain.clock import ControlledClock
 from services.config.bootstrap import Backbone, open_backbone
 from services.config.settings import load_settings
 from services.store.database import Database
-from tests.integration.helpers import identify, step
+from tests.builders import identify, step
 from tests.integration.kafka_helpers import decoded, kafka_env, read_topic, wait_for
 
 

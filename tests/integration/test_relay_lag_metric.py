@@ -15,7 +15,7 @@ from services.config.bootstrap import Backbone, open_backbone
 from services.config.settings import KafkaSettings, load_settings
 from services.kafka.relay import Relay
 from services.store.database import Database
-from tests.integration.helpers import identify
+from tests.builders import identify
 from tests.integration.kafka_helpers import kafka_env, wait_for
 
 

@@ -9,9 +9,6 @@ import pytest
 from services.cli.main import main
 from services.config.settings import SettingsError, load_settings
 from services.store.database import Database
-from tests.integration.test_cli import external_env
-
-__all__ = ["external_env"]  # the fixture, shared with test_cli
 
 
 def test_the_sop_clock_records_missed_deadlines_once_and_sop_shows_one_region(

@@ -14,13 +14,8 @@ from domain.clock import TIRANE, ControlledClock
 from projections.compliance import compliance_by
 from services.config.bootstrap import Backbone
 from services.workers.sop_clock import SopClock
-from tests.integration.helpers import identify, step
-from tests.integration.sop_helpers import (
-    deadline_marks,
-    latest,
-    obligation_rows,
-    sop_clock_for,
-)
+from tests.builders import identify, latest, step
+from tests.integration.sop_helpers import deadline_marks, obligation_rows, sop_clock_for
 
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)

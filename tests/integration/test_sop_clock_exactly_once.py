@@ -14,7 +14,7 @@ from services.config.bootstrap import Backbone
 from services.store.database import Database
 from services.workers.follower import LogFollower
 from services.workers.sop_clock import SopClock
-from tests.integration.helpers import identify
+from tests.builders import identify
 from tests.integration.sop_helpers import (
     breaches_by_obligation,
     deadline_marks,

@@ -13,7 +13,7 @@ from domain.sop import load_rulebook
 from services.config.bootstrap import open_backbone
 from services.config.settings import PROJECT_ROOT, load_settings
 from services.store.database import Database
-from tests.integration.helpers import identify
+from tests.builders import identify
 from tests.integration.sop_helpers import obligation_rows, sop_clock_for
 
 HOUR = timedelta(hours=1)

@@ -21,7 +21,7 @@ from services.app.sop_views import (
 from services.cli.reports import sop_report
 from services.config.bootstrap import Backbone
 from services.workers.sop_clock import REPORT_EVERY
-from tests.integration.helpers import identify, step
+from tests.builders import identify, step
 from tests.integration.sop_helpers import sop_clock_for
 
 MINUTE = timedelta(minutes=1)

@@ -21,7 +21,7 @@ from services.audit.verify import Finding, verify_chain, verify_report
 from services.config.logs import configure_logging
 from services.store.database import Database
 from services.store.event_chain import ChainedApplicationRecorder, ChainHasher
-from tests.integration.helpers import identify, step
+from tests.builders import identify, step
 
 CHAIN_KEY = "test-chain-key-0123456789abcdefghijklmnop"
 EVENTS = "cases_events"

@@ -9,7 +9,7 @@ from domain.clock import ControlledClock
 from domain.stamp import Stamp
 from services.app.errors import VersionConflict
 from services.config.bootstrap import Backbone
-from tests.integration.helpers import WORKER, identify, step
+from tests.builders import WORKER, identify, step
 
 
 def test_a_write_that_loses_a_true_race_names_the_current_version(

@@ -14,7 +14,7 @@ from services.config.bootstrap import Backbone, open_backbone
 from services.config.settings import SessionTimeouts, load_settings
 from services.store.database import Database
 from services.store.event_chain import ChainedApplicationRecorder
-from tests.integration.helpers import identify
+from tests.builders import identify
 
 SHORT = SessionTimeouts(statement=1, idle_in_transaction=1, lock=20)
 

@@ -10,11 +10,8 @@ from services.api.app import create_app
 from services.api.context import api_context
 from services.config.bootstrap import Backbone
 from services.workers.notifier import Notifier
-from tests.e2e.alerts.alert_helpers import (
-    events_of,
-    identify_minor_in_vlora,
-    wait_for,
-)
+from tests.builders import events_of, identify_minor_in_vlora
+from tests.e2e.alerts.alert_helpers import wait_for
 from tests.e2e.alerts.conftest import POLICE_VLORA, Receivers, running
 
 

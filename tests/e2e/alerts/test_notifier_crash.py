@@ -25,13 +25,8 @@ from handlers.dispatcher import DispatchSettings
 from services.config.bootstrap import Backbone, open_backbone
 from services.config.settings import load_settings
 from services.store.database import Database
-from tests.e2e.alerts.alert_helpers import (
-    SUBJECT_REF,
-    events_of,
-    identify_minor_in_vlora,
-    ledger_rows,
-    wait_for,
-)
+from tests.builders import SUBJECT_REF, events_of, identify_minor_in_vlora
+from tests.e2e.alerts.alert_helpers import ledger_rows, wait_for
 from tests.e2e.alerts.conftest import Receivers, running
 from tests.integration.kafka_helpers import kafka_env
 

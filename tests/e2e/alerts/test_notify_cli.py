@@ -18,7 +18,8 @@ from domain.clock import SystemClock
 from services.config.bootstrap import Backbone, open_backbone
 from services.config.settings import load_settings
 from services.store.database import Database
-from tests.e2e.alerts.alert_helpers import events_of, identify_minor_in_vlora, wait_for
+from tests.builders import events_of, identify_minor_in_vlora
+from tests.e2e.alerts.alert_helpers import wait_for
 from tests.e2e.alerts.conftest import POLICE_VLORA, Receivers
 
 ROOT = Path(__file__).resolve().parents[3]
