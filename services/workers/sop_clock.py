@@ -37,9 +37,9 @@ from uuid import UUID
 import structlog
 from psycopg_pool import ConnectionPool
 
-from domain.case import fact_of
 from domain.clock import Clock
 from domain.errors import DomainError, DuplicateDeadlineEvent
+from domain.facts import fact_of
 from domain.sop import (
     DeadlineAction,
     RuleBook,
