@@ -21,8 +21,8 @@ import structlog
 from psycopg_pool import ConnectionPool
 
 from domain.clock import Clock
+from domain.commands import AcknowledgeAlert
 from domain.errors import AlreadyAcknowledged
-from domain.events import AlertAcknowledged
 from handlers import ledger
 from handlers.policy import AUTHORITY_ROLES
 from services.app.errors import ServiceError, VersionConflict
@@ -97,22 +97,21 @@ def acknowledge(
     result = {"case_id": case_id, "authority": delivery.role}
     for _attempt in range(attempts):
         if any(
-            isinstance(e, AlertAcknowledged) and e.reference == str(delivery_id)
+            e.type == "AlertAcknowledged"
+            and e.payload.get("reference") == str(delivery_id)
             for e in service.events(case_id)
         ):
             return {**result, "status": "already_acknowledged"}
         version = service.case(case_id)["version"]
         try:
-            service.execute(
-                "acknowledge_alert",
+            service.run(
+                AcknowledgeAlert(authority=delivery.role, reference=str(delivery_id)),
                 case_id,
                 expected_version=version,
                 actor_id=delivery.recipient,
                 actor_role=delivery.role,
                 occurred_at=clock.now(),
                 correlation_id=str(delivery_id),
-                authority=delivery.role,
-                reference=str(delivery_id),
             )
         except VersionConflict:
             continue  # another writer saved first: reload and decide again

@@ -12,11 +12,15 @@ the event and marking the ledger never records it twice.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import structlog
 
 from domain.clock import as_utc
+from domain.commands import (
+    CaseCommand,
+    RecordNotification,
+    RecordNotificationFailure,
+)
 from domain.errors import DomainError
 from domain.events import AuthorityNotified, NotificationFailed
 from handlers.ledger import Delivery
@@ -46,26 +50,21 @@ class CaseOutcomes:
         for _attempt in range(self.attempts):
             events = self.service.events(case_id)
             if any(
-                isinstance(e, wanted) and e.correlation_id == str(delivery.delivery_id)
+                e.type == wanted.__name__
+                and e.correlation_id == str(delivery.delivery_id)
                 for e in events
             ):
                 return "already"
             identified_at = events[0].occurred_at
-            command = (
-                "record_notification"
-                if delivery.outcome == "notified"
-                else "record_notification_failure"
-            )
             try:
-                self.service.execute(
-                    command,
+                self.service.run(
+                    self._command(delivery, reason),
                     case_id,
-                    expected_version=events[-1].originator_version,
+                    expected_version=events[-1].version,
                     # Never before the identification (entered with a fast clock).
                     occurred_at=max(as_utc(delivery.finished_at), identified_at),
                     correlation_id=str(delivery.delivery_id),
                     **ACTOR,
-                    **self._fields(delivery, reason),
                 )
             except VersionConflict:
                 continue  # another writer saved first: reload and try again
@@ -86,19 +85,21 @@ class CaseOutcomes:
         )
 
     @staticmethod
-    def _fields(delivery: Delivery, reason: str) -> dict[str, Any]:
-        common = {
-            "authority": delivery.role,
-            "channel": delivery.channel,
-            "recipient": delivery.recipient,
-        }
+    def _command(delivery: Delivery, reason: str) -> CaseCommand:
         if delivery.outcome == "notified":
-            return {**common, "reference": str(delivery.delivery_id)}
-        return {
-            **common,
-            "reason": reason or delivery.last_error or "unknown",
-            "attempts": delivery.attempts,
-        }
+            return RecordNotification(
+                authority=delivery.role,
+                channel=delivery.channel,
+                recipient=delivery.recipient,
+                reference=str(delivery.delivery_id),
+            )
+        return RecordNotificationFailure(
+            authority=delivery.role,
+            channel=delivery.channel,
+            recipient=delivery.recipient,
+            reason=reason or delivery.last_error or "unknown",
+            attempts=delivery.attempts,
+        )
 
 
 def latency(delivery: Delivery, delivered_at: datetime) -> float:

@@ -16,6 +16,7 @@ from typing import Any
 
 from psycopg import Connection, Cursor
 
+from domain.commands import ErasePersonalData
 from domain.events import PersonalDataErased
 from projections.feed import Delivered
 from projections.schema import run_ddl
@@ -46,15 +47,14 @@ def erase_personal_data(
     if case["personal_data_erased"]:
         result = {"case_id": case["case_id"], "version": case["version"]}
     else:
-        result = service.execute(
-            "erase_personal_data",
+        result = service.run(
+            ErasePersonalData(reason=reason),
             case_id,
             expected_version=expected_version,
             actor_id=actor_id,
             actor_role=actor_role,
             occurred_at=service.clock.now(),
             correlation_id=correlation_id,
-            reason=reason,
         )
     store.erase(
         case["subject_ref"],

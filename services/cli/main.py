@@ -28,7 +28,7 @@ from services.api.serve import (
 from services.api.sop_view import facts_of_rows, judge
 from services.api.users import LANGUAGES
 from services.app.errors import ServiceError
-from services.app.service import parse_case_id, parse_moment
+from services.app.plain import parse_case_id, parse_moment
 from services.app.sop_views import check_region
 from services.cli.audit_commands import (
     TAMPERING_FOUND,

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from domain.clock import ControlledClock
+from domain.commands import command_named
 from services.app.service import CaseService
 
 WORKER = {"actor_id": "mu-vlora-1", "actor_role": "mobile_unit"}
@@ -39,11 +40,10 @@ def step(
 ) -> dict[str, Any]:
     """Move the clock by ``after``, run ``command`` at that moment; return the case."""
     clock.advance(after)
-    return service.execute(
-        command,
+    return service.run(
+        command_named(command)(**fields),
         case["case_id"],
         expected_version=case["version"],
         occurred_at=clock.now(),
         **(actor or WORKER),
-        **fields,
     )

@@ -53,7 +53,7 @@ def test_two_writers_on_one_case_the_second_save_is_refused(
     backbone.service._save(first, expected=1)
     with pytest.raises(VersionConflict, match="saved first"):
         backbone.service._save(second, expected=1)
-    events = backbone.service.events(case["case_id"])
+    events = backbone.service.app.case_events(case["case_id"])
     assert [type(e).__name__ for e in events] == ["Identified", "RiskAssessed"]
     assert events[1].level == "high"  # type: ignore[attr-defined]
 

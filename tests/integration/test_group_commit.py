@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from domain.clock import ControlledClock
+from domain.commands import AssessRisk
 from domain.errors import ConsentRequired
 from services.app.errors import VersionConflict
 from services.app.service import CaseApplication, CaseService
@@ -64,13 +65,11 @@ def clients() -> Iterator[ThreadPoolExecutor]:
 def assess(
     service: CaseService, clock: ControlledClock, case_id: str, version: int, level: str
 ) -> dict[str, Any]:
-    return service.execute(
-        "assess_risk",
+    return service.run(
+        AssessRisk(level=level, **WORKER),
         case_id,
         expected_version=version,
         occurred_at=clock.now(),
-        level=level,
-        **WORKER,
     )
 
 
@@ -103,7 +102,8 @@ def queued(backbone: Backbone, count: int) -> Callable[[], bool]:
 
 def levels_of(backbone: Backbone, case_id: str) -> list[str]:
     return [
-        getattr(e, "level", type(e).__name__) for e in backbone.service.events(case_id)
+        getattr(e, "level", type(e).__name__)
+        for e in backbone.service.app.case_events(case_id)
     ]
 
 

@@ -11,6 +11,7 @@ from prometheus_client import REGISTRY
 from psycopg_pool import ConnectionPool
 
 from domain.clock import Clock
+from domain.commands import command_named
 from services.app.service import CaseService
 
 SUBJECT_REF = "PV-7731-ARTA"
@@ -44,11 +45,13 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> float:
 
 
 def event_types(service: CaseService, case_id: str) -> list[str]:
-    return [type(e).__name__ for e in service.events(case_id)]
+    return [type(e).__name__ for e in service.app.case_events(case_id)]
 
 
 def events_of(service: CaseService, case_id: str, event_type: str) -> list[Any]:
-    return [e for e in service.events(case_id) if type(e).__name__ == event_type]
+    return [
+        e for e in service.app.case_events(case_id) if type(e).__name__ == event_type
+    ]
 
 
 def ledger_rows(pool: ConnectionPool, where: str = "true") -> list[dict[str, Any]]:
@@ -64,6 +67,10 @@ def metric(name: str, labels: dict[str, str]) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
+# Who recorded a step and when: the keyword arguments every command takes.
+STAMP = frozenset({"actor_id", "actor_role", "occurred_at", "correlation_id"})
+
+
 def execute(service: CaseService, command: str, case_id: str, /, **fields: Any) -> None:
     """Run a command at the case's current version; the notifier writes to the
     same case (AuthorityNotified), so a conflict means reload and try again."""
@@ -72,7 +79,14 @@ def execute(service: CaseService, command: str, case_id: str, /, **fields: Any) 
     for _attempt in range(20):
         version = service.case(case_id)["version"]
         try:
-            service.execute(command, case_id, expected_version=version, **fields)
+            service.run(
+                command_named(command)(
+                    **{k: v for k, v in fields.items() if k not in STAMP}
+                ),
+                case_id,
+                expected_version=version,
+                **{k: v for k, v in fields.items() if k in STAMP},
+            )
             return
         except VersionConflict:
             continue
