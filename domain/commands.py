@@ -102,7 +102,12 @@ class CaseCommand:
 
 def command_named(name: str) -> type[CaseCommand]:
     """The command class of ``name`` (a scenario or a test names it as data)."""
-    return COMMANDS[name]
+    try:
+        return COMMANDS[name]
+    except KeyError:
+        raise LookupError(
+            f"unknown command {name!r}; commands: {', '.join(sorted(COMMANDS))}"
+        ) from None
 
 
 @dataclass(frozen=True, kw_only=True)
