@@ -54,11 +54,12 @@ def _write(
     service: CaseService, case_id: str, version: int, correlation: str
 ) -> dict[str, Any]:
     return service.run(
-        AssessRisk(level="medium", **WORKER),
+        AssessRisk(level="medium"),
         case_id,
         expected_version=version,
         occurred_at=service.clock.now(),
         correlation_id=correlation,
+        **WORKER,
     )
 
 

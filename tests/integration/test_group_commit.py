@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from domain.clock import ControlledClock
-from domain.commands import AssessRisk
+from domain.commands import AssessRisk, Refer
 from domain.errors import ConsentRequired
 from services.app.errors import VersionConflict
 from services.app.service import CaseApplication, CaseService
@@ -66,10 +66,11 @@ def assess(
     service: CaseService, clock: ControlledClock, case_id: str, version: int, level: str
 ) -> dict[str, Any]:
     return service.run(
-        AssessRisk(level=level, **WORKER),
+        AssessRisk(level=level),
         case_id,
         expected_version=version,
         occurred_at=clock.now(),
+        **WORKER,
     )
 
 
@@ -238,14 +239,11 @@ def test_a_domain_error_in_one_caller_does_not_affect_the_others_saved_with_it(
         for c in others
     ]
     invalid = clients.submit(
-        backbone.service.execute,
-        "refer",
+        backbone.service.run,
+        Refer(referral_id="R1", service="legal_assistance", agency="Legal Clinic"),
         refused["case_id"],
         expected_version=1,
         occurred_at=clock.now(),
-        referral_id="R1",
-        service="legal_assistance",
-        agency="Legal Clinic",
         **WORKER,
     )
     with pytest.raises(ConsentRequired):

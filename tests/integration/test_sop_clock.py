@@ -253,11 +253,11 @@ def test_a_step_entered_late_before_the_clock_looks_leaves_nothing_to_record(
             channel="email",
             recipient="p",
             reference="P-1",
-            **NOTIFIER,
         ),
         case["case_id"],
         expected_version=1,
         occurred_at=t0 + 30 * MINUTE,
+        **NOTIFIER,
     )
     clock.set(t0 + 2 * HOUR)
     sop_clock.tick()
