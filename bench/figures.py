@@ -16,6 +16,7 @@ from kafka import KafkaProducer
 from bench.env import BenchEnv
 from bench.generator import Script, build_case, scripts
 from domain.clock import SystemClock
+from domain.commands import command_named
 from projections.obligations import ObligationsProjection
 from projections.timeline import TimelineProjection
 from services.app.service import CaseApplication, CaseService
@@ -133,14 +134,13 @@ def _run_script(service: CaseService, script: Script) -> None:
                 **fields,
             )
         else:
-            result = service.execute(
-                step.command,
+            result = service.run(
+                command_named(step.command)(**step.fields),
                 str(script.case_id),
                 expected_version=version,
                 actor_id=step.actor[0],
                 actor_role=step.actor[1],
                 occurred_at=moment,
-                **step.fields,
             )
         version = result["version"]
 

@@ -396,7 +396,7 @@ def _deadline_case(service: CaseService, lead: float) -> str:
 
 def _breached(service: CaseService, case_id: str) -> float | None:
     """Seconds from the police-notified deadline to the recorded breach, if any."""
-    for event in service.events(case_id):
+    for event in service.app.case_events(case_id):
         if isinstance(event, ev.DeadlineBreached) and event.rule_id == POLICE:
             return (event.timestamp - event.due_at).total_seconds()
     return None

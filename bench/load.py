@@ -30,6 +30,7 @@ from bench.figures import _app
 from bench.generator import Script, build_case, scripts
 from bench.stack import ROOT
 from domain.clock import SystemClock
+from domain.commands import command_named
 from services.app.errors import VersionConflict
 from services.app.service import CaseService
 from services.config.logs import configure_logging
@@ -177,14 +178,13 @@ def _execute(service: CaseService, script: Script, index: int, version: int) -> 
     fields: dict[str, Any] = dict(step.fields)
     for _attempt in range(5):
         try:
-            result = service.execute(
-                step.command,
+            result = service.run(
+                command_named(step.command)(**fields),
                 str(script.case_id),
                 expected_version=version,
                 actor_id=step.actor[0],
                 actor_role=step.actor[1],
                 occurred_at=moment,
-                **fields,
             )
             return int(result["version"])
         except VersionConflict:

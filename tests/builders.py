@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 from domain.case import Case
+from domain.commands import command_named
 from domain.facts import CaseFact
 from domain.sop import (
     Obligation,
@@ -215,13 +216,12 @@ def step(
 ) -> dict[str, Any]:
     """Move the clock by ``after``, run ``command`` at that moment; return the case."""
     clock.advance(after)
-    return service.execute(
-        command,
+    return service.run(
+        command_named(command)(**fields),
         case["case_id"],
         expected_version=case["version"],
         occurred_at=clock.now(),
         **(actor or WORKER),
-        **fields,
     )
 
 
@@ -233,6 +233,10 @@ def latest(service: CaseService, case: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# Who recorded a step and when: the keyword arguments every command takes.
+STAMP = frozenset({"actor_id", "actor_role", "occurred_at", "correlation_id"})
+
+
 def execute(service: CaseService, command: str, case_id: str, /, **fields: Any) -> None:
     """Run a command at the case's current version; a worker may write to the
     same case meanwhile (AuthorityNotified), so a conflict means reload and
@@ -242,7 +246,14 @@ def execute(service: CaseService, command: str, case_id: str, /, **fields: Any) 
     for _attempt in range(20):
         version = service.case(case_id)["version"]
         try:
-            service.execute(command, case_id, expected_version=version, **fields)
+            service.run(
+                command_named(command)(
+                    **{k: v for k, v in fields.items() if k not in STAMP}
+                ),
+                case_id,
+                expected_version=version,
+                **{k: v for k, v in fields.items() if k in STAMP},
+            )
             return
         except VersionConflict:
             continue
@@ -251,9 +262,11 @@ def execute(service: CaseService, command: str, case_id: str, /, **fields: Any) 
 
 def event_types(service: CaseService, case_id: str) -> list[str]:
     """The names of the case's events, oldest first."""
-    return [type(e).__name__ for e in service.events(case_id)]
+    return [type(e).__name__ for e in service.app.case_events(case_id)]
 
 
 def events_of(service: CaseService, case_id: str, event_type: str) -> list[Any]:
     """The case's events of one type, oldest first."""
-    return [e for e in service.events(case_id) if type(e).__name__ == event_type]
+    return [
+        e for e in service.app.case_events(case_id) if type(e).__name__ == event_type
+    ]

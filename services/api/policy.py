@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+from domain.commands import COMMANDS
+
 CASEWORKER_ROLES = frozenset(
     {"caseworker", "mobile_unit", "shelter_staff", "lawyer", "psychologist"}
 )
@@ -35,13 +37,6 @@ OVERSIGHT_ROLES = ALL_REGION_READERS
 # Roles whose rights stop at their regions: a token for them names at least one.
 REGIONAL_ROLES = CASEWORKER_ROLES | {"police", "child_protection_unit"}
 API_ROLES = REGIONAL_ROLES | ALL_REGION_READERS
-
-# Commands only the backbone itself records (the notifier, the SOP clock).
-SYSTEM_COMMANDS = frozenset(
-    {"record_notification_failure", "warn_deadline", "breach_deadline"}
-)
-# Commands only the Responsible Authority records.
-AUTHORITY_COMMANDS = frozenset({"determine_status"})
 
 
 @dataclass(frozen=True)
@@ -79,12 +74,15 @@ def may_identify(principal: Principal, region: str) -> bool:
 
 
 def may_record(principal: Principal, command: str, region: str) -> bool:
-    """Record ``command`` (a Case method name) on a case in ``region``."""
-    if command in SYSTEM_COMMANDS:
+    """Record ``command`` (a name of ``domain.commands.COMMANDS``) on a case in
+    ``region``, as the command's declaration says who records it."""
+    recorded_by = COMMANDS[command].declaration.recorded_by
+    if recorded_by in ("system", "erasers"):
+        # The backbone records these itself; erasure goes through ``vatra erase``.
         return False
-    if command in AUTHORITY_COMMANDS:
+    if recorded_by == "responsible_authority":
         return principal.role == "responsible_authority"
-    if command == "correct_entry" and principal.role == "responsible_authority":
+    if recorded_by == "own_entries" and principal.role == "responsible_authority":
         # Its own entries only: the case decides whose entry is whose.
         return True
     return principal.role in CASEWORKER_ROLES and region in principal.regions

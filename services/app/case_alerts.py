@@ -9,9 +9,11 @@ too, so the HTTP API and the CLI answer them as before (a conflict is a 409).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
+from domain.command_declaration import CaseCommand
+from domain.commands import AcknowledgeAlert, RecordNotification
 from domain.events import AlertAcknowledged, AuthorityNotified, NotificationFailed
+from domain.system_commands import RecordNotificationFailure
 from handlers.ports import AlertFacts, CaseChanged, OutcomeRefused
 from services.app.errors import ServiceError, VersionConflict
 from services.app.service import CaseService
@@ -44,7 +46,7 @@ class ServiceCaseAlerts:
         self.service = service
 
     def facts(self, case_id: str) -> AlertFacts:
-        events = self.service.events(case_id)
+        events = self.service.app.case_events(case_id)
         return AlertFacts(
             version=events[-1].originator_version,
             identified_at=events[0].occurred_at,
@@ -74,17 +76,18 @@ class ServiceCaseAlerts:
         channel: str,
         recipient: str,
     ) -> None:
-        self._execute(
-            "record_notification",
+        self._run(
+            RecordNotification(
+                authority=authority,
+                channel=channel,
+                recipient=recipient,
+                reference=delivery_id,
+            ),
             case_id,
             expected_version=expected_version,
             occurred_at=occurred_at,
             correlation_id=delivery_id,
             **NOTIFIER,
-            authority=authority,
-            channel=channel,
-            recipient=recipient,
-            reference=delivery_id,
         )
 
     def record_failed(
@@ -100,18 +103,19 @@ class ServiceCaseAlerts:
         reason: str,
         attempts: int,
     ) -> None:
-        self._execute(
-            "record_notification_failure",
+        self._run(
+            RecordNotificationFailure(
+                authority=authority,
+                channel=channel,
+                recipient=recipient,
+                reason=reason,
+                attempts=attempts,
+            ),
             case_id,
             expected_version=expected_version,
             occurred_at=occurred_at,
             correlation_id=delivery_id,
             **NOTIFIER,
-            authority=authority,
-            channel=channel,
-            recipient=recipient,
-            reason=reason,
-            attempts=attempts,
         )
 
     def record_acknowledged(
@@ -124,21 +128,37 @@ class ServiceCaseAlerts:
         authority: str,
         acknowledged_by: str,
     ) -> None:
-        self._execute(
-            "acknowledge_alert",
+        self._run(
+            AcknowledgeAlert(authority=authority, reference=delivery_id),
             case_id,
             expected_version=expected_version,
             occurred_at=occurred_at,
             correlation_id=delivery_id,
             actor_id=acknowledged_by,
             actor_role=authority,
-            authority=authority,
-            reference=delivery_id,
         )
 
-    def _execute(self, command: str, case_id: str, **fields: Any) -> None:
+    def _run(
+        self,
+        command: CaseCommand,
+        case_id: str,
+        *,
+        expected_version: int,
+        occurred_at: datetime,
+        correlation_id: str,
+        actor_id: str,
+        actor_role: str,
+    ) -> None:
         try:
-            self.service.execute(command, case_id, **fields)
+            self.service.run(
+                command,
+                case_id,
+                expected_version=expected_version,
+                actor_id=actor_id,
+                actor_role=actor_role,
+                occurred_at=occurred_at,
+                correlation_id=correlation_id,
+            )
         except VersionConflict as error:
             raise AlertConflict(error) from None
         except ServiceError as error:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.commands import ErasePersonalData
 from services.app.service import CaseService
 from services.store.personal_data import PersonalDataStore
 
@@ -38,15 +39,14 @@ def erase_personal_data(
     if case["personal_data_erased"]:
         result = {"case_id": case["case_id"], "version": case["version"]}
     else:
-        result = service.execute(
-            "erase_personal_data",
+        result = service.run(
+            ErasePersonalData(reason=reason),
             case_id,
             expected_version=expected_version,
             actor_id=actor_id,
             actor_role=actor_role,
             occurred_at=service.clock.now(),
             correlation_id=correlation_id,
-            reason=reason,
         )
     store.erase(
         case["subject_ref"],

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -24,51 +24,24 @@ from eventsourcing.utils import EnvType
 
 from domain.case import Case
 from domain.clock import Clock
-from domain.events import CaseEvent, payload_of
+from domain.commands import CaseCommand, CorrectEntry
+from domain.events import CaseEvent
 from domain.stamp import Stamp
 from services.app.case_views import CaseViews
 from services.app.errors import CaseNotFound, InvalidInput, VersionConflict
 from services.app.group_commit import GroupCommit
+from services.app.plain import (
+    RecordedEvent,
+    case_summary,
+    parse_case_id,
+    parse_moment,
+    recorded,
+)
 from services.observability.metrics import EVENTS_RECORDED
 
 log = structlog.get_logger("vatra.service")
 
 Action = Callable[[Case, Stamp], None]
-
-# The commands on an existing case, by the name of the Case method.
-COMMANDS = frozenset(
-    {
-        "record_notification",
-        "record_notification_failure",
-        "acknowledge_alert",
-        "record_consent",
-        "withdraw_consent",
-        "determine_status",
-        "assess_risk",
-        "refer",
-        "accept_referral",
-        "decline_referral",
-        "complete_referral",
-        "assess_needs",
-        "agree_plan",
-        "start_service",
-        "complete_service",
-        "discontinue_service",
-        "issue_protection_order",
-        "complete_follow_up",
-        "miss_follow_up",
-        "record_return",
-        "transfer",
-        "close",
-        "reopen",
-        "correct_entry",
-        "warn_deadline",
-        "breach_deadline",
-        "erase_personal_data",
-    }
-)
-# Arguments that carry a time: given as ISO 8601 text by primitive callers.
-TIME_ARGUMENTS = frozenset({"due_at"})
 
 
 class CaseApplication(Application[UUID]):
@@ -86,6 +59,16 @@ class CaseApplication(Application[UUID]):
         # Shared by every service on this application, so that all their
         # concurrent commands can be saved together.
         self.group_commit = GroupCommit(self)
+
+    def case_events(self, case_id: str | UUID) -> list[CaseEvent]:
+        """Every stored event of a case, in order (for the store's own users:
+        the relay, the projections, the tests); ``CaseNotFound`` if none."""
+        found: list[CaseEvent] = list(
+            self.events.get(parse_case_id(case_id))  # type: ignore[arg-type]
+        )
+        if not found:
+            raise CaseNotFound(f"no case {case_id}")
+        return found
 
 
 class CaseService:
@@ -139,9 +122,9 @@ class CaseService:
         self._save(case, expected=0)
         return self._result(case)
 
-    def execute(
+    def run(
         self,
-        command: str,
+        command: CaseCommand,
         case_id: str,
         *,
         expected_version: int,
@@ -149,32 +132,19 @@ class CaseService:
         actor_role: str,
         occurred_at: str | datetime,
         correlation_id: str | None = None,
-        **fields: Any,
     ) -> dict[str, Any]:
-        """Run one command of ``COMMANDS`` on a case at the version the caller read.
+        """Run ``command`` (one of ``domain.commands``) on a case at the version
+        the caller read. Returns the case id and its new version.
 
-        ``fields`` are the command's own arguments (e.g. ``referral_id``,
-        ``service`` and ``agency`` for ``refer``). Returns the case id and its
-        new version.
+        A broken rule of the case is a domain error; a command that does not
+        fit its ``Case`` method is a bug, and stays one (a ``TypeError``).
         """
-        if command not in COMMANDS:
-            raise InvalidInput(
-                f"unknown command {command!r}; commands: {', '.join(sorted(COMMANDS))}"
-            )
-        method = getattr(Case, command)
-        arguments = _arguments(fields)
-
-        def action(case: Case, stamp: Stamp) -> None:
-            try:
-                method(case, stamp, **arguments)
-            except TypeError as error:
-                raise InvalidInput(f"{command}: {error}") from None
-
+        arguments = _parsed_times(command)
         return self._change(
             case_id,
             expected_version=expected_version,
             stamp=self._stamp(actor_id, actor_role, occurred_at, correlation_id),
-            action=action,
+            action=lambda case, stamp: command.run(case, stamp, **arguments),
         )
 
     def _change(
@@ -200,13 +170,9 @@ class CaseService:
         summary: dict[str, Any] = self.views.read(parse_case_id(case_id), case_summary)
         return summary
 
-    def events(self, case_id: str) -> list[CaseEvent]:
-        """Every event of a case, in order."""
-        uid = parse_case_id(case_id)
-        found: list[CaseEvent] = list(self.app.events.get(uid))  # type: ignore[arg-type]
-        if not found:
-            raise CaseNotFound(f"no case {case_id}")
-        return found
+    def events(self, case_id: str) -> list[RecordedEvent]:
+        """Every event of a case, in order, as plain values."""
+        return [recorded(event) for event in self.app.case_events(case_id)]
 
     def history(
         self,
@@ -223,33 +189,33 @@ class CaseService:
         """
         if (as_of is None) == (version is None):
             raise InvalidInput("give either as_of (a time) or version, not both")
-        events = self.events(case_id)
+        events = self.app.case_events(case_id)
         if version is not None:
             if not 1 <= version <= events[-1].originator_version:
                 raise InvalidInput(
                     f"case {case_id} has versions 1 to "
                     f"{events[-1].originator_version}, not {version}"
                 )
-            recorded = [e for e in events if e.originator_version <= version]
-            moment = recorded[-1].timestamp
+            events_then = [e for e in events if e.originator_version <= version]
+            moment = events_then[-1].timestamp
         else:
             assert as_of is not None
             moment = parse_moment("as_of", as_of)
-            recorded = list(
+            events_then = list(
                 itertools.takewhile(lambda e: e.timestamp <= moment, events)
             )
-        if not recorded:
+        if not events_then:
             raise CaseNotFound(
                 f"case {case_id} did not exist yet at {moment.isoformat()}"
             )
         case: Case = self.app.repository.get(
-            parse_case_id(case_id), version=recorded[-1].originator_version
+            parse_case_id(case_id), version=events_then[-1].originator_version
         )
         return {
             "as_of": moment.isoformat(),
             "version": case.version,
             "case": case_summary(case),
-            "events": [event_summary(e) for e in recorded],
+            "events": [recorded(event).summary() for event in events_then],
         }
 
     # -- plumbing -------------------------------------------------------------
@@ -330,89 +296,16 @@ def _project(case: Case | None, events: Iterable[CaseEvent]) -> Case | None:
     return case
 
 
-def case_summary(case: Case) -> dict[str, Any]:
-    """The state of a case as plain values (no personal data: a pseudonym only)."""
-    return {
-        "case_id": str(case.id),
-        "version": case.version,
-        "subject_ref": case.subject_ref,
-        "region": case.region,
-        "municipality": case.municipality,
-        "is_minor": case.is_minor,
-        "case_type": case.case_type,
-        "identified_at": case.identified_at.isoformat() if case.identified_at else None,
-        "status": case.status or None,
-        "closed": case.closed,
-        "close_reason": case.close_reason or None,
-        "consents": sorted(case.consents),
-        "notified": sorted(case.notified),
-        # Directory entry ids (offices, never people): who each alert went to.
-        "alert_recipients": {
-            authority: sorted(case.recipients(authority))
-            for authority in sorted(case.notified)
-        },
-        "referrals": {
-            rid: {"service": r.service, "agency": r.agency, "status": r.status}
-            for rid, r in sorted(case.referrals.items())
-        },
-        "services": dict(sorted(case.services.items())),
-        "personal_data_erased": case.personal_data_erased,
-    }
-
-
-def event_summary(event: CaseEvent) -> dict[str, Any]:
-    """One event as plain values."""
-    return {
-        "version": event.originator_version,
-        "type": type(event).__name__,
-        "occurred_at": event.occurred_at.isoformat(),
-        "recorded_at": event.timestamp.isoformat(),
-        "actor_id": event.actor_id,
-        "actor_role": event.actor_role,
-        "correlation_id": event.correlation_id,
-        "payload": _plain(payload_of(event)),
-    }
-
-
-def _plain(payload: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in payload.items()
-    }
-
-
-def _arguments(fields: Mapping[str, Any]) -> dict[str, Any]:
-    arguments = dict(fields)
-    for name in TIME_ARGUMENTS & arguments.keys():
-        arguments[name] = parse_moment(name, arguments[name])
-    if arguments.get("field_name") == "occurred_at" and isinstance(
-        arguments.get("value"), str
+def _parsed_times(command: CaseCommand) -> dict[str, Any]:
+    """The command's times given as ISO 8601 text, as times: the deadline
+    commands' ``due_at``, and a corrected ``occurred_at``."""
+    arguments = command.arguments()
+    if isinstance(arguments.get("due_at"), str):
+        arguments["due_at"] = parse_moment("due_at", arguments["due_at"])
+    if (
+        isinstance(command, CorrectEntry)
+        and command.field_name == "occurred_at"
+        and isinstance(command.value, str)
     ):
-        arguments["value"] = parse_moment("value", arguments["value"])
+        arguments["value"] = parse_moment("value", command.value)
     return arguments
-
-
-def parse_case_id(value: str | UUID) -> UUID:
-    if isinstance(value, UUID):
-        return value
-    try:
-        return UUID(value)
-    except (ValueError, AttributeError, TypeError):
-        raise InvalidInput(
-            f"case_id {value!r} is not a valid case id (a UUID)"
-        ) from None
-
-
-def parse_moment(name: str, value: str | datetime) -> datetime:
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        try:
-            moment = datetime.fromisoformat(value)
-        except (ValueError, TypeError):
-            raise InvalidInput(
-                f"{name} {value!r} is not a date and time (ISO 8601, e.g. "
-                "2026-03-01T14:30:00+01:00)"
-            ) from None
-    if moment.tzinfo is None:
-        raise InvalidInput(f"{name} needs a time zone offset, e.g. +01:00 or Z")
-    return moment

@@ -21,8 +21,9 @@ import jinja2
 from psycopg_pool import ConnectionPool
 
 from domain.clock import local
-from projections.summaries import summary_of
-from services.app.service import CaseService, event_summary, parse_case_id
+from projections.summaries import line_of
+from services.app.plain import parse_case_id
+from services.app.service import CaseService
 from services.audit.verify import case_chain, check_case
 from services.store.access_log import AccessLog
 from services.store.event_chain import ChainHasher
@@ -63,10 +64,10 @@ def case_export(
     case = service.case(str(uid))
     entries = []
     for event in events:
-        entry = event_summary(event)
-        entry["summary"] = summary_of(event)
-        entry["position"] = positions.get(event.originator_version)
-        entry["chain_hash"] = hashes.get(event.originator_version)
+        entry = event.summary()
+        entry["summary"] = line_of(event.type, event.payload)
+        entry["position"] = positions.get(event.version)
+        entry["chain_hash"] = hashes.get(event.version)
         entries.append(entry)
     return {
         "format": FORMAT,

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from eventsourcing.persistence import MapperDeserialisationError
 
-from services.app.service import parse_case_id, parse_moment
+from services.app.plain import parse_case_id, parse_moment
 from services.app.sop_views import check_region
 from services.cli.exit_codes import TAMPERING_FOUND
 from services.cli.reports import (

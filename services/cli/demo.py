@@ -16,6 +16,7 @@ from uuid import UUID
 import structlog
 
 from domain.clock import ControlledClock
+from domain.commands import command_named
 from services.app.errors import CaseNotFound
 from services.app.service import CaseService
 from services.cli.demo_scenario import CaseScript, Step, scenario
@@ -46,14 +47,13 @@ def record_scenario(service: CaseService, clock: ControlledClock, now: datetime)
                 **step.fields,
             )
         else:
-            service.execute(
-                step.command,
+            service.run(
+                command_named(step.command)(**step.fields),
                 script.case_id,
                 expected_version=index,
                 actor_id=actor_id,
                 actor_role=actor_role,
                 occurred_at=occurred,
-                **step.fields,
             )
         recorded[script.key] = index + 1
         count += 1

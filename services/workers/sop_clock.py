@@ -37,8 +37,8 @@ from uuid import UUID
 import structlog
 from psycopg_pool import ConnectionPool
 
-from domain.case import fact_of
 from domain.clock import Clock
+from domain.commands import BreachDeadline, WarnDeadline
 from domain.errors import DomainError, DuplicateDeadlineEvent
 from domain.sop import (
     DeadlineAction,
@@ -62,6 +62,10 @@ from services.store.outages import is_database_outage
 from services.workers.loop import SupervisedLoop
 
 log = structlog.get_logger("vatra.sop_clock")
+
+DEADLINE_COMMANDS: dict[str, type[WarnDeadline] | type[BreachDeadline]] = {
+    command.declaration.name: command for command in (WarnDeadline, BreachDeadline)
+}
 
 CLOCK_ACTOR = {"actor_id": "vatra-sop-clock", "actor_role": "system"}
 # How often the obligation counts (vatra_obligations) are recomputed: a
@@ -218,9 +222,9 @@ class SopClock:
         recorded = 0
         for _attempt in range(self.attempts):
             events = self.service.events(str(case_id))
-            version = events[-1].originator_version
+            version = events[-1].version
             obligations = obligations_of(
-                [fact_of(event) for event in events], self.rulebook, self.calendar
+                [event.fact() for event in events], self.rulebook, self.calendar
             )
             actions = due_actions(obligations, now)
             try:
@@ -243,16 +247,17 @@ class SopClock:
     def _record(self, case_id: UUID, version: int, action: DeadlineAction) -> int:
         obligation = action.obligation
         try:
-            result = self.service.execute(
-                action.command,
+            result = self.service.run(
+                DEADLINE_COMMANDS[action.command](
+                    obligation_id=obligation.obligation_id,
+                    rule_id=obligation.rule_id,
+                    ruleset_version=obligation.ruleset_version,
+                    due_at=obligation.due_at,
+                ),
                 str(case_id),
                 expected_version=version,
                 occurred_at=action.occurred_at,
                 correlation_id=_correlation_id(case_id, action),
-                obligation_id=obligation.obligation_id,
-                rule_id=obligation.rule_id,
-                ruleset_version=obligation.ruleset_version,
-                due_at=obligation.due_at,
                 **CLOCK_ACTOR,
             )
         except DuplicateDeadlineEvent:

@@ -34,7 +34,7 @@ def test_a_repeated_acknowledgement_is_already_acknowledged_at_server_time(
         assert again.json()["error"] == "already_acknowledged"
     acks = [
         e
-        for e in context.service.events(case["case_id"])
+        for e in context.service.app.case_events(case["case_id"])
         if type(e).__name__ == "AlertAcknowledged"
     ]
     assert len(acks) == 1

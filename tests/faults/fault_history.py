@@ -13,6 +13,7 @@ from typing import Any
 
 from domain.catalogue import REGIONS
 from domain.clock import ControlledClock
+from domain.commands import command_named
 from services.app.service import CaseService
 
 WORKER = {"actor_id": "mu-vlora-1", "actor_role": "mobile_unit"}
@@ -48,13 +49,12 @@ class History:
         **fields: Any,
     ) -> dict[str, Any]:
         self.clock.advance(timedelta(hours=3))
-        return self.service.execute(
-            command,
+        return self.service.run(
+            command_named(command)(**fields),
             case["case_id"],
             expected_version=case["version"],
             occurred_at=self.clock.now(),
             **actor,
-            **fields,
         )
 
 

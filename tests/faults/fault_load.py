@@ -27,6 +27,7 @@ import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError
 
 from domain.catalogue import REGIONS
+from domain.commands import command_named
 from services.app.errors import CaseNotFound, VersionConflict
 from services.app.service import CaseService
 
@@ -182,17 +183,16 @@ class Load:
         correlation = uuid.UUID(int=self.rng.getrandbits(128), version=4).hex
         for _attempt in range(ATTEMPTS):
             try:
-                events = self.service.events(case.case_id)
+                events = self.service.app.case_events(case.case_id)
                 if any(e.correlation_id == correlation for e in events):
                     break  # an earlier attempt committed before its answer was lost
-                self.service.execute(
-                    command,
+                self.service.run(
+                    command_named(command)(**fields),
                     case.case_id,
                     expected_version=events[-1].originator_version,
                     occurred_at=self.service.clock.now(),
                     correlation_id=correlation,
                     **actor,
-                    **fields,
                 )
                 break
             except VersionConflict:
@@ -207,7 +207,7 @@ class Load:
     def _recorded(self, case_id: str, correlation: str) -> bool:
         for _attempt in range(ATTEMPTS):
             try:
-                events = self.service.events(case_id)
+                events = self.service.app.case_events(case_id)
             except CaseNotFound:
                 return False
             except TRANSIENT:

@@ -22,7 +22,6 @@ from typing import Any
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from domain.case import fact_of
 from domain.clock import SystemClock
 from domain.events import (
     AuthorityNotified,
@@ -31,6 +30,7 @@ from domain.events import (
     DeadlineWarning,
     NotificationFailed,
 )
+from domain.facts import fact_of
 from domain.sop import due_actions, obligations_of
 from handlers import ledger
 from handlers.directory import load_directory

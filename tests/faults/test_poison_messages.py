@@ -180,7 +180,7 @@ class Poisoner:
         while self.relay.publish_once():
             pass
         for version in (1, 2):
-            event = self.full.service.events(case["case_id"])[version - 1]
+            event = self.full.service.app.case_events(case["case_id"])[version - 1]
             self.real.append(encode_event(event, self._position(event)))
         self.cases.append(case)
         return case
@@ -294,7 +294,7 @@ def _wait_applied(full: Backbone, runner: KafkaRunner, case: dict[str, Any]) -> 
 
 
 def _events(full: Backbone, cases: list[dict[str, Any]]) -> list[CaseEvent]:
-    return [e for c in cases for e in full.service.events(c["case_id"])]
+    return [e for c in cases for e in full.service.app.case_events(c["case_id"])]
 
 
 def _in_timeline(full: Backbone, case_id: str) -> int:

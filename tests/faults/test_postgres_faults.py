@@ -27,6 +27,7 @@ from eventsourcing.persistence import PersistenceError
 from psycopg import sql
 
 from domain.clock import SystemClock
+from domain.commands import AssessRisk
 from services.audit.rebuild import checksums
 from services.audit.verify import verify_chain
 from services.config.bootstrap import Backbone, open_backbone
@@ -255,14 +256,13 @@ def test_a_read_only_database_refuses_writes_clearly_and_nothing_is_skipped(
             # Relay and projector have 30 events to handle and cannot write.
             case = cases[0]
             with pytest.raises(PersistenceError, match="read-only transaction"):
-                bb.service.execute(
-                    "assess_risk",
+                bb.service.run(
+                    AssessRisk(level="high"),
                     case["case_id"],
                     expected_version=1,
                     occurred_at=datetime.now(UTC),
                     actor_id="mu-durres-1",
                     actor_role="mobile_unit",
-                    level="high",
                 )
             assert bb.service.case(case["case_id"])["version"] == 1  # nothing written
             time.sleep(8)  # longer than the projector's retries of a failed batch
@@ -272,14 +272,13 @@ def test_a_read_only_database_refuses_writes_clearly_and_nothing_is_skipped(
             own_postgres.execute(writable.format(name))
             own_postgres.disconnect(own_database)
             back = time.monotonic()
-            bb.service.execute(
-                "assess_risk",
+            bb.service.run(
+                AssessRisk(level="high"),
                 case["case_id"],
                 expected_version=1,
                 occurred_at=datetime.now(UTC),
                 actor_id="mu-durres-1",
                 actor_role="mobile_unit",
-                level="high",
             )
             _wait(
                 lambda: _caught_up(bb, running), 120, "relay and projector to catch up"

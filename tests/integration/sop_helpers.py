@@ -38,7 +38,7 @@ def deadline_marks(
     """(event type, obligation id, occurred_at, due_at) of the clock's events."""
     return [
         (type(e).__name__, e.obligation_id, e.occurred_at, e.due_at)
-        for e in service.events(case["case_id"])
+        for e in service.app.case_events(case["case_id"])
         if isinstance(e, DeadlineWarning | DeadlineBreached)
         and (rule_id is None or e.rule_id == rule_id)
     ]
@@ -47,7 +47,7 @@ def deadline_marks(
 def breaches_by_obligation(service: CaseService, case_id: str) -> dict[str, int]:
     """How many DeadlineBreached events each obligation of the case has."""
     counts: dict[str, int] = {}
-    for event in service.events(case_id):
+    for event in service.app.case_events(case_id):
         if isinstance(event, DeadlineBreached):
             counts[event.obligation_id] = counts.get(event.obligation_id, 0) + 1
     return counts

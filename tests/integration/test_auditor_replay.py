@@ -12,6 +12,7 @@ from uuid import UUID
 import pytest
 
 from domain.clock import ControlledClock
+from domain.commands import AssessRisk
 from projections.timeline import timeline
 from services.app.errors import InvalidInput
 from services.audit.export import case_export, to_html
@@ -71,14 +72,13 @@ def record_a_case(backbone: Backbone, clock: ControlledClock) -> list[dict[str, 
     case = look(step(service, clock, case, "accept_referral", referral_id="R1"))
     # Entered a day late: it happened before it was recorded.
     clock.advance(timedelta(days=1))
-    backbone.service.execute(
-        "assess_risk",
+    backbone.service.run(
+        AssessRisk(level="high"),
         case["case_id"],
         expected_version=case["version"],
         occurred_at=clock.now() - timedelta(days=1),
         actor_id="cw-3",
         actor_role="caseworker",
-        level="high",
     )
     look({**case, "version": case["version"] + 1})
     case = backbone.service.case(case["case_id"])

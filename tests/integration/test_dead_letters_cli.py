@@ -49,7 +49,7 @@ def _deadline_events(database: Database, case_id: str) -> list[str]:
     with open_backbone(load_settings(), clock=clock, database=database) as bb:
         return [
             type(e).__name__
-            for e in bb.service.events(case_id)
+            for e in bb.service.app.case_events(case_id)
             if type(e).__name__.startswith("Deadline")
         ]
 

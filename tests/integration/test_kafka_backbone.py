@@ -242,7 +242,7 @@ def test_a_poison_message_is_dead_lettered_and_the_rest_flow_on(
     )
     headers = dict(failed.headers)
     # The original routing headers travel with the dead letter, beside the error.
-    second_event = full.service.events(second["case_id"])[0]
+    second_event = full.service.app.case_events(second["case_id"])[0]
     assert headers["type"] == b"Identified"
     assert headers["correlation_id"] == second_event.correlation_id.encode()
     assert headers["fingerprint"] == kafka_headers(second_event)[1][1]

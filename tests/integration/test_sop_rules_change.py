@@ -75,8 +75,8 @@ def test_obligations_keep_the_rule_set_they_arose_under_after_a_rule_change(
 
         old = obligation_rows(restarted, old_case)["police-notified@1"]
         new = obligation_rows(restarted, new_case)["police-notified@1"]
-        old_events = restarted.service.events(old_case["case_id"])
-        new_events = restarted.service.events(new_case["case_id"])
+        old_events = restarted.service.app.case_events(old_case["case_id"])
+        new_events = restarted.service.app.case_events(new_case["case_id"])
 
     # The old case was recomputed after the restart (its breach arrived) and
     # kept the rules its identification was recorded under.

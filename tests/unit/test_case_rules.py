@@ -8,7 +8,7 @@ from uuid import uuid4
 
 import pytest
 
-from domain.case import Case, fact_of
+from domain.case import Case
 from domain.errors import (
     CaseClosed,
     ConsentRequired,
@@ -21,6 +21,7 @@ from domain.errors import (
     UnknownCode,
 )
 from domain.events import EntryCorrected, Identified
+from domain.facts import fact_of
 from domain.stamp import Stamp
 from tests.builders import NOW, identified_case, stamp
 

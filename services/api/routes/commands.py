@@ -3,7 +3,8 @@
 Every route runs the same steps: the body is validated (422 naming the
 field); the caller's rights are checked against the case's current region
 (403, recorded in the access log); then the command runs once per
-``Idempotency-Key`` and ``CaseService.execute`` records one event or nothing.
+``Idempotency-Key`` and ``CaseService.run`` records one event or nothing. The
+routes and their bodies are built from the command table (``domain.commands``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Path, Request
 from fastapi.responses import JSONResponse
 
+from domain.commands import COMMANDS
 from services.api import models as m
 from services.api.auth import Caller, Context, CorrelationId, IdempotencyKey
 from services.api.context import ApiContext
@@ -51,62 +53,16 @@ class CommandRoute:
     summary: str
 
 
-COMMAND_ROUTES = (
-    CommandRoute("notify", "record_notification", m.Notify, "Record a notification"),
+# One route per command of the command table that is sent over HTTP.
+COMMAND_ROUTES = tuple(
     CommandRoute(
-        "acknowledge", "acknowledge_alert", m.Acknowledge, "Record an acknowledgement"
-    ),
-    CommandRoute("consent", "record_consent", m.Consent, "Record consent"),
-    CommandRoute(
-        "withdraw-consent", "withdraw_consent", m.WithdrawConsent, "Withdraw consent"
-    ),
-    CommandRoute(
-        "determine-status", "determine_status", m.DetermineStatus, "Determine status"
-    ),
-    CommandRoute("assess-risk", "assess_risk", m.AssessRisk, "Assess risk"),
-    CommandRoute("refer", "refer", m.Refer, "Refer to a service"),
-    CommandRoute(
-        "accept-referral", "accept_referral", m.ReferralAnswer, "Accept a referral"
-    ),
-    CommandRoute(
-        "decline-referral", "decline_referral", m.DeclineReferral, "Decline a referral"
-    ),
-    CommandRoute(
-        "complete-referral",
-        "complete_referral",
-        m.ReferralAnswer,
-        "Complete a referral",
-    ),
-    CommandRoute("assess-needs", "assess_needs", m.AssessNeeds, "Assess needs"),
-    CommandRoute("agree-plan", "agree_plan", m.AgreePlan, "Agree a plan"),
-    CommandRoute("start-service", "start_service", m.ServiceStep, "Start a service"),
-    CommandRoute(
-        "complete-service", "complete_service", m.ServiceStep, "Complete a service"
-    ),
-    CommandRoute(
-        "discontinue-service",
-        "discontinue_service",
-        m.DiscontinueService,
-        "Discontinue a service",
-    ),
-    CommandRoute(
-        "protection-order",
-        "issue_protection_order",
-        m.ProtectionOrder,
-        "Record a protection order",
-    ),
-    CommandRoute("follow-up", "complete_follow_up", m.FollowUp, "Record a follow-up"),
-    CommandRoute(
-        "missed-follow-up",
-        "miss_follow_up",
-        m.MissedFollowUp,
-        "Record a missed follow-up",
-    ),
-    CommandRoute("return", "record_return", m.Return, "Record a return"),
-    CommandRoute("transfer", "transfer", m.Transfer, "Transfer to another region"),
-    CommandRoute("close", "close", m.Close, "Close the case"),
-    CommandRoute("reopen", "reopen", m.Reopen, "Reopen the case"),
-    CommandRoute("correct", "correct_entry", m.Correct, "Correct an entry"),
+        command.declaration.path,
+        name,
+        m.COMMAND_BODIES[name],
+        command.declaration.summary,
+    )
+    for name, command in COMMANDS.items()
+    if command.declaration.path is not None
 )
 
 router = APIRouter(prefix="/api/cases", tags=["caseworkers"], responses=ERRORS)
@@ -172,18 +128,18 @@ def run_command(
     )
     fields = body.model_dump(exclude={"expected_version", "occurred_at"})
     occurred_at = body.occurred_at or ctx.clock.now()
+    to_run = COMMANDS[command](**fields)
 
     def action(correlation: str) -> Answer:
         try:
-            result = ctx.service.execute(
-                command,
+            result = ctx.service.run(
+                to_run,
                 str(case_id),
                 expected_version=body.expected_version,
                 actor_id=principal.user_id,
                 actor_role=principal.role,
                 occurred_at=occurred_at,
                 correlation_id=correlation,
-                **fields,
             )
         except VersionConflict as conflict:
             result = _recorded_before(ctx, case_id, correlation, key, conflict)
@@ -226,7 +182,7 @@ def recorded_with(
         return None
     for event in events:
         if event.correlation_id == correlation:
-            return {"case_id": str(case_id), "version": event.originator_version}
+            return {"case_id": str(case_id), "version": event.version}
     return None
 
 

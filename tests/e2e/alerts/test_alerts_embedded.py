@@ -263,7 +263,7 @@ def test_referrals_and_deadlines_reach_the_agency_the_referring_worker_and_named
             lambda: bool(receivers.smtp.to(WORKER_VLORA)), 10, "the worker's e-mail"
         )
         referred_at = next(
-            e.originator_version for e in live.service.events(case_id)
+            e.originator_version for e in live.service.app.case_events(case_id)
             if type(e).__name__ == "Referred"
         )  # fmt: skip
         sop = {"actor_id": "sop-clock", "actor_role": "system"}

@@ -45,7 +45,7 @@ def test_a_correlation_id_given_over_http_reaches_the_event_kafka_ledger_and_ema
         assert response.headers["X-Correlation-Id"] == CORRELATION
         case_id = response.json()["case_id"]
         wait_for(lambda: bool(receivers.smtp.to(POLICE_VLORA)), 10, "the police e-mail")
-    [identified] = live.service.events(case_id)[:1]
+    [identified] = live.service.app.case_events(case_id)[:1]
     assert identified.correlation_id == CORRELATION
     assert (b"correlation_id", CORRELATION.encode()) in [
         (name.encode(), value) for name, value in kafka_headers(identified)

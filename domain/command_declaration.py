@@ -1,0 +1,103 @@
+"""How a command on a case is declared: the ``Declaration`` beside its fields,
+and the table of every declared command (``domain.commands`` holds them).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from domain import events as ev
+from domain.fields import ENTRY_FIELDS, Rule
+from domain.stamp import Stamp
+
+if TYPE_CHECKING:
+    from domain.case import Case
+
+# Who may record a command, where that is known before reading the case:
+# caseworkers (of the case's region); only the Responsible Authority; only the
+# backbone itself (the notifier, the SOP clock); the roles that erase
+# (``domain.case.ERASERS``, through ``vatra erase``); or any side, for the
+# entries it recorded itself (the case decides whose entry is whose).
+RecordedBy = Literal[
+    "caseworkers", "responsible_authority", "system", "erasers", "own_entries"
+]
+# The value of any field of an entry: what a correction carries.
+FieldValue = str | bool | list[str] | datetime
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """What a command is, besides its fields."""
+
+    method: Callable[..., None]
+    records: type[ev.CaseEvent]
+    summary: str
+    path: str | None = None
+    recorded_by: RecordedBy = "caseworkers"
+    # The name (and description) of the body in the OpenAPI document, when
+    # several commands share one body; by default the command's own.
+    body: str = ""
+    body_doc: str = ""
+
+    @property
+    def name(self) -> str:
+        """The command's name: that of its ``Case`` method."""
+        return self.method.__name__
+
+
+def about(description: str) -> dict[str, Any]:
+    """A command field's metadata: its description for the people who fill it in."""
+    return {"description": description}
+
+
+def ruled(rule: Rule) -> dict[str, Any]:
+    """A command field's metadata: its rule, when it is not that of the recorded
+    event's field of the same name."""
+    return {"rule": rule}
+
+
+# Command name -> command class, in the order declared (``domain.commands``:
+# that of a case's life).
+COMMANDS: dict[str, type[CaseCommand]] = {}
+
+
+class CaseCommand:
+    """A command on an existing case: its fields are the ``Case`` method's
+    keyword arguments."""
+
+    declaration: ClassVar[Declaration]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        COMMANDS[cls.declaration.name] = cls
+
+    def arguments(self) -> dict[str, Any]:
+        """The command's fields, as the domain method's keyword arguments."""
+        return dataclasses.asdict(self)  # type: ignore[call-overload,no-any-return]
+
+    def run(self, case: Case, stamp: Stamp, **arguments: Any) -> None:
+        """Run the command on ``case``; ``arguments`` replace its own fields."""
+        self.declaration.method(case, stamp, **{**self.arguments(), **arguments})
+
+    @classmethod
+    def rules(cls) -> Mapping[str, Rule | None]:
+        """Each field's rule (``None``: the case checks it)."""
+        entry = ENTRY_FIELDS.get(cls.declaration.records.__name__, {})
+        return {
+            f.name: f.metadata.get("rule", entry.get(f.name))
+            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        }
+
+
+def command_named(name: str) -> type[CaseCommand]:
+    """The command class of ``name`` (a scenario or a test names it as data)."""
+    try:
+        return COMMANDS[name]
+    except KeyError:
+        raise LookupError(
+            f"unknown command {name!r}; commands: {', '.join(sorted(COMMANDS))}"
+        ) from None
