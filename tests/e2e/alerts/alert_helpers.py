@@ -10,7 +10,7 @@ from typing import Any
 from prometheus_client import REGISTRY
 from psycopg_pool import ConnectionPool
 
-from services.config.bootstrap import build_notifier
+from services.config.bootstrap import Backbone, build_notifier
 from services.workers.notifier import Notifier
 
 
@@ -24,7 +24,7 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.02)
 
 
-def drive_until_idle(notifier: Notifier) -> None:
+def drive_until_idle(backbone: Backbone, notifier: Notifier) -> None:
     """Run the notifier's intake and dispatcher, one round at a time, until a
     round finds nothing to take in, send or record.
 
@@ -34,7 +34,7 @@ def drive_until_idle(notifier: Notifier) -> None:
     same settings does the rounds (alerts not yet due for a retry wait).
     """
     settling = build_notifier(
-        notifier.backbone, notifier.settings, worker=f"{notifier.dispatcher.worker}-2"
+        backbone, notifier.settings, worker=f"{notifier.dispatcher.worker}-2"
     )
     try:
         intake = settling.follower()

@@ -66,7 +66,7 @@ def test_a_minor_identified_in_vlora_alerts_police_authority_and_cpu_once_each(
             10,
             "AuthorityNotified for each authority",
         )
-    drive_until_idle(notifier)  # a duplicate would be sent by now
+    drive_until_idle(live, notifier)  # a duplicate would be sent by now
     assert sink.count() == 3
     rows = {r["recipient"]: r for r in ledger_rows(notifier.pool)}
     for address, role in AUTHORITIES.items():
@@ -113,7 +113,7 @@ def test_replaying_the_events_makes_no_second_alert(
         positions.reset(cur, notifier.intake.name)
         cur.execute("DELETE FROM notify_cases")
     assert notifier.follower().catch_up() > 0
-    drive_until_idle(notifier)  # anything new in the ledger is sent by now
+    drive_until_idle(live, notifier)  # anything new in the ledger is sent by now
     assert len(ledger_rows(notifier.pool)) == before
     assert receivers.smtp.count() == 3
 
@@ -186,7 +186,7 @@ def test_a_failed_coordinator_alert_raises_no_further_alert(
             20,
             "the police failure and the coordinator failure on the case",
         )
-    drive_until_idle(notifier)  # a loop would show up as more coordinator alerts
+    drive_until_idle(live, notifier)  # a loop would show up as more coordinator alerts
     failures = events_of(live.service, case["case_id"], "NotificationFailed")
     assert [f.authority for f in failures] == ["police", "coordinator"]
     assert len(ledger_rows(notifier.pool, "role = 'coordinator'")) == 1
