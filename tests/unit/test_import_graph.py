@@ -23,7 +23,7 @@ PACKAGES = ("domain", "schemas", "projections", "handlers", "services")
 
 # Imports each package may not make: its outer layers.
 FORBIDDEN = {
-    "domain": ("services", "projections", "handlers"),
+    "domain": ("services", "projections", "handlers", "schemas"),
     "schemas": ("services",),
     "projections": ("services",),
     "handlers": ("services",),
