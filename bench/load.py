@@ -34,6 +34,7 @@ from domain.commands import command_named
 from services.app.errors import VersionConflict
 from services.app.service import CaseService
 from services.config.logs import configure_logging
+from services.config.settings import SessionTimeouts
 from services.store.database import Database
 
 # The load's scripts, the same in ``identify_all`` and in the load's process.
@@ -124,10 +125,15 @@ def main() -> int:
 
     threading.Thread(target=watch_input, daemon=True).start()
     result = record_steps(
-        Database(**plan["db"]), plan["cases"], plan["rate"], plan["clients"], stop
+        _database(plan["db"]), plan["cases"], plan["rate"], plan["clients"], stop
     )
     print(json.dumps(asdict(result)), flush=True)
     return 0
+
+
+def _database(fields: dict[str, Any]) -> Database:
+    """The ``Database`` the parent process sent as JSON (``asdict``)."""
+    return Database(**{**fields, "timeouts": SessionTimeouts(**fields["timeouts"])})
 
 
 def record_steps(
