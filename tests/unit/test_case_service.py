@@ -27,13 +27,13 @@ from services.app.service import CaseApplication, CaseService
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 WORKER = {"actor_id": "mu-vlora-1", "actor_role": "mobile_unit"}
-PERSON = {
-    "subject_ref": "VL-2026-001",
-    "region": "vlora",
-    "mobile_unit": "MU-Vlora-1",
-    "municipality": "Vlorë",
-    "is_minor": False,
-}
+PERSON = Identify(
+    subject_ref="VL-2026-001",
+    region="vlora",
+    mobile_unit="MU-Vlora-1",
+    municipality="Vlorë",
+    is_minor=False,
+)
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def service(clock: ControlledClock) -> Iterator[CaseService]:
 
 
 def identified(service: CaseService, clock: ControlledClock) -> dict[str, Any]:
-    return service.open_case(Identify(**PERSON), occurred_at=clock.now(), **WORKER)
+    return service.open_case(PERSON, occurred_at=clock.now(), **WORKER)
 
 
 def test_an_identification_opens_a_case_recorded_by_the_identifying_worker(
@@ -59,7 +59,7 @@ def test_an_identification_opens_a_case_recorded_by_the_identifying_worker(
 ) -> None:
     made_on_device = "5d1f0c3e-8c44-4d6a-9a55-0d0b7f7e2a10"
     result = service.open_case(
-        Identify(**PERSON, indicators=["debt_bondage"]),
+        dataclasses.replace(PERSON, indicators=["debt_bondage"]),
         case_id=made_on_device,
         occurred_at=clock.now(),
         **WORKER,
@@ -78,7 +78,7 @@ def test_a_case_id_already_taken_is_a_conflict_and_records_nothing(
     case = identified(service, clock)
     with pytest.raises(VersionConflict):
         service.open_case(
-            Identify(**PERSON),
+            PERSON,
             case_id=case["case_id"],
             occurred_at=clock.now(),
             **WORKER,
