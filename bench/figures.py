@@ -16,7 +16,7 @@ from kafka import KafkaProducer
 from bench.env import BenchEnv
 from bench.generator import Script, build_case, scripts
 from domain.clock import SystemClock
-from domain.commands import command_named
+from domain.commands import Identify, command_named
 from projections.obligations import ObligationsProjection
 from projections.timeline import TimelineProjection
 from services.app.service import CaseApplication, CaseService
@@ -125,13 +125,14 @@ def _run_script(service: CaseService, script: Script) -> None:
     for step in script.steps:
         moment = script.start + step.at
         if step.command == "identify":
+            # The identifying worker is the one recording it.
             fields = {k: v for k, v in step.fields.items() if k != "worker_id"}
-            result = service.identify(
+            result = service.open_case(
+                Identify(**fields),
                 case_id=str(script.case_id),
                 actor_id=step.actor[0],
                 actor_role=step.actor[1],
                 occurred_at=moment,
-                **fields,
             )
         else:
             result = service.run(

@@ -27,6 +27,7 @@ from bench.timing import percentile, timed
 from domain import events as ev
 from domain.catalogue import REGIONS
 from domain.clock import SystemClock
+from domain.commands import Identify
 from projections.obligations import ObligationsProjection
 from services.api.context import api_context
 from services.app.service import CaseService
@@ -160,15 +161,17 @@ def _ledger_stages(db: Database) -> tuple[float, float]:
 
 def _identify(service: CaseService, tag: str, n: int) -> None:
     region = sorted(REGIONS)[n % len(REGIONS)]
-    service.identify(
+    service.open_case(
+        Identify(
+            subject_ref=f"PV-BENCH-{n:05d}",
+            region=region,
+            mobile_unit=f"{region}-unit",
+            municipality=REGIONS[region],
+            is_minor=False,
+        ),
         actor_id=f"mu-{region}-1",
         actor_role="mobile_unit",
         occurred_at=datetime.now(UTC),
-        subject_ref=f"PV-BENCH-{n:05d}",
-        region=region,
-        mobile_unit=f"{region}-unit",
-        municipality=REGIONS[region],
-        is_minor=False,
         correlation_id=tag,
     )
 
@@ -381,15 +384,17 @@ def _deadline_case(service: CaseService, lead: float) -> str:
     """A case whose police notification ("police-notified", 1 hour) falls due
     ``lead`` seconds from now."""
     due = datetime.now(UTC) + timedelta(seconds=lead)
-    result = service.identify(
+    result = service.open_case(
+        Identify(
+            subject_ref="PV-BENCH-SOP",
+            region="vlora",
+            mobile_unit="vlora-unit",
+            municipality=REGIONS["vlora"],
+            is_minor=False,
+        ),
         actor_id="mu-vlora-1",
         actor_role="mobile_unit",
         occurred_at=due - timedelta(hours=1),
-        subject_ref="PV-BENCH-SOP",
-        region="vlora",
-        mobile_unit="vlora-unit",
-        municipality=REGIONS["vlora"],
-        is_minor=False,
     )
     return str(result["case_id"])
 

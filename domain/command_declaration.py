@@ -1,5 +1,6 @@
-"""How a command on a case is declared: the ``Declaration`` beside its fields,
-and the table of every declared command (``domain.commands`` holds them).
+"""How a command is declared: the ``Declaration`` beside its fields, and the
+tables of every declared command (``domain.commands`` holds them): those that
+open a case (``OPENING_COMMANDS``) and those on an existing case (``COMMANDS``).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from uuid import UUID
 
 from domain import events as ev
 from domain.fields import ENTRY_FIELDS, Rule
@@ -33,7 +35,9 @@ FieldValue = str | bool | list[str] | datetime
 class Declaration:
     """What a command is, besides its fields."""
 
-    method: Callable[..., None]
+    # The ``Case`` method that runs it; for a command that opens a case, the
+    # ``Case`` class method that returns the new case.
+    method: Callable[..., Any]
     records: type[ev.CaseEvent]
     summary: str
     path: str | None = None
@@ -42,6 +46,9 @@ class Declaration:
     # several commands share one body; by default the command's own.
     body: str = ""
     body_doc: str = ""
+    # The method's argument naming who recorded the command, when the method
+    # takes one (the identifying worker): the stamp's actor, never typed in.
+    actor_argument: str = ""
 
     @property
     def name(self) -> str:
@@ -60,28 +67,15 @@ def ruled(rule: Rule) -> dict[str, Any]:
     return {"rule": rule}
 
 
-# Command name -> command class, in the order declared (``domain.commands``:
-# that of a case's life).
-COMMANDS: dict[str, type[CaseCommand]] = {}
-
-
-class CaseCommand:
-    """A command on an existing case: its fields are the ``Case`` method's
-    keyword arguments."""
+class Command:
+    """A command: a frozen dataclass whose fields are its ``Case`` method's
+    keyword arguments, with its ``declaration``."""
 
     declaration: ClassVar[Declaration]
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        COMMANDS[cls.declaration.name] = cls
 
     def arguments(self) -> dict[str, Any]:
         """The command's fields, as the domain method's keyword arguments."""
         return dataclasses.asdict(self)  # type: ignore[call-overload,no-any-return]
-
-    def run(self, case: Case, stamp: Stamp, **arguments: Any) -> None:
-        """Run the command on ``case``; ``arguments`` replace its own fields."""
-        self.declaration.method(case, stamp, **{**self.arguments(), **arguments})
 
     @classmethod
     def rules(cls) -> Mapping[str, Rule | None]:
@@ -91,6 +85,68 @@ class CaseCommand:
             f.name: f.metadata.get("rule", entry.get(f.name))
             for f in dataclasses.fields(cls)  # type: ignore[arg-type]
         }
+
+    @classmethod
+    def supplied(cls) -> frozenset[str]:
+        """The method's arguments the command does not carry: the recording
+        supplies them."""
+        actor = cls.declaration.actor_argument
+        return frozenset({actor} if actor else ())
+
+    def _actor_arguments(self, stamp: Stamp) -> dict[str, Any]:
+        actor = self.declaration.actor_argument
+        return {actor: stamp.actor_id} if actor else {}
+
+
+# Command name -> class of each command that opens a case, in the order declared.
+OPENING_COMMANDS: dict[str, type[OpeningCommand]] = {}
+# Command name -> class of each command on an existing case, in the order
+# declared (``domain.commands``: that of a case's life).
+COMMANDS: dict[str, type[CaseCommand]] = {}
+
+
+class OpeningCommand(Command):
+    """A command that opens a case: its method is a ``Case`` class method that
+    takes the new case's id beside the command's fields."""
+
+    # The region the case opens in: who may open it depends on it.
+    region: str
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        OPENING_COMMANDS[cls.declaration.name] = cls
+
+    @classmethod
+    def supplied(cls) -> frozenset[str]:
+        return super().supplied() | {"case_id"}
+
+    def open(self, stamp: Stamp, case_id: UUID) -> Case:
+        """The new case ``case_id``, its opening event pending."""
+        case: Case = self.declaration.method(
+            stamp, case_id=case_id, **self.arguments(), **self._actor_arguments(stamp)
+        )
+        return case
+
+
+class CaseCommand(Command):
+    """A command on an existing case."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        COMMANDS[cls.declaration.name] = cls
+
+    def run(self, case: Case, stamp: Stamp, **arguments: Any) -> None:
+        """Run the command on ``case``; ``arguments`` replace its own fields."""
+        self.declaration.method(
+            case,
+            stamp,
+            **{**self.arguments(), **self._actor_arguments(stamp), **arguments},
+        )
+
+
+def every_command() -> dict[str, type[Command]]:
+    """Every declared command by name, those that open a case first."""
+    return {**OPENING_COMMANDS, **COMMANDS}
 
 
 def command_named(name: str) -> type[CaseCommand]:

@@ -4,6 +4,8 @@ A command is a frozen dataclass of primitives: its fields are its body. Its
 ``declaration`` names the ``Case`` method that runs it, the event it records,
 its HTTP route (``POST /api/cases/{case_id}/<path>``; none for the commands
 only the backbone or ``vatra`` records), its summary and who may record it.
+The identification, which opens a case (``POST /api/cases``), is declared the
+same way in ``domain.opening_commands``.
 The bounds of each field are the rule ``domain.fields`` has for the field of
 the same name in the recorded event (or the rule given beside the field).
 
@@ -20,15 +22,20 @@ from domain import events as ev
 from domain.case import Case
 from domain.command_declaration import (
     COMMANDS,
+    OPENING_COMMANDS,
     CaseCommand,
+    Command,
     Declaration,
     FieldValue,
+    OpeningCommand,
     RecordedBy,
     about,
     command_named,
+    every_command,
     ruled,
 )
 from domain.fields import line
+from domain.opening_commands import Identify
 from domain.system_commands import (
     BreachDeadline,
     ErasePersonalData,
@@ -38,15 +45,20 @@ from domain.system_commands import (
 
 __all__ = [
     "COMMANDS",
+    "OPENING_COMMANDS",
     "BreachDeadline",
     "CaseCommand",
+    "Command",
     "Declaration",
     "ErasePersonalData",
     "FieldValue",
+    "Identify",
+    "OpeningCommand",
     "RecordNotificationFailure",
     "RecordedBy",
     "WarnDeadline",
     "command_named",
+    "every_command",
 ]
 
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 from domain.case import Case
-from domain.commands import command_named
+from domain.commands import Identify, command_named
 from domain.facts import CaseFact
 from domain.sop import (
     Obligation,
@@ -173,34 +173,46 @@ SUBJECT_REF = "PV-7731-ARTA"
 SEEDED_NAME = "Arta Hoxha"
 
 
-def identify(service: CaseService, clock: Clock, **overrides: Any) -> dict[str, Any]:
-    """Open an adult's case in Vlorë now; return its id and version."""
+def identify(
+    service: CaseService,
+    clock: Clock,
+    *,
+    occurred_at: str | datetime | None = None,
+    actor_id: str = WORKER["actor_id"],
+    **overrides: Any,
+) -> dict[str, Any]:
+    """Open an adult's case in Vlorë now, as a mobile unit's worker; return its
+    id and version. ``overrides`` replace fields of the identification."""
     fields: dict[str, Any] = {
-        "occurred_at": clock.now(),
         "subject_ref": "PV-TEST-1",
         "region": "vlora",
         "mobile_unit": "vlora-unit",
         "municipality": "Vlorë",
         "is_minor": False,
-        **WORKER,
+        **overrides,
     }
-    fields.update(overrides)
-    return service.identify(**fields)
+    return service.open_case(
+        Identify(**fields),
+        actor_id=actor_id,
+        actor_role=WORKER["actor_role"],
+        occurred_at=clock.now() if occurred_at is None else occurred_at,
+    )
 
 
 def identify_minor_in_vlora(service: CaseService, clock: Clock) -> dict[str, Any]:
     """A minor identified in Vlorë; a name is (wrongly) typed into a free-text
     field, as happens in the field: no alert may carry it."""
-    return service.identify(
+    return service.open_case(
+        Identify(
+            subject_ref=SUBJECT_REF,
+            region="vlora",
+            mobile_unit="vlora-unit",
+            municipality="Vlorë",
+            is_minor=True,
+            indicators=[f"told us her name is {SEEDED_NAME}"],
+        ),
         occurred_at=clock.now() - timedelta(seconds=1),
-        subject_ref=SUBJECT_REF,
-        region="vlora",
-        mobile_unit="vlora-unit",
-        municipality="Vlorë",
-        is_minor=True,
-        indicators=[f"told us her name is {SEEDED_NAME}"],
-        actor_id=WORKER["actor_id"],
-        actor_role=WORKER["actor_role"],
+        **WORKER,
     )
 
 

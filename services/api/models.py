@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any, get_type_hints
+from typing import Annotated, Any, TypeVar, get_type_hints
 from uuid import UUID
 
 from pydantic import (
@@ -28,7 +28,7 @@ from pydantic import (
     create_model,
 )
 
-from domain.commands import COMMANDS, CaseCommand, FieldValue
+from domain.commands import COMMANDS, OPENING_COMMANDS, Command, FieldValue
 from domain.fields import EARLIEST, ENTRY_FIELDS, LATEST, TEXT_LENGTH, Rule
 from services.api.bounds import Bounded, bounded
 
@@ -85,31 +85,19 @@ class CommandBody(Body):
     )
 
 
-class Identify(Body):
-    """Open a case for a person a mobile unit identified."""
+class OpeningBody(Body):
+    """What every command that opens a case carries."""
 
-    subject_ref: Annotated[str, bounded("Identified", "subject_ref")] = Field(
-        description="A pseudonymous reference, never a name."
-    )
-    region: Annotated[str, bounded("Identified", "region")]
-    mobile_unit: Annotated[str, bounded("Identified", "mobile_unit")]
-    municipality: Annotated[str, bounded("Identified", "municipality")]
-    is_minor: bool
-    case_type: Annotated[str, bounded("Identified", "case_type")] = "trafficking"
-    protection_requested: bool = False
-    indicators: Annotated[list[str], bounded("Identified", "indicators")] = Field(
-        default_factory=list
-    )
-    exploitation_types: Annotated[
-        list[str], bounded("Identified", "exploitation_types")
-    ] = Field(default_factory=list)
-    source: Annotated[str, bounded("Identified", "source")] = "outreach"
     case_id: UUID | None = Field(
         default=None, description="A case id made on the device (offline use)."
     )
     occurred_at: Moment | None = Field(
-        default=None, description="When the person was identified; default: now."
+        default=None,
+        description="When it happened (ISO 8601 with offset); default: now.",
     )
+
+
+B = TypeVar("B", bound=Body)
 
 
 def _annotation(hint: Any, rule: Rule | None) -> Any:
@@ -123,18 +111,24 @@ def _annotation(hint: Any, rule: Rule | None) -> Any:
     return Annotated[hint, Bounded(rule)]
 
 
-def _body_of(command: type[CaseCommand]) -> type[CommandBody]:
+def _default(f: dataclasses.Field[Any]) -> dict[str, Any]:
+    """A command field's default, as a body field's."""
+    if f.default_factory is not dataclasses.MISSING:
+        return {"default_factory": f.default_factory}
+    return {"default": ... if f.default is dataclasses.MISSING else f.default}
+
+
+def _body_of(command: type[Command], base: type[B]) -> type[B]:
     declaration = command.declaration
     hints = get_type_hints(command)
     rules = command.rules()
     fields: dict[str, Any] = {}
     for f in dataclasses.fields(command):  # type: ignore[arg-type]
-        default = ... if f.default is dataclasses.MISSING else f.default
-        info = Field(default, description=f.metadata.get("description"))
+        info = Field(**_default(f), description=f.metadata.get("description"))
         fields[f.name] = (_annotation(hints[f.name], rules[f.name]), info)
-    model: type[CommandBody] = create_model(
+    model: type[B] = create_model(
         declaration.body or command.__name__,
-        __base__=CommandBody,
+        __base__=base,
         __doc__=declaration.body_doc or command.__doc__,
         __module__=__name__,
         **fields,
@@ -142,20 +136,24 @@ def _body_of(command: type[CaseCommand]) -> type[CommandBody]:
     return model
 
 
-def _bodies() -> dict[str, type[CommandBody]]:
-    bodies: dict[str, type[CommandBody]] = {}
-    by_name: dict[str, type[CommandBody]] = {}
-    for name, command in COMMANDS.items():
+def _bodies(commands: Mapping[str, type[Command]], base: type[B]) -> dict[str, type[B]]:
+    bodies: dict[str, type[B]] = {}
+    by_name: dict[str, type[B]] = {}
+    for name, command in commands.items():
         if command.declaration.path is None:
             continue
-        body = _body_of(command)
+        body = _body_of(command, base)
         # Commands that share a body share one model (one schema in the document).
         bodies[name] = by_name.setdefault(body.__name__, body)
     return bodies
 
 
 # Command name -> its body model, for every command sent over HTTP.
-COMMAND_BODIES: Mapping[str, type[CommandBody]] = _bodies()
+COMMAND_BODIES: Mapping[str, type[CommandBody]] = _bodies(COMMANDS, CommandBody)
+# Command name -> its body model, for every command that opens a case.
+OPENING_BODIES: Mapping[str, type[OpeningBody]] = _bodies(OPENING_COMMANDS, OpeningBody)
+# The identification's body (``POST /api/cases``).
+Identify = OPENING_BODIES["identify"]
 
 
 class AlertAcknowledgement(Body):

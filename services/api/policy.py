@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from domain.commands import COMMANDS
+from domain.commands import every_command
 
 CASEWORKER_ROLES = frozenset(
     {"caseworker", "mobile_unit", "shelter_staff", "lawyer", "psychologist"}
@@ -68,15 +68,12 @@ def may_list_cases(principal: Principal) -> bool:
     return principal.role in ALL_REGION_READERS | CASEWORKER_ROLES
 
 
-def may_identify(principal: Principal, region: str) -> bool:
-    """Open a case: a caseworker, in one of their regions."""
-    return principal.role in CASEWORKER_ROLES and region in principal.regions
-
-
 def may_record(principal: Principal, command: str, region: str) -> bool:
-    """Record ``command`` (a name of ``domain.commands.COMMANDS``) on a case in
-    ``region``, as the command's declaration says who records it."""
-    recorded_by = COMMANDS[command].declaration.recorded_by
+    """Record ``command`` (a name of ``domain.commands.every_command()``) on a
+    case in ``region``, as the command's declaration says who records it; for
+    a command that opens a case (the identification), ``region`` is the one
+    it opens in."""
+    recorded_by = every_command()[command].declaration.recorded_by
     if recorded_by in ("system", "erasers"):
         # The backbone records these itself; erasure goes through ``vatra erase``.
         return False

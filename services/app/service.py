@@ -24,7 +24,7 @@ from eventsourcing.utils import EnvType
 
 from domain.case import Case
 from domain.clock import Clock
-from domain.commands import CaseCommand, CorrectEntry
+from domain.commands import CaseCommand, CorrectEntry, OpeningCommand
 from domain.events import CaseEvent
 from domain.stamp import Stamp
 from services.app.case_views import CaseViews
@@ -81,44 +81,26 @@ class CaseService:
 
     # -- commands -------------------------------------------------------------
 
-    def identify(
+    def open_case(
         self,
+        command: OpeningCommand,
         *,
         actor_id: str,
         actor_role: str,
         occurred_at: str | datetime,
-        subject_ref: str,
-        region: str,
-        mobile_unit: str,
-        municipality: str,
-        is_minor: bool,
-        case_type: str = "trafficking",
-        protection_requested: bool = False,
-        indicators: list[str] | None = None,
-        exploitation_types: list[str] | None = None,
-        source: str = "outreach",
-        worker_id: str = "",
-        case_id: str | None = None,
+        case_id: str | UUID | None = None,
         correlation_id: str | None = None,
     ) -> dict[str, Any]:
-        """Record an identification; opens a case. Returns its id and version."""
+        """Run ``command`` (one of ``domain.commands.OPENING_COMMANDS``, such as
+        the identification), which opens a case. Returns its id and version.
+
+        ``case_id`` is the id made on a device, or from an idempotency key;
+        without one the case gets a new id. An id already taken is a
+        ``VersionConflict``: nothing is recorded.
+        """
         stamp = self._stamp(actor_id, actor_role, occurred_at, correlation_id)
         new_id = parse_case_id(case_id) if case_id else uuid.uuid4()
-        case = Case.identify(
-            stamp,
-            case_id=new_id,
-            subject_ref=subject_ref,
-            region=region,
-            mobile_unit=mobile_unit,
-            worker_id=worker_id or actor_id,
-            municipality=municipality,
-            is_minor=is_minor,
-            case_type=case_type,
-            protection_requested=protection_requested,
-            indicators=list(indicators or []),
-            exploitation_types=list(exploitation_types or []),
-            source=source,
-        )
+        case = command.open(stamp, new_id)
         self._save(case, expected=0)
         return self._result(case)
 

@@ -16,7 +16,7 @@ from uuid import UUID
 import structlog
 
 from domain.clock import ControlledClock
-from domain.commands import command_named
+from domain.commands import Identify, command_named
 from services.app.errors import CaseNotFound
 from services.app.service import CaseService
 from services.cli.demo_scenario import CaseScript, Step, scenario
@@ -39,12 +39,12 @@ def record_scenario(service: CaseService, clock: ControlledClock, now: datetime)
         clock.set(max(clock.now(), occurred + step.recorded_late_by))
         actor_id, actor_role = step.actor
         if step.command == "identify":
-            service.identify(
+            service.open_case(
+                Identify(**step.fields),
                 case_id=script.case_id,
                 actor_id=actor_id,
                 actor_role=actor_role,
                 occurred_at=occurred,
-                **step.fields,
             )
         else:
             service.run(

@@ -14,7 +14,7 @@ from schemathesis.generation.feedback import FeedbackSources
 # phases): its pytest plugin does not run under pytest 9 yet.
 from schemathesis.pytest._test_builder import build_operation_test
 
-from domain.commands import COMMANDS, RecordNotification
+from domain.commands import COMMANDS, Identify, RecordNotification
 from services.api.context import ApiContext
 from services.api.routes.commands import COMMAND_ROUTES
 from tests.e2e.helpers import IDENTIFICATION
@@ -123,11 +123,11 @@ def test_no_request_the_document_allows_or_forbids_is_a_server_error(
     app: FastAPI, context: ApiContext, tokens: dict[str, str]
 ) -> None:
     """Schemathesis sends every operation valid and invalid requests, with a token."""
-    real_case = context.service.identify(
+    real_case = context.service.open_case(
+        Identify(**IDENTIFICATION),
         actor_id="mu-vlora-1",
         actor_role="mobile_unit",
         occurred_at=context.clock.now(),
-        **IDENTIFICATION,
     )["case_id"]
     context.service.run(
         RecordNotification(

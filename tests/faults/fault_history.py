@@ -13,7 +13,7 @@ from typing import Any
 
 from domain.catalogue import REGIONS
 from domain.clock import ControlledClock
-from domain.commands import command_named
+from domain.commands import Identify, command_named
 from services.app.service import CaseService
 
 WORKER = {"actor_id": "mu-vlora-1", "actor_role": "mobile_unit"}
@@ -30,13 +30,15 @@ class History:
 
     def identify(self, region: str, *, minor: bool) -> dict[str, Any]:
         self.clock.advance(timedelta(minutes=7))
-        return self.service.identify(
+        return self.service.open_case(
+            Identify(
+                subject_ref=f"PV-REDELIVERY-{region}",
+                region=region,
+                mobile_unit=f"{region}-unit",
+                municipality=REGIONS[region],
+                is_minor=minor,
+            ),
             occurred_at=self.clock.now() - timedelta(hours=1),
-            subject_ref=f"PV-REDELIVERY-{region}",
-            region=region,
-            mobile_unit=f"{region}-unit",
-            municipality=REGIONS[region],
-            is_minor=minor,
             actor_id=WORKER["actor_id"],
             actor_role=WORKER["actor_role"],
         )

@@ -27,7 +27,7 @@ import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError
 
 from domain.catalogue import REGIONS
-from domain.commands import command_named
+from domain.commands import Identify, command_named
 from services.app.errors import CaseNotFound, VersionConflict
 from services.app.service import CaseService
 
@@ -145,21 +145,23 @@ class Load:
         correlation = uuid.UUID(int=self.rng.getrandbits(128), version=4).hex
         now = self.service.clock.now()
         occurred = now - (timedelta(days=2) if backdated else timedelta(seconds=5))
-        fields: dict[str, Any] = {
-            "occurred_at": occurred,
-            "subject_ref": f"PV-LOAD-{case_id[:8].upper()}",
-            "region": region,
-            "mobile_unit": f"{region}-unit",
-            "municipality": REGIONS[region],
-            "is_minor": minor,
-            "indicators": ["deception", "document_retention"],
-            "case_id": case_id,
-            "correlation_id": correlation,
-            **worker(region),
-        }
+        identification = Identify(
+            subject_ref=f"PV-LOAD-{case_id[:8].upper()}",
+            region=region,
+            mobile_unit=f"{region}-unit",
+            municipality=REGIONS[region],
+            is_minor=minor,
+            indicators=["deception", "document_retention"],
+        )
         for _attempt in range(ATTEMPTS):
             try:
-                self.service.identify(**fields)
+                self.service.open_case(
+                    identification,
+                    occurred_at=occurred,
+                    case_id=case_id,
+                    correlation_id=correlation,
+                    **worker(region),
+                )
                 break
             except VersionConflict:
                 # The id is taken: only by our own earlier attempt, if that

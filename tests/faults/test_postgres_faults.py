@@ -27,7 +27,7 @@ from eventsourcing.persistence import PersistenceError
 from psycopg import sql
 
 from domain.clock import SystemClock
-from domain.commands import AssessRisk
+from domain.commands import AssessRisk, Identify
 from services.audit.rebuild import checksums
 from services.audit.verify import verify_chain
 from services.config.bootstrap import Backbone, open_backbone
@@ -142,13 +142,15 @@ def _verify(backbone: Backbone) -> Any:
 
 
 def _identify(backbone: Backbone, n: int) -> dict[str, Any]:
-    return backbone.service.identify(
+    return backbone.service.open_case(
+        Identify(
+            subject_ref=f"PV-FAULT-{n}",
+            region="durres",
+            mobile_unit="durres-unit",
+            municipality="Durrës",
+            is_minor=n % 2 == 0,
+        ),
         occurred_at=datetime.now(UTC),
-        subject_ref=f"PV-FAULT-{n}",
-        region="durres",
-        mobile_unit="durres-unit",
-        municipality="Durrës",
-        is_minor=n % 2 == 0,
         actor_id="mu-durres-1",
         actor_role="mobile_unit",
     )

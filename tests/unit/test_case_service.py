@@ -15,6 +15,7 @@ from domain.clock import ControlledClock
 from domain.commands import (
     AssessRisk,
     CorrectEntry,
+    Identify,
     RecordConsent,
     Refer,
     WarnDeadline,
@@ -26,13 +27,13 @@ from services.app.service import CaseApplication, CaseService
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 WORKER = {"actor_id": "mu-vlora-1", "actor_role": "mobile_unit"}
-PERSON = {
-    "subject_ref": "VL-2026-001",
-    "region": "vlora",
-    "mobile_unit": "MU-Vlora-1",
-    "municipality": "Vlorë",
-    "is_minor": False,
-}
+PERSON = Identify(
+    subject_ref="VL-2026-001",
+    region="vlora",
+    mobile_unit="MU-Vlora-1",
+    municipality="Vlorë",
+    is_minor=False,
+)
 
 
 @pytest.fixture
@@ -50,7 +51,39 @@ def service(clock: ControlledClock) -> Iterator[CaseService]:
 
 
 def identified(service: CaseService, clock: ControlledClock) -> dict[str, Any]:
-    return service.identify(**WORKER, occurred_at=clock.now(), **PERSON)
+    return service.open_case(PERSON, occurred_at=clock.now(), **WORKER)
+
+
+def test_an_identification_opens_a_case_recorded_by_the_identifying_worker(
+    service: CaseService, clock: ControlledClock
+) -> None:
+    made_on_device = "5d1f0c3e-8c44-4d6a-9a55-0d0b7f7e2a10"
+    result = service.open_case(
+        dataclasses.replace(PERSON, indicators=["debt_bondage"]),
+        case_id=made_on_device,
+        occurred_at=clock.now(),
+        **WORKER,
+    )
+    assert result == {"case_id": made_on_device, "version": 1}
+    [opened] = service.events(made_on_device)
+    assert opened.type == "Identified"
+    assert opened.payload["worker_id"] == WORKER["actor_id"]
+    assert opened.payload["indicators"] == ["debt_bondage"]
+    assert opened.payload["source"] == "outreach"
+
+
+def test_a_case_id_already_taken_is_a_conflict_and_records_nothing(
+    service: CaseService, clock: ControlledClock
+) -> None:
+    case = identified(service, clock)
+    with pytest.raises(VersionConflict):
+        service.open_case(
+            PERSON,
+            case_id=case["case_id"],
+            occurred_at=clock.now(),
+            **WORKER,
+        )
+    assert [e.type for e in service.events(case["case_id"])] == ["Identified"]
 
 
 def test_a_command_object_records_its_event_and_answers_the_new_version(

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from babel.messages.pofile import read_po
 
-from domain.commands import COMMANDS, CaseCommand
+from domain.commands import OPENING_COMMANDS, Command, every_command
 from domain.events import EVENT_TYPES, payload_fields
 from domain.sop.vocabulary import attributes_of
 from projections.summaries import LINES as TIMELINE_LINES
-from services.api import wording
+from services.api import models, wording
 
 ROOT = Path(__file__).resolve().parents[2]
 AVRO = ROOT / "schemas" / "avro"
@@ -76,20 +76,46 @@ def test_the_sop_vocabulary_knows_every_field_of_every_event() -> None:
     assert "attempts" in failure
 
 
-@pytest.mark.parametrize("name", list(COMMANDS))
+@pytest.mark.parametrize("name", list(every_command()))
 def test_every_command_has_the_fields_of_its_case_method(name: str) -> None:
-    command: type[CaseCommand] = COMMANDS[name]
+    """Each field is an argument of the method, and each argument is a field
+    but those the recording supplies (a new case's id, who recorded it)."""
+    command: type[Command] = every_command()[name]
     method = command.declaration.method
     assert method.__name__ == name
     parameters = inspect.signature(method).parameters
     wanted = {p for p in parameters if p not in ("self", "stamp")}
-    assert {f.name for f in dataclasses.fields(command)} == wanted  # type: ignore[arg-type]
+    assert command.supplied() <= wanted
+    fields = {f.name for f in dataclasses.fields(command)}  # type: ignore[arg-type]
+    assert fields == wanted - command.supplied()
 
 
-@pytest.mark.parametrize("name", list(COMMANDS))
+def test_the_identification_opens_a_case_and_is_declared_like_every_command() -> None:
+    assert list(OPENING_COMMANDS) == ["identify"]
+    declaration = OPENING_COMMANDS["identify"].declaration
+    assert declaration.records.__name__ == "Identified"
+    assert OPENING_COMMANDS["identify"].supplied() == {"case_id", "worker_id"}
+
+
+@pytest.mark.parametrize("name", list(every_command()))
 def test_every_field_a_person_types_has_a_rule(name: str) -> None:
-    command = COMMANDS[name]
+    command = every_command()[name]
     if command.declaration.recorded_by == "system":
         return  # the backbone's own values come from the catalogue and the channels
     unruled = {field for field, rule in command.rules().items() if rule is None}
     assert unruled <= {"corrected_version"}, unruled
+
+
+@pytest.mark.parametrize("name", list(every_command()))
+def test_every_body_sent_over_http_has_exactly_the_fields_of_its_command(
+    name: str,
+) -> None:
+    command = every_command()[name]
+    bodies = {**models.OPENING_BODIES, **models.COMMAND_BODIES}
+    if command.declaration.path is None:
+        assert name not in bodies
+        return
+    body = bodies[name]
+    base = models.OpeningBody if name in OPENING_COMMANDS else models.CommandBody
+    own = set(body.model_fields) - set(base.model_fields)
+    assert own == {f.name for f in dataclasses.fields(command)}  # type: ignore[arg-type]

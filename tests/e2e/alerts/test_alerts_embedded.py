@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 
 from domain.clock import SystemClock
+from domain.commands import Identify
 from handlers.acknowledgements import InvalidToken
 from handlers.channels.base import DeliveryError, OutgoingMessage
 from handlers.channels.webhook import WebhookChannel
@@ -231,15 +232,16 @@ def test_referrals_and_deadlines_reach_the_agency_the_referring_worker_and_named
     shelter = {"actor_id": "shelter-1", "actor_role": "shelter_staff"}
     clock = live.clock
     with running(notifier.workers(embedded=True)):
-        case = live.service.identify(
+        case = live.service.open_case(
+            Identify(
+                subject_ref="PV-REF-1",
+                region="vlora",
+                mobile_unit="vlora-unit",
+                municipality="Vlorë",
+                is_minor=False,
+            ),
             occurred_at=clock.now(),
-            subject_ref="PV-REF-1",
-            region="vlora",
-            mobile_unit="vlora-unit",
-            municipality="Vlorë",
-            is_minor=False,
-            actor_id="mu-vlora-1",
-            actor_role="mobile_unit",
+            **worker,
         )
         case_id = case["case_id"]
         now = clock.now
