@@ -33,7 +33,6 @@ import random
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
@@ -44,6 +43,7 @@ from domain.clock import Clock
 from handlers import ledger_claims
 from handlers.channels.base import Channel, DeliveryError
 from handlers.directory import Directory
+from handlers.dispatch_settings import DispatchSettings
 from handlers.ledger import Delivery
 from handlers.messages import MessageRenderer, TemplateError
 from handlers.metrics import ALERT_LATENCY, ALERTS
@@ -59,22 +59,6 @@ log = structlog.get_logger("vatra.notify")
 PRIORITY_ROLES = ("police", "child_protection_unit", "responsible_authority")
 # The lanes reserved for these: no other alert's send ever occupies them.
 URGENT_ROLES = ("police",)
-
-
-@dataclass(frozen=True)
-class DispatchSettings:
-    batch_size: int = 20
-    interval: float = 0.5
-    max_attempts: int = 6
-    backoff_base: float = 5.0
-    backoff_max: float = 900.0
-    # A claim is short and renewed while its send lasts (every third of it):
-    # a notifier that dies holds its alerts in flight for at most this long.
-    lease: float = 6.0
-    # Alerts sent at once, each claimed alone just before its send; the first
-    # ``urgent_senders`` of them take only police alerts.
-    senders: int = 4
-    urgent_senders: int = 1
 
 
 def backoff(attempt: int, settings: DispatchSettings, rng: random.Random) -> float:

@@ -12,7 +12,7 @@ The dispatcher (``handlers.dispatcher``) offers its steps; ``DispatcherWorker``
 runs each sending lane and the housekeeping on the supervised loop
 (``services.workers.loop``) under one stop event, like every other worker.
 
-The composition root (``services.config.bootstrap.build_notifier``) builds it.
+The composition root builds it (``services.config.alerting.build_notifier``).
 """
 
 from __future__ import annotations
