@@ -4,13 +4,12 @@ steps is waited out, logged once and counted like any other worker's."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from structlog.testing import capture_logs
 
 from domain.clock import ControlledClock
 from handlers.dispatcher import Dispatcher, DispatchSettings
@@ -77,7 +76,9 @@ def dispatcher_failures() -> float:
     return WORKER_FAILURES.labels("dispatcher", "database")._value.get()  # type: ignore[no-any-return]
 
 
-def test_a_database_outage_in_the_dispatcher_is_waited_out_and_counted() -> None:
+def test_a_database_outage_in_the_dispatcher_is_waited_out_and_counted(
+    captured_logs: list[MutableMapping[str, Any]],
+) -> None:
     pool = PoolDuringAnOutage(failing=3)
     dispatcher = Dispatcher(
         pool,  # type: ignore[arg-type]
@@ -92,9 +93,8 @@ def test_a_database_outage_in_the_dispatcher_is_waited_out_and_counted() -> None
     worker = DispatcherWorker(dispatcher, policy=NO_PAUSE)
     pool.then = worker.stop
     before = dispatcher_failures()
-    with capture_logs() as logs:
-        worker.run()
-    events = [entry["event"] for entry in logs]
+    worker.run()
+    events = [entry["event"] for entry in captured_logs]
     assert dispatcher_failures() - before == 3
     # Each of its loops (the lane, the housekeeping) that met the outage says
     # so once, and once more when it works again.
