@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
+from typing import Any
 
 import pytest
+import structlog
+from structlog.testing import capture_logs
 
 from services.store.database import Database, EmbeddedPostgres, database_from_uri
 
@@ -60,3 +63,20 @@ def kafka_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield kafka.bootstrap_servers
     finally:
         kafka.stop()
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[list[MutableMapping[str, Any]]]:
+    """Every structlog event the test logs, at every level.
+
+    An earlier test may have configured logging (``open_backbone`` does, at
+    the level of its settings), which would filter the info lines out; the
+    defaults are put back for the capture, that configuration afterwards.
+    """
+    configured = structlog.get_config()
+    structlog.reset_defaults()
+    try:
+        with capture_logs() as logs:
+            yield logs
+    finally:
+        structlog.configure(**configured)

@@ -272,22 +272,26 @@ def _exit_code(error: Exception) -> tuple[int | None, str]:
     """The exit code and message for an error a command let through (None: a bug).
 
     The error classes are imported here: a command that raised one has loaded
-    its module already.
+    its module already. Those of the alerting and the workers are only looked
+    up among the loaded modules, so that a command without them (a
+    ``vatra timeline`` given a wrong id) does not load them to fail.
     """
 
     import psycopg  # noqa: PLC0415
     from eventsourcing.persistence import PersistenceError  # noqa: PLC0415
 
     from domain.errors import DomainError  # noqa: PLC0415
-    from handlers.acknowledgements import InvalidToken  # noqa: PLC0415
     from services.app.errors import ServiceError  # noqa: PLC0415
     from services.config.settings import SettingsError  # noqa: PLC0415
     from services.store.database import DatabaseUnavailable  # noqa: PLC0415
     from services.store.outages import is_database_outage  # noqa: PLC0415
-    from services.workers.supervisor import WorkerFailed  # noqa: PLC0415
 
-    if isinstance(error, ServiceError | DomainError | InvalidToken):
+    invalid_token = _if_loaded("handlers.acknowledgements", "InvalidToken")
+    worker_failed = _if_loaded("services.workers.supervisor", "WorkerFailed")
+    if isinstance(error, ServiceError | DomainError):
         return 2, error.message
+    if isinstance(error, invalid_token):
+        return 2, str(error)  # its message, written for the person with the link
     if isinstance(error, SettingsError | DatabaseUnavailable):
         return 3, str(error)
     if isinstance(error, psycopg.Error | PersistenceError):
@@ -296,9 +300,16 @@ def _exit_code(error: Exception) -> tuple[int | None, str]:
         # Read-only, out of disk, gone: say so, as for an unreachable database.
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         return 3, f"the database cannot do this now: {reason}"
-    if isinstance(error, WorkerFailed):
+    if isinstance(error, worker_failed):
         return 1, f"stopped because a worker failed: {error}"
     return None, ""
+
+
+def _if_loaded(module: str, name: str) -> tuple[type[Exception], ...]:
+    """The error class ``module.name`` if its module is loaded, else ``()``
+    (of which no error is an instance)."""
+    loaded = sys.modules.get(module)
+    return () if loaded is None else (getattr(loaded, name),)
 
 
 if __name__ == "__main__":

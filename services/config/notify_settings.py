@@ -14,7 +14,7 @@ from typing import Annotated, Self
 from pydantic import BeforeValidator, Field, SecretStr, model_validator
 
 from handlers.channels.email import SECURITY, SmtpSettings
-from handlers.dispatcher import DispatchSettings
+from handlers.dispatch_settings import DispatchSettings
 from services.config.environment import (
     NO_SECRET,
     PROJECT_ROOT,

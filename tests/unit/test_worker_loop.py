@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import MutableMapping
+from typing import Any
 
 import psycopg
 import pytest
-from structlog.testing import capture_logs
 
 from services.observability.metrics import WORKER_FAILURES
 from services.workers.loop import OutagePolicy, SupervisedLoop
@@ -30,16 +31,17 @@ def steps_failing_then_stopping(errors: list[Exception], stop: threading.Event):
     return step, done
 
 
-def test_a_database_outage_is_waited_out_logged_once_and_counted_each_time() -> None:
+def test_a_database_outage_is_waited_out_logged_once_and_counted_each_time(
+    captured_logs: list[MutableMapping[str, Any]],
+) -> None:
     stop = threading.Event()
     outage = [psycopg.OperationalError("connection refused") for _ in range(3)]
     step, done = steps_failing_then_stopping(outage, stop)
     before = failures("test-relay", "database")
-    with capture_logs() as logs:
-        SupervisedLoop("relay", stop, label="test-relay", policy=NO_PAUSE).run(step)
+    SupervisedLoop("relay", stop, label="test-relay", policy=NO_PAUSE).run(step)
     assert done == [1]
     assert failures("test-relay", "database") - before == 3
-    events = [entry["event"] for entry in logs]
+    events = [entry["event"] for entry in captured_logs]
     assert events.count("relay_database_unavailable") == 1
     assert events.count("relay_resumed") == 1
 

@@ -10,7 +10,8 @@ from typing import Any
 from prometheus_client import REGISTRY
 from psycopg_pool import ConnectionPool
 
-from services.config.bootstrap import Backbone, build_notifier
+from services.config.alerting import build_notifier
+from services.config.bootstrap import Backbone
 from services.workers.notifier import Notifier
 
 

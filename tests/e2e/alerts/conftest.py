@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from domain.clock import SystemClock
-from services.config.bootstrap import Backbone, build_notifier, open_backbone
+from services.config.alerting import build_notifier
+from services.config.bootstrap import Backbone, open_backbone
 from services.config.notify_settings import NotifySettings, load_notify_settings
 from services.config.settings import load_settings
 from services.store.database import Database

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from services.config.bootstrap import Backbone, build_notifier
+from services.config.alerting import build_notifier
+from services.config.bootstrap import Backbone
 from services.config.notify_settings import load_notify_settings
 from services.store.database import Database
 from services.workers.notifier import Notifier
