@@ -40,16 +40,16 @@ demo: $(STAMP)
 	$(BIN)/vatra demo
 
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest tests --ignore=tests/faults
+	$(BIN)/pytest tests --ignore=tests/faults
 
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest tests/unit
+	$(BIN)/pytest tests/unit
 
 test-integration: $(STAMP) system-deps
-	$(BIN)/python -m pytest tests/integration tests/e2e
+	$(BIN)/pytest tests/integration tests/e2e
 
 test-faults: $(STAMP) system-deps
-	$(BIN)/python -m pytest tests/faults
+	$(BIN)/pytest tests/faults
 
 bench: $(STAMP) system-deps
 	$(BIN)/python -m bench.run

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import psycopg
 
-from services.database import Database, EmbeddedPostgres
-from services.kafka_local import LocalKafka, fetch_jars
+from devtools.kafka.jars import fetch_jars
+from devtools.kafka.process import LocalKafka
+from services.store.database import Database, EmbeddedPostgres
 
 
 @dataclass

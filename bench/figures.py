@@ -16,17 +16,18 @@ from kafka import KafkaProducer
 from bench.env import BenchEnv
 from bench.generator import Script, build_case, scripts
 from domain.clock import SystemClock
+from domain.commands import Identify, command_named
 from projections.obligations import ObligationsProjection
 from projections.timeline import TimelineProjection
-from services.application import CaseApplication, CaseService
-from services.bootstrap import load_sop
-from services.consumer import KafkaRunner
-from services.database import Database
-from services.follower import LogFollower
-from services.kafka_topics import ensure_topics
+from services.app.service import CaseApplication, CaseService
+from services.config.bootstrap import load_sop
+from services.config.settings import KafkaSettings, load_settings
+from services.kafka.consumer import KafkaRunner
+from services.kafka.relay import Relay, durable_producer
+from services.kafka.topics import ensure_topics
 from services.progress import ProgressBar
-from services.relay import Relay, durable_producer
-from services.settings import KafkaSettings, load_settings
+from services.store.database import Database
+from services.workers.follower import LogFollower
 
 CLIENTS = 8
 
@@ -124,23 +125,23 @@ def _run_script(service: CaseService, script: Script) -> None:
     for step in script.steps:
         moment = script.start + step.at
         if step.command == "identify":
+            # The identifying worker is the one recording it.
             fields = {k: v for k, v in step.fields.items() if k != "worker_id"}
-            result = service.identify(
+            result = service.open_case(
+                Identify(**fields),
                 case_id=str(script.case_id),
                 actor_id=step.actor[0],
                 actor_role=step.actor[1],
                 occurred_at=moment,
-                **fields,
             )
         else:
-            result = service.execute(
-                step.command,
+            result = service.run(
+                command_named(step.command)(**step.fields),
                 str(script.case_id),
                 expected_version=version,
                 actor_id=step.actor[0],
                 actor_role=step.actor[1],
                 occurred_at=moment,
-                **step.fields,
             )
         version = result["version"]
 
@@ -383,7 +384,7 @@ def worker_memory(env: BenchEnv, cases: int) -> Figure:
     settings = _kafka_settings(env)
     root = Path(__file__).resolve().parent.parent
     process = subprocess.Popen(
-        [sys.executable, "-m", "services.cli", "run"],
+        [sys.executable, "-m", "services.cli.main", "run"],
         cwd=root,
         env={
             **os.environ,

@@ -27,13 +27,14 @@ from bench.timing import percentile, timed
 from domain import events as ev
 from domain.catalogue import REGIONS
 from domain.clock import SystemClock
+from domain.commands import Identify
 from projections.obligations import ObligationsProjection
-from services.api import api_context
-from services.application import CaseService
-from services.bootstrap import load_sop, open_backbone
-from services.database import Database
-from services.settings import load_settings
-from services.sop_clock import SopClock
+from services.api.context import api_context
+from services.app.service import CaseService
+from services.config.bootstrap import load_sop, open_backbone
+from services.config.settings import load_settings
+from services.store.database import Database
+from services.workers.sop_clock import SopClock
 
 ALERT_SETTINGS = {
     "VATRA_NOTIFY_SECRET": "bench-ack-secret-0123456789abcdef",
@@ -160,15 +161,17 @@ def _ledger_stages(db: Database) -> tuple[float, float]:
 
 def _identify(service: CaseService, tag: str, n: int) -> None:
     region = sorted(REGIONS)[n % len(REGIONS)]
-    service.identify(
+    service.open_case(
+        Identify(
+            subject_ref=f"PV-BENCH-{n:05d}",
+            region=region,
+            mobile_unit=f"{region}-unit",
+            municipality=REGIONS[region],
+            is_minor=False,
+        ),
         actor_id=f"mu-{region}-1",
         actor_role="mobile_unit",
         occurred_at=datetime.now(UTC),
-        subject_ref=f"PV-BENCH-{n:05d}",
-        region=region,
-        mobile_unit=f"{region}-unit",
-        municipality=REGIONS[region],
-        is_minor=False,
         correlation_id=tag,
     )
 
@@ -381,22 +384,24 @@ def _deadline_case(service: CaseService, lead: float) -> str:
     """A case whose police notification ("police-notified", 1 hour) falls due
     ``lead`` seconds from now."""
     due = datetime.now(UTC) + timedelta(seconds=lead)
-    result = service.identify(
+    result = service.open_case(
+        Identify(
+            subject_ref="PV-BENCH-SOP",
+            region="vlora",
+            mobile_unit="vlora-unit",
+            municipality=REGIONS["vlora"],
+            is_minor=False,
+        ),
         actor_id="mu-vlora-1",
         actor_role="mobile_unit",
         occurred_at=due - timedelta(hours=1),
-        subject_ref="PV-BENCH-SOP",
-        region="vlora",
-        mobile_unit="vlora-unit",
-        municipality=REGIONS["vlora"],
-        is_minor=False,
     )
     return str(result["case_id"])
 
 
 def _breached(service: CaseService, case_id: str) -> float | None:
     """Seconds from the police-notified deadline to the recorded breach, if any."""
-    for event in service.events(case_id):
+    for event in service.app.case_events(case_id):
         if isinstance(event, ev.DeadlineBreached) and event.rule_id == POLICE:
             return (event.timestamp - event.due_at).total_seconds()
     return None

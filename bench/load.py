@@ -30,10 +30,12 @@ from bench.figures import _app
 from bench.generator import Script, build_case, scripts
 from bench.stack import ROOT
 from domain.clock import SystemClock
-from services.application import CaseService
-from services.database import Database
-from services.errors import VersionConflict
-from services.logs import configure_logging
+from domain.commands import command_named
+from services.app.errors import VersionConflict
+from services.app.service import CaseService
+from services.config.logs import configure_logging
+from services.config.settings import SessionTimeouts
+from services.store.database import Database
 
 # The load's scripts, the same in ``identify_all`` and in the load's process.
 SEED = 20261201
@@ -123,10 +125,15 @@ def main() -> int:
 
     threading.Thread(target=watch_input, daemon=True).start()
     result = record_steps(
-        Database(**plan["db"]), plan["cases"], plan["rate"], plan["clients"], stop
+        _database(plan["db"]), plan["cases"], plan["rate"], plan["clients"], stop
     )
     print(json.dumps(asdict(result)), flush=True)
     return 0
+
+
+def _database(fields: dict[str, Any]) -> Database:
+    """The ``Database`` the parent process sent as JSON (``asdict``)."""
+    return Database(**{**fields, "timeouts": SessionTimeouts(**fields["timeouts"])})
 
 
 def record_steps(
@@ -177,14 +184,13 @@ def _execute(service: CaseService, script: Script, index: int, version: int) -> 
     fields: dict[str, Any] = dict(step.fields)
     for _attempt in range(5):
         try:
-            result = service.execute(
-                step.command,
+            result = service.run(
+                command_named(step.command)(**fields),
                 str(script.case_id),
                 expected_version=version,
                 actor_id=step.actor[0],
                 actor_role=step.actor[1],
                 occurred_at=moment,
-                **fields,
             )
             return int(result["version"])
         except VersionConflict:

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import figures, latency
+from bench import alert_embedded, cli_startup, figures, latency
 from bench.env import BenchEnv, bench_env
-from services.logs import configure_logging
+from services.config.logs import configure_logging
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -29,10 +29,12 @@ SIZES = {
         "stream_cases": 400,
         "rebuild": 20_000,
         "alerts": 50,
+        "embedded_alerts": 10,
         "timeline_gets": 200,
         "timeline_cases": 200,
         "obligations": 50_000,
         "breaches": 5,
+        "cli_runs": 5,
     },
     "full": {
         "write_cases": 300,
@@ -40,10 +42,12 @@ SIZES = {
         "stream_cases": 4000,
         "rebuild": 1_000_000,
         "alerts": 250,
+        "embedded_alerts": 50,
         "timeline_gets": 2000,
         "timeline_cases": 2000,
         "obligations": 1_000_000,
         "breaches": 20,
+        "cli_runs": 15,
     },
 }
 
@@ -59,10 +63,14 @@ GROUPS: dict[str, Callable[[BenchEnv, Size], list[figures.Figure]]] = {
     "rebuild": lambda env, s: [figures.rebuild(env, s["rebuild"])],
     "memory": lambda env, s: [figures.worker_memory(env, s["write_cases"])],
     "alert": lambda env, s: latency.alert_latency(env, s["alerts"]),
+    "alert-embedded": lambda env, s: alert_embedded.embedded_alert_latency(
+        env, s["embedded_alerts"]
+    ),
     "timeline": lambda env, s: [
         latency.timeline_read(env, s["timeline_gets"], s["timeline_cases"])
     ],
     "sop": lambda env, s: latency.sop_clock(env, s["obligations"], s["breaches"]),
+    "cli": lambda _env, s: cli_startup.cli_startup(s["cli_runs"]),
 }
 
 

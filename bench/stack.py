@@ -1,6 +1,6 @@
 """The backbone's own processes for a figure: ``vatra relay``, ``notify``, ``api``...
 
-Each runs as it does in production (``python -m services.cli <command>``, its
+Each runs as it does in production (``python -m services.cli.main <command>``, its
 settings from the environment) and is stopped with SIGTERM; its log (warnings
 and up, JSON, no personal data) goes to a file in the run's work directory,
 whose tail is shown if the process stops on its own.
@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from services.database import Database
-from services.settings import KafkaSettings
+from services.config.settings import KafkaSettings
+from services.store.database import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,7 +55,7 @@ class VatraProcess:
         self.log = log
         with log.open("wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "services.cli", *args],
+                [sys.executable, "-m", "services.cli.main", *args],
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,

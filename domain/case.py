@@ -2,7 +2,8 @@
 
 Each command checks the rules first and raises a domain error before anything
 changes; only then does it trigger its event. The state and its guards live in
-``domain.case_state``.
+``domain.case_state``; the alert steps in ``domain.case_alerts``, the
+assistance programme (referrals and services) in ``domain.case_programme``.
 """
 
 from __future__ import annotations
@@ -14,32 +15,27 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain import events as ev
-from domain.case_corrections import SYSTEM
-from domain.case_state import CaseState, require
+from domain.case_alerts import AlertSteps
+from domain.case_programme import ProgrammeSteps
+from domain.case_state import require
 from domain.catalogue import (
-    AUTHORITIES,
     CASE_TYPES,
-    CHANNELS,
     CLOSE_REASONS,
     CONSENT_SCOPES,
     FOLLOW_UP_METHODS,
     REGIONS,
     RISK_LEVELS,
-    SERVICES,
     SOURCES,
     STATUSES,
     check_code,
 )
 from domain.clock import as_utc
 from domain.errors import (
-    AlreadyAcknowledged,
     ConsentRequired,
     CorrectionError,
     DomainError,
     NotPermitted,
-    ReferralError,
 )
-from domain.facts import CaseFact
 from domain.fields import check_entry
 from domain.stamp import Stamp
 
@@ -47,7 +43,7 @@ from domain.stamp import Stamp
 ERASERS = frozenset({"coordinator", "responsible_authority"})
 
 
-class Case(CaseState, Aggregate):
+class Case(AlertSteps, ProgrammeSteps, Aggregate):
     """One person's case."""
 
     # -- commands -------------------------------------------------------------
@@ -98,74 +94,6 @@ class Case(CaseState, Aggregate):
             **stamp.fields(),
         )
 
-    def record_notification(
-        self,
-        stamp: Stamp,
-        *,
-        authority: str,
-        channel: str,
-        recipient: str,
-        reference: str,
-    ) -> None:
-        """Record that an authority was told of the case."""
-        self._check_time(stamp)
-        check_code("authority", authority, AUTHORITIES)
-        check_code("channel", channel, CHANNELS)
-        self._trigger(
-            ev.AuthorityNotified,
-            stamp,
-            authority=authority,
-            channel=channel,
-            recipient=recipient,
-            reference=reference,
-        )
-
-    def record_notification_failure(
-        self,
-        stamp: Stamp,
-        *,
-        authority: str,
-        channel: str,
-        recipient: str,
-        reason: str,
-        attempts: int,
-    ) -> None:
-        """Record that an alert could not be delivered after every attempt."""
-        self._check_time(stamp)
-        check_code("channel", channel, CHANNELS)
-        self._trigger(
-            ev.NotificationFailed,
-            stamp,
-            authority=authority,
-            channel=channel,
-            recipient=recipient,
-            reason=reason,
-            attempts=attempts,
-        )
-
-    def acknowledge_alert(
-        self, stamp: Stamp, *, authority: str, reference: str
-    ) -> None:
-        """Record that a notified authority acknowledged the alert."""
-        self._check_time(stamp)
-        check_code("authority", authority, AUTHORITIES)
-        if authority not in self.notified:
-            raise DomainError(
-                f"the {AUTHORITIES[authority]} has not been notified of this case yet"
-            )
-        if any(
-            entry.type == "AlertAcknowledged"
-            and entry.payload.get("authority") == authority
-            for entry in self.entries.values()
-        ):
-            raise AlreadyAcknowledged(
-                f"already acknowledged: the {AUTHORITIES[authority]} acknowledged "
-                "this alert before"
-            )
-        self._trigger(
-            ev.AlertAcknowledged, stamp, authority=authority, reference=reference
-        )
-
     def record_consent(self, stamp: Stamp, *, scope: str, given_by: str) -> None:
         self._check_time(stamp)
         check_code("consent scope", scope, CONSENT_SCOPES)
@@ -194,119 +122,6 @@ class Case(CaseState, Aggregate):
         self._check_open(stamp)
         check_code("risk level", level, RISK_LEVELS)
         self._trigger(ev.RiskAssessed, stamp, level=level)
-
-    def refer(
-        self,
-        stamp: Stamp,
-        *,
-        referral_id: str,
-        service: str,
-        agency: str,
-        consent_override_reason: str = "",
-    ) -> None:
-        """Refer the person to a service; needs consent or a recorded reason."""
-        self._check_open(stamp)
-        check_code("service", service, SERVICES)
-        require("referral_id", referral_id)
-        require("agency", agency)
-        if referral_id in self.referrals:
-            raise ReferralError(f"referral {referral_id} already exists on this case")
-        if "services" not in self.consents and not consent_override_reason.strip():
-            raise ConsentRequired(
-                "the person has not consented to services: record their consent, "
-                "or give the reason for referring without it"
-            )
-        self._trigger(
-            ev.Referred,
-            stamp,
-            referral_id=referral_id,
-            service=service,
-            agency=agency,
-            consent_override_reason=consent_override_reason,
-        )
-
-    def accept_referral(self, stamp: Stamp, *, referral_id: str) -> None:
-        referral = self._pending_referral(stamp, referral_id)
-        self._trigger(
-            ev.ReferralAccepted,
-            stamp,
-            referral_id=referral_id,
-            service=referral.service,
-        )
-
-    def decline_referral(self, stamp: Stamp, *, referral_id: str, reason: str) -> None:
-        referral = self._pending_referral(stamp, referral_id)
-        require("reason", reason)
-        self._trigger(
-            ev.ReferralDeclined,
-            stamp,
-            referral_id=referral_id,
-            service=referral.service,
-            reason=reason,
-        )
-
-    def complete_referral(self, stamp: Stamp, *, referral_id: str) -> None:
-        self._check_open(stamp)
-        referral = self._referral(referral_id)
-        if referral.status != "accepted":
-            raise ReferralError(
-                f"referral {referral_id} is {referral.status}; only an accepted "
-                "referral can be completed"
-            )
-        self._trigger(
-            ev.ReferralCompleted,
-            stamp,
-            referral_id=referral_id,
-            service=referral.service,
-        )
-
-    def assess_needs(self, stamp: Stamp, *, needs: list[str]) -> None:
-        self._check_open(stamp)
-        for code in needs:
-            check_code("service", code, SERVICES)
-        self._trigger(ev.NeedsAssessed, stamp, needs=list(needs))
-
-    def agree_plan(self, stamp: Stamp, *, services: list[str]) -> None:
-        self._check_open(stamp)
-        if not services:
-            raise DomainError("an assistance plan names at least one service")
-        for code in services:
-            check_code("service", code, SERVICES)
-        self._trigger(ev.AssistancePlanAgreed, stamp, services=list(services))
-
-    def start_service(
-        self, stamp: Stamp, *, service: str, referral_id: str = ""
-    ) -> None:
-        self._check_open(stamp)
-        check_code("service", service, SERVICES)
-        if referral_id:
-            self._referral(referral_id)
-        if self.services.get(service) == "started":
-            raise DomainError(f"{SERVICES[service]} has already started")
-        self._trigger(
-            ev.ServiceStarted, stamp, service=service, referral_id=referral_id
-        )
-
-    def complete_service(
-        self, stamp: Stamp, *, service: str, referral_id: str = ""
-    ) -> None:
-        self._check_running_service(stamp, service)
-        self._trigger(
-            ev.ServiceCompleted, stamp, service=service, referral_id=referral_id
-        )
-
-    def discontinue_service(
-        self, stamp: Stamp, *, service: str, reason: str, referral_id: str = ""
-    ) -> None:
-        self._check_running_service(stamp, service)
-        require("reason", reason)
-        self._trigger(
-            ev.ServiceDiscontinued,
-            stamp,
-            service=service,
-            referral_id=referral_id,
-            reason=reason,
-        )
 
     def issue_protection_order(
         self, stamp: Stamp, *, court: str, reference: str
@@ -433,22 +248,3 @@ class Case(CaseState, Aggregate):
             ruleset_version=ruleset_version,
             due_at=as_utc(due_at),
         )
-
-    def _trigger(
-        self, event_class: type[ev.CaseEvent], stamp: Stamp, **payload: Any
-    ) -> None:
-        if stamp.actor_role != SYSTEM:
-            check_entry(event_class.__name__, payload)
-        self.trigger_event(event_class, **stamp.fields(), **payload)
-
-
-def fact_of(event: ev.CaseEvent) -> CaseFact:
-    """The event as a fact for the SOP rule model."""
-    return CaseFact(
-        case_id=event.originator_id,
-        version=event.originator_version,
-        type=type(event).__name__,
-        occurred_at=event.occurred_at,
-        recorded_at=event.timestamp,
-        attributes=ev.payload_of(event),
-    )

@@ -11,13 +11,17 @@ The store adds ``timestamp`` (when it was recorded) and the version.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from eventsourcing.domain import Aggregate
 
-if TYPE_CHECKING:
-    from domain.case import Case
+
+class AppliesEvents(Protocol):
+    """What a case event evolves: the state of ``domain.case_state.CaseState``."""
+
+    def apply_event(self, event: CaseEvent) -> None: ...
 
 
 class CaseEvent(Aggregate.Event):
@@ -29,8 +33,8 @@ class CaseEvent(Aggregate.Event):
     correlation_id: str
 
     def apply(self, aggregate: Any) -> None:
-        case: Case = aggregate
-        case.apply_event(self)
+        state: AppliesEvents = aggregate
+        state.apply_event(self)
 
 
 class Identified(CaseEvent, Aggregate.Created):
@@ -165,17 +169,6 @@ class Reopened(CaseEvent):
     reason: str
 
 
-class PersonalDataErased(CaseEvent):
-    """The person's personal data was erased (crypto-shredded) from the store.
-
-    ``subject_ref`` is the pseudonym whose data key was destroyed, so that
-    subscribers holding personal data under it can erase their copies too.
-    """
-
-    subject_ref: str
-    reason: str
-
-
 class EntryCorrected(CaseEvent):
     """A correction of an earlier entry: ``value`` is the JSON text of the new value."""
 
@@ -199,39 +192,16 @@ class DeadlineBreached(CaseEvent):
     due_at: datetime
 
 
-EVENT_TYPES: dict[str, type[CaseEvent]] = {
-    cls.__name__: cls
-    for cls in (
-        Identified,
-        AuthorityNotified,
-        NotificationFailed,
-        AlertAcknowledged,
-        ConsentRecorded,
-        ConsentWithdrawn,
-        StatusDetermined,
-        RiskAssessed,
-        Referred,
-        ReferralAccepted,
-        ReferralDeclined,
-        ReferralCompleted,
-        NeedsAssessed,
-        AssistancePlanAgreed,
-        ServiceStarted,
-        ServiceCompleted,
-        ServiceDiscontinued,
-        ProtectionOrderIssued,
-        FollowUpCompleted,
-        FollowUpMissed,
-        ReturnedToCountry,
-        Transferred,
-        Closed,
-        Reopened,
-        EntryCorrected,
-        DeadlineWarning,
-        DeadlineBreached,
-        PersonalDataErased,
-    )
-}
+class PersonalDataErased(CaseEvent):
+    """The person's personal data was erased (crypto-shredded) from the store.
+
+    ``subject_ref`` is the pseudonym whose data key was destroyed, so that
+    subscribers holding personal data under it can erase their copies too.
+    """
+
+    subject_ref: str
+    reason: str
+
 
 # Fields every case event has; the rest of an event's fields are its payload.
 ENVELOPE_FIELDS = frozenset(
@@ -246,6 +216,27 @@ ENVELOPE_FIELDS = frozenset(
         "correlation_id",
     }
 )
+
+
+def _declared(base: type[CaseEvent]) -> list[type[CaseEvent]]:
+    found: list[type[CaseEvent]] = []
+    for cls in base.__subclasses__():
+        found += [cls, *_declared(cls)]
+    return found
+
+
+# Every case event type by name, in the order declared above: the catalogue the
+# Avro schemas, the SOP vocabulary, the timeline and the translations follow.
+EVENT_TYPES: dict[str, type[CaseEvent]] = {
+    cls.__name__: cls for cls in _declared(CaseEvent)
+}
+
+
+def payload_fields(event_type: type[CaseEvent]) -> tuple[str, ...]:
+    """The names of an event type's own fields, in declaration order."""
+    return tuple(
+        f.name for f in dataclasses.fields(event_type) if f.name not in ENVELOPE_FIELDS
+    )
 
 
 def payload_of(event: CaseEvent) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """A case event seen as a plain fact: what the SOP rule model reasons about.
 
 The rule model never touches aggregates or stored events; it reads facts. A fact
-is built from any recorded case event (see ``domain.case.fact_of``) and from a
+is built from any recorded case event (see ``fact_of``) and from a
 read-model row alike, so the same pure functions serve the aggregate, the
 projections and the SOP clock.
 """
@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
+
+from domain.events import CaseEvent, payload_of
 
 
 @dataclass(frozen=True)
@@ -32,3 +34,15 @@ class CaseFact:
     occurred_at: datetime
     recorded_at: datetime
     attributes: Mapping[str, object] = field(default_factory=dict)
+
+
+def fact_of(event: CaseEvent) -> CaseFact:
+    """The event as a fact for the SOP rule model."""
+    return CaseFact(
+        case_id=event.originator_id,
+        version=event.originator_version,
+        type=type(event).__name__,
+        occurred_at=event.occurred_at,
+        recorded_at=event.timestamp,
+        attributes=payload_of(event),
+    )

@@ -22,19 +22,21 @@ from psycopg_pool import ConnectionPool
 
 from domain.clock import Clock
 from domain.errors import AlreadyAcknowledged
-from domain.events import AlertAcknowledged
 from handlers import ledger
 from handlers.policy import AUTHORITY_ROLES
-from services.application import CaseService
-from services.errors import ServiceError, VersionConflict
+from handlers.ports import CaseAlerts, CaseChanged
 
 log = structlog.get_logger("vatra.notify")
 
 _CONTEXT = b"vatra-ack.v1."
 
 
-class InvalidToken(ServiceError):
+class InvalidToken(Exception):
     """The acknowledgement link is malformed, altered, expired or unknown."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class AckTokens:
@@ -79,14 +81,16 @@ def acknowledge(
     *,
     tokens: AckTokens,
     pool: ConnectionPool,
-    service: CaseService,
+    cases: CaseAlerts,
     clock: Clock,
     attempts: int = 5,
 ) -> dict[str, Any]:
     """Record that the authority an alert went to acknowledged it.
 
     Returns the case id, the authority and ``status``: ``acknowledged``, or
-    ``already_acknowledged`` when the link was used before.
+    ``already_acknowledged`` when the link was used before. Raises
+    ``InvalidToken`` for a bad link, ``CaseChanged`` when the case kept
+    changing under every attempt.
     """
     delivery_id = tokens.verify(token)
     with pool.connection() as conn, conn.cursor() as cur:
@@ -95,26 +99,22 @@ def acknowledge(
         raise InvalidToken("this acknowledgement link names no alert to an authority")
     case_id = str(delivery.case_id)
     result = {"case_id": case_id, "authority": delivery.role}
+    conflict = CaseChanged(f"case {case_id} kept changing")
     for _attempt in range(attempts):
-        if any(
-            isinstance(e, AlertAcknowledged) and e.reference == str(delivery_id)
-            for e in service.events(case_id)
-        ):
+        facts = cases.facts(case_id)
+        if str(delivery_id) in facts.acknowledged:
             return {**result, "status": "already_acknowledged"}
-        version = service.case(case_id)["version"]
         try:
-            service.execute(
-                "acknowledge_alert",
+            cases.record_acknowledged(
                 case_id,
-                expected_version=version,
-                actor_id=delivery.recipient,
-                actor_role=delivery.role,
+                expected_version=facts.version,
                 occurred_at=clock.now(),
-                correlation_id=str(delivery_id),
+                delivery_id=str(delivery_id),
                 authority=delivery.role,
-                reference=str(delivery_id),
+                acknowledged_by=delivery.recipient,
             )
-        except VersionConflict:
+        except CaseChanged as error:
+            conflict = error
             continue  # another writer saved first: reload and decide again
         except AlreadyAcknowledged:
             return {**result, "status": "already_acknowledged"}
@@ -125,8 +125,4 @@ def acknowledge(
             authority=delivery.role,
         )
         return {**result, "status": "acknowledged"}
-    raise VersionConflict(
-        f"case {case_id} kept changing; acknowledge again in a moment",
-        expected=-1,
-        actual=None,
-    )
+    raise conflict

@@ -12,9 +12,15 @@ lanes take only police alerts, so a slow channel or a stalled receiver of
 another alert never holds one back (the other lanes take police alerts first
 too; a police alert waits only when every lane is sending one). A failed send is
 retried with exponential backoff and jitter; after the last attempt the row
-is dead-lettered. The thread that runs the dispatcher renews the leases and
-records finished alerts' outcomes on their cases (``AuthorityNotified``,
-``NotificationFailed``). On a clean stop, unsent claims are released.
+is dead-lettered. The housekeeping renews the leases and records finished
+alerts' outcomes on their cases (``AuthorityNotified``, ``NotificationFailed``).
+On a clean stop, unsent claims are released.
+
+The dispatcher offers these as steps (``send_next`` for a lane,
+``keep_up`` for the housekeeping, ``release_claims``, ``wake``,
+``interrupt``); the notifier's worker (``services.workers.notifier``) runs
+them, each lane and the housekeeping on the supervised loop every worker
+shares.
 
 The guarantee: at least once, with a stable id. A crash after the receiver
 accepted a message and before its row was marked delivered resends it with
@@ -27,7 +33,6 @@ import random
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
@@ -35,15 +40,16 @@ import structlog
 from psycopg_pool import ConnectionPool
 
 from domain.clock import Clock
-from handlers import ledger
+from handlers import ledger_claims
 from handlers.channels.base import Channel, DeliveryError
 from handlers.directory import Directory
+from handlers.dispatch_settings import DispatchSettings
 from handlers.ledger import Delivery
 from handlers.messages import MessageRenderer, TemplateError
+from handlers.metrics import ALERT_LATENCY, ALERTS
 from handlers.outcomes import CaseOutcomes, latency
 from handlers.policy import AUTHORITY_ROLES
-from services.errors import VersionConflict
-from services.metrics import ALERT_LATENCY, ALERTS
+from handlers.ports import CaseChanged
 
 log = structlog.get_logger("vatra.notify")
 
@@ -53,22 +59,6 @@ log = structlog.get_logger("vatra.notify")
 PRIORITY_ROLES = ("police", "child_protection_unit", "responsible_authority")
 # The lanes reserved for these: no other alert's send ever occupies them.
 URGENT_ROLES = ("police",)
-
-
-@dataclass(frozen=True)
-class DispatchSettings:
-    batch_size: int = 20
-    interval: float = 0.5
-    max_attempts: int = 6
-    backoff_base: float = 5.0
-    backoff_max: float = 900.0
-    # A claim is short and renewed while its send lasts (every third of it):
-    # a notifier that dies holds its alerts in flight for at most this long.
-    lease: float = 6.0
-    # Alerts sent at once, each claimed alone just before its send; the first
-    # ``urgent_senders`` of them take only police alerts.
-    senders: int = 4
-    urgent_senders: int = 1
 
 
 def backoff(attempt: int, settings: DispatchSettings, rng: random.Random) -> float:
@@ -82,7 +72,7 @@ def backoff(attempt: int, settings: DispatchSettings, rng: random.Random) -> flo
 
 
 class Dispatcher:
-    """Delivers pending alerts until ``stop()``."""
+    """Sends pending alerts, one step at a time, on ``settings.senders`` lanes."""
 
     def __init__(
         self,
@@ -106,68 +96,65 @@ class Dispatcher:
         self.settings = settings
         self.worker = worker
         self.rng = rng or random.Random()
-        self._stop = threading.Event()
-        self._work = threading.Event()  # the housekeeper's: outcomes to record
-        self._lanes = [threading.Event() for _ in range(max(settings.senders, 1))]
+        self._outcomes_waiting = threading.Event()
+        self._lane_wakes = [threading.Event() for _ in range(self.lanes)]
+        self._next_renewal = 0.0  # monotonic; the first step renews at once
         self._in_flight: set[UUID] = set()
         self._in_flight_lock = threading.Lock()
 
-    def run(self) -> None:
-        """Send on ``senders`` lanes until ``stop()``; this thread renews the
-        claims of alerts being sent and records outcomes on their cases."""
-        log.info("dispatcher_started", worker=self.worker)
-        lanes = [
-            threading.Thread(
-                target=self._lane,
-                args=(wake, index < self.settings.urgent_senders),
-                name=f"dispatcher-lane-{index}",
-                daemon=True,
-            )
-            for index, wake in enumerate(self._lanes)
-        ]
-        for lane in lanes:
-            lane.start()
-        heartbeat = self.settings.lease / 3
-        next_heartbeat = 0.0
-        while not self._stop.is_set():
-            self._work.clear()
-            try:
-                if time.monotonic() >= next_heartbeat:
-                    self._heartbeat()
-                    next_heartbeat = time.monotonic() + heartbeat
-                if self.record_outcomes() == 0:
-                    self._work.wait(min(self.settings.interval, heartbeat))
-            except Exception:
-                log.exception("dispatcher_round_failed")
-                self._stop.wait(min(max(self.settings.interval, 1.0), heartbeat))
-        for lane in lanes:
-            lane.join()
-        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-            released = ledger.release(cur, worker=self.worker)
-        log.info("dispatcher_stopped", worker=self.worker, released=released)
+    @property
+    def lanes(self) -> int:
+        """How many alerts are sent at once, each on its own lane."""
+        return max(self.settings.senders, 1)
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._work.set()
-        for wake in self._lanes:
-            wake.set()
+    @property
+    def renewal_interval(self) -> float:
+        """Seconds between two renewals of the claims being sent: a third of
+        the lease, so a claim outlives two missed renewals."""
+        return self.settings.lease / 3
+
+    def send_next(self, lane: int) -> None:
+        """One step of lane ``lane``: send the most urgent due alert it takes
+        (police alerts only on the first ``urgent_senders`` lanes), or wait
+        until ``wake()``, at most ``interval``.
+
+        A step that fails leaves nothing lost: an unmarked row is claimed
+        again once its lease runs out.
+        """
+        wake = self._lane_wakes[lane]
+        wake.clear()
+        roles = URGENT_ROLES if lane < self.settings.urgent_senders else None
+        if not self.dispatch_next(roles=roles):
+            wake.wait(self.settings.interval)
+
+    def keep_up(self) -> None:
+        """One step of the housekeeping: renew the claims of alerts being sent
+        when a renewal is due, record finished alerts' outcomes on their cases,
+        or wait until a send finishes (at most ``interval``)."""
+        self._outcomes_waiting.clear()
+        if time.monotonic() >= self._next_renewal:
+            self.renew_claims()
+            self._next_renewal = time.monotonic() + self.renewal_interval
+        if self.record_outcomes() == 0:
+            self._outcomes_waiting.wait(
+                min(self.settings.interval, self.renewal_interval)
+            )
 
     def wake(self) -> None:
         """New alerts may be due: look now rather than at the next interval."""
-        for wake in self._lanes:
+        for wake in self._lane_wakes:
             wake.set()
 
-    def _lane(self, wake: threading.Event, urgent_only: bool) -> None:
-        roles = URGENT_ROLES if urgent_only else None
-        while not self._stop.is_set():
-            wake.clear()
-            try:
-                if not self.dispatch_next(roles=roles):
-                    wake.wait(self.settings.interval)
-            except Exception:
-                # Nothing is lost: an unmarked row is claimed again after its lease.
-                log.exception("dispatcher_round_failed")
-                self._stop.wait(max(self.settings.interval, 1.0))
+    def interrupt(self) -> None:
+        """End every step's wait now (the worker is stopping)."""
+        self._outcomes_waiting.set()
+        self.wake()
+
+    def release_claims(self) -> int:
+        """Let go of this dispatcher's unsent claims (on a clean stop, once no
+        lane sends): another notifier may take them at once."""
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            return ledger_claims.release(cur, worker=self.worker)
 
     def dispatch_once(self) -> int:
         """Send due alerts one after another, most urgent first, up to
@@ -180,12 +167,10 @@ class Dispatcher:
     def dispatch_next(self, roles: Sequence[str] | None = None) -> bool:
         """Claim the most urgent due alert (of ``roles``, if given) and try it;
         ``False`` when none is due."""
-        if self._stop.is_set():
-            return False
         now = self.clock.now()
         until = now + timedelta(seconds=self.settings.lease)
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-            claimed = ledger.claim_due(
+            claimed = ledger_claims.claim_due(
                 cur, worker=self.worker, now=now, until=until, limit=1, roles=roles
             )
         if not claimed:
@@ -198,10 +183,10 @@ class Dispatcher:
         finally:
             with self._in_flight_lock:
                 self._in_flight.discard(delivery.delivery_id)
-        self._work.set()  # an outcome may be waiting to be recorded
+        self._outcomes_waiting.set()  # the housekeeping records its outcome
         return True
 
-    def _heartbeat(self) -> None:
+    def renew_claims(self) -> None:
         """Renew the claims of the alerts being sent: a send may outlast a
         lease, a dead notifier's claims run out within one."""
         with self._in_flight_lock:
@@ -210,7 +195,7 @@ class Dispatcher:
             return
         until = self.clock.now() + timedelta(seconds=self.settings.lease)
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-            ledger.renew(cur, sending, worker=self.worker, until=until)
+            ledger_claims.renew(cur, sending, worker=self.worker, until=until)
 
     def record_outcomes(self) -> int:
         """Write finished alerts' outcomes on their cases; return how many."""
@@ -218,18 +203,18 @@ class Dispatcher:
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             # The rows stay locked while their events are written: no other
             # notifier records the same outcome meanwhile.
-            for delivery in ledger.claim_unrecorded(
+            for delivery in ledger_claims.claim_unrecorded(
                 cur, limit=self.settings.batch_size
             ):
                 try:
                     result = self.outcomes.record(delivery)
-                except VersionConflict:
+                except CaseChanged:
                     continue  # a busy case: the next round tries again
                 if result == "refused":
                     ALERTS.labels(
                         delivery.channel, delivery.role, "outcome_refused"
                     ).inc()
-                ledger.mark_recorded(cur, delivery, at=self.clock.now())
+                ledger_claims.mark_recorded(cur, delivery, at=self.clock.now())
                 done += 1
         return done
 
@@ -274,7 +259,7 @@ class Dispatcher:
         at = self.clock.now()
         outcome = "notified" if delivery.role in AUTHORITY_ROLES else None
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-            first = ledger.mark_delivered(cur, delivery, at=at, outcome=outcome)
+            first = ledger_claims.mark_delivered(cur, delivery, at=at, outcome=outcome)
         if not first:
             return  # another notifier's lease ran out on it and it marked it
         ALERTS.labels(delivery.channel, delivery.role, "delivered").inc()
@@ -306,12 +291,12 @@ class Dispatcher:
         }
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             if attempt >= self.settings.max_attempts:
-                ledger.mark_failed(cur, delivery, error=reason, at=at)
+                ledger_claims.mark_failed(cur, delivery, error=reason, at=at)
                 outcome = "failed"
             else:
                 pause = backoff(attempt, self.settings, self.rng)
                 next_at = at + timedelta(seconds=pause)
-                ledger.mark_retry(cur, delivery, error=reason, next_at=next_at)
+                ledger_claims.mark_retry(cur, delivery, error=reason, next_at=next_at)
                 outcome = "retry"
         ALERTS.labels(delivery.channel, delivery.role, outcome).inc()
         if outcome == "failed":

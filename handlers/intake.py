@@ -33,10 +33,10 @@ from domain.sop import RuleBook
 from handlers import ledger
 from handlers.contexts import CaseContext
 from handlers.directory import Directory
+from handlers.metrics import ALERTS
 from handlers.policy import ReferralRecord, intents_for
 from projections.feed import Delivered
 from schemas.mapping import event_id
-from services.metrics import ALERTS
 
 log = structlog.get_logger("vatra.notify")
 

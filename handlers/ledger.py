@@ -12,6 +12,9 @@ with a row in ``notification_dead_letters``), or are ``skipped`` when the
 event was too old to alert about. ``outcome`` says what is still to be
 recorded on the case (``notified``: ``AuthorityNotified``; ``failed``:
 ``NotificationFailed``); ``outcome_recorded_at`` when it was.
+
+This module holds the table, its rows and the intake's side; the
+dispatcher's (claims, leases, marks) is ``handlers.ledger_claims``.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from projections.schema import run_ddl
 
 # uuid5(NAMESPACE_URL, "https://vatra.al/backbone/delivery"). Never change: it
 # makes the ids of resent alerts equal to the ids of their first send.
-DELIVERY_NAMESPACE = UUID("21c60582-9a52-53e5-8378-fd5aa296625c")
+DELIVERYNAMESPACE = UUID("21c60582-9a52-53e5-8378-fd5aa296625c")
 
 DDL = """
 CREATE TABLE IF NOT EXISTS notification_deliveries (
@@ -144,7 +147,7 @@ class Delivery:
     correlation_id: str
 
 
-_NAMES = (
+NAMES = (
     "delivery_id",
     "event_id",
     "recipient",
@@ -164,12 +167,12 @@ _NAMES = (
     "outcome",
     "correlation_id",
 )
-_COLUMNS = ", ".join(_NAMES)
+COLUMNS = ", ".join(NAMES)
 
 
 def delivery_id(event_id: UUID, recipient: str, channel: str) -> UUID:
     """The id of the alert of ``event_id`` to ``recipient`` on ``channel``."""
-    return uuid5(DELIVERY_NAMESPACE, f"{event_id}|{recipient}|{channel}")
+    return uuid5(DELIVERYNAMESPACE, f"{event_id}|{recipient}|{channel}")
 
 
 def create(conn: Connection[Any]) -> None:
@@ -221,181 +224,9 @@ def insert(
     return inserted
 
 
-# Lower first: the order in which due alerts are claimed.
-_PRIORITY = """
-    CASE role WHEN 'police' THEN 0 WHEN 'child_protection_unit' THEN 1
-              WHEN 'responsible_authority' THEN 2 ELSE 3 END
-"""
-
-
-def claim_due(
-    cur: Cursor[Any],
-    *,
-    worker: str,
-    now: datetime,
-    until: datetime,
-    limit: int,
-    roles: Sequence[str] | None = None,
-) -> list[Delivery]:
-    """Lease up to ``limit`` due pending rows (only of ``roles``, if given) to
-    ``worker``, the most urgent role first; others skip them."""
-    cur.execute(
-        f"""
-        WITH due AS (
-            SELECT delivery_id, {_PRIORITY} AS priority
-              FROM notification_deliveries
-            WHERE status = 'pending' AND next_attempt_at <= %(now)s
-              AND (claimed_until IS NULL OR claimed_until < %(now)s)
-              AND (%(roles)s::text[] IS NULL OR role = ANY(%(roles)s::text[]))
-            ORDER BY priority, next_attempt_at, delivery_id
-            LIMIT %(limit)s
-            FOR UPDATE SKIP LOCKED
-        )
-        UPDATE notification_deliveries d
-           SET claimed_by = %(worker)s, claimed_until = %(until)s
-          FROM due WHERE d.delivery_id = due.delivery_id
-        RETURNING due.priority, {", ".join("d." + name for name in _NAMES)}
-        """,
-        {
-            "now": now,
-            "limit": limit,
-            "worker": worker,
-            "until": until,
-            "roles": list(roles) if roles is not None else None,
-        },
-    )
-    claimed = [(row[0], Delivery(*row[1:])) for row in cur.fetchall()]
-    claimed.sort(key=lambda c: (c[0], c[1].created_at, str(c[1].delivery_id)))
-    return [delivery for _priority, delivery in claimed]
-
-
-def renew(
-    cur: Cursor[Any], delivery_ids: Sequence[UUID], *, worker: str, until: datetime
-) -> int:
-    """Extend ``worker``'s lease on the rows it is sending; return how many are
-    still its own (a row whose lease ran out may have been taken by another
-    worker, or be finished)."""
-    cur.execute(
-        """
-        UPDATE notification_deliveries SET claimed_until = %s
-         WHERE delivery_id = ANY(%s) AND claimed_by = %s AND status = 'pending'
-        """,
-        (until, list(delivery_ids), worker),
-    )
-    return cur.rowcount
-
-
-def release(cur: Cursor[Any], *, worker: str) -> int:
-    """Give back ``worker``'s unsent claims (on a clean stop), so another
-    notifier need not wait for the lease to run out."""
-    cur.execute(
-        """
-        UPDATE notification_deliveries SET claimed_by = NULL, claimed_until = NULL
-         WHERE claimed_by = %s AND status = 'pending'
-        """,
-        (worker,),
-    )
-    return cur.rowcount
-
-
-def mark_delivered(
-    cur: Cursor[Any], delivery: Delivery, *, at: datetime, outcome: str | None
-) -> bool:
-    """Mark a sent row delivered; ``False`` if another worker got there first."""
-    cur.execute(
-        """
-        UPDATE notification_deliveries
-           SET status = 'delivered', attempts = attempts + 1, finished_at = %s,
-               outcome = %s, last_error = NULL, claimed_by = NULL,
-               claimed_until = NULL
-         WHERE delivery_id = %s AND status = 'pending'
-        """,
-        (at, outcome, delivery.delivery_id),
-    )
-    return cur.rowcount == 1
-
-
-def mark_retry(
-    cur: Cursor[Any], delivery: Delivery, *, error: str, next_at: datetime
-) -> None:
-    cur.execute(
-        """
-        UPDATE notification_deliveries
-           SET attempts = attempts + 1, last_error = %s, next_attempt_at = %s,
-               claimed_by = NULL, claimed_until = NULL
-         WHERE delivery_id = %s AND status = 'pending'
-        """,
-        (error, next_at, delivery.delivery_id),
-    )
-
-
-def mark_failed(
-    cur: Cursor[Any], delivery: Delivery, *, error: str, at: datetime
-) -> bool:
-    """The last attempt failed: dead-letter the row; the case is told next."""
-    cur.execute(
-        """
-        UPDATE notification_deliveries
-           SET status = 'failed', attempts = attempts + 1, last_error = %s,
-               finished_at = %s, outcome = 'failed', claimed_by = NULL,
-               claimed_until = NULL
-         WHERE delivery_id = %s AND status = 'pending'
-        RETURNING attempts
-        """,
-        (error, at, delivery.delivery_id),
-    )
-    row = cur.fetchone()
-    if row is None:
-        return False
-    cur.execute(
-        """
-        INSERT INTO notification_dead_letters (
-            delivery_id, case_id, recipient, channel, role, event_type, reason,
-            attempts, failed_at
-        ) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
-        ON CONFLICT (delivery_id) DO NOTHING
-        """,
-        (
-            delivery.delivery_id,
-            delivery.case_id,
-            delivery.recipient,
-            delivery.channel,
-            delivery.role,
-            delivery.event_type,
-            error,
-            row[0],
-            at,
-        ),
-    )
-    return True
-
-
-def claim_unrecorded(cur: Cursor[Any], *, limit: int) -> list[Delivery]:
-    """Finished rows whose outcome is not on the case yet, locked for this caller."""
-    cur.execute(
-        f"""
-        SELECT {_COLUMNS} FROM notification_deliveries
-         WHERE outcome IS NOT NULL AND outcome_recorded_at IS NULL
-         ORDER BY finished_at
-         LIMIT %s
-         FOR UPDATE SKIP LOCKED
-        """,
-        (limit,),
-    )
-    return [Delivery(*row) for row in cur.fetchall()]
-
-
-def mark_recorded(cur: Cursor[Any], delivery: Delivery, *, at: datetime) -> None:
-    cur.execute(
-        "UPDATE notification_deliveries SET outcome_recorded_at = %s "
-        "WHERE delivery_id = %s",
-        (at, delivery.delivery_id),
-    )
-
-
 def find(cur: Cursor[Any], delivery_id_: UUID) -> Delivery | None:
     with cur.connection.cursor(row_factory=class_row(Delivery)) as rows:
         return rows.execute(
-            f"SELECT {_COLUMNS} FROM notification_deliveries WHERE delivery_id = %s",
+            f"SELECT {COLUMNS} FROM notification_deliveries WHERE delivery_id = %s",
             (delivery_id_,),
         ).fetchone()

@@ -12,93 +12,80 @@ the event and marking the ledger never records it twice.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import structlog
 
 from domain.clock import as_utc
 from domain.errors import DomainError
-from domain.events import AuthorityNotified, NotificationFailed
 from handlers.ledger import Delivery
-from services.application import CaseService
-from services.errors import ServiceError, VersionConflict
+from handlers.ports import CaseAlerts, CaseChanged, OutcomeRefused
 
 log = structlog.get_logger("vatra.notify")
 
-ACTOR = {"actor_id": "vatra-notifier", "actor_role": "system"}
-
 
 class CaseOutcomes:
-    """Writes delivery outcomes onto cases through the application service."""
+    """Writes delivery outcomes onto cases through the ``CaseAlerts`` port."""
 
-    def __init__(self, service: CaseService, *, attempts: int = 5) -> None:
-        self.service = service
+    def __init__(self, cases: CaseAlerts, *, attempts: int = 5) -> None:
+        self.cases = cases
         self.attempts = attempts
 
     def record(self, delivery: Delivery, *, reason: str = "") -> str:
         """Record the outcome of ``delivery``: ``recorded``, ``already`` or
-        ``refused`` (the case refused it; logged, never retried forever)."""
+        ``refused`` (the case refused it; logged, never retried forever).
+
+        Raises ``CaseChanged`` when the case kept changing under every attempt.
+        """
         assert delivery.finished_at is not None
         case_id = str(delivery.case_id)
-        wanted = (
-            AuthorityNotified if delivery.outcome == "notified" else NotificationFailed
-        )
+        delivery_id = str(delivery.delivery_id)
+        notified = delivery.outcome == "notified"
+        conflict = CaseChanged(f"case {case_id} kept changing")
         for _attempt in range(self.attempts):
-            events = self.service.events(case_id)
-            if any(
-                isinstance(e, wanted) and e.correlation_id == str(delivery.delivery_id)
-                for e in events
-            ):
+            facts = self.cases.facts(case_id)
+            if delivery_id in (facts.notified if notified else facts.failed):
                 return "already"
-            identified_at = events[0].occurred_at
-            command = (
-                "record_notification"
-                if delivery.outcome == "notified"
-                else "record_notification_failure"
-            )
+            # Never before the identification (entered with a fast clock).
+            occurred_at = max(as_utc(delivery.finished_at), facts.identified_at)
             try:
-                self.service.execute(
-                    command,
-                    case_id,
-                    expected_version=events[-1].originator_version,
-                    # Never before the identification (entered with a fast clock).
-                    occurred_at=max(as_utc(delivery.finished_at), identified_at),
-                    correlation_id=str(delivery.delivery_id),
-                    **ACTOR,
-                    **self._fields(delivery, reason),
-                )
-            except VersionConflict:
+                if notified:
+                    self.cases.record_notified(
+                        case_id,
+                        expected_version=facts.version,
+                        occurred_at=occurred_at,
+                        delivery_id=delivery_id,
+                        authority=delivery.role,
+                        channel=delivery.channel,
+                        recipient=delivery.recipient,
+                    )
+                else:
+                    self.cases.record_failed(
+                        case_id,
+                        expected_version=facts.version,
+                        occurred_at=occurred_at,
+                        delivery_id=delivery_id,
+                        authority=delivery.role,
+                        channel=delivery.channel,
+                        recipient=delivery.recipient,
+                        reason=reason or delivery.last_error or "unknown",
+                        attempts=delivery.attempts,
+                    )
+            except CaseChanged as error:
+                conflict = error
                 continue  # another writer saved first: reload and try again
-            except (DomainError, ServiceError) as error:
+            except (DomainError, OutcomeRefused) as error:
                 log.error(
                     "alert_outcome_refused",
                     case_id=case_id,
-                    delivery_id=str(delivery.delivery_id),
-                    error=type(error).__name__,
+                    delivery_id=delivery_id,
+                    error=error.kind
+                    if isinstance(error, OutcomeRefused)
+                    else type(error).__name__,
                     reason=error.message,
                 )
                 return "refused"
             return "recorded"
-        raise VersionConflict(
-            f"case {case_id} kept changing while recording an alert outcome",
-            expected=-1,
-            actual=None,
-        )
-
-    @staticmethod
-    def _fields(delivery: Delivery, reason: str) -> dict[str, Any]:
-        common = {
-            "authority": delivery.role,
-            "channel": delivery.channel,
-            "recipient": delivery.recipient,
-        }
-        if delivery.outcome == "notified":
-            return {**common, "reference": str(delivery.delivery_id)}
-        return {
-            **common,
-            "reason": reason or delivery.last_error or "unknown",
-            "attempts": delivery.attempts,
-        }
+        raise conflict
 
 
 def latency(delivery: Delivery, delivered_at: datetime) -> float:

@@ -5,7 +5,7 @@ The rows say what the events say; time does the rest. Every query takes
 obligation past its warning point counts as a warning, past its deadline as
 breached, whether or not the SOP clock has recorded it yet, so the views are
 right even while the clock is stopped. Rows come back as dicts of Python
-values; ``services.sop_views`` turns them into plain JSON values for the API.
+values; ``services.app.sop_views`` turns them into plain JSON values for the API.
 """
 
 from __future__ import annotations

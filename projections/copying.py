@@ -1,11 +1,11 @@
 """Writing a batch of read-model rows with COPY, idempotently.
 
-COPY is several times faster than row-by-row inserts, but it cannot skip a row
-that is already there. Redeliveries are rare (a relay re-sending a tail, a
-consumer re-reading after a rebalance), so a batch is first copied inside a
-savepoint; if any of its rows is already present the savepoint is rolled back
-and the batch is inserted row by row with ``ON CONFLICT DO NOTHING``. Either
-way the table ends up with each key once.
+COPY is much faster than row-by-row inserts (bench/RESULTS.md), but it cannot
+skip a row that is already there. Redeliveries are rare (a relay re-sending a
+tail, a consumer re-reading after a rebalance), so a batch is first copied
+inside a savepoint; if any of its rows is already present the savepoint is
+rolled back and the batch is inserted row by row with ``ON CONFLICT DO
+NOTHING``. Either way the table ends up with each key once.
 """
 
 from __future__ import annotations

@@ -97,8 +97,14 @@ LINES: dict[str, Callable[[Mapping[str, Any]], str]] = {
 
 def summary_of(event: CaseEvent, payload: dict[str, Any] | None = None) -> str:
     """The timeline line for ``event`` (whose ``payload``, if known already)."""
-    name = type(event).__name__
-    line = LINES.get(name)
+    return line_of(
+        type(event).__name__, payload_of(event) if payload is None else payload
+    )
+
+
+def line_of(event_type: str, payload: Mapping[str, Any]) -> str:
+    """The timeline line for an event of ``event_type`` with ``payload``."""
+    line = LINES.get(event_type)
     if line is None:
-        return name
-    return line(payload_of(event) if payload is None else payload)
+        return event_type
+    return line(payload)

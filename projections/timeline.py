@@ -118,8 +118,8 @@ def timeline(conn: Connection[Any], case_id: UUID) -> list[dict[str, Any]]:
 
 
 # The API's answer: each row's entry is written once, when the row is, so a
-# read only joins them (500 entries decoded into Python and encoded again
-# took longer than everything else a read does).
+# read only joins them (decoding every entry into Python and encoding it again
+# took longer than everything else a read does: bench/RESULTS.md).
 TIMELINE_ENTRIES = "SELECT entry FROM case_timeline WHERE case_id = %s ORDER BY version"
 
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
+from typing import Any
 
 import pytest
+import structlog
+from structlog.testing import capture_logs
 
-from services.database import Database, EmbeddedPostgres, database_from_uri
+from services.store.database import Database, EmbeddedPostgres, database_from_uri
 
 
 @pytest.fixture(scope="session")
@@ -50,7 +53,8 @@ def kafka_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if external:
         yield external
         return
-    from services.kafka_local import LocalKafka, fetch_jars  # noqa: PLC0415
+    from devtools.kafka.jars import fetch_jars  # noqa: PLC0415
+    from devtools.kafka.process import LocalKafka  # noqa: PLC0415
 
     fetch_jars()
     kafka = LocalKafka(Path(tmp_path_factory.mktemp("kafka")))
@@ -59,3 +63,20 @@ def kafka_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield kafka.bootstrap_servers
     finally:
         kafka.stop()
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[list[MutableMapping[str, Any]]]:
+    """Every structlog event the test logs, at every level.
+
+    An earlier test may have configured logging (``open_backbone`` does, at
+    the level of its settings), which would filter the info lines out; the
+    defaults are put back for the capture, that configuration afterwards.
+    """
+    configured = structlog.get_config()
+    structlog.reset_defaults()
+    try:
+        with capture_logs() as logs:
+            yield logs
+    finally:
+        structlog.configure(**configured)

@@ -9,7 +9,8 @@
 #
 # DATA_DIR defaults to var/kafka under the repository root (a relative
 # DATA_DIR given is taken from the current directory), PORT to 9092. The
-# work is done by services/kafka_local.py, which the tests use too; this
+# work is done by devtools/kafka/ (a development tool of the source checkout,
+# not installed with the package), which the tests use too; this
 # script only picks the Python and maps arguments. Set PYTHON to use another
 # interpreter than the project's .venv.
 set -euo pipefail
@@ -28,10 +29,10 @@ if [[ ! -x "$python" ]]; then
     exit 1
 fi
 
-kafka_local() {
-    # Run from the repository root so `services` is importable without install.
+local_kafka() {
+    # Run from the repository root: devtools/ is importable from there only.
     (cd "$root" && PYTHONPATH="$root${PYTHONPATH:+:$PYTHONPATH}" \
-        "$python" -m services.kafka_local --deploy-dir "$here" "$@")
+        "$python" -m devtools.kafka --deploy-dir "$here" "$@")
 }
 
 data_dir() {
@@ -49,15 +50,15 @@ shift
 case "$command" in
     fetch)
         [[ $# -eq 0 ]] || usage
-        kafka_local fetch
+        local_kafka fetch
         ;;
     start)
         [[ $# -le 2 ]] || usage
-        kafka_local start --data-dir "$(data_dir "${1:-}")" --port "${2:-9092}"
+        local_kafka start --data-dir "$(data_dir "${1:-}")" --port "${2:-9092}"
         ;;
     stop | status)
         [[ $# -le 1 ]] || usage
-        kafka_local "$command" --data-dir "$(data_dir "${1:-}")"
+        local_kafka "$command" --data-dir "$(data_dir "${1:-}")"
         ;;
     -h | --help | help)
         usage 0

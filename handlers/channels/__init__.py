@@ -1,7 +1,7 @@
 """Delivery channels: e-mail (SMTP), signed HTTP webhooks, SMS via a gateway.
 
 Each channel is one module implementing ``Channel`` from ``base``; adding a
-channel is one new file plus a line in the composition (``services.notifier``).
+channel is one new file plus a line in the composition (``services.workers.notifier``).
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
-"""The HTTP API and the pages: ``create_app(api_context(backbone))``."""
+"""The HTTP API and the pages.
 
-from __future__ import annotations
-
-from services.api.app import create_app
-from services.api.context import ApiContext, api_context
-
-__all__ = ["ApiContext", "api_context", "create_app"]
+``services.api.app.create_app`` serves what ``services.api.context.api_context``
+builds from the backbone. Nothing is re-exported here: a module that imported
+a sibling through the package would import the whole package, itself included.
+"""

@@ -47,9 +47,14 @@ from services.api.freshness import ReadModelLagHeader
 from services.api.i18n import Pages
 from services.api.idempotency import KeyReused
 from services.api.routes import ack, alerts, audit, cases, commands, oversight, pages
-from services.errors import CaseNotFound, InvalidInput, ServiceError, VersionConflict
-from services.observability import readiness
-from services.settings import ApiSettings
+from services.app.errors import (
+    CaseNotFound,
+    InvalidInput,
+    ServiceError,
+    VersionConflict,
+)
+from services.config.settings import ApiSettings
+from services.observability.server import readiness
 
 log = structlog.get_logger("vatra.api")
 

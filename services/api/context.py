@@ -14,16 +14,16 @@ from psycopg_pool import ConnectionPool
 from domain.clock import Clock
 from domain.sop import RuleBook, WorkingCalendar
 from handlers.acknowledgements import AckTokens
-from services.access_log import AccessLog
 from services.api.freshness import ReadModels
 from services.api.idempotency import IdempotencyStore
 from services.api.policy import Principal
 from services.api.users import Users
-from services.application import CaseService
-from services.bootstrap import Backbone
-from services.health import checks_for
-from services.observability import Check
-from services.settings import KafkaSettings
+from services.app.service import CaseService
+from services.config.bootstrap import Backbone
+from services.config.settings import KafkaSettings
+from services.observability.health import checks_for
+from services.observability.server import Check
+from services.store.access_log import AccessLog
 
 log = structlog.get_logger("vatra.api")
 
@@ -163,5 +163,7 @@ def _ack_tokens(backbone: Backbone, clock: Clock) -> AckTokens | None:
     if notify is None or not notify.enabled:
         return None
     return AckTokens(
-        notify.ack_secret.encode(), clock, timedelta(days=notify.ack_valid_days)
+        notify.ack_secret.get_secret_value().encode(),
+        clock,
+        timedelta(days=notify.ack_valid_days),
     )

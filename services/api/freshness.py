@@ -19,8 +19,8 @@ import structlog
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.follower import LogFollower
-from services.outages import is_database_outage
+from services.store.outages import is_database_outage
+from services.workers.follower import LogFollower
 
 log = structlog.get_logger("vatra.api")
 

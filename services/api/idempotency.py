@@ -29,7 +29,7 @@ from psycopg_pool import ConnectionPool
 
 from domain.clock import Clock
 from projections.schema import run_ddl
-from services.errors import ServiceError
+from services.app.errors import ServiceError
 
 DDL = """
 CREATE TABLE IF NOT EXISTS api_idempotency (

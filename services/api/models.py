@@ -1,7 +1,8 @@
 """Request and response bodies of the HTTP API, one request model per command.
 
-Field names are those of the ``Case`` methods, so a body maps straight onto
-``CaseService.execute``. Every field a person types is validated by its rule in
+The command bodies are built from the command table (``domain.commands``):
+a body's fields are the command's, so a body maps straight onto its command
+object. Every field a person types is validated by its rule in
 ``domain.fields`` (``services.api.bounds``), the very rule the aggregate checks
 and that a correction of the field must pass: its length, code list, number of
 items, and whether it may span lines. So the OpenAPI document lists the bounds
@@ -11,8 +12,10 @@ are ISO 8601 text with an offset, never a bare number.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar, get_type_hints
 from uuid import UUID
 
 from pydantic import (
@@ -22,9 +25,11 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    create_model,
 )
 
-from domain.fields import EARLIEST, ENTRY_FIELDS, LATEST, TEXT_LENGTH, line, text
+from domain.commands import COMMANDS, OPENING_COMMANDS, Command, FieldValue
+from domain.fields import EARLIEST, ENTRY_FIELDS, LATEST, TEXT_LENGTH, Rule
 from services.api.bounds import Bounded, bounded
 
 
@@ -80,183 +85,75 @@ class CommandBody(Body):
     )
 
 
-class Identify(Body):
-    """Open a case for a person a mobile unit identified."""
+class OpeningBody(Body):
+    """What every command that opens a case carries."""
 
-    subject_ref: Annotated[str, bounded("Identified", "subject_ref")] = Field(
-        description="A pseudonymous reference, never a name."
-    )
-    region: Annotated[str, bounded("Identified", "region")]
-    mobile_unit: Annotated[str, bounded("Identified", "mobile_unit")]
-    municipality: Annotated[str, bounded("Identified", "municipality")]
-    is_minor: bool
-    case_type: Annotated[str, bounded("Identified", "case_type")] = "trafficking"
-    protection_requested: bool = False
-    indicators: Annotated[list[str], bounded("Identified", "indicators")] = Field(
-        default_factory=list
-    )
-    exploitation_types: Annotated[
-        list[str], bounded("Identified", "exploitation_types")
-    ] = Field(default_factory=list)
-    source: Annotated[str, bounded("Identified", "source")] = "outreach"
     case_id: UUID | None = Field(
         default=None, description="A case id made on the device (offline use)."
     )
     occurred_at: Moment | None = Field(
-        default=None, description="When the person was identified; default: now."
+        default=None,
+        description="When it happened (ISO 8601 with offset); default: now.",
     )
 
 
-class Notify(CommandBody):
-    """Record that an authority was told of the case (e.g. by phone)."""
-
-    authority: Annotated[str, bounded("AuthorityNotified", "authority")]
-    channel: Annotated[str, bounded("AuthorityNotified", "channel")]
-    recipient: Annotated[str, bounded("AuthorityNotified", "recipient")]
-    reference: Annotated[str, bounded("AuthorityNotified", "reference")] = ""
+B = TypeVar("B", bound=Body)
 
 
-class Acknowledge(CommandBody):
-    """Record that a notified authority acknowledged the alert."""
-
-    authority: Annotated[str, bounded("AlertAcknowledged", "authority")]
-    reference: Annotated[str, bounded("AlertAcknowledged", "reference")] = ""
-
-
-class Consent(CommandBody):
-    """Record the person's (or a minor's guardian's) consent."""
-
-    scope: Annotated[str, bounded("ConsentRecorded", "scope")]
-    given_by: Annotated[str, bounded("ConsentRecorded", "given_by")]
+def _annotation(hint: Any, rule: Rule | None) -> Any:
+    """The type of a body field, from the command field's type and rule."""
+    if hint == FieldValue:
+        return CorrectedValue
+    if hint is int:
+        return Annotated[int, Field(ge=1, le=2**31 - 1)]
+    if hint is bool or rule is None:
+        return hint
+    return Annotated[hint, Bounded(rule)]
 
 
-class WithdrawConsent(CommandBody):
-    """Record that a consent was withdrawn."""
-
-    scope: Annotated[str, bounded("ConsentWithdrawn", "scope")]
-
-
-class DetermineStatus(CommandBody):
-    """The Responsible Authority's formal decision on the person's status."""
-
-    status: Annotated[str, bounded("StatusDetermined", "status")]
+def _default(f: dataclasses.Field[Any]) -> dict[str, Any]:
+    """A command field's default, as a body field's."""
+    if f.default_factory is not dataclasses.MISSING:
+        return {"default_factory": f.default_factory}
+    return {"default": ... if f.default is dataclasses.MISSING else f.default}
 
 
-class AssessRisk(CommandBody):
-    """Record a risk assessment."""
-
-    level: Annotated[str, bounded("RiskAssessed", "level")]
-
-
-class Refer(CommandBody):
-    """Refer the person to a service; needs consent or a recorded reason."""
-
-    referral_id: Annotated[str, bounded("Referred", "referral_id")]
-    service: Annotated[str, bounded("Referred", "service")]
-    agency: Annotated[str, bounded("Referred", "agency")]
-    consent_override_reason: Annotated[
-        str, bounded("Referred", "consent_override_reason")
-    ] = ""
-
-
-class ReferralAnswer(CommandBody):
-    """Accept or complete a referral."""
-
-    referral_id: Annotated[str, bounded("ReferralAccepted", "referral_id")]
-
-
-class DeclineReferral(CommandBody):
-    """Decline a referral, with the reason."""
-
-    referral_id: Annotated[str, bounded("ReferralDeclined", "referral_id")]
-    reason: Annotated[str, bounded("ReferralDeclined", "reason")]
-
-
-class AssessNeeds(CommandBody):
-    """Record the services the person needs."""
-
-    needs: Annotated[list[str], bounded("NeedsAssessed", "needs")]
-
-
-class AgreePlan(CommandBody):
-    """Record the assistance plan agreed with the person."""
-
-    services: Annotated[list[str], bounded("AssistancePlanAgreed", "services")]
-
-
-class ServiceStep(CommandBody):
-    """Start or complete a service of the programme."""
-
-    service: Annotated[str, bounded("ServiceStarted", "service")]
-    referral_id: Annotated[str, bounded("ServiceStarted", "referral_id")] = ""
-
-
-class DiscontinueService(ServiceStep):
-    """Discontinue a running service, with the reason."""
-
-    reason: Annotated[str, bounded("ServiceDiscontinued", "reason")]
-
-
-class ProtectionOrder(CommandBody):
-    """Record a protection order a court issued."""
-
-    court: Annotated[str, bounded("ProtectionOrderIssued", "court")]
-    reference: Annotated[str, bounded("ProtectionOrderIssued", "reference")] = ""
-
-
-class FollowUp(CommandBody):
-    """Record a follow-up contact (also after closing as reintegrated)."""
-
-    method: Annotated[str, bounded("FollowUpCompleted", "method")]
-    outcome: Annotated[str, bounded("FollowUpCompleted", "outcome")] = ""
-
-
-class MissedFollowUp(CommandBody):
-    """Record a follow-up that did not take place, with the reason."""
-
-    reason: Annotated[str, bounded("FollowUpMissed", "reason")]
-
-
-class Return(CommandBody):
-    """Record the person's return to a country."""
-
-    country: Annotated[str, bounded("ReturnedToCountry", "country")] = Field(
-        description="ISO 3166 alpha-2 code."
+def _body_of(command: type[Command], base: type[B]) -> type[B]:
+    declaration = command.declaration
+    hints = get_type_hints(command)
+    rules = command.rules()
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(command):  # type: ignore[arg-type]
+        info = Field(**_default(f), description=f.metadata.get("description"))
+        fields[f.name] = (_annotation(hints[f.name], rules[f.name]), info)
+    model: type[B] = create_model(
+        declaration.body or command.__name__,
+        __base__=base,
+        __doc__=declaration.body_doc or command.__doc__,
+        __module__=__name__,
+        **fields,
     )
-    assisted: bool
+    return model
 
 
-class Transfer(CommandBody):
-    """Move the case to another region."""
-
-    to_region: Annotated[str, bounded("Transferred", "to_region")]
-    reason: Annotated[str, bounded("Transferred", "reason")]
-
-
-class Close(CommandBody):
-    """Close the case."""
-
-    reason: Annotated[str, bounded("Closed", "reason")]
-
-
-class Reopen(CommandBody):
-    """Reopen a closed case, with the reason."""
-
-    reason: Annotated[str, bounded("Reopened", "reason")]
+def _bodies(commands: Mapping[str, type[Command]], base: type[B]) -> dict[str, type[B]]:
+    bodies: dict[str, type[B]] = {}
+    by_name: dict[str, type[B]] = {}
+    for name, command in commands.items():
+        if command.declaration.path is None:
+            continue
+        body = _body_of(command, base)
+        # Commands that share a body share one model (one schema in the document).
+        bodies[name] = by_name.setdefault(body.__name__, body)
+    return bodies
 
 
-class Correct(CommandBody):
-    """Correct one field of an earlier entry; the original stays in the record."""
-
-    corrected_version: int = Field(ge=1, le=2**31 - 1)
-    field_name: Annotated[str, Bounded(line("field_name"))]
-    value: CorrectedValue = Field(
-        description=(
-            "The new value, of the field's type and within the field's own bounds "
-            "(occurred_at: ISO 8601 with an offset)."
-        )
-    )
-    reason: Annotated[str, Bounded(text("reason"))]
+# Command name -> its body model, for every command sent over HTTP.
+COMMAND_BODIES: Mapping[str, type[CommandBody]] = _bodies(COMMANDS, CommandBody)
+# Command name -> its body model, for every command that opens a case.
+OPENING_BODIES: Mapping[str, type[OpeningBody]] = _bodies(OPENING_COMMANDS, OpeningBody)
+# The identification's body (``POST /api/cases``).
+Identify = OPENING_BODIES["identify"]
 
 
 class AlertAcknowledgement(Body):

@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+from domain.commands import every_command
+
 CASEWORKER_ROLES = frozenset(
     {"caseworker", "mobile_unit", "shelter_staff", "lawyer", "psychologist"}
 )
@@ -35,13 +37,6 @@ OVERSIGHT_ROLES = ALL_REGION_READERS
 # Roles whose rights stop at their regions: a token for them names at least one.
 REGIONAL_ROLES = CASEWORKER_ROLES | {"police", "child_protection_unit"}
 API_ROLES = REGIONAL_ROLES | ALL_REGION_READERS
-
-# Commands only the backbone itself records (the notifier, the SOP clock).
-SYSTEM_COMMANDS = frozenset(
-    {"record_notification_failure", "warn_deadline", "breach_deadline"}
-)
-# Commands only the Responsible Authority records.
-AUTHORITY_COMMANDS = frozenset({"determine_status"})
 
 
 @dataclass(frozen=True)
@@ -73,18 +68,18 @@ def may_list_cases(principal: Principal) -> bool:
     return principal.role in ALL_REGION_READERS | CASEWORKER_ROLES
 
 
-def may_identify(principal: Principal, region: str) -> bool:
-    """Open a case: a caseworker, in one of their regions."""
-    return principal.role in CASEWORKER_ROLES and region in principal.regions
-
-
 def may_record(principal: Principal, command: str, region: str) -> bool:
-    """Record ``command`` (a Case method name) on a case in ``region``."""
-    if command in SYSTEM_COMMANDS:
+    """Record ``command`` (a name of ``domain.commands.every_command()``) on a
+    case in ``region``, as the command's declaration says who records it; for
+    a command that opens a case (the identification), ``region`` is the one
+    it opens in."""
+    recorded_by = every_command()[command].declaration.recorded_by
+    if recorded_by in ("system", "erasers"):
+        # The backbone records these itself; erasure goes through ``vatra erase``.
         return False
-    if command in AUTHORITY_COMMANDS:
+    if recorded_by == "responsible_authority":
         return principal.role == "responsible_authority"
-    if command == "correct_entry" and principal.role == "responsible_authority":
+    if recorded_by == "own_entries" and principal.role == "responsible_authority":
         # Its own entries only: the case decides whose entry is whose.
         return True
     return principal.role in CASEWORKER_ROLES and region in principal.regions
@@ -93,7 +88,7 @@ def may_record(principal: Principal, command: str, region: str) -> bool:
 def may_see_alert(principal: Principal, case: Mapping[str, object]) -> bool:
     """See an alert's minimum fields and acknowledge it.
 
-    ``case`` is the case's summary (``services.application.case_summary``): its
+    ``case`` is the case's summary (``services.app.service.case_summary``): its
     region, minor flag and the directory entries each alert went to.
     """
     region = case["region"]

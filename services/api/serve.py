@@ -21,15 +21,15 @@ from fastapi import FastAPI
 
 from domain.clock import Clock
 from handlers.directory import DirectoryError, load_directory
-from services.api.access_publisher import AccessLogPublisher
 from services.api.app import create_app
 from services.api.context import ApiContext, api_context
-from services.bootstrap import Backbone
-from services.errors import InvalidInput
-from services.kafka_topics import ensure_topics
-from services.observability import stop_checks
-from services.settings import SettingsError
-from services.shutdown import ShutdownDeadline
+from services.app.errors import InvalidInput
+from services.config.bootstrap import Backbone
+from services.config.settings import SettingsError
+from services.kafka.access_publisher import AccessLogPublisher
+from services.kafka.topics import ensure_topics
+from services.observability.server import stop_checks
+from services.workers.shutdown import ShutdownDeadline
 
 log = structlog.get_logger("vatra.api")
 

@@ -20,7 +20,7 @@ from domain.catalogue import REGIONS
 from domain.clock import Clock
 from projections.schema import run_ddl
 from services.api.policy import API_ROLES, REGIONAL_ROLES, Principal
-from services.errors import InvalidInput
+from services.app.errors import InvalidInput
 
 LANGUAGES = ("sq", "en")
 TOKEN_PREFIX = "vatra_"

@@ -11,11 +11,12 @@ import pytest
 from fastapi import FastAPI
 
 from domain.clock import ControlledClock
-from services.api import ApiContext, api_context, create_app
+from services.api.app import create_app
+from services.api.context import ApiContext, api_context
 from services.api.serve import ApiServer
-from services.bootstrap import Backbone, open_backbone
-from services.database import Database
-from services.settings import load_settings
+from services.config.bootstrap import Backbone, open_backbone
+from services.config.settings import load_settings
+from services.store.database import Database
 from tests.e2e.helpers import UNITS, USERS, Api
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday

@@ -9,11 +9,11 @@ import psycopg
 import pytest
 
 from domain.clock import ControlledClock
-from services.access_log import AccessLog
-from services.api.access_publisher import AccessLogPublisher
-from services.bootstrap import Backbone
-from services.kafka_topics import ensure_topics
-from services.settings import KafkaSettings, load_settings
+from services.config.bootstrap import Backbone
+from services.config.settings import KafkaSettings, load_settings
+from services.kafka.access_publisher import AccessLogPublisher
+from services.kafka.topics import ensure_topics
+from services.store.access_log import AccessLog
 from tests.integration.kafka_helpers import kafka_env, read_topic
 
 CASE = "6f1c1b0e-2f3a-4c55-9d7e-1a2b3c4d5e6f"

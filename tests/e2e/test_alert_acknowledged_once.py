@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from domain.clock import ControlledClock
-from services.api import ApiContext
+from services.api.context import ApiContext
 from tests.e2e.helpers import Api
 
 
@@ -34,7 +34,7 @@ def test_a_repeated_acknowledgement_is_already_acknowledged_at_server_time(
         assert again.json()["error"] == "already_acknowledged"
     acks = [
         e
-        for e in context.service.events(case["case_id"])
+        for e in context.service.app.case_events(case["case_id"])
         if type(e).__name__ == "AlertAcknowledged"
     ]
     assert len(acks) == 1

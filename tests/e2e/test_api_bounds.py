@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from domain.catalogue import REGIONS
+from domain.commands import RecordNotification
 from domain.errors import DomainError
 from domain.fields import (
     CONTROL,
@@ -24,7 +25,7 @@ from domain.fields import (
     SINGLE_LINE_REFUSED,
     Rule,
 )
-from services.api import ApiContext
+from services.api.context import ApiContext
 from services.api.models import Identify
 from services.api.routes.commands import COMMAND_ROUTES
 from tests.e2e.helpers import IDENTIFICATION, Api
@@ -152,17 +153,18 @@ def test_corrections_stay_on_the_side_that_recorded_the_entry(
     api: Api, context: ApiContext
 ) -> None:
     case = api.identify()
-    notified = context.service.execute(
-        "record_notification",
+    notified = context.service.run(
+        RecordNotification(
+            authority="police",
+            channel="email",
+            recipient="police-vlora",
+            reference="a-1",
+        ),
         case["case_id"],
         expected_version=1,
         actor_id="notifier",
         actor_role="system",
         occurred_at=context.clock.now(),
-        authority="police",
-        channel="email",
-        recipient="police-vlora",
-        reference="a-1",
     )
     late = _correct(
         api,

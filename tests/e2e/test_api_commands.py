@@ -6,13 +6,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from domain.clock import ControlledClock
-from services.api import ApiContext
+from domain.commands import AssessRisk
+from services.api.context import ApiContext
 from services.api.idempotency import correlation_id_for
 from tests.e2e.helpers import IDENTIFICATION, Api, new_key
 
 
 def _event_types(context: ApiContext, case_id: str) -> list[str]:
-    return [type(e).__name__ for e in context.service.events(case_id)]
+    return [type(e).__name__ for e in context.service.app.case_events(case_id)]
 
 
 def test_a_case_is_worked_through_every_command_of_the_api(
@@ -286,15 +287,14 @@ def test_a_retry_after_a_crash_between_saving_and_answering_finds_the_first_even
     case = api.identify()
     key = new_key()
     # The first attempt, as far as it got: the event, under the key's correlation id.
-    context.service.execute(
-        "assess_risk",
+    context.service.run(
+        AssessRisk(level="high"),
         case["case_id"],
         expected_version=1,
         actor_id="mu-vlora-1",
         actor_role="mobile_unit",
         occurred_at=context.clock.now(),
         correlation_id=correlation_id_for("mu-vlora-1", key),
-        level="high",
     )
     retry = api.command("vlora_worker", case, "assess-risk", key=key, level="high")
     assert retry.status_code == 200

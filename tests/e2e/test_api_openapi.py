@@ -14,15 +14,15 @@ from schemathesis.generation.feedback import FeedbackSources
 # phases): its pytest plugin does not run under pytest 9 yet.
 from schemathesis.pytest._test_builder import build_operation_test
 
-from services.api import ApiContext
+from domain.commands import COMMANDS, Identify, RecordNotification
+from services.api.context import ApiContext
 from services.api.routes.commands import COMMAND_ROUTES
-from services.application import COMMANDS
 from tests.e2e.helpers import IDENTIFICATION
 
 # The commands people send over HTTP: every command of the application service
 # but those only the backbone records (notification failures, deadline events)
 # and erasure, which goes through ``vatra`` with its key destruction.
-HTTP_COMMANDS = COMMANDS - {
+HTTP_COMMANDS = COMMANDS.keys() - {
     "record_notification_failure",
     "warn_deadline",
     "breach_deadline",
@@ -123,23 +123,21 @@ def test_no_request_the_document_allows_or_forbids_is_a_server_error(
     app: FastAPI, context: ApiContext, tokens: dict[str, str]
 ) -> None:
     """Schemathesis sends every operation valid and invalid requests, with a token."""
-    real_case = context.service.identify(
+    real_case = context.service.open_case(
+        Identify(**IDENTIFICATION),
         actor_id="mu-vlora-1",
         actor_role="mobile_unit",
         occurred_at=context.clock.now(),
-        **IDENTIFICATION,
     )["case_id"]
-    context.service.execute(
-        "record_notification",
+    context.service.run(
+        RecordNotification(
+            authority="police", channel="email", recipient="police", reference="P-1"
+        ),
         real_case,
         expected_version=1,
         actor_id="vatra-notifier",
         actor_role="system",
         occurred_at=context.clock.now(),
-        authority="police",
-        channel="email",
-        recipient="police",
-        reference="P-1",
     )
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.api import ApiContext
+from services.api.context import ApiContext
 from tests.e2e.helpers import Api
 
 
@@ -114,7 +114,7 @@ def test_a_caseworker_of_another_region_is_refused_and_the_refusal_logged(
         context, case_id
     )
     assert ("cw-durres-1", "command:identify", None, False) in _access(context)
-    assert [type(e).__name__ for e in context.service.events(case_id)][-1] == (
+    assert [type(e).__name__ for e in context.service.app.case_events(case_id)][-1] == (
         "AuthorityNotified"
     )
 
@@ -154,7 +154,7 @@ def test_police_see_only_the_minimum_of_their_regions_alerts_and_acknowledge_the
     )
     assert acknowledged.status_code == 200, acknowledged.text
     assert acknowledged.json()["version"] == 5
-    event = context.service.events(case_id)[-1]
+    event = context.service.app.case_events(case_id)[-1]
     assert (type(event).__name__, event.actor_id, event.actor_role) == (
         "AlertAcknowledged",
         "police-vlora-1",

@@ -13,8 +13,8 @@ from pathlib import Path
 from playwright.sync_api import Page, expect, sync_playwright
 
 from domain.clock import ControlledClock
-from services.api import ApiContext
-from services.demo import demo_case_id, record_scenario
+from services.api.context import ApiContext
+from services.cli.demo import demo_case_id, record_scenario
 
 CHROMIUM = os.environ.get("VATRA_TEST_CHROMIUM", "/usr/bin/chromium")
 ARGS = [

@@ -1,6 +1,6 @@
 """``vatra token``, ``vatra api`` and ``vatra demo --serve`` as an operator runs them.
 
-Runs once ``services/cli.py`` has the API commands; until then it is skipped
+Runs once ``services/cli/main.py`` has the API commands; until then it is skipped
 with the reason, so the suite says what is missing.
 """
 
@@ -19,8 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.cli import main
-from services.database import Database
+from services.cli.main import main
+from services.store.database import Database
 from tests.integration.kafka_helpers import kafka_env, read_topic
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +57,7 @@ def run(env: dict[str, str]) -> Iterator[Start]:
 
     def start(*args: str) -> tuple[subprocess.Popen[str], str]:
         process = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", *args],
+            [sys.executable, "-m", "services.cli.main", *args],
             cwd=ROOT,
             env={**os.environ, **env, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"},
             stdout=subprocess.PIPE,

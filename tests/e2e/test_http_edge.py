@@ -14,9 +14,10 @@ import httpx
 
 from domain.clock import ControlledClock
 from handlers.acknowledgements import AckTokens
-from services.api import ApiContext, create_app
+from services.api.app import create_app
+from services.api.context import ApiContext
 from services.api.serve import ApiServer
-from services.settings import ApiSettings
+from services.config.settings import ApiSettings
 from tests.e2e.helpers import Api
 
 CAP = 1024 * 1024

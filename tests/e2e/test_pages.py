@@ -14,9 +14,9 @@ import pytest
 from domain.clock import ControlledClock
 from projections.obligations import case_obligations
 from projections.timeline import timeline
-from services.api import ApiContext
+from services.api.context import ApiContext
 from services.api.sop_view import facts_of_rows, judge
-from services.demo import demo_case_id, record_scenario
+from services.cli.demo import demo_case_id, record_scenario
 from tests.e2e.helpers import Api
 
 
@@ -164,11 +164,11 @@ def test_police_see_alerts_without_the_subject_and_acknowledge_with_one_tap(
         ],
     }
     case, key = next((c, k) for c, k in forms if c == demo)
-    before = len(context.service.events(case))
+    before = len(context.service.app.case_events(case))
     for _tap in range(2):  # a double tap sends the form twice
         sent = police.post(f"/alerts/{case}/acknowledge", data={"key": key})
         assert sent.status_code == 303
-    events = context.service.events(case)
+    events = context.service.app.case_events(case)
     assert len(events) == before + 1
     assert type(events[-1]).__name__ == "AlertAcknowledged"
     forged = police.post(
@@ -177,7 +177,7 @@ def test_police_see_alerts_without_the_subject_and_acknowledge_with_one_tap(
         headers={"Origin": "https://evil.example"},
     )
     assert forged.status_code == 403
-    assert len(context.service.events(case)) == before + 1
+    assert len(context.service.app.case_events(case)) == before + 1
 
 
 def test_the_timelines_sop_column_says_what_the_compliance_read_model_says(

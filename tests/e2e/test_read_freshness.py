@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from domain.clock import ControlledClock
-from services.api import ApiContext
-from services.bootstrap import Backbone
+from services.api.context import ApiContext
+from services.config.bootstrap import Backbone
 from tests.e2e.helpers import Api
 from tests.integration.bad_events import append_correction_without_offset
 

@@ -8,12 +8,13 @@ import httpx
 import pytest
 
 from domain.clock import ControlledClock
-from services.api import ApiContext, create_app
+from services.api.app import create_app
+from services.api.context import ApiContext
 from services.api.serve import ApiServer, create_token, demo_banner, demo_tokens
 from services.api.users import token_hash
-from services.bootstrap import Backbone
-from services.demo import record_scenario
-from services.errors import InvalidInput
+from services.app.errors import InvalidInput
+from services.cli.demo import record_scenario
+from services.config.bootstrap import Backbone
 
 
 def test_a_token_is_shown_once_and_only_its_hash_is_stored(

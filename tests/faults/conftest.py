@@ -18,9 +18,9 @@ import pytest
 
 from domain.catalogue import REGIONS
 from domain.clock import ControlledClock, SystemClock
-from services.bootstrap import Backbone, open_backbone
-from services.database import Database
-from services.settings import load_settings
+from services.config.bootstrap import Backbone, open_backbone
+from services.config.settings import load_settings
+from services.store.database import Database
 from tests.e2e.alerts.servers import SmtpServer, SmtpSink
 from tests.faults.fault_report import ReliabilityReport
 from tests.faults.fault_stack import FaultStack

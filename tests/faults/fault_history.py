@@ -13,7 +13,8 @@ from typing import Any
 
 from domain.catalogue import REGIONS
 from domain.clock import ControlledClock
-from services.application import CaseService
+from domain.commands import Identify, command_named
+from services.app.service import CaseService
 
 WORKER = {"actor_id": "mu-vlora-1", "actor_role": "mobile_unit"}
 SHELTER = {"actor_id": "shelter-staff-1", "actor_role": "shelter_staff"}
@@ -29,13 +30,15 @@ class History:
 
     def identify(self, region: str, *, minor: bool) -> dict[str, Any]:
         self.clock.advance(timedelta(minutes=7))
-        return self.service.identify(
+        return self.service.open_case(
+            Identify(
+                subject_ref=f"PV-REDELIVERY-{region}",
+                region=region,
+                mobile_unit=f"{region}-unit",
+                municipality=REGIONS[region],
+                is_minor=minor,
+            ),
             occurred_at=self.clock.now() - timedelta(hours=1),
-            subject_ref=f"PV-REDELIVERY-{region}",
-            region=region,
-            mobile_unit=f"{region}-unit",
-            municipality=REGIONS[region],
-            is_minor=minor,
             actor_id=WORKER["actor_id"],
             actor_role=WORKER["actor_role"],
         )
@@ -48,13 +51,12 @@ class History:
         **fields: Any,
     ) -> dict[str, Any]:
         self.clock.advance(timedelta(hours=3))
-        return self.service.execute(
-            command,
+        return self.service.run(
+            command_named(command)(**fields),
             case["case_id"],
             expected_version=case["version"],
             occurred_at=self.clock.now(),
             **actor,
-            **fields,
         )
 
 

@@ -27,8 +27,9 @@ import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError
 
 from domain.catalogue import REGIONS
-from services.application import CaseService
-from services.errors import CaseNotFound, VersionConflict
+from domain.commands import Identify, command_named
+from services.app.errors import CaseNotFound, VersionConflict
+from services.app.service import CaseService
 
 # What a database that went away (or is restarting) raises, through the
 # eventsourcing recorder or psycopg directly.
@@ -144,21 +145,23 @@ class Load:
         correlation = uuid.UUID(int=self.rng.getrandbits(128), version=4).hex
         now = self.service.clock.now()
         occurred = now - (timedelta(days=2) if backdated else timedelta(seconds=5))
-        fields: dict[str, Any] = {
-            "occurred_at": occurred,
-            "subject_ref": f"PV-LOAD-{case_id[:8].upper()}",
-            "region": region,
-            "mobile_unit": f"{region}-unit",
-            "municipality": REGIONS[region],
-            "is_minor": minor,
-            "indicators": ["deception", "document_retention"],
-            "case_id": case_id,
-            "correlation_id": correlation,
-            **worker(region),
-        }
+        identification = Identify(
+            subject_ref=f"PV-LOAD-{case_id[:8].upper()}",
+            region=region,
+            mobile_unit=f"{region}-unit",
+            municipality=REGIONS[region],
+            is_minor=minor,
+            indicators=["deception", "document_retention"],
+        )
         for _attempt in range(ATTEMPTS):
             try:
-                self.service.identify(**fields)
+                self.service.open_case(
+                    identification,
+                    occurred_at=occurred,
+                    case_id=case_id,
+                    correlation_id=correlation,
+                    **worker(region),
+                )
                 break
             except VersionConflict:
                 # The id is taken: only by our own earlier attempt, if that
@@ -182,17 +185,16 @@ class Load:
         correlation = uuid.UUID(int=self.rng.getrandbits(128), version=4).hex
         for _attempt in range(ATTEMPTS):
             try:
-                events = self.service.events(case.case_id)
+                events = self.service.app.case_events(case.case_id)
                 if any(e.correlation_id == correlation for e in events):
                     break  # an earlier attempt committed before its answer was lost
-                self.service.execute(
-                    command,
+                self.service.run(
+                    command_named(command)(**fields),
                     case.case_id,
                     expected_version=events[-1].originator_version,
                     occurred_at=self.service.clock.now(),
                     correlation_id=correlation,
                     **actor,
-                    **fields,
                 )
                 break
             except VersionConflict:
@@ -207,7 +209,7 @@ class Load:
     def _recorded(self, case_id: str, correlation: str) -> bool:
         for _attempt in range(ATTEMPTS):
             try:
-                events = self.service.events(case_id)
+                events = self.service.app.case_events(case_id)
             except CaseNotFound:
                 return False
             except TRANSIENT:

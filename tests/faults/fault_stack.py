@@ -22,7 +22,6 @@ from typing import Any
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from domain.case import fact_of
 from domain.clock import SystemClock
 from domain.events import (
     AuthorityNotified,
@@ -31,16 +30,17 @@ from domain.events import (
     DeadlineWarning,
     NotificationFailed,
 )
+from domain.facts import fact_of
 from domain.sop import due_actions, obligations_of
 from handlers import ledger
 from handlers.directory import load_directory
 from handlers.intake import NotificationIntake
 from projections.obligations import ObligationsProjection, due_for_clock
 from projections.timeline import TimelineProjection
-from services.bootstrap import Backbone
-from services.database import Database
-from services.follower import LogFollower
-from services.rebuild import checksums
+from services.audit.rebuild import checksums
+from services.config.bootstrap import Backbone
+from services.store.database import Database
+from services.workers.follower import LogFollower
 from tests.e2e.alerts.servers import SmtpSink
 from tests.faults.fault_processes import VatraProcess, Workers, sleep_watching
 from tests.integration.kafka_helpers import decoded, read_topic, subprocess_env

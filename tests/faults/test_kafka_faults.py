@@ -24,10 +24,12 @@ from pathlib import Path
 import pytest
 from kafka.errors import KafkaError
 
-from services.database import Database
-from services.kafka_local import LocalKafka, LocalKafkaCluster, fetch_jars
-from services.kafka_topics import ensure_topics
-from services.settings import KafkaSettings
+from devtools.kafka.cluster import LocalKafkaCluster
+from devtools.kafka.jars import fetch_jars
+from devtools.kafka.process import LocalKafka
+from services.config.settings import KafkaSettings
+from services.kafka.topics import ensure_topics
+from services.store.database import Database
 from tests.faults.conftest import StackFactory
 from tests.faults.fault_load import Load
 from tests.faults.fault_processes import sleep_watching

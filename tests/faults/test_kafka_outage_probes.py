@@ -28,12 +28,14 @@ import httpx
 import pytest
 import yaml
 
-from services.api import api_context, create_app
+from devtools.kafka.jars import fetch_jars
+from devtools.kafka.process import LocalKafka
+from services.api.app import create_app
+from services.api.context import api_context
 from services.api.serve import ApiServer
-from services.bootstrap import Backbone
-from services.database import Database
-from services.kafka_local import LocalKafka, fetch_jars
-from services.observability import stop_checks
+from services.config.bootstrap import Backbone
+from services.observability.server import stop_checks
+from services.store.database import Database
 from tests.e2e.helpers import IDENTIFICATION
 from tests.faults.conftest import StackFactory
 from tests.faults.fault_processes import Workers, sleep_watching

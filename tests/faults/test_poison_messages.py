@@ -35,15 +35,15 @@ from schemas.mapping import (
     encode_event,
     to_domain_event,
 )
-from services.bootstrap import Backbone, open_backbone
-from services.consumer import KafkaRunner
-from services.database import Database
-from services.follower import LogFollower
-from services.rebuild import checksums
-from services.settings import load_settings
+from services.audit.rebuild import checksums
+from services.config.bootstrap import Backbone, open_backbone
+from services.config.settings import load_settings
+from services.kafka.consumer import KafkaRunner
+from services.store.database import Database
+from services.workers.follower import LogFollower
+from tests.builders import identify, step
 from tests.faults.fault_report import ReliabilityReport, Row
 from tests.faults.fault_stack import READ_MODEL_TABLES
-from tests.integration.helpers import identify, step
 from tests.integration.kafka_helpers import kafka_env, read_topic, wait_for
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "avro"
@@ -180,7 +180,7 @@ class Poisoner:
         while self.relay.publish_once():
             pass
         for version in (1, 2):
-            event = self.full.service.events(case["case_id"])[version - 1]
+            event = self.full.service.app.case_events(case["case_id"])[version - 1]
             self.real.append(encode_event(event, self._position(event)))
         self.cases.append(case)
         return case
@@ -294,7 +294,7 @@ def _wait_applied(full: Backbone, runner: KafkaRunner, case: dict[str, Any]) -> 
 
 
 def _events(full: Backbone, cases: list[dict[str, Any]]) -> list[CaseEvent]:
-    return [e for c in cases for e in full.service.events(c["case_id"])]
+    return [e for c in cases for e in full.service.app.case_events(c["case_id"])]
 
 
 def _in_timeline(full: Backbone, case_id: str) -> int:

@@ -27,13 +27,14 @@ from eventsourcing.persistence import PersistenceError
 from psycopg import sql
 
 from domain.clock import SystemClock
-from services.bootstrap import Backbone, open_backbone
-from services.database import Database, EmbeddedPostgres
-from services.event_chain import ChainHasher
-from services.follower import LogFollower
-from services.rebuild import checksums
-from services.settings import load_settings
-from services.verify import verify_chain
+from domain.commands import AssessRisk, Identify
+from services.audit.rebuild import checksums
+from services.audit.verify import verify_chain
+from services.config.bootstrap import Backbone, open_backbone
+from services.config.settings import load_settings
+from services.store.database import Database, EmbeddedPostgres
+from services.store.event_chain import ChainHasher
+from services.workers.follower import LogFollower
 from tests.faults.conftest import StackFactory
 from tests.faults.fault_load import Load
 from tests.faults.fault_postgres import PostgresControl, resize, tiny_filesystem
@@ -141,13 +142,15 @@ def _verify(backbone: Backbone) -> Any:
 
 
 def _identify(backbone: Backbone, n: int) -> dict[str, Any]:
-    return backbone.service.identify(
+    return backbone.service.open_case(
+        Identify(
+            subject_ref=f"PV-FAULT-{n}",
+            region="durres",
+            mobile_unit="durres-unit",
+            municipality="Durrës",
+            is_minor=n % 2 == 0,
+        ),
         occurred_at=datetime.now(UTC),
-        subject_ref=f"PV-FAULT-{n}",
-        region="durres",
-        mobile_unit="durres-unit",
-        municipality="Durrës",
-        is_minor=n % 2 == 0,
         actor_id="mu-durres-1",
         actor_role="mobile_unit",
     )
@@ -255,14 +258,13 @@ def test_a_read_only_database_refuses_writes_clearly_and_nothing_is_skipped(
             # Relay and projector have 30 events to handle and cannot write.
             case = cases[0]
             with pytest.raises(PersistenceError, match="read-only transaction"):
-                bb.service.execute(
-                    "assess_risk",
+                bb.service.run(
+                    AssessRisk(level="high"),
                     case["case_id"],
                     expected_version=1,
                     occurred_at=datetime.now(UTC),
                     actor_id="mu-durres-1",
                     actor_role="mobile_unit",
-                    level="high",
                 )
             assert bb.service.case(case["case_id"])["version"] == 1  # nothing written
             time.sleep(8)  # longer than the projector's retries of a failed batch
@@ -272,14 +274,13 @@ def test_a_read_only_database_refuses_writes_clearly_and_nothing_is_skipped(
             own_postgres.execute(writable.format(name))
             own_postgres.disconnect(own_database)
             back = time.monotonic()
-            bb.service.execute(
-                "assess_risk",
+            bb.service.run(
+                AssessRisk(level="high"),
                 case["case_id"],
                 expected_version=1,
                 occurred_at=datetime.now(UTC),
                 actor_id="mu-durres-1",
                 actor_role="mobile_unit",
-                level="high",
             )
             _wait(
                 lambda: _caught_up(bb, running), 120, "relay and projector to catch up"
@@ -438,7 +439,7 @@ def test_the_cli_on_a_read_only_database_says_so_without_a_traceback(
     env = subprocess_env({"VATRA_LOG_LEVEL": "WARNING"}, own_database)
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
     result = subprocess.run(
-        [sys.executable, "-m", "services.cli", "sop"],
+        [sys.executable, "-m", "services.cli.main", "sop"],
         cwd=ROOT,
         env=env,
         capture_output=True,

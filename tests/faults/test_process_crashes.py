@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from services.database import Database
+from services.store.database import Database
 from tests.faults.conftest import StackFactory
 from tests.faults.fault_load import Load
 from tests.faults.fault_processes import sleep_watching

@@ -37,13 +37,13 @@ from projections.feed import Delivered, Projection
 from projections.obligations import ObligationsProjection
 from projections.timeline import TimelineProjection
 from schemas.mapping import encode_event, kafka_key
-from services.bootstrap import Backbone
-from services.consumer import KafkaRunner
-from services.database import Database
-from services.follower import LogFollower
-from services.kafka_topics import ensure_topics
-from services.rebuild import checksums
-from services.settings import load_settings
+from services.audit.rebuild import checksums
+from services.config.bootstrap import Backbone
+from services.config.settings import load_settings
+from services.kafka.consumer import KafkaRunner
+from services.kafka.topics import ensure_topics
+from services.store.database import Database
+from services.workers.follower import LogFollower
 from tests.faults.conftest import directory_text
 from tests.faults.fault_history import record_varied_history
 from tests.faults.fault_report import ReliabilityReport, Row

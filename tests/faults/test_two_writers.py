@@ -22,16 +22,17 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.case import Case
 from domain.clock import ControlledClock
+from domain.commands import AssessRisk
 from domain.events import DeadlineBreached
 from domain.stamp import Stamp
-from services.application import CaseApplication, CaseService
-from services.bootstrap import Backbone
-from services.database import Database
-from services.errors import VersionConflict
-from services.follower import LogFollower
-from services.sop_clock import SopClock
+from services.app.errors import VersionConflict
+from services.app.service import CaseApplication, CaseService
+from services.config.bootstrap import Backbone
+from services.store.database import Database
+from services.workers.follower import LogFollower
+from services.workers.sop_clock import SopClock
+from tests.builders import WORKER, identify
 from tests.faults.fault_report import ReliabilityReport, Row
-from tests.integration.helpers import WORKER, identify
 
 SEED = 20260305
 ROUNDS = 25
@@ -52,13 +53,12 @@ def writers(database: Database, clock: ControlledClock) -> Iterator[list[CaseSer
 def _write(
     service: CaseService, case_id: str, version: int, correlation: str
 ) -> dict[str, Any]:
-    return service.execute(
-        "assess_risk",
+    return service.run(
+        AssessRisk(level="medium"),
         case_id,
         expected_version=version,
         occurred_at=service.clock.now(),
         correlation_id=correlation,
-        level="medium",
         **WORKER,
     )
 
@@ -91,7 +91,7 @@ def test_the_store_refuses_the_second_of_two_saves_at_the_same_version(
     writers[0].app.save(first)
     with pytest.raises(IntegrityError):
         writers[1].app.save(second)
-    events = backbone.service.events(case["case_id"])
+    events = backbone.service.app.case_events(case["case_id"])
     assert [e.originator_version for e in events] == [1, 2]
     assert events[1].level == "high"  # type: ignore[attr-defined]
 
@@ -130,7 +130,7 @@ def test_two_caseworkers_writing_one_case_at_once_lose_no_update(
         thread.start()
     for thread in threads:
         thread.join(timeout=300)
-    events = backbone.service.events(case_id)
+    events = backbone.service.app.case_events(case_id)
     recorded = [e.correlation_id for e in events[1:]]
     lost = len(set(written) - set(recorded))
     twice = len(recorded) - len(set(recorded))
@@ -241,7 +241,7 @@ def test_a_caseworker_and_the_sop_clock_on_one_case_both_get_their_write_in(
     breaches: Counter[tuple[str, str]] = Counter()
     total = 0
     for case_id in cases:
-        events = backbone.service.events(case_id)
+        events = backbone.service.app.case_events(case_id)
         total += len(events)
         assert [e.originator_version for e in events] == list(range(1, len(events) + 1))
         recorded += [e.correlation_id for e in events if e.actor_id == "mu-vlora-1"]

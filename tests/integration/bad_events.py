@@ -14,7 +14,7 @@ from domain import events as ev
 from domain.case import Case
 from domain.clock import ControlledClock
 from domain.stamp import Stamp
-from services.bootstrap import Backbone
+from services.config.bootstrap import Backbone
 
 # A time without its offset: the checks refuse it, and the SOP projection
 # cannot place the corrected step on the time line.

@@ -15,7 +15,7 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 
 from schemas.mapping import DecodedEvent, decode_event
-from services.database import Database
+from services.store.database import Database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -89,7 +89,7 @@ def subprocess_env(
 
 def vatra(command: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "services.cli", command],
+        [sys.executable, "-m", "services.cli.main", command],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

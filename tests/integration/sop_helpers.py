@@ -8,9 +8,9 @@ from uuid import UUID
 
 from domain.events import DeadlineBreached, DeadlineWarning
 from projections.compliance import case_obligations
-from services.application import CaseService
-from services.bootstrap import Backbone
-from services.sop_clock import SopClock
+from services.app.service import CaseService
+from services.config.bootstrap import Backbone
+from services.workers.sop_clock import SopClock
 
 DeadlineMark = tuple[str, str, datetime, datetime]
 
@@ -38,7 +38,7 @@ def deadline_marks(
     """(event type, obligation id, occurred_at, due_at) of the clock's events."""
     return [
         (type(e).__name__, e.obligation_id, e.occurred_at, e.due_at)
-        for e in service.events(case["case_id"])
+        for e in service.app.case_events(case["case_id"])
         if isinstance(e, DeadlineWarning | DeadlineBreached)
         and (rule_id is None or e.rule_id == rule_id)
     ]
@@ -47,7 +47,7 @@ def deadline_marks(
 def breaches_by_obligation(service: CaseService, case_id: str) -> dict[str, int]:
     """How many DeadlineBreached events each obligation of the case has."""
     counts: dict[str, int] = {}
-    for event in service.events(case_id):
+    for event in service.app.case_events(case_id):
         if isinstance(event, DeadlineBreached):
             counts[event.obligation_id] = counts.get(event.obligation_id, 0) + 1
     return counts
@@ -63,11 +63,3 @@ def obligation_rows(
             conn, UUID(case["case_id"]), now or backbone.clock.now()
         )
     return {row["obligation_id"]: row for row in rows}
-
-
-def latest(service: CaseService, case: dict[str, Any]) -> dict[str, Any]:
-    """The case at its current version: the clock may have recorded since."""
-    return {
-        "case_id": case["case_id"],
-        "version": service.case(case["case_id"])["version"],
-    }

@@ -6,8 +6,8 @@ import psycopg
 import pytest
 
 from domain.clock import ControlledClock
-from services.access_log import AccessLog
-from services.bootstrap import Backbone
+from services.config.bootstrap import Backbone
+from services.store.access_log import AccessLog
 
 
 def test_reads_are_listed_newest_first_and_cannot_be_altered(

@@ -15,22 +15,19 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from services.cli import main
-from services.database import Database
+from services.cli.main import main
+from services.store.database import Database
 
 
 @pytest.fixture
-def external_env(database: Database, monkeypatch: pytest.MonkeyPatch) -> Database:
-    monkeypatch.setenv("POSTGRES_HOST", database.host)
-    monkeypatch.setenv("POSTGRES_PORT", str(database.port))
-    monkeypatch.setenv("POSTGRES_USER", database.user)
-    monkeypatch.setenv("POSTGRES_DBNAME", database.dbname)
+def external_env(external_env: Database, monkeypatch: pytest.MonkeyPatch) -> Database:
+    """The CLI's database, with the keys that chain and encrypt its events."""
     monkeypatch.setenv("VATRA_LOG_LEVEL", "WARNING")
     monkeypatch.setenv("VATRA_CHAIN_KEY", "cli-test-chain-key-0123456789abcdefgh")
     monkeypatch.setenv(
         "VATRA_EVENT_CIPHER_KEY", base64.b64encode(os.urandom(32)).decode()
     )
-    return database
+    return external_env
 
 
 def demo_case(capsys: pytest.CaptureFixture[str]) -> str:

@@ -12,15 +12,16 @@ from uuid import UUID
 import pytest
 
 from domain.clock import ControlledClock
+from domain.commands import AssessRisk
 from projections.timeline import timeline
-from services.access_log import AccessLog
-from services.audit_commands import export_command, rebuild_command, verify_command
-from services.bootstrap import Backbone
-from services.errors import InvalidInput
-from services.event_chain import ChainHasher
-from services.export import case_export, to_html
-from services.reports import history_report
-from tests.integration.helpers import identify, step
+from services.app.errors import InvalidInput
+from services.audit.export import case_export, to_html
+from services.cli.audit_commands import export_command, rebuild_command, verify_command
+from services.cli.reports import history_report
+from services.config.bootstrap import Backbone
+from services.store.access_log import AccessLog
+from services.store.event_chain import ChainHasher
+from tests.builders import identify, step
 
 AUDITOR = {"actor_id": "aud-7", "actor_role": "auditor"}
 
@@ -71,14 +72,13 @@ def record_a_case(backbone: Backbone, clock: ControlledClock) -> list[dict[str, 
     case = look(step(service, clock, case, "accept_referral", referral_id="R1"))
     # Entered a day late: it happened before it was recorded.
     clock.advance(timedelta(days=1))
-    backbone.service.execute(
-        "assess_risk",
+    backbone.service.run(
+        AssessRisk(level="high"),
         case["case_id"],
         expected_version=case["version"],
         occurred_at=clock.now() - timedelta(days=1),
         actor_id="cw-3",
         actor_role="caseworker",
-        level="high",
     )
     look({**case, "version": case["version"] + 1})
     case = backbone.service.case(case["case_id"])

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 
 from domain.clock import ControlledClock
-from services.application import CaseApplication, CaseService
-from services.bootstrap import Backbone
-from services.errors import CaseNotFound
-from tests.integration.helpers import identify, step
+from services.app.errors import CaseNotFound
+from services.app.service import CaseApplication, CaseService
+from services.config.bootstrap import Backbone
+from tests.builders import identify, step
 
 
 def test_a_case_read_again_shows_what_another_process_recorded_since(

@@ -7,19 +7,8 @@ import re
 
 import pytest
 
-from services.cli import main
-from services.database import Database
-
-
-@pytest.fixture
-def external_env(database: Database, monkeypatch: pytest.MonkeyPatch) -> Database:
-    """Point the CLI at the test's database, as an operator would with POSTGRES_*."""
-    monkeypatch.setenv("POSTGRES_HOST", database.host)
-    monkeypatch.setenv("POSTGRES_PORT", str(database.port))
-    monkeypatch.setenv("POSTGRES_USER", database.user)
-    monkeypatch.setenv("POSTGRES_DBNAME", database.dbname)
-    monkeypatch.setenv("VATRA_LOG_LEVEL", "INFO")
-    return database
+from services.cli.main import main
+from services.store.database import Database
 
 
 def test_demo_prints_a_timeline_and_the_compliance_table_and_reruns_safely(

@@ -9,11 +9,8 @@ import uuid
 
 import pytest
 
-from services.cli import main
-from services.database import Database
-from tests.integration.test_cli import external_env
-
-__all__ = ["external_env"]  # the fixture, shared with the other CLI tests
+from services.cli.main import main
+from services.store.database import Database
 
 
 def _demo_case(capsys: pytest.CaptureFixture[str]) -> str:

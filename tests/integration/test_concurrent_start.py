@@ -13,8 +13,8 @@ import contextlib
 import threading
 import uuid
 
-from services.application import CaseApplication
-from services.database import Database
+from services.app.service import CaseApplication
+from services.store.database import Database
 
 ROUNDS = 4
 STARTERS = 4

@@ -8,9 +8,9 @@ from uuid import UUID
 from prometheus_client import REGISTRY
 
 from domain.clock import ControlledClock
-from services.bootstrap import Backbone
+from services.config.bootstrap import Backbone
+from tests.builders import identify
 from tests.integration.bad_events import append_correction_without_offset
-from tests.integration.helpers import identify
 
 
 def _dead_letters(backbone: Backbone) -> list[dict[str, Any]]:

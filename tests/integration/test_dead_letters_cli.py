@@ -13,27 +13,24 @@ from domain.clock import ControlledClock
 from domain.facts import CaseFact
 from domain.sop import corrections
 from domain.sop.errors import InvalidCorrection
-from services.bootstrap import open_backbone
-from services.cli import main
-from services.database import Database
-from services.settings import load_settings
+from services.cli.main import main
+from services.config.bootstrap import open_backbone
+from services.config.settings import load_settings
+from services.store.database import Database
+from tests.builders import identify
 from tests.integration.bad_events import append_correction_without_offset
-from tests.integration.helpers import identify
 
 # Long before "now": every obligation of these cases is overdue.
 LONG_AGO = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def external_env(database: Database, monkeypatch: pytest.MonkeyPatch) -> Database:
-    monkeypatch.setenv("POSTGRES_HOST", database.host)
-    monkeypatch.setenv("POSTGRES_PORT", str(database.port))
-    monkeypatch.setenv("POSTGRES_USER", database.user)
-    monkeypatch.setenv("POSTGRES_DBNAME", database.dbname)
+def external_env(external_env: Database, monkeypatch: pytest.MonkeyPatch) -> Database:
+    """The CLI's database, embedded mode, quiet."""
     monkeypatch.setenv("VATRA_LOG_LEVEL", "CRITICAL")
     monkeypatch.setenv("VATRA_METRICS_PORT", "off")
     monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
-    return database
+    return external_env
 
 
 @pytest.fixture
@@ -52,7 +49,7 @@ def _deadline_events(database: Database, case_id: str) -> list[str]:
     with open_backbone(load_settings(), clock=clock, database=database) as bb:
         return [
             type(e).__name__
-            for e in bb.service.events(case_id)
+            for e in bb.service.app.case_events(case_id)
             if type(e).__name__.startswith("Deadline")
         ]
 

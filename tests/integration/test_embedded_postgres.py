@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psycopg
 
-from services.database import EmbeddedPostgres, process_alive
+from services.store.database import EmbeddedPostgres, process_alive
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,7 +35,7 @@ def test_the_last_live_user_stops_the_server_a_killed_user_had_joined(
                 f"""
                 import sys, time
                 from pathlib import Path
-                from services.database import EmbeddedPostgres
+                from services.store.database import EmbeddedPostgres
                 EmbeddedPostgres(Path({str(data_dir)!r})).start()
                 print("started", flush=True)
                 time.sleep(600)

@@ -11,13 +11,13 @@ import pytest
 
 from domain.clock import ControlledClock
 from projections.timeline import TimelineProjection
-from services.application import CaseApplication, CaseService
-from services.database import Database
-from services.event_chain import ChainHasher
-from services.follower import LogFollower
-from services.logs import configure_logging
-from services.verify import verify_chain
-from tests.integration.helpers import identify, step
+from services.app.service import CaseApplication, CaseService
+from services.audit.verify import verify_chain
+from services.config.logs import configure_logging
+from services.store.database import Database
+from services.store.event_chain import ChainHasher
+from services.workers.follower import LogFollower
+from tests.builders import identify, step
 
 SEEDED = "Fshati-Seeded-Qendër-7731"  # a municipality, searched for in the raw rows
 CHAIN_KEY = "cipher-test-chain-key-0123456789abcdef"

@@ -16,13 +16,14 @@ from typing import Any
 import pytest
 
 from domain.clock import ControlledClock
+from domain.commands import AssessRisk, Refer
 from domain.errors import ConsentRequired
-from services.application import CaseApplication, CaseService
-from services.bootstrap import Backbone
-from services.errors import VersionConflict
-from services.event_chain import ChainHasher
-from services.verify import verify_chain
-from tests.integration.helpers import WORKER, identify
+from services.app.errors import VersionConflict
+from services.app.service import CaseApplication, CaseService
+from services.audit.verify import verify_chain
+from services.config.bootstrap import Backbone
+from services.store.event_chain import ChainHasher
+from tests.builders import WORKER, identify
 
 LEVELS = ("low", "medium", "high")
 
@@ -64,12 +65,11 @@ def clients() -> Iterator[ThreadPoolExecutor]:
 def assess(
     service: CaseService, clock: ControlledClock, case_id: str, version: int, level: str
 ) -> dict[str, Any]:
-    return service.execute(
-        "assess_risk",
+    return service.run(
+        AssessRisk(level=level),
         case_id,
         expected_version=version,
         occurred_at=clock.now(),
-        level=level,
         **WORKER,
     )
 
@@ -103,7 +103,8 @@ def queued(backbone: Backbone, count: int) -> Callable[[], bool]:
 
 def levels_of(backbone: Backbone, case_id: str) -> list[str]:
     return [
-        getattr(e, "level", type(e).__name__) for e in backbone.service.events(case_id)
+        getattr(e, "level", type(e).__name__)
+        for e in backbone.service.app.case_events(case_id)
     ]
 
 
@@ -238,14 +239,11 @@ def test_a_domain_error_in_one_caller_does_not_affect_the_others_saved_with_it(
         for c in others
     ]
     invalid = clients.submit(
-        backbone.service.execute,
-        "refer",
+        backbone.service.run,
+        Refer(referral_id="R1", service="legal_assistance", agency="Legal Clinic"),
         refused["case_id"],
         expected_version=1,
         occurred_at=clock.now(),
-        referral_id="R1",
-        service="legal_assistance",
-        agency="Legal Clinic",
         **WORKER,
     )
     with pytest.raises(ConsentRequired):

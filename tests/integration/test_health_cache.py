@@ -13,12 +13,13 @@ import httpx
 import pytest
 
 from domain.clock import ControlledClock
-from services.api import api_context, create_app
+from services.api.app import create_app
+from services.api.context import api_context
 from services.api.serve import ApiServer
-from services.bootstrap import open_backbone
-from services.database import Database
-from services.observability import stop_checks
-from services.settings import load_settings
+from services.config.bootstrap import open_backbone
+from services.config.settings import load_settings
+from services.observability.server import stop_checks
+from services.store.database import Database
 from tests.e2e.helpers import IDENTIFICATION
 from tests.integration.kafka_helpers import kafka_env, wait_for
 

@@ -20,13 +20,13 @@ from projections.feed import Delivered
 from projections.obligations import ObligationsProjection
 from projections.timeline import TimelineProjection
 from schemas.mapping import kafka_headers
-from services.bootstrap import Backbone, open_backbone
-from services.consumer import KafkaRunner
-from services.database import Database
-from services.demo import record_scenario
-from services.dlq import dlq_command
-from services.settings import KafkaSettings, load_settings
-from tests.integration.helpers import identify, step
+from services.cli.demo import record_scenario
+from services.cli.dlq import dlq_command
+from services.config.bootstrap import Backbone, open_backbone
+from services.config.settings import KafkaSettings, load_settings
+from services.kafka.consumer import KafkaRunner
+from services.store.database import Database
+from tests.builders import identify, step
 from tests.integration.kafka_helpers import (
     decoded,
     end,
@@ -242,7 +242,7 @@ def test_a_poison_message_is_dead_lettered_and_the_rest_flow_on(
     )
     headers = dict(failed.headers)
     # The original routing headers travel with the dead letter, beside the error.
-    second_event = full.service.events(second["case_id"])[0]
+    second_event = full.service.app.case_events(second["case_id"])[0]
     assert headers["type"] == b"Identified"
     assert headers["correlation_id"] == second_event.correlation_id.encode()
     assert headers["fingerprint"] == kafka_headers(second_event)[1][1]
@@ -361,7 +361,7 @@ def test_topics_are_created_once_with_their_settings(
 ) -> None:
     from kafka import KafkaAdminClient  # noqa: PLC0415
 
-    from services.kafka_topics import ensure_topics  # noqa: PLC0415
+    from services.kafka.topics import ensure_topics  # noqa: PLC0415
 
     settings = load_settings(env).kafka
     assert isinstance(settings, KafkaSettings)

@@ -20,12 +20,9 @@ from typing import Any
 import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 
-from services.kafka_local import (
-    STATE_FILE,
-    LocalKafka,
-    LocalKafkaCluster,
-    LocalKafkaError,
-)
+from devtools.kafka.cluster import LocalKafkaCluster
+from devtools.kafka.jars import LocalKafkaError
+from devtools.kafka.process import STATE_FILE, LocalKafka
 
 pytestmark = pytest.mark.integration
 
@@ -197,7 +194,7 @@ def test_cli_starts_a_detached_broker_and_another_process_stops_it(
     tmp_path: Path,
 ) -> None:
     data_dir = tmp_path / "kafka"
-    cli = [sys.executable, "-m", "services.kafka_local"]
+    cli = [sys.executable, "-m", "devtools.kafka"]
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

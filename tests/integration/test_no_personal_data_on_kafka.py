@@ -14,18 +14,17 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from domain.clock import ControlledClock
-from services.access_log import AccessLog
-from services.bootstrap import open_backbone
-from services.database import Database
-from services.erasure import erase_personal_data
-from services.personal_data import (
-    KeyRing,
+from services.app.erasure import erase_personal_data
+from services.config.bootstrap import open_backbone
+from services.config.settings import load_settings
+from services.store.access_log import AccessLog
+from services.store.database import Database
+from services.store.personal_data import (
     PersonalData,
     PersonalDataStore,
-    generate_master_key,
 )
-from services.settings import load_settings
-from tests.integration.helpers import identify, step
+from services.store.personal_data_keys import KeyRing, generate_master_key
+from tests.builders import identify, step
 from tests.integration.kafka_helpers import kafka_env
 
 PEOPLE = {

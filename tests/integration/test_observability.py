@@ -13,10 +13,10 @@ from collections.abc import Iterator
 import pytest
 
 from domain.clock import ControlledClock
-from services.bootstrap import Backbone, open_backbone
-from services.database import Database
-from services.settings import load_settings
-from tests.integration.helpers import identify
+from services.config.bootstrap import Backbone, open_backbone
+from services.config.settings import load_settings
+from services.store.database import Database
+from tests.builders import identify
 from tests.integration.kafka_helpers import (
     end,
     kafka_env,
@@ -93,8 +93,8 @@ def test_a_running_stack_reports_its_flow_and_health_on_metrics(
 def test_readiness_fails_and_names_the_check_when_the_database_is_gone(
     database: Database, clock: ControlledClock
 ) -> None:
-    from services.health import checks_for  # noqa: PLC0415
-    from services.observability import HealthServer  # noqa: PLC0415
+    from services.observability.health import checks_for  # noqa: PLC0415
+    from services.observability.server import HealthServer  # noqa: PLC0415
 
     env = {"VATRA_LOG_LEVEL": "WARNING", "VATRA_HEALTH_INTERVAL": "0.2"}
     with open_backbone(load_settings(env), clock=clock, database=database) as backbone:

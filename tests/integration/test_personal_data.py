@@ -9,22 +9,26 @@ import pytest
 
 from domain.clock import ControlledClock
 from domain.errors import NotPermitted
-from services.access_log import AccessLog
-from services.bootstrap import Backbone
-from services.erasure import ErasureProjection, erase_personal_data
-from services.event_chain import ChainHasher
-from services.follower import LogFollower
-from services.personal_data import (
-    KeyRing,
+from handlers.erasure import KeyDestruction
+from services.app.erasure import erase_personal_data
+from services.audit.verify import verify_chain
+from services.config.bootstrap import Backbone
+from services.store.access_log import AccessLog
+from services.store.event_chain import ChainHasher
+from services.store.personal_data import (
+    DataKeyShredder,
     PersonalData,
     PersonalDataStore,
-    PersonalDataUnavailable,
     ReadNotPermitted,
     SubjectErased,
+)
+from services.store.personal_data_keys import (
+    KeyRing,
+    PersonalDataUnavailable,
     generate_master_key,
 )
-from services.verify import verify_chain
-from tests.integration.helpers import identify, step
+from services.workers.follower import LogFollower
+from tests.builders import identify, step
 
 MASTER = generate_master_key()
 CASEWORKER = {"actor_id": "cw-1", "actor_role": "caseworker"}
@@ -223,7 +227,9 @@ def test_an_erasure_recorded_any_other_way_is_carried_out_by_the_projection(
         reason="retention period over",
     )
     assert store.read("PV-DK-1", **CASEWORKER) == PERSON
-    follower = LogFollower(backbone.app, backbone.pool, [ErasureProjection()])
+    follower = LogFollower(
+        backbone.app, backbone.pool, [KeyDestruction(DataKeyShredder())]
+    )
     follower.create_tables()
     assert follower.catch_up() == 3
     with pytest.raises(SubjectErased):

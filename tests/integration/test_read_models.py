@@ -10,13 +10,14 @@ from uuid import UUID
 from psycopg import Cursor
 
 from domain.clock import ControlledClock
+from domain.commands import RecordNotification
 from projections.feed import Delivered
 from projections.obligations import case_obligations, compliance
 from projections.timeline import TimelineProjection, timeline, timeline_json
-from services.bootstrap import Backbone
-from services.demo import record_scenario
-from services.follower import LogFollower
-from tests.integration.helpers import identify, step
+from services.cli.demo import record_scenario
+from services.config.bootstrap import Backbone
+from services.workers.follower import LogFollower
+from tests.builders import identify, step
 
 NOTIFIER = {"actor_id": "vatra-notifier", "actor_role": "system"}
 
@@ -66,7 +67,7 @@ def test_the_timeline_answer_is_the_rows_in_utc_whatever_the_time_zone(
         # Projected by a session in another time zone: the answer's times are
         # the same instants, written in UTC.
         conn.execute("SET TimeZone = 'Pacific/Auckland'")
-        events = backbone.service.events(case["case_id"])
+        events = backbone.service.app.case_events(case["case_id"])
         TimelineProjection().apply(
             conn.cursor(), [Delivered(n, e) for n, e in enumerate(events, 1)]
         )
@@ -112,17 +113,15 @@ def test_a_minor_gets_a_child_protection_obligation_and_a_late_entry_counts_on_t
     # entered it only the next day: compliance follows when it happened.
     happened = clock.now() + timedelta(minutes=30)
     clock.advance(timedelta(days=1))
-    backbone.service.execute(
-        "record_notification",
+    backbone.service.run(
+        RecordNotification(
+            authority="police", channel="phone", recipient="duty officer", reference="P"
+        ),
         minor["case_id"],
         expected_version=1,
         occurred_at=happened,
         actor_id="mu-vlora-1",
         actor_role="mobile_unit",
-        authority="police",
-        channel="phone",
-        recipient="duty officer",
-        reference="P",
     )
     backbone.follower.catch_up()
     with backbone.pool.connection() as conn:
@@ -203,7 +202,7 @@ def test_a_batch_delivered_twice_is_applied_once(
     backbone: Backbone, clock: ControlledClock
 ) -> None:
     case = identify(backbone.service, clock)
-    events = backbone.service.events(case["case_id"])
+    events = backbone.service.app.case_events(case["case_id"])
     batch = [Delivered(1, events[0])]
     for projection in backbone.projections:
         with backbone.pool.connection() as conn, conn.cursor() as cur:
@@ -234,7 +233,7 @@ def test_a_batch_overlapping_what_was_applied_gives_each_row_once(
     tables = ("case_timeline", "sop_case_facts", "sop_obligations")
     clean = {t: _rows(backbone, t, "case_id, 2") for t in tables}
 
-    events = backbone.service.events(case["case_id"])
+    events = backbone.service.app.case_events(case["case_id"])
     delivered = [Delivered(i + 1, e) for i, e in enumerate(events)]
     for table in tables:
         with backbone.pool.connection() as conn:

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from devtools.kafka.process import LocalKafka
 from domain.clock import ControlledClock
-from services.bootstrap import Backbone, open_backbone
-from services.database import Database
-from services.kafka_local import LocalKafka
-from services.settings import load_settings
-from tests.integration.helpers import identify, step
+from services.config.bootstrap import Backbone, open_backbone
+from services.config.settings import load_settings
+from services.store.database import Database
+from tests.builders import identify, step
 from tests.integration.kafka_helpers import decoded, kafka_env, read_topic, wait_for
 
 

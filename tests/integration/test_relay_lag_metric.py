@@ -11,11 +11,11 @@ from kafka import KafkaProducer
 from prometheus_client import REGISTRY
 
 from domain.clock import ControlledClock
-from services.bootstrap import Backbone, open_backbone
-from services.database import Database
-from services.relay import Relay
-from services.settings import KafkaSettings, load_settings
-from tests.integration.helpers import identify
+from services.config.bootstrap import Backbone, open_backbone
+from services.config.settings import KafkaSettings, load_settings
+from services.kafka.relay import Relay
+from services.store.database import Database
+from tests.builders import identify
 from tests.integration.kafka_helpers import kafka_env, wait_for
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.database import Database
+from services.store.database import Database
 from tests.integration.kafka_helpers import kafka_env, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -152,7 +152,7 @@ def _start(
     args: list[str], env: dict[str, str], health_url: str
 ) -> subprocess.Popen[str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "services.cli", *args],
+        [sys.executable, "-m", "services.cli.main", *args],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -6,12 +6,9 @@ import re
 
 import pytest
 
-from services.cli import main
-from services.database import Database
-from services.settings import SettingsError, load_settings
-from tests.integration.test_cli import external_env
-
-__all__ = ["external_env"]  # the fixture, shared with test_cli
+from services.cli.main import main
+from services.config.settings import SettingsError, load_settings
+from services.store.database import Database
 
 
 def test_the_sop_clock_records_missed_deadlines_once_and_sop_shows_one_region(

@@ -11,16 +11,12 @@ from datetime import datetime, timedelta
 import pytest
 
 from domain.clock import TIRANE, ControlledClock
+from domain.commands import RecordNotification
 from projections.compliance import compliance_by
-from services.bootstrap import Backbone
-from services.sop_clock import SopClock
-from tests.integration.helpers import identify, step
-from tests.integration.sop_helpers import (
-    deadline_marks,
-    latest,
-    obligation_rows,
-    sop_clock_for,
-)
+from services.config.bootstrap import Backbone
+from services.workers.sop_clock import SopClock
+from tests.builders import identify, latest, step
+from tests.integration.sop_helpers import deadline_marks, obligation_rows, sop_clock_for
 
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
@@ -54,7 +50,7 @@ def test_an_unmet_police_alert_is_warned_at_three_quarters_then_breached_once(
         (WARNING, "police-notified@1", t0 + 45 * MINUTE, t0 + HOUR),
         (BREACH, "police-notified@1", t0 + HOUR, t0 + HOUR),
     ]
-    breach = backbone.service.events(case["case_id"])[-1]
+    breach = backbone.service.app.case_events(case["case_id"])[-1]
     assert (breach.actor_id, breach.actor_role) == ("vatra-sop-clock", "system")
     police = obligation_rows(backbone, case)["police-notified@1"]
     assert police["status"] == "breached"
@@ -74,7 +70,7 @@ def test_a_clock_started_after_the_deadline_records_only_the_breach_dated_then(
 
     [breach] = [
         e
-        for e in backbone.service.events(case["case_id"])
+        for e in backbone.service.app.case_events(case["case_id"])
         if type(e).__name__ == BREACH
     ]
     assert (breach.obligation_id, breach.occurred_at) == (
@@ -213,17 +209,18 @@ def test_a_step_entered_late_but_done_in_time_is_met_on_time_despite_the_breach(
     sop_clock.tick()
     # The police were phoned after 30 minutes; the worker typed it in at 5 h.
     clock.set(t0 + 5 * HOUR)
-    backbone.service.execute(
-        "record_notification",
+    backbone.service.run(
+        RecordNotification(
+            authority="police",
+            channel="phone",
+            recipient="duty officer",
+            reference="P-1",
+        ),
         case["case_id"],
         expected_version=2,
         occurred_at=t0 + 30 * MINUTE,
         actor_id="mu-vlora-1",
         actor_role="mobile_unit",
-        authority="police",
-        channel="phone",
-        recipient="duty officer",
-        reference="P-1",
     )
 
     police = obligation_rows(backbone, case)["police-notified@1"]
@@ -245,15 +242,16 @@ def test_a_step_entered_late_before_the_clock_looks_leaves_nothing_to_record(
     case = identify(backbone.service, clock)
     t0 = clock.now()
     clock.set(t0 + 90 * MINUTE)
-    backbone.service.execute(
-        "record_notification",
+    backbone.service.run(
+        RecordNotification(
+            authority="police",
+            channel="email",
+            recipient="p",
+            reference="P-1",
+        ),
         case["case_id"],
         expected_version=1,
         occurred_at=t0 + 30 * MINUTE,
-        authority="police",
-        channel="email",
-        recipient="p",
-        reference="P-1",
         **NOTIFIER,
     )
     clock.set(t0 + 2 * HOUR)

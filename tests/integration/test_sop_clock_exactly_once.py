@@ -9,12 +9,12 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from domain.clock import ControlledClock
-from services.application import CaseApplication, CaseService
-from services.bootstrap import Backbone
-from services.database import Database
-from services.follower import LogFollower
-from services.sop_clock import SopClock
-from tests.integration.helpers import identify
+from services.app.service import CaseApplication, CaseService
+from services.config.bootstrap import Backbone
+from services.store.database import Database
+from services.workers.follower import LogFollower
+from services.workers.sop_clock import SopClock
+from tests.builders import identify
 from tests.integration.sop_helpers import (
     breaches_by_obligation,
     deadline_marks,

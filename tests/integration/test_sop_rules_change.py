@@ -10,10 +10,10 @@ from typing import Any
 from domain.clock import ControlledClock
 from domain.events import DeadlineBreached
 from domain.sop import load_rulebook
-from services.bootstrap import open_backbone
-from services.database import Database
-from services.settings import PROJECT_ROOT, load_settings
-from tests.integration.helpers import identify
+from services.config.bootstrap import open_backbone
+from services.config.settings import PROJECT_ROOT, load_settings
+from services.store.database import Database
+from tests.builders import identify
 from tests.integration.sop_helpers import obligation_rows, sop_clock_for
 
 HOUR = timedelta(hours=1)
@@ -75,8 +75,8 @@ def test_obligations_keep_the_rule_set_they_arose_under_after_a_rule_change(
 
         old = obligation_rows(restarted, old_case)["police-notified@1"]
         new = obligation_rows(restarted, new_case)["police-notified@1"]
-        old_events = restarted.service.events(old_case["case_id"])
-        new_events = restarted.service.events(new_case["case_id"])
+        old_events = restarted.service.app.case_events(old_case["case_id"])
+        new_events = restarted.service.app.case_events(new_case["case_id"])
 
     # The old case was recomputed after the restart (its breach arrived) and
     # kept the rules its identification was recorded under.

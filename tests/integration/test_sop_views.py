@@ -11,17 +11,17 @@ from prometheus_client import REGISTRY
 
 from domain.clock import ControlledClock
 from projections.obligations import ObligationsProjection
-from services.bootstrap import Backbone
-from services.errors import InvalidInput
-from services.reports import sop_report
-from services.sop_clock import REPORT_EVERY
-from services.sop_views import (
+from services.app.errors import InvalidInput
+from services.app.sop_views import (
     sop_case_obligations,
     sop_compliance,
     sop_near_deadlines,
     sop_overdue,
 )
-from tests.integration.helpers import identify, step
+from services.cli.reports import sop_report
+from services.config.bootstrap import Backbone
+from services.workers.sop_clock import REPORT_EVERY
+from tests.builders import identify, step
 from tests.integration.sop_helpers import sop_clock_for
 
 MINUTE = timedelta(minutes=1)

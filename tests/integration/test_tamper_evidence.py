@@ -16,12 +16,12 @@ import pytest
 from psycopg_pool import ConnectionPool
 
 from domain.clock import ControlledClock
-from services.application import CaseApplication, CaseService
-from services.database import Database
-from services.event_chain import ChainedApplicationRecorder, ChainHasher
-from services.logs import configure_logging
-from services.verify import Finding, verify_chain, verify_report
-from tests.integration.helpers import identify, step
+from services.app.service import CaseApplication, CaseService
+from services.audit.verify import Finding, verify_chain, verify_report
+from services.config.logs import configure_logging
+from services.store.database import Database
+from services.store.event_chain import ChainedApplicationRecorder, ChainHasher
+from tests.builders import identify, step
 
 CHAIN_KEY = "test-chain-key-0123456789abcdefghijklmnop"
 EVENTS = "cases_events"

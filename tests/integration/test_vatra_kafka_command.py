@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from services.cli import main
-from services.kafka_local import LocalKafka, fetch_jars
+from devtools.kafka.jars import fetch_jars
+from devtools.kafka.process import LocalKafka
+from services.cli.main import main
 
 
 def _free_port() -> int:

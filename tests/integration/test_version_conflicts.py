@@ -7,9 +7,9 @@ import pytest
 from domain.case import Case
 from domain.clock import ControlledClock
 from domain.stamp import Stamp
-from services.bootstrap import Backbone
-from services.errors import VersionConflict
-from tests.integration.helpers import WORKER, identify, step
+from services.app.errors import VersionConflict
+from services.config.bootstrap import Backbone
+from tests.builders import WORKER, identify, step
 
 
 def test_a_write_that_loses_a_true_race_names_the_current_version(

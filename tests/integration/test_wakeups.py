@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 
 from domain.clock import ControlledClock
-from services.bootstrap import Backbone
-from services.wakeups import LogWaiter
-from tests.integration.helpers import identify
+from services.config.bootstrap import Backbone
+from services.store.wakeups import LogWaiter
+from tests.builders import identify
 
 LONG = 60.0  # far longer than the test may take: only a wake-up ends the wait
 

@@ -10,11 +10,11 @@ from eventsourcing.persistence import OperationalError
 from psycopg.sql import SQL, Identifier
 
 from domain.clock import ControlledClock
-from services.bootstrap import Backbone, open_backbone
-from services.database import Database
-from services.event_chain import ChainedApplicationRecorder
-from services.settings import SessionTimeouts, load_settings
-from tests.integration.helpers import identify
+from services.config.bootstrap import Backbone, open_backbone
+from services.config.settings import SessionTimeouts, load_settings
+from services.store.database import Database
+from services.store.event_chain import ChainedApplicationRecorder
+from tests.builders import identify
 
 SHORT = SessionTimeouts(statement=1, idle_in_transaction=1, lock=20)
 

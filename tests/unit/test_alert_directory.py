@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from handlers.directory import DirectoryError, load_directory, normalise
-from services.settings import PROJECT_ROOT
+from services.config.settings import PROJECT_ROOT
 
 SHIPPED = PROJECT_ROOT / "deploy" / "directory.toml"
 

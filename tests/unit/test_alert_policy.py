@@ -21,8 +21,8 @@ from handlers.directory import Directory, load_directory
 from handlers.dispatcher import DispatchSettings, backoff
 from handlers.messages import MessageTemplates, TemplateError
 from handlers.policy import ReferralRecord, intents_for
-from services.notify_settings import load_notify_settings
-from services.settings import PROJECT_ROOT, SettingsError
+from services.config.notify_settings import load_notify_settings
+from services.config.settings import PROJECT_ROOT, SettingsError
 
 AT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 CASE = UUID("3f2a9c1b-0000-4000-8000-000000000001")

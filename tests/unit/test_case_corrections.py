@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from uuid import uuid4
 
 import pytest
 
@@ -17,36 +16,12 @@ from domain.errors import (
 )
 from domain.events import EntryCorrected
 from domain.stamp import Stamp
-
-NOW = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
-
-
-def stamp(role: str = "mobile_unit", at: timedelta = timedelta(0)) -> Stamp:
-    return Stamp(f"{role}-1", role, NOW + at, NOW + timedelta(hours=1), "corr-1")
-
-
-def identified(**overrides: object) -> Case:
-    fields: dict[str, object] = {
-        "case_id": uuid4(),
-        "subject_ref": "PV-0001",
-        "region": "vlora",
-        "mobile_unit": "vlora-unit",
-        "worker_id": "w-1",
-        "municipality": "Vlorë",
-        "is_minor": False,
-        "case_type": "trafficking",
-        "protection_requested": False,
-        "indicators": ["debt_bondage"],
-        "exploitation_types": ["labour"],
-        "source": "outreach",
-        **overrides,
-    }
-    return Case.identify(stamp(at=-timedelta(hours=5)), **fields)  # type: ignore[arg-type]
+from tests.builders import NOW, identified_case, stamp
 
 
 def correct(case: Case, version: int, field: str, value: object, role: str) -> None:
     case.correct_entry(
-        stamp(role),
+        stamp(role=role),
         corrected_version=version,
         field_name=field,
         value=value,
@@ -55,7 +30,7 @@ def correct(case: Case, version: int, field: str, value: object, role: str) -> N
 
 
 def test_a_time_is_corrected_only_to_a_time_a_step_could_have() -> None:
-    case = identified()
+    case = identified_case()
     case.assess_risk(stamp(), level="low")
     far_future = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
     with pytest.raises(InvalidTime, match="between 1990 and 2200"):
@@ -73,15 +48,17 @@ def test_a_time_is_corrected_only_to_a_time_a_step_could_have() -> None:
 
 
 def test_a_command_refuses_a_time_at_the_edge_of_the_calendar() -> None:
-    case = identified()
+    case = identified_case()
     edge = datetime.fromisoformat("9999-12-31T23:00:00-05:00")
     with pytest.raises(InvalidTime):
         case.assess_risk(Stamp("w-1", "mobile_unit", edge, NOW, "corr-1"), level="low")
 
 
 def test_a_corrected_value_keeps_to_the_code_list_of_its_field() -> None:
-    case = identified()
-    case.determine_status(stamp("responsible_authority"), status="potential_victim")
+    case = identified_case()
+    case.determine_status(
+        stamp(role="responsible_authority"), status="potential_victim"
+    )
     case.close(stamp(), reason="other")
     with pytest.raises(UnknownCode, match="unknown status 'anything'"):
         correct(case, 2, "status", "anything", "responsible_authority")
@@ -94,7 +71,7 @@ def test_a_corrected_value_keeps_to_the_code_list_of_its_field() -> None:
 
 
 def test_a_corrected_value_keeps_to_the_length_and_lines_of_its_field() -> None:
-    case = identified()
+    case = identified_case()
     references = [f"REF-{n:05d}" for n in range(10_000)]
     with pytest.raises(CorrectionError, match="0 to 50 items, not 10000"):
         correct(case, 1, "indicators", references, "mobile_unit")
@@ -110,10 +87,10 @@ def test_a_corrected_value_keeps_to_the_length_and_lines_of_its_field() -> None:
 
 def test_a_single_line_field_refuses_line_breaks_and_free_text_keeps_them() -> None:
     with pytest.raises(InvalidValue, match="line breaks"):
-        identified(municipality="Sarandë\r\nAcknowledge: http://evil.example")
+        identified_case(municipality="Sarandë\r\nAcknowledge: http://evil.example")
     with pytest.raises(InvalidValue, match="line breaks"):
-        identified(mobile_unit="unit\tone")
-    case = identified()
+        identified_case(mobile_unit="unit\tone")
+    case = identified_case()
     case.close(stamp(), reason="other")
     case.reopen(stamp(), reason="new risk:\nthe person was seen again")
     case.close(stamp(), reason="other")
@@ -123,8 +100,8 @@ def test_a_single_line_field_refuses_line_breaks_and_free_text_keeps_them() -> N
 
 def test_every_list_a_person_records_is_bounded() -> None:
     with pytest.raises(InvalidValue, match="0 to 50 items"):
-        identified(indicators=[f"i{n}" for n in range(51)])
-    case = identified()
+        identified_case(indicators=[f"i{n}" for n in range(51)])
+    case = identified_case()
     with pytest.raises(InvalidValue, match="at most 100 characters"):
         case.refer(
             stamp(),
@@ -136,9 +113,9 @@ def test_every_list_a_person_records_is_bounded() -> None:
 
 
 def test_entries_recorded_by_the_backbone_are_never_corrected_by_hand() -> None:
-    case = identified()
+    case = identified_case()
     case.record_notification(
-        stamp("system"),
+        stamp(role="system"),
         authority="police",
         channel="email",
         recipient="police-vlora",
@@ -152,7 +129,7 @@ def test_entries_recorded_by_the_backbone_are_never_corrected_by_hand() -> None:
 
 
 def test_a_caseworkers_own_notification_is_corrected_by_caseworkers() -> None:
-    case = identified()
+    case = identified_case()
     case.record_notification(
         stamp(), authority="police", channel="phone", recipient="duty", reference=""
     )
@@ -162,8 +139,10 @@ def test_a_caseworkers_own_notification_is_corrected_by_caseworkers() -> None:
 
 
 def test_only_the_responsible_authority_corrects_its_status_decision() -> None:
-    case = identified()
-    case.determine_status(stamp("responsible_authority"), status="potential_victim")
+    case = identified_case()
+    case.determine_status(
+        stamp(role="responsible_authority"), status="potential_victim"
+    )
     for role in ("caseworker", "mobile_unit", "coordinator", "police"):
         with pytest.raises(NotPermitted, match="recorded by responsible_authority"):
             correct(case, 2, "status", "victim", role)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import uuid4
 
 import pytest
 
-from domain.case import Case, fact_of
+from domain.case import Case
 from domain.errors import (
     CaseClosed,
     ConsentRequired,
@@ -21,37 +21,13 @@ from domain.errors import (
     UnknownCode,
 )
 from domain.events import EntryCorrected, Identified
+from domain.facts import fact_of
 from domain.stamp import Stamp
-
-NOW = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
-
-
-def stamp(
-    at: timedelta = timedelta(0), role: str = "mobile_unit", actor: str = "w-1"
-) -> Stamp:
-    return Stamp(actor, role, NOW + at, NOW + timedelta(hours=1), "corr-1")
-
-
-def identified(*, is_minor: bool = False, at: timedelta = -timedelta(hours=5)) -> Case:
-    return Case.identify(
-        stamp(at),
-        case_id=uuid4(),
-        subject_ref="PV-0001",
-        region="vlora",
-        mobile_unit="vlora-unit",
-        worker_id="w-1",
-        municipality="Vlorë",
-        is_minor=is_minor,
-        case_type="trafficking",
-        protection_requested=False,
-        indicators=["debt_bondage"],
-        exploitation_types=["labour"],
-        source="outreach",
-    )
+from tests.builders import NOW, identified_case, stamp
 
 
 def test_identification_opens_a_case_with_its_region_and_minor_flag() -> None:
-    case = identified(is_minor=True)
+    case = identified_case(is_minor=True)
     assert case.version == 1
     assert (case.region, case.is_minor, case.closed) == ("vlora", True, False)
     event = case.collect_events()[0]
@@ -91,7 +67,7 @@ def test_a_time_without_zone_is_rejected() -> None:
 
 
 def test_a_step_before_the_identification_is_rejected_and_nothing_recorded() -> None:
-    case = identified()
+    case = identified_case()
     with pytest.raises(InvalidTime, match="before the identification"):
         case.record_notification(
             stamp(-timedelta(days=1)),
@@ -104,7 +80,7 @@ def test_a_step_before_the_identification_is_rejected_and_nothing_recorded() -> 
 
 
 def test_referral_without_consent_needs_a_reason() -> None:
-    case = identified()
+    case = identified_case()
     with pytest.raises(ConsentRequired, match="not consented"):
         case.refer(stamp(), referral_id="R1", service="legal_assistance", agency="A")
     case.refer(
@@ -118,27 +94,27 @@ def test_referral_without_consent_needs_a_reason() -> None:
 
 
 def test_referral_after_consent_needs_no_reason() -> None:
-    case = identified()
+    case = identified_case()
     case.record_consent(stamp(), scope="services", given_by="subject")
     case.refer(stamp(), referral_id="R1", service="shelter_accommodation", agency="S")
     assert "R1" in case.referrals
 
 
 def test_a_minors_consent_comes_from_a_guardian() -> None:
-    case = identified(is_minor=True)
+    case = identified_case(is_minor=True)
     with pytest.raises(ConsentRequired, match="guardian"):
         case.record_consent(stamp(), scope="services", given_by="subject")
 
 
 def test_unknown_service_code_is_rejected() -> None:
-    case = identified()
+    case = identified_case()
     case.record_consent(stamp(), scope="services", given_by="subject")
     with pytest.raises(UnknownCode, match="unknown service 'spa'"):
         case.refer(stamp(), referral_id="R1", service="spa", agency="S")
 
 
 def test_a_referral_is_answered_once() -> None:
-    case = identified()
+    case = identified_case()
     case.record_consent(stamp(), scope="services", given_by="subject")
     case.refer(stamp(), referral_id="R1", service="shelter_accommodation", agency="S")
     case.accept_referral(stamp(), referral_id="R1")
@@ -149,7 +125,7 @@ def test_a_referral_is_answered_once() -> None:
 
 
 def test_no_service_step_on_a_closed_case_until_reopened() -> None:
-    case = identified()
+    case = identified_case()
     case.close(stamp(), reason="not_victim")
     with pytest.raises(CaseClosed, match="reopen"):
         case.start_service(stamp(), service="legal_assistance")
@@ -161,14 +137,14 @@ def test_no_service_step_on_a_closed_case_until_reopened() -> None:
 
 
 def test_follow_ups_continue_after_closing_as_reintegrated() -> None:
-    case = identified()
+    case = identified_case()
     case.close(stamp(), reason="reintegrated")
     case.complete_follow_up(stamp(), method="visit", outcome="employed")
     assert case.version == 3
 
 
 def test_unknown_authority_is_rejected() -> None:
-    case = identified()
+    case = identified_case()
     with pytest.raises(UnknownCode, match="authority"):
         case.record_notification(
             stamp(), authority="army", channel="email", recipient="x", reference="r"
@@ -176,7 +152,7 @@ def test_unknown_authority_is_rejected() -> None:
 
 
 def test_only_the_responsible_authority_determines_status() -> None:
-    case = identified()
+    case = identified_case()
     with pytest.raises(NotPermitted):
         case.determine_status(stamp(), status="victim")
     case.determine_status(stamp(role="responsible_authority"), status="victim")
@@ -184,7 +160,7 @@ def test_only_the_responsible_authority_determines_status() -> None:
 
 
 def test_an_alert_is_acknowledged_only_after_it_was_sent() -> None:
-    case = identified()
+    case = identified_case()
     with pytest.raises(DomainError, match="not been notified"):
         case.acknowledge_alert(stamp(role="police"), authority="police", reference="r")
     case.record_notification(
@@ -194,7 +170,7 @@ def test_an_alert_is_acknowledged_only_after_it_was_sent() -> None:
 
 
 def test_a_breach_is_recorded_once_per_obligation() -> None:
-    case = identified()
+    case = identified_case()
     args = {
         "obligation_id": "police-notified@1",
         "rule_id": "police-notified",
@@ -207,7 +183,7 @@ def test_a_breach_is_recorded_once_per_obligation() -> None:
 
 
 def test_a_correction_is_a_new_event_and_the_original_stays() -> None:
-    case = identified()
+    case = identified_case()
     new_time = NOW - timedelta(hours=8)
     case.correct_entry(
         stamp(),
@@ -225,7 +201,7 @@ def test_a_correction_is_a_new_event_and_the_original_stays() -> None:
 
 
 def test_a_correction_must_keep_the_fields_type_and_name_a_real_field() -> None:
-    case = identified()
+    case = identified_case()
     with pytest.raises(CorrectionError, match="takes a bool"):
         case.correct_entry(
             stamp(),

@@ -7,12 +7,12 @@ from uuid import UUID, uuid4
 
 from domain.case import Case
 from domain.events import CaseEvent
-from services.case_views import CaseViews
-from tests.unit.test_case_rules import identified
+from services.app.case_views import CaseViews
+from tests.builders import identified_case
 
 
 def _case(case_id: UUID) -> Case:
-    case = identified()
+    case = identified_case()
     case.collect_events()
     return case
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from services.cli import command_names
+from services.cli.main import command_names
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from services.event_chain import GENESIS, ChainHasher, ChainRecord
-from services.verify import StoredRow, check_case
+from services.audit.verify import StoredRow, check_case
+from services.store.event_chain import GENESIS, ChainHasher, ChainRecord
 
 CASE = UUID("6b0f8a4e-5d0c-4a8e-9c1e-3f2b7d9a1c55")
 

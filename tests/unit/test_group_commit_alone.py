@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from domain.clock import ControlledClock
-from services.application import CaseApplication, CaseService
+from domain.commands import Identify
+from services.app.service import CaseApplication, CaseService
 
 MOMENT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
@@ -38,15 +39,17 @@ def test_a_caller_alone_saves_at_once_in_its_own_thread_and_starts_no_thread(
     threads_before = threading.enumerate()
     service = CaseService(app, ControlledClock(MOMENT))
 
-    case = service.identify(
+    case = service.open_case(
+        Identify(
+            subject_ref="PV-1",
+            region="vlora",
+            mobile_unit="vlora-unit",
+            municipality="Vlorë",
+            is_minor=False,
+        ),
         actor_id="mu-1",
         actor_role="mobile_unit",
         occurred_at=MOMENT,
-        subject_ref="PV-1",
-        region="vlora",
-        mobile_unit="vlora-unit",
-        municipality="Vlorë",
-        is_minor=False,
     )
 
     assert saved_in == [threading.get_ident()]

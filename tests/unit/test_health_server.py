@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from services.logs import configure_logging
-from services.observability import HealthServer
+from services.config.logs import configure_logging
+from services.observability.server import HealthServer
 
 
 class SlowCheck:

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from services.kafka_local import DEFAULT_DATA_DIR, DEPLOY_DIR, script_arguments
+from devtools.kafka.cli import DEFAULT_DATA_DIR, script_arguments
+from devtools.kafka.jars import DEPLOY_DIR
+from services.cli import dev_tools
+from services.cli.main import main
 
 SCRIPT = DEPLOY_DIR / "kafka.sh"
 
@@ -53,3 +56,23 @@ def test_a_data_dir_and_port_are_taken_as_the_script_takes_them(
 )
 def test_what_the_script_refuses_is_refused(argv: list[str]) -> None:
     assert script_arguments(argv) is None
+
+
+def test_from_a_source_checkout_vatra_kafka_runs_the_development_tool() -> None:
+    from devtools.kafka.cli import script_main  # noqa: PLC0415
+
+    assert dev_tools.kafka_script() is script_main
+
+
+def test_without_a_source_checkout_vatra_kafka_says_how_to_get_the_tool(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # An installed wheel: no devtools/ beside the services package.
+    monkeypatch.setattr(dev_tools, "CHECKOUT", tmp_path)
+    assert main(["kafka", "status"]) == 3
+    error = capsys.readouterr().err
+    assert "devtools/kafka/" in error
+    assert "checkout" in error
+    assert "KAFKA_BOOTSTRAP_SERVERS" in error

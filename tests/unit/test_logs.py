@@ -8,7 +8,7 @@ import logging
 import pytest
 import structlog
 
-from services.logs import configure_logging
+from services.config.logs import configure_logging
 
 
 def test_a_personal_data_key_is_redacted_even_if_a_log_call_passes_it(

@@ -1,4 +1,4 @@
-"""Which failures are the database's, not the message's (services.outages)."""
+"""Which failures are the database's, not the message's (services.store.outages)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from eventsourcing import persistence
 from psycopg_pool import PoolTimeout
 
 from domain.sop import InvalidCorrection
-from services.outages import is_database_outage
+from services.store.outages import is_database_outage
 
 
 def _wrapped(cause: Exception) -> persistence.PersistenceError:

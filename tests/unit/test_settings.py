@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services.settings import SettingsError, load_settings
+from services.config.settings import SettingsError, load_settings
 
 
 def test_no_database_setting_means_the_embedded_postgres_under_the_data_dir() -> None:
@@ -28,7 +28,7 @@ def test_a_database_url_names_an_external_server() -> None:
         6432,
         "cases",
     )
-    assert (db.user, db.password) == ("vatra", "s@cret")
+    assert (db.user, db.password.get_secret_value()) == ("vatra", "s@cret")
     assert "s@cret" not in repr(db)
 
 
@@ -84,10 +84,12 @@ def test_privacy_keys_are_read_and_checked_and_never_shown() -> None:
             "VATRA_PERSONAL_DATA_PREVIOUS_KEYS": f"{key}, {key}",
         }
     )
-    assert settings.privacy.chain_key == "c" * 32
-    assert settings.privacy.personal_data_previous_keys == (key, key)
+    privacy = settings.privacy
+    assert privacy.chain_key.get_secret_value() == "c" * 32
+    previous = privacy.personal_data_previous_keys
+    assert [k.get_secret_value() for k in previous] == [key, key]
     assert key not in repr(settings)
-    assert load_settings({}).privacy.chain_key == ""
+    assert load_settings({}).privacy.chain_key.get_secret_value() == ""
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.sop import ObligationStatus
-from tests.unit.test_sop_obligations import T0, identified
+from tests.builders import T0, identified_facts
 
 
 @pytest.mark.parametrize(
@@ -21,7 +21,7 @@ def test_a_time_at_the_edge_of_the_calendar_gives_obligations_not_an_error(
     corrected_to: datetime,
 ) -> None:
     """A case refuses such times now; an entry stored before must still be read."""
-    history = identified()
+    history = identified_facts()
     history.correct(history.facts[0], "occurred_at", corrected_to, T0 + timedelta(1))
 
     obligations = history.obligations(now=T0 + timedelta(days=3))

@@ -8,9 +8,17 @@ import pytest
 
 from domain.errors import DuplicateDeadlineEvent
 from domain.sop import DeadlineEventKind, due_actions, next_action_at
-from tests.unit.test_case_rules import NOW, identified, stamp
-from tests.unit.test_sop_obligations import DAY, HOUR, MINUTE, T0, History
-from tests.unit.test_sop_obligations import identified as identified_facts
+from tests.builders import (
+    DAY,
+    HOUR,
+    MINUTE,
+    NOW,
+    T0,
+    History,
+    identified_case,
+    identified_facts,
+    stamp,
+)
 
 
 def mark(history: History, kind: str, at: datetime, due_at: datetime) -> None:
@@ -139,7 +147,7 @@ def test_a_correction_moving_the_deadline_earlier_keeps_the_breach() -> None:
 
 
 def test_the_case_refuses_a_second_breach_for_the_same_or_an_earlier_deadline() -> None:
-    case = identified()
+    case = identified_case()
     args = {
         "obligation_id": "police-notified@1",
         "rule_id": "police-notified",

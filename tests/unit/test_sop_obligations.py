@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,102 +23,23 @@ from domain.sop import (
     RuleKind,
     RuleSet,
     Trigger,
-    load_calendar,
-    load_rulebook,
     obligations_of,
 )
+from tests.builders import (
+    CALENDAR,
+    DAY,
+    HOUR,
+    MINUTE,
+    RULEBOOK,
+    T0,
+    identified_facts,
+)
 
-DEPLOY_SOP = Path(__file__).resolve().parents[2] / "deploy" / "sop"
 TIRANE = ZoneInfo("Europe/Tirane")
-# Monday 1 June 2026, 10:00 in Tirane.
-T0 = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
-MINUTE = timedelta(minutes=1)
-HOUR = timedelta(hours=1)
-DAY = timedelta(days=1)
-ADULT = {
-    "subject_ref": "subj-7f3a",
-    "region": "vlora",
-    "mobile_unit": "mu-vlora",
-    "worker_id": "w-12",
-    "municipality": "Vlore",
-    "is_minor": False,
-    "case_type": "trafficking",
-    "protection_requested": False,
-    "indicators": ["confiscated_documents"],
-    "exploitation_types": ["labour"],
-    "source": "outreach",
-}
-
-RULEBOOK = load_rulebook(DEPLOY_SOP)
-CALENDAR = load_calendar(DEPLOY_SOP / "calendar.toml")
-
-
-@dataclass
-class History:
-    """A case's facts, numbered in the order they are added."""
-
-    case_id: UUID = field(default_factory=uuid4)
-    facts: list[CaseFact] = field(default_factory=list)
-
-    def add(
-        self,
-        type_: str,
-        at: datetime,
-        *,
-        recorded_at: datetime | None = None,
-        **attributes: object,
-    ) -> CaseFact:
-        return self.record(type_, at, attributes, recorded_at=recorded_at)
-
-    def record(
-        self,
-        type_: str,
-        at: datetime,
-        attributes: Mapping[str, object],
-        *,
-        recorded_at: datetime | None = None,
-    ) -> CaseFact:
-        fact = CaseFact(
-            self.case_id,
-            len(self.facts) + 1,
-            type_,
-            at,
-            recorded_at or at,
-            attributes,
-        )
-        self.facts.append(fact)
-        return fact
-
-    def correct(
-        self, target: CaseFact, field_: str, value: object, at: datetime
-    ) -> None:
-        text = value.isoformat() if isinstance(value, datetime) else json.dumps(value)
-        self.add(
-            "EntryCorrected",
-            at,
-            corrected_version=target.version,
-            field=field_,
-            value=text,
-            reason="typed wrongly",
-        )
-
-    def obligations(
-        self, now: datetime | None = None, rulebook: RuleBook = RULEBOOK
-    ) -> dict[str, Obligation]:
-        found = obligations_of(self.facts, rulebook, CALENDAR, now)
-        return {o.obligation_id: o for o in found}
-
-
-def identified(
-    at: datetime = T0, recorded_at: datetime | None = None, **overrides: object
-) -> History:
-    history = History()
-    history.record("Identified", at, {**ADULT, **overrides}, recorded_at=recorded_at)
-    return history
 
 
 def test_an_adult_identification_creates_the_four_identification_obligations() -> None:
-    obligations = identified().obligations()
+    obligations = identified_facts().obligations()
 
     assert set(obligations) == {
         "police-notified@1",
@@ -143,18 +59,18 @@ def test_an_adult_identification_creates_the_four_identification_obligations() -
 
 
 def test_minor_identification_creates_child_protection_obligation() -> None:
-    cpu = identified(is_minor=True).obligations()["cpu-notified@1"]
+    cpu = identified_facts(is_minor=True).obligations()["cpu-notified@1"]
 
     assert cpu.due_at == T0 + 24 * HOUR
     assert cpu.notify_on_breach == ("coordinator",)
 
 
 def test_adult_identification_creates_no_child_protection_obligation() -> None:
-    assert "cpu-notified@1" not in identified(is_minor=False).obligations()
+    assert "cpu-notified@1" not in identified_facts(is_minor=False).obligations()
 
 
 def test_police_notified_within_the_hour_is_met() -> None:
-    history = identified()
+    history = identified_facts()
     history.add("AuthorityNotified", T0 + 20 * MINUTE, authority="police")
 
     police = history.obligations()["police-notified@1"]
@@ -166,7 +82,7 @@ def test_police_notified_within_the_hour_is_met() -> None:
 
 
 def test_notifying_another_authority_does_not_meet_the_police_obligation() -> None:
-    history = identified()
+    history = identified_facts()
     history.add("AuthorityNotified", T0 + HOUR / 2, authority="responsible_authority")
 
     obligations = history.obligations(now=T0 + HOUR / 2)
@@ -176,7 +92,7 @@ def test_notifying_another_authority_does_not_meet_the_police_obligation() -> No
 
 
 def test_police_notified_after_the_hour_is_met_late() -> None:
-    history = identified()
+    history = identified_facts()
     history.add("AuthorityNotified", T0 + 2 * HOUR, authority="police")
 
     police = history.obligations()["police-notified@1"]
@@ -187,7 +103,7 @@ def test_police_notified_after_the_hour_is_met_late() -> None:
 
 
 def test_a_late_entered_event_that_occurred_in_time_is_met_on_time() -> None:
-    history = identified()
+    history = identified_facts()
     history.add(
         "AuthorityNotified",
         T0 + HOUR / 2,
@@ -208,7 +124,7 @@ def test_how_late_an_event_is_entered_never_changes_whether_it_was_on_time(
     minutes: int, delay: timedelta
 ) -> None:
     occurred = T0 + timedelta(minutes=minutes)
-    history = identified()
+    history = identified_facts()
     history.add(
         "AuthorityNotified", occurred, recorded_at=occurred + delay, authority="police"
     )
@@ -220,7 +136,7 @@ def test_how_late_an_event_is_entered_never_changes_whether_it_was_on_time(
 
 
 def test_correcting_occurred_at_to_after_the_deadline_turns_met_into_met_late() -> None:
-    history = identified()
+    history = identified_facts()
     notified = history.add("AuthorityNotified", T0 + HOUR / 2, authority="police")
     assert history.obligations()["police-notified@1"].status is ObligationStatus.MET
 
@@ -232,7 +148,7 @@ def test_correcting_occurred_at_to_after_the_deadline_turns_met_into_met_late() 
 
 
 def test_a_later_correction_of_the_same_field_wins() -> None:
-    history = identified()
+    history = identified_facts()
     notified = history.add("AuthorityNotified", T0 + HOUR / 2, authority="police")
     history.correct(notified, "occurred_at", T0 + 3 * HOUR, at=T0 + DAY)
     history.correct(notified, "occurred_at", T0 + HOUR / 4, at=T0 + 2 * DAY)
@@ -243,14 +159,14 @@ def test_a_later_correction_of_the_same_field_wins() -> None:
 
 
 def test_correcting_a_subject_to_a_minor_adds_the_child_protection_obligation() -> None:
-    history = identified(is_minor=False)
+    history = identified_facts(is_minor=False)
     history.correct(history.facts[0], "is_minor", True, at=T0 + 2 * HOUR)
 
     assert "cpu-notified@1" in history.obligations()
 
 
 def test_correcting_the_trigger_time_moves_the_deadline() -> None:
-    history = identified()
+    history = identified_facts()
     history.correct(history.facts[0], "occurred_at", T0 - DAY, at=T0 + HOUR)
 
     police = history.obligations()["police-notified@1"]
@@ -259,7 +175,7 @@ def test_correcting_the_trigger_time_moves_the_deadline() -> None:
 
 
 def test_an_unmet_obligation_goes_open_warning_breached_as_time_passes() -> None:
-    history = identified()
+    history = identified_facts()
 
     def police_at(now: datetime) -> Obligation:
         return history.obligations(now=now)["police-notified@1"]
@@ -272,7 +188,7 @@ def test_an_unmet_obligation_goes_open_warning_breached_as_time_passes() -> None
 
 
 def test_without_now_only_the_clocks_facts_say_time_ran_out() -> None:
-    history = identified()
+    history = identified_facts()
     assert history.obligations()["police-notified@1"].status is ObligationStatus.OPEN
 
     history.record("DeadlineWarning", T0 + 46 * MINUTE, deadline("police-notified@1"))
@@ -286,7 +202,7 @@ def test_without_now_only_the_clocks_facts_say_time_ran_out() -> None:
 
 
 def test_a_fulfilment_after_a_recorded_breach_is_met_late_at_that_breach() -> None:
-    history = identified()
+    history = identified_facts()
     history.record("DeadlineBreached", T0 + 61 * MINUTE, deadline("police-notified@1"))
     history.add("AuthorityNotified", T0 + 90 * MINUTE, authority="police")
 
@@ -306,7 +222,7 @@ def deadline(obligation_id: str) -> dict[str, object]:
 
 
 def test_only_the_answer_to_that_referral_meets_referral_answered() -> None:
-    history = identified()
+    history = identified_facts()
     history.add(
         "Referred",
         T0 + DAY,
@@ -344,13 +260,13 @@ def test_status_is_due_five_working_days_later_skipping_holidays() -> None:
     # Liberation Day), 30 Nov and 1 Dec (made up), 5-6 (weekend), 8 Dec (Youth Day).
     friday = datetime(2026, 11, 27, 10, tzinfo=TIRANE)
 
-    status = identified(at=friday).obligations()["status-determined@1"]
+    status = identified_facts(at=friday).obligations()["status-determined@1"]
 
     assert status.due_at == datetime(2026, 12, 9, 10, tzinfo=TIRANE)
 
 
 def test_needs_assessment_is_due_only_after_a_shelter_referral_is_accepted() -> None:
-    history = identified()
+    history = identified_facts()
     history.add(
         "ReferralAccepted", T0 + DAY, referral_id="r-1", service="legal_assistance"
     )
@@ -368,7 +284,7 @@ def test_needs_assessment_is_due_only_after_a_shelter_referral_is_accepted() -> 
 
 
 def test_a_fact_that_happened_before_the_trigger_does_not_meet_it() -> None:
-    history = identified()
+    history = identified_facts()
     history.add("NeedsAssessed", T0 + DAY, needs=["medical"])
     history.add(
         "ReferralAccepted",
@@ -383,7 +299,7 @@ def test_a_fact_that_happened_before_the_trigger_does_not_meet_it() -> None:
 
 
 def test_closing_the_case_before_the_needs_assessment_cancels_it() -> None:
-    history = identified()
+    history = identified_facts()
     history.add(
         "ReferralAccepted", T0 + DAY, referral_id="r-1", service="shelter_accommodation"
     )
@@ -396,7 +312,7 @@ def test_closing_the_case_before_the_needs_assessment_cancels_it() -> None:
 
 
 def test_closing_the_case_after_the_deadline_leaves_the_breach() -> None:
-    history = identified()
+    history = identified_facts()
     history.add(
         "ReferralAccepted", T0 + DAY, referral_id="r-1", service="shelter_accommodation"
     )
@@ -408,7 +324,7 @@ def test_closing_the_case_after_the_deadline_leaves_the_breach() -> None:
 
 
 def test_a_dv_case_requesting_protection_needs_an_order_within_48_hours() -> None:
-    history = identified(case_type="domestic_violence", protection_requested=True)
+    history = identified_facts(case_type="domestic_violence", protection_requested=True)
     history.add("ProtectionOrderIssued", T0 + 40 * HOUR, court="Vlore")
 
     order = history.obligations()["dv-protection-order@1"]
@@ -419,7 +335,9 @@ def test_a_dv_case_requesting_protection_needs_an_order_within_48_hours() -> Non
 
 
 def test_a_domestic_violence_case_without_a_protection_request_needs_no_order() -> None:
-    history = identified(case_type="domestic_violence", protection_requested=False)
+    history = identified_facts(
+        case_type="domestic_violence", protection_requested=False
+    )
 
     assert "dv-protection-order@1" not in history.obligations()
 
@@ -443,9 +361,9 @@ def test_obligations_follow_the_rule_set_in_force_when_the_trigger_was_recorded(
             RuleSet("2026.2", switch, (police_rule(2),)),
         )
     )
-    before = identified(at=switch - 10 * DAY)
+    before = identified_facts(at=switch - 10 * DAY)
     # Happened before the switch, entered after it: the new rules apply.
-    after = identified(at=switch - 5 * DAY, recorded_at=switch + DAY)
+    after = identified_facts(at=switch - 5 * DAY, recorded_at=switch + DAY)
 
     old = before.obligations(rulebook=book)["police-notified@1"]
     new = after.obligations(rulebook=book)["police-notified@1"]
@@ -455,13 +373,13 @@ def test_obligations_follow_the_rule_set_in_force_when_the_trigger_was_recorded(
 
 
 def test_facts_recorded_before_the_first_rule_set_create_no_obligations() -> None:
-    history = identified(at=datetime(2017, 5, 1, tzinfo=UTC))
+    history = identified_facts(at=datetime(2017, 5, 1, tzinfo=UTC))
 
     assert history.obligations() == {}
 
 
 def test_the_same_fact_delivered_twice_counts_once() -> None:
-    history = identified()
+    history = identified_facts()
     history.add("AuthorityNotified", T0 + HOUR / 2, authority="police")
 
     obligations = obligations_of([*history.facts, *history.facts], RULEBOOK, CALENDAR)
@@ -470,7 +388,7 @@ def test_the_same_fact_delivered_twice_counts_once() -> None:
 
 
 def test_two_different_facts_with_one_version_are_refused() -> None:
-    history = identified()
+    history = identified_facts()
     clash = CaseFact(history.case_id, 1, "Closed", T0, T0, {"reason": "other"})
 
     with pytest.raises(InvalidFacts, match="version 1"):
@@ -478,7 +396,7 @@ def test_two_different_facts_with_one_version_are_refused() -> None:
 
 
 def test_facts_of_two_cases_are_refused() -> None:
-    facts = [*identified().facts, *identified().facts]
+    facts = [*identified_facts().facts, *identified_facts().facts]
 
     with pytest.raises(InvalidFacts, match="several cases"):
         obligations_of(facts, RULEBOOK, CALENDAR)
@@ -512,7 +430,7 @@ def test_facts_of_two_cases_are_refused() -> None:
 def test_a_correction_that_cannot_apply_is_refused(
     attributes: dict[str, object], problem: str
 ) -> None:
-    history = identified()
+    history = identified_facts()
     history.record("EntryCorrected", T0 + HOUR, {"reason": "typo", **attributes})
 
     with pytest.raises(InvalidCorrection, match=problem):
@@ -521,4 +439,4 @@ def test_a_correction_that_cannot_apply_is_refused(
 
 def test_now_must_be_timezone_aware() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        identified().obligations(now=datetime(2026, 6, 2))
+        identified_facts().obligations(now=datetime(2026, 6, 2))

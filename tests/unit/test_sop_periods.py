@@ -2,49 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from uuid import UUID, uuid4
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from domain.facts import CaseFact
-from domain.sop import (
-    Obligation,
-    ObligationStatus,
-    RuleKind,
-    load_calendar,
-    load_rulebook,
-    obligations_of,
-)
+from domain.sop import ObligationStatus, RuleKind
+from tests.builders import DAY, T0, History
 
-DEPLOY_SOP = Path(__file__).resolve().parents[2] / "deploy" / "sop"
-RULEBOOK = load_rulebook(DEPLOY_SOP)
-CALENDAR = load_calendar(DEPLOY_SOP / "calendar.toml")
 TIRANE = ZoneInfo("Europe/Tirane")
-# Monday 1 June 2026, 10:00 in Tirane.
-T0 = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
-DAY = timedelta(days=1)
-
-
-@dataclass
-class History:
-    """A case's facts, numbered in the order they are added."""
-
-    case_id: UUID = field(default_factory=uuid4)
-    facts: list[CaseFact] = field(default_factory=list)
-
-    def add(self, type_: str, at: datetime, **attributes: object) -> CaseFact:
-        fact = CaseFact(self.case_id, len(self.facts) + 1, type_, at, at, attributes)
-        self.facts.append(fact)
-        return fact
-
-    def obligations(self, now: datetime | None = None) -> dict[str, Obligation]:
-        found = obligations_of(self.facts, RULEBOOK, CALENDAR, now)
-        return {o.obligation_id: o for o in found}
-
-    def follow_ups(self, now: datetime | None = None) -> list[Obligation]:
-        return [o for o in self.obligations(now).values() if o.rule_id == "follow-up"]
 
 
 def identified() -> History:

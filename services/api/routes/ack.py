@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from handlers.acknowledgements import InvalidToken, acknowledge
 from services.api.context import ApiContext
+from services.app.case_alerts import ServiceCaseAlerts
 
 router = APIRouter(tags=["alerts"], include_in_schema=False)
 
@@ -65,7 +66,7 @@ def record(token: str, request: Request) -> HTMLResponse:
             token,
             tokens=context.ack_tokens,
             pool=context.pool,
-            service=context.service,
+            cases=ServiceCaseAlerts(context.service),
             clock=context.clock,
         )
     except InvalidToken as error:

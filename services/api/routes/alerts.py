@@ -17,6 +17,7 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
+from domain.commands import AcknowledgeAlert
 from services.api import answers as a
 from services.api import models as m
 from services.api import queries
@@ -25,7 +26,7 @@ from services.api.context import ApiContext
 from services.api.idempotency import Answer
 from services.api.policy import Principal, may_see_alert
 from services.api.routes.commands import ERRORS, recorded_with, respond
-from services.errors import VersionConflict
+from services.app.errors import VersionConflict
 
 router = APIRouter(prefix="/api/alerts", tags=["police"], responses=ERRORS)
 
@@ -132,16 +133,14 @@ def acknowledge(
         for attempt in range(ACKNOWLEDGE_ATTEMPTS):
             version = body.expected_version or ctx.service.case(str(case_id))["version"]
             try:
-                result = ctx.service.execute(
-                    "acknowledge_alert",
+                result = ctx.service.run(
+                    AcknowledgeAlert(authority=authority, reference=body.reference),
                     str(case_id),
                     expected_version=version,
                     actor_id=principal.user_id,
                     actor_role=principal.role,
                     occurred_at=occurred_at,
                     correlation_id=correlation,
-                    authority=authority,
-                    reference=body.reference,
                 )
                 return Answer(200, {**result, "correlation_id": correlation})
             except VersionConflict:

@@ -1,9 +1,12 @@
 """Commands over HTTP: one POST route per command, each with its own body model.
 
 Every route runs the same steps: the body is validated (422 naming the
-field); the caller's rights are checked against the case's current region
+field); the caller's rights are checked against the case's current region, or
+for the identification, which opens a case, against the region it opens in
 (403, recorded in the access log); then the command runs once per
-``Idempotency-Key`` and ``CaseService.execute`` records one event or nothing.
+``Idempotency-Key`` and the application service records one event or nothing.
+The routes and their bodies are built from the command table
+(``domain.commands``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Path, Request
 from fastapi.responses import JSONResponse
 
+from domain.commands import COMMANDS, OPENING_COMMANDS
 from services.api import models as m
 from services.api.auth import Caller, Context, CorrelationId, IdempotencyKey
 from services.api.context import ApiContext
@@ -26,8 +30,8 @@ from services.api.idempotency import (
     correlation_id_for,
     request_fingerprint,
 )
-from services.api.policy import Principal, may_identify, may_record
-from services.errors import CaseNotFound, VersionConflict
+from services.api.policy import Principal, may_record
+from services.app.errors import CaseNotFound, VersionConflict
 
 # Case ids made from idempotency keys: a retried identification opens one case.
 CASE_ID_NAMESPACE = uuid.UUID("0b7e6f1a-61c4-4d2c-9b1e-4f0c1c0d9a31")
@@ -51,98 +55,77 @@ class CommandRoute:
     summary: str
 
 
-COMMAND_ROUTES = (
-    CommandRoute("notify", "record_notification", m.Notify, "Record a notification"),
+@dataclass(frozen=True)
+class OpeningRoute:
+    """``POST /api/cases[/<path>]`` runs ``command``, which opens a case, with a
+    ``body``."""
+
+    path: str
+    command: str
+    body: type[m.OpeningBody]
+    summary: str
+
+
+# One route per command of the command table that is sent over HTTP: those
+# that open a case, and those on an existing case.
+OPENING_ROUTES = tuple(
+    OpeningRoute(
+        command.declaration.path,
+        name,
+        m.OPENING_BODIES[name],
+        command.declaration.summary,
+    )
+    for name, command in OPENING_COMMANDS.items()
+    if command.declaration.path is not None
+)
+COMMAND_ROUTES = tuple(
     CommandRoute(
-        "acknowledge", "acknowledge_alert", m.Acknowledge, "Record an acknowledgement"
-    ),
-    CommandRoute("consent", "record_consent", m.Consent, "Record consent"),
-    CommandRoute(
-        "withdraw-consent", "withdraw_consent", m.WithdrawConsent, "Withdraw consent"
-    ),
-    CommandRoute(
-        "determine-status", "determine_status", m.DetermineStatus, "Determine status"
-    ),
-    CommandRoute("assess-risk", "assess_risk", m.AssessRisk, "Assess risk"),
-    CommandRoute("refer", "refer", m.Refer, "Refer to a service"),
-    CommandRoute(
-        "accept-referral", "accept_referral", m.ReferralAnswer, "Accept a referral"
-    ),
-    CommandRoute(
-        "decline-referral", "decline_referral", m.DeclineReferral, "Decline a referral"
-    ),
-    CommandRoute(
-        "complete-referral",
-        "complete_referral",
-        m.ReferralAnswer,
-        "Complete a referral",
-    ),
-    CommandRoute("assess-needs", "assess_needs", m.AssessNeeds, "Assess needs"),
-    CommandRoute("agree-plan", "agree_plan", m.AgreePlan, "Agree a plan"),
-    CommandRoute("start-service", "start_service", m.ServiceStep, "Start a service"),
-    CommandRoute(
-        "complete-service", "complete_service", m.ServiceStep, "Complete a service"
-    ),
-    CommandRoute(
-        "discontinue-service",
-        "discontinue_service",
-        m.DiscontinueService,
-        "Discontinue a service",
-    ),
-    CommandRoute(
-        "protection-order",
-        "issue_protection_order",
-        m.ProtectionOrder,
-        "Record a protection order",
-    ),
-    CommandRoute("follow-up", "complete_follow_up", m.FollowUp, "Record a follow-up"),
-    CommandRoute(
-        "missed-follow-up",
-        "miss_follow_up",
-        m.MissedFollowUp,
-        "Record a missed follow-up",
-    ),
-    CommandRoute("return", "record_return", m.Return, "Record a return"),
-    CommandRoute("transfer", "transfer", m.Transfer, "Transfer to another region"),
-    CommandRoute("close", "close", m.Close, "Close the case"),
-    CommandRoute("reopen", "reopen", m.Reopen, "Reopen the case"),
-    CommandRoute("correct", "correct_entry", m.Correct, "Correct an entry"),
+        command.declaration.path,
+        name,
+        m.COMMAND_BODIES[name],
+        command.declaration.summary,
+    )
+    for name, command in COMMANDS.items()
+    if command.declaration.path is not None
 )
 
 router = APIRouter(prefix="/api/cases", tags=["caseworkers"], responses=ERRORS)
 
 
-@router.post("", status_code=201, response_model=m.Recorded)
-def identify(
+def open_case(
+    ctx: ApiContext,
     request: Request,
-    body: m.Identify,
-    ctx: Context,
-    principal: Caller,
-    correlation_id: CorrelationId,
-    key: IdempotencyKey,
+    principal: Principal,
+    command: str,
+    body: m.OpeningBody,
+    correlation_id: str,
+    key: str | None,
 ) -> JSONResponse:
-    """Open a case for a person identified in one of your regions."""
+    """Check the caller's rights in the region of the new case, then run
+    ``command`` (one that opens a case) once per key."""
+    fields = body.model_dump(exclude={"case_id", "occurred_at"})
+    to_open = OPENING_COMMANDS[command](**fields)
     ctx.check(
         principal,
-        "command:identify",
-        may_identify(principal, body.region),
+        f"command:{command}",
+        may_record(principal, command, to_open.region),
         correlation_id=correlation_id,
     )
-    fields = body.model_dump(exclude={"case_id", "occurred_at"})
     occurred_at = body.occurred_at or ctx.clock.now()
 
     def action(correlation: str) -> Answer:
+        # A retried request with the same key opens the same case, once.
         case_id = body.case_id or (
             uuid.uuid5(CASE_ID_NAMESPACE, correlation) if key else uuid.uuid4()
         )
         try:
-            result = ctx.service.identify(
+            result = ctx.service.open_case(
+                to_open,
                 actor_id=principal.user_id,
                 actor_role=principal.role,
                 occurred_at=occurred_at,
-                case_id=str(case_id),
+                case_id=case_id,
                 correlation_id=correlation,
-                **fields,
             )
         except VersionConflict as conflict:
             result = _recorded_before(ctx, case_id, correlation, key, conflict)
@@ -172,18 +155,18 @@ def run_command(
     )
     fields = body.model_dump(exclude={"expected_version", "occurred_at"})
     occurred_at = body.occurred_at or ctx.clock.now()
+    to_run = COMMANDS[command](**fields)
 
     def action(correlation: str) -> Answer:
         try:
-            result = ctx.service.execute(
-                command,
+            result = ctx.service.run(
+                to_run,
                 str(case_id),
                 expected_version=body.expected_version,
                 actor_id=principal.user_id,
                 actor_role=principal.role,
                 occurred_at=occurred_at,
                 correlation_id=correlation,
-                **fields,
             )
         except VersionConflict as conflict:
             result = _recorded_before(ctx, case_id, correlation, key, conflict)
@@ -226,7 +209,7 @@ def recorded_with(
         return None
     for event in events:
         if event.correlation_id == correlation:
-            return {"case_id": str(case_id), "version": event.originator_version}
+            return {"case_id": str(case_id), "version": event.version}
     return None
 
 
@@ -248,6 +231,22 @@ def _recorded_before(
     return earlier
 
 
+def _opening_endpoint(route: OpeningRoute) -> Callable[..., JSONResponse]:
+    def endpoint(
+        request: Request,
+        body: m.OpeningBody,
+        ctx: ApiContext,
+        principal: Principal,
+        correlation_id: str,
+        key: str | None,
+    ) -> JSONResponse:
+        return open_case(
+            ctx, request, principal, route.command, body, correlation_id, key
+        )
+
+    return _documented(endpoint, route.command, route.body)
+
+
 def _endpoint(route: CommandRoute) -> Callable[..., JSONResponse]:
     def endpoint(
         request: Request,
@@ -262,8 +261,20 @@ def _endpoint(route: CommandRoute) -> Callable[..., JSONResponse]:
             ctx, request, principal, case_id, route.command, body, correlation_id, key
         )
 
-    # FastAPI reads the signature to validate and document each route; the
-    # body's annotation must be this route's own model, so it is set here.
+    case_id = Annotated[UUID, Path(description="The case id")]
+    return _documented(endpoint, route.command, route.body, case_id=case_id)
+
+
+def _documented(
+    endpoint: Callable[..., JSONResponse],
+    command: str,
+    body: type[m.Body],
+    **path_parameters: Any,
+) -> Callable[..., JSONResponse]:
+    """``endpoint``, named for ``command``, with the signature FastAPI reads to
+    validate and document it: the body's annotation must be this route's own
+    model, so it is set here."""
+
     def param(name: str, annotation: Any) -> inspect.Parameter:
         return inspect.Parameter(
             name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation
@@ -272,8 +283,8 @@ def _endpoint(route: CommandRoute) -> Callable[..., JSONResponse]:
     endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [
             param("request", Request),
-            param("case_id", Annotated[UUID, Path(description="The case id")]),
-            param("body", Annotated[route.body, Body()]),
+            *(param(name, kind) for name, kind in path_parameters.items()),
+            param("body", Annotated[body, Body()]),
             param("ctx", Context),
             param("principal", Caller),
             param("correlation_id", CorrelationId),
@@ -281,11 +292,21 @@ def _endpoint(route: CommandRoute) -> Callable[..., JSONResponse]:
         ],
         return_annotation=JSONResponse,
     )
-    endpoint.__name__ = route.command
-    endpoint.__doc__ = route.body.__doc__
+    endpoint.__name__ = command
+    endpoint.__doc__ = body.__doc__
     return endpoint
 
 
+for _opening in OPENING_ROUTES:
+    router.add_api_route(
+        f"/{_opening.path}" if _opening.path else "",
+        _opening_endpoint(_opening),
+        methods=["POST"],
+        status_code=201,
+        response_model=m.Recorded,
+        summary=_opening.summary,
+        operation_id=_opening.command,
+    )
 for _route in COMMAND_ROUTES:
     router.add_api_route(
         f"/{{case_id}}/{_route.path}",

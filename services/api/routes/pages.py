@@ -43,7 +43,7 @@ from services.api.sop_view import (
     steps_with_obligations,
 )
 from services.api.wording import Wording
-from services.errors import InvalidInput
+from services.app.errors import InvalidInput
 
 router = APIRouter(include_in_schema=False)
 

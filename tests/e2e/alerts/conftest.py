@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 
 from domain.clock import SystemClock
-from services.bootstrap import Backbone, open_backbone
-from services.database import Database
-from services.notifier import Notifier, build_notifier
-from services.notify_settings import NotifySettings, load_notify_settings
-from services.settings import load_settings
-from services.workers import Worker
+from services.config.alerting import build_notifier
+from services.config.bootstrap import Backbone, open_backbone
+from services.config.notify_settings import NotifySettings, load_notify_settings
+from services.config.settings import load_settings
+from services.store.database import Database
+from services.workers.notifier import Notifier
+from services.workers.supervisor import Worker
 from tests.e2e.alerts.servers import SmtpServer, SmtpSink, WebhookReceiver
 
 NOTIFY_SECRET = "ack-secret-for-tests-0123456789abcdef"

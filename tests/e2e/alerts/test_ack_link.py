@@ -6,14 +6,12 @@ import re
 
 from fastapi.testclient import TestClient
 
-from services.api import api_context, create_app
-from services.bootstrap import Backbone
-from services.notifier import Notifier
-from tests.e2e.alerts.alert_helpers import (
-    events_of,
-    identify_minor_in_vlora,
-    wait_for,
-)
+from services.api.app import create_app
+from services.api.context import api_context
+from services.config.bootstrap import Backbone
+from services.workers.notifier import Notifier
+from tests.builders import events_of, identify_minor_in_vlora
+from tests.e2e.alerts.alert_helpers import wait_for
 from tests.e2e.alerts.conftest import POLICE_VLORA, Receivers, running
 
 

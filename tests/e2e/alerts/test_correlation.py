@@ -10,10 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from schemas.mapping import kafka_headers
-from services.api import api_context, create_app
-from services.bootstrap import Backbone
-from services.logs import configure_logging
-from services.notifier import Notifier
+from services.api.app import create_app
+from services.api.context import api_context
+from services.config.bootstrap import Backbone
+from services.config.logs import configure_logging
+from services.workers.notifier import Notifier
 from tests.e2e.alerts.alert_helpers import ledger_rows, wait_for
 from tests.e2e.alerts.conftest import POLICE_VLORA, Receivers, running
 from tests.e2e.helpers import IDENTIFICATION
@@ -44,7 +45,7 @@ def test_a_correlation_id_given_over_http_reaches_the_event_kafka_ledger_and_ema
         assert response.headers["X-Correlation-Id"] == CORRELATION
         case_id = response.json()["case_id"]
         wait_for(lambda: bool(receivers.smtp.to(POLICE_VLORA)), 10, "the police e-mail")
-    [identified] = live.service.events(case_id)[:1]
+    [identified] = live.service.app.case_events(case_id)[:1]
     assert identified.correlation_id == CORRELATION
     assert (b"correlation_id", CORRELATION.encode()) in [
         (name.encode(), value) for name, value in kafka_headers(identified)

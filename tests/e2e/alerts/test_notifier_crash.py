@@ -1,7 +1,8 @@
 """A notifier killed with SIGKILL mid-batch, then restarted: each alert once.
 
-The notifier runs as ``python -m services.notifier`` in a subprocess (the
-embedded mode following the log, or the Kafka mode on its consumer group),
+The notifier runs as ``vatra notify`` (``python -m services.cli.main notify``)
+in a subprocess (the embedded mode following the log, or the Kafka mode on its
+consumer group),
 with a small batch, against a real SMTP server that takes a little time per
 message so the kill lands while a batch is being sent.
 """
@@ -21,16 +22,11 @@ import pytest
 
 from domain.clock import SystemClock
 from handlers.dispatcher import DispatchSettings
-from services.bootstrap import Backbone, open_backbone
-from services.database import Database
-from services.settings import load_settings
-from tests.e2e.alerts.alert_helpers import (
-    SUBJECT_REF,
-    events_of,
-    identify_minor_in_vlora,
-    ledger_rows,
-    wait_for,
-)
+from services.config.bootstrap import Backbone, open_backbone
+from services.config.settings import load_settings
+from services.store.database import Database
+from tests.builders import SUBJECT_REF, events_of, identify_minor_in_vlora
+from tests.e2e.alerts.alert_helpers import ledger_rows, wait_for
 from tests.e2e.alerts.conftest import Receivers, running
 from tests.integration.kafka_helpers import kafka_env
 
@@ -82,7 +78,7 @@ def _notifier(
     args = ["--embedded"] if mode == "embedded" else []
     with log.open("ab") as stderr:
         return subprocess.Popen(
-            [sys.executable, "-m", "services.notifier", *args],
+            [sys.executable, "-m", "services.cli.main", "notify", *args],
             cwd=ROOT,
             env=process_env,
             stdout=subprocess.DEVNULL,

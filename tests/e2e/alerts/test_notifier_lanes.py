@@ -14,15 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from services.bootstrap import Backbone
-from services.database import Database
-from services.notifier import Notifier, build_notifier
-from services.notify_settings import load_notify_settings
-from tests.e2e.alerts.alert_helpers import (
-    identify_minor_in_vlora,
-    ledger_rows,
-    wait_for,
-)
+from services.config.alerting import build_notifier
+from services.config.bootstrap import Backbone
+from services.config.notify_settings import load_notify_settings
+from services.store.database import Database
+from services.workers.notifier import Notifier
+from tests.builders import identify_minor_in_vlora
+from tests.e2e.alerts.alert_helpers import ledger_rows, wait_for
 from tests.e2e.alerts.conftest import (
     CPU_VLORE,
     POLICE_VLORA,

@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 
 from domain.clock import SystemClock
-from services.bootstrap import Backbone, open_backbone
-from services.database import Database
-from services.settings import load_settings
-from tests.e2e.alerts.alert_helpers import events_of, identify_minor_in_vlora, wait_for
+from services.config.bootstrap import Backbone, open_backbone
+from services.config.settings import load_settings
+from services.store.database import Database
+from tests.builders import events_of, identify_minor_in_vlora
+from tests.e2e.alerts.alert_helpers import wait_for
 from tests.e2e.alerts.conftest import POLICE_VLORA, Receivers
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -47,7 +48,7 @@ def recorder(database: Database, notify_env: dict[str, str]) -> Iterator[Backbon
 
 def _vatra(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "services.cli", *args],
+        [sys.executable, "-m", "services.cli.main", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -62,7 +63,7 @@ def test_vatra_notify_alerts_and_vatra_ack_records_the_acknowledgement_once(
 ) -> None:
     with (tmp_path / "notify.log").open("wb") as log:
         notifier = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", "notify", "--embedded"],
+            [sys.executable, "-m", "services.cli.main", "notify", "--embedded"],
             cwd=ROOT,
             env=cli_env,
             stdout=subprocess.DEVNULL,

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 import pytest
 
 from domain.clock import SystemClock
-from services.bootstrap import Backbone, open_backbone
-from services.database import Database
-from services.settings import load_settings
-from tests.e2e.alerts.alert_helpers import identify_minor_in_vlora
+from services.config.bootstrap import Backbone, open_backbone
+from services.config.settings import load_settings
+from services.store.database import Database
+from tests.builders import identify_minor_in_vlora
 from tests.e2e.alerts.conftest import Receivers
 from tests.e2e.alerts.servers import free_port
 from tests.integration.kafka_helpers import (

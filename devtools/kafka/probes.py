@@ -1,0 +1,89 @@
+"""Looking at a local broker from outside: free ports, its process, its metadata."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from kafka import KafkaAdminClient
+from kafka.errors import KafkaError
+
+HOST = "127.0.0.1"
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports free on loopback right now, all distinct."""
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind((HOST, 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+
+
+@contextlib.contextmanager
+def probe_admin(bootstrap_servers: str) -> Iterator[Any]:
+    """A short-timeout admin client (api_version left to negotiation), or None."""
+    try:
+        admin = KafkaAdminClient(
+            bootstrap_servers=bootstrap_servers,
+            client_id="vatra-kafka-local-probe",
+            request_timeout_ms=5000,
+            bootstrap_timeout_ms=3000,
+        )
+    except (KafkaError, OSError):
+        yield None
+        return
+    try:
+        yield admin
+    finally:
+        admin.close()
+
+
+def answers_metadata(bootstrap_servers: str) -> bool:
+    host, port = bootstrap_servers.rsplit(":", 1)
+    with socket.socket() as probe:
+        probe.settimeout(1.0)
+        if probe.connect_ex((host, int(port))) != 0:
+            return False
+    with probe_admin(bootstrap_servers) as admin:
+        if admin is None:
+            return False
+        try:
+            admin.list_topics()
+        except (KafkaError, OSError):
+            return False
+        return True
+
+
+def broker_ids(bootstrap_servers: str) -> set[int]:
+    with probe_admin(bootstrap_servers) as admin:
+        if admin is None:
+            return set()
+        try:
+            brokers = admin.describe_cluster()["brokers"]
+        except (KafkaError, OSError):
+            return set()
+        return {int(broker["broker_id"]) for broker in brokers}
+
+
+def is_kafka_process(pid: int) -> bool:
+    """True if ``pid`` is a live (not zombie) kafka.Kafka JVM."""
+    proc = Path("/proc") / str(pid)
+    if not proc.is_dir():
+        if Path("/proc/self").is_dir():
+            return False
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return False
+        return True
+    try:
+        status = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        arguments = (proc / "cmdline").read_bytes().split(b"\0")
+    except (OSError, IndexError):
+        return False
+    return status not in {"Z", "X"} and b"kafka.Kafka" in arguments

@@ -1,0 +1,1 @@
+"""The application layer: one use case per command, primitives in and out."""

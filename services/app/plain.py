@@ -1,0 +1,139 @@
+"""Cases and their events as plain values, and plain values read as times and ids.
+
+What the application service hands out: never an aggregate or a stored event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from domain.case import Case
+from domain.events import CaseEvent, payload_of
+from domain.facts import CaseFact
+from services.app.errors import InvalidInput
+
+
+def case_summary(case: Case) -> dict[str, Any]:
+    """The state of a case as plain values (no personal data: a pseudonym only)."""
+    return {
+        "case_id": str(case.id),
+        "version": case.version,
+        "subject_ref": case.subject_ref,
+        "region": case.region,
+        "municipality": case.municipality,
+        "is_minor": case.is_minor,
+        "case_type": case.case_type,
+        "identified_at": case.identified_at.isoformat() if case.identified_at else None,
+        "status": case.status or None,
+        "closed": case.closed,
+        "close_reason": case.close_reason or None,
+        "consents": sorted(case.consents),
+        "notified": sorted(case.notified),
+        # Directory entry ids (offices, never people): who each alert went to.
+        "alert_recipients": {
+            authority: sorted(case.recipients(authority))
+            for authority in sorted(case.notified)
+        },
+        "referrals": {
+            rid: {"service": r.service, "agency": r.agency, "status": r.status}
+            for rid, r in sorted(case.referrals.items())
+        },
+        "services": dict(sorted(case.services.items())),
+        "personal_data_erased": case.personal_data_erased,
+    }
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """One recorded event of a case, as plain values."""
+
+    case_id: UUID
+    version: int
+    type: str
+    occurred_at: datetime
+    recorded_at: datetime
+    actor_id: str
+    actor_role: str
+    correlation_id: str
+    payload: Mapping[str, Any]
+
+    def summary(self) -> dict[str, Any]:
+        """The event as JSON-ready values (times as ISO 8601 text)."""
+        return {
+            "version": self.version,
+            "type": self.type,
+            "occurred_at": self.occurred_at.isoformat(),
+            "recorded_at": self.recorded_at.isoformat(),
+            "actor_id": self.actor_id,
+            "actor_role": self.actor_role,
+            "correlation_id": self.correlation_id,
+            "payload": _plain(self.payload),
+        }
+
+    def fact(self) -> CaseFact:
+        """The event as a fact for the SOP rule model."""
+        return CaseFact(
+            case_id=self.case_id,
+            version=self.version,
+            type=self.type,
+            occurred_at=self.occurred_at,
+            recorded_at=self.recorded_at,
+            attributes=self.payload,
+        )
+
+
+def recorded(event: CaseEvent) -> RecordedEvent:
+    """A stored case event as plain values."""
+    return RecordedEvent(
+        case_id=event.originator_id,
+        version=event.originator_version,
+        type=type(event).__name__,
+        occurred_at=event.occurred_at,
+        recorded_at=event.timestamp,
+        actor_id=event.actor_id,
+        actor_role=event.actor_role,
+        correlation_id=event.correlation_id,
+        payload=payload_of(event),
+    )
+
+
+def event_summary(event: CaseEvent) -> dict[str, Any]:
+    """One stored event as JSON-ready values."""
+    return recorded(event).summary()
+
+
+def _plain(payload: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in payload.items()
+    }
+
+
+def parse_case_id(value: str | UUID) -> UUID:
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(value)
+    except (ValueError, AttributeError, TypeError):
+        raise InvalidInput(
+            f"case_id {value!r} is not a valid case id (a UUID)"
+        ) from None
+
+
+def parse_moment(name: str, value: str | datetime) -> datetime:
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(value)
+        except (ValueError, TypeError):
+            raise InvalidInput(
+                f"{name} {value!r} is not a date and time (ISO 8601, e.g. "
+                "2026-03-01T14:30:00+01:00)"
+            ) from None
+    if moment.tzinfo is None:
+        raise InvalidInput(f"{name} needs a time zone offset, e.g. +01:00 or Z")
+    return moment

@@ -1,0 +1,1 @@
+"""For auditors: replay checks, tamper verification, exports, rebuilds with proof."""

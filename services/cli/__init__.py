@@ -1,0 +1,1 @@
+"""The ``vatra`` command line."""

@@ -1,0 +1,316 @@
+"""The ``vatra`` command line: the parser, and each command loaded when it runs.
+
+Each sub-command names the function that carries it out (``module:function``
+in ``services/cli/``); only that module is imported, after the arguments are
+parsed, so ``vatra --help`` loads no database, Kafka or web library, and a
+command loads only what it needs (``bench/cli_startup.py`` measures both).
+The commands' modules: ``case_commands`` (timeline, sop, history),
+``worker_commands`` (relay, project, sop-clock, run, notify, ack),
+``serve_commands`` (demo, api, token), ``audit_commands`` (rebuild, verify,
+export, erase, dlq) and ``kafka_commands`` (topics, kafka).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Collection, Iterator, Sequence
+
+from domain.catalogue import REGIONS, ROLES
+
+Command = Callable[[argparse.Namespace], int]
+
+HELP_TOKEN_CREATE = (
+    "Create an API token for a user; it is printed once, only its hash is kept."
+)
+HELP_TOKEN_REVOKE = "Revoke every token of a user."
+HELP_DEMO = "Record the demo scenario, project it, print a timeline and SOP compliance."
+HELP_API = (
+    "Serve the HTTP API and pages on VATRA_API_HOST:VATRA_API_PORT until SIGTERM."
+)
+HELP_TIMELINE = "Print one case's timeline (exit 2 if there is no such case)."
+HELP_SOP = "Print SOP compliance per rule and region, deadlines near, and the overdue."
+HELP_HISTORY = (
+    "Print a case as it stood at a moment or right after a version (for auditors)."
+)
+HELP_SOP_CLOCK = (
+    "Record SOP deadline warnings and breaches until SIGTERM (--once: one tick)."
+)
+HELP_PROJECT = (
+    "Run the projections from Kafka (or, with --embedded, the notification log)."
+)
+HELP_RELAY = "Publish every recorded event to Kafka, in order, until SIGTERM."
+HELP_RUN = (
+    "Run relay, projections, SOP clock and alerts in one process until SIGTERM "
+    "(--embedded: no Kafka, the read models follow the event store)."
+)
+HELP_NOTIFY = (
+    "Deliver alerts to police, Responsible Authority, CPUs and coordinators "
+    "until SIGTERM: intake on Kafka (--embedded: the event store) and dispatcher."
+)
+HELP_ACK = "Record that an authority acknowledged an alert (TOKEN from its link)."
+HELP_REBUILD = (
+    "Rebuild every read model from the events; checksums show it equals the old."
+)
+HELP_VERIFY = "Verify every case's event chain; exit 1 if anything was tampered with."
+HELP_EXPORT = (
+    "Export one case as JSON or HTML for courts and inspectors (access-logged)."
+)
+HELP_ERASE = "Erase the personal data of the person a case is about (crypto-shredding)."
+HELP_DLQ = "Dead letters: list them, show one, retry one (after a fix is deployed)."
+HELP_TOPICS = "Create the backbone's Kafka topics if they do not exist."
+HELP_KAFKA = (
+    "A local single-node Kafka for development: fetch, start, stop, status, "
+    "with the arguments and defaults of ``deploy/kafka/kafka.sh``."
+)
+
+
+def _add_token_parsers(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """API tokens: create, revoke."""
+    p = sub.add_parser("token", help="API tokens: create, revoke")
+    tokens = p.add_subparsers(dest="token_command", required=True)
+    p = tokens.add_parser("create", help=HELP_TOKEN_CREATE)
+    p.add_argument("--user", required=True, help="the user's id, e.g. mu-vlora-1")
+    # An explicit metavar: argparse would otherwise list (and so load) the
+    # choices while building the parser.
+    p.add_argument(
+        "--role",
+        required=True,
+        metavar="ROLE",
+        choices=LazyChoices("services.api.policy", "API_ROLES"),
+        help="the user's role (an invalid one lists them)",
+    )
+    p.add_argument(
+        "--region",
+        action="append",
+        default=[],
+        choices=sorted(REGIONS),
+        help="a region the user works in (repeat for several)",
+    )
+    p.add_argument(
+        "--language",
+        metavar="LANGUAGE",
+        choices=LazyChoices("services.api.users", "LANGUAGES"),
+        default="sq",
+        help="sq (the default) or en",
+    )
+    p.add_argument(
+        "--unit",
+        help="child_protection_unit: the id of its entry in the directory "
+        "(it sees only the alerts sent to that entry)",
+    )
+    p.set_defaults(command_at="serve:cmd_token_create")
+    p = tokens.add_parser("revoke", help=HELP_TOKEN_REVOKE)
+    p.add_argument("--user", required=True)
+    p.set_defaults(command_at="serve:cmd_token_revoke")
+
+
+def _add_audit_parsers(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """The auditor's commands: verify, export, erase."""
+    p = sub.add_parser("verify", help=HELP_VERIFY)
+    p.add_argument(
+        "--seal-legacy",
+        action="store_true",
+        help="first chain the cases recorded before the chain existed (once)",
+    )
+    p.set_defaults(command_at="audit:cmd_verify")
+    p = sub.add_parser("export", help=HELP_EXPORT)
+    p.add_argument("case_id")
+    p.add_argument("--format", choices=("json", "html"), default="html")
+    p.add_argument("--out", required=True, help="the file to write")
+    p.add_argument("--actor", required=True, help="your staff id (access log)")
+    p.add_argument("--role", choices=sorted(ROLES), default="auditor")
+    p.set_defaults(command_at="audit:cmd_export")
+    p = sub.add_parser("erase", help=HELP_ERASE)
+    p.add_argument("case_id")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--expected-version", type=int, required=True)
+    p.add_argument("--actor", required=True, help="your staff id")
+    p.add_argument(
+        "--role", choices=("coordinator", "responsible_authority"), required=True
+    )
+    p.set_defaults(command_at="audit:cmd_erase")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vatra",
+        description="Vatra Backbone: case referral and notification backbone.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("demo", help=HELP_DEMO)
+    p.add_argument(
+        "--serve",
+        action="store_true",
+        help="then serve the pages and the API with a demo token per audience",
+    )
+    p.set_defaults(command_at="serve:cmd_demo")
+    sub.add_parser("api", help=HELP_API).set_defaults(command_at="serve:cmd_api")
+    _add_token_parsers(sub)
+    p = sub.add_parser("timeline", help=HELP_TIMELINE)
+    p.add_argument("case_id")
+    p.set_defaults(command_at="case:cmd_timeline")
+    p = sub.add_parser("sop", help=HELP_SOP)
+    p.add_argument("--region", help="only this region: " + ", ".join(REGIONS))
+    p.set_defaults(command_at="case:cmd_sop")
+    p = sub.add_parser("sop-clock", help=HELP_SOP_CLOCK)
+    p.add_argument("--once", action="store_true", help="one tick, then exit")
+    p.add_argument(
+        "--embedded",
+        action="store_true",
+        help="catch the read models up from the event store first "
+        "(the default when KAFKA_BOOTSTRAP_SERVERS is not set)",
+    )
+    p.set_defaults(command_at="worker:cmd_sop_clock")
+    p = sub.add_parser("history", help=HELP_HISTORY)
+    p.add_argument("case_id")
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument(
+        "--as-of", help="ISO 8601 time with offset, e.g. 2026-11-01T12:00Z"
+    )
+    when.add_argument(
+        "--version", type=int, help="the case right after this event (1, 2, ...)"
+    )
+    p.set_defaults(command_at="case:cmd_history")
+    sub.add_parser("rebuild", help=HELP_REBUILD).set_defaults(
+        command_at="audit:cmd_rebuild"
+    )
+    _add_audit_parsers(sub)
+    p = sub.add_parser("project", help=HELP_PROJECT)
+    p.add_argument(
+        "--embedded", action="store_true", help="follow the event store, not Kafka"
+    )
+    p.add_argument(
+        "--follow", action="store_true", help="with --embedded: keep following"
+    )
+    p.set_defaults(command_at="worker:cmd_project")
+    sub.add_parser("relay", help=HELP_RELAY).set_defaults(command_at="worker:cmd_relay")
+    p = sub.add_parser("run", help=HELP_RUN)
+    p.add_argument("--embedded", action="store_true", help="no Kafka")
+    p.set_defaults(command_at="worker:cmd_run")
+    p = sub.add_parser("notify", help=HELP_NOTIFY)
+    p.add_argument(
+        "--embedded", action="store_true", help="follow the event store, not Kafka"
+    )
+    p.set_defaults(command_at="worker:cmd_notify")
+    p = sub.add_parser("ack", help=HELP_ACK)
+    p.add_argument("token", help="the token at the end of the alert's /ack/ link")
+    p.set_defaults(command_at="worker:cmd_ack")
+    sub.add_parser("topics", help=HELP_TOPICS).set_defaults(
+        command_at="kafka:cmd_topics"
+    )
+    p = sub.add_parser("dlq", help=HELP_DLQ)
+    p.add_argument("action", choices=("list", "show", "retry"))
+    p.add_argument("id", nargs="?", help="a dead letter's id (show, retry)")
+    p.set_defaults(command_at="audit:cmd_dlq")
+    p = sub.add_parser("kafka", help="a local Kafka: fetch, start, stop, status")
+    p.add_argument("kafka_args", nargs=argparse.REMAINDER)
+    p.set_defaults(command_at="kafka:cmd_kafka")
+    return parser
+
+
+class LazyChoices(Collection[str]):
+    """Choices imported only when argparse checks or shows them (the web
+    package they live in is slow to load)."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+
+    def _values(self) -> list[str]:
+        return sorted(getattr(importlib.import_module(self.module), self.name))
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._values()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values())
+
+    def __len__(self) -> int:
+        return len(self._values())
+
+
+def load_command(command_at: str) -> Command:
+    """The function ``module:function`` names, its module imported now."""
+    module, _, function = command_at.partition(":")
+    command: Command = getattr(
+        importlib.import_module(f"services.cli.{module}_commands"), function
+    )
+    return command
+
+
+def command_names() -> set[str]:
+    """The names of the ``vatra`` subcommands."""
+    parser = build_parser()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return set(action.choices)
+    return set()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return load_command(args.command_at)(args)
+    except BrokenPipeError:
+        # The reader went away (``vatra sop | head``): not an error of ours.
+        sys.stderr.close()
+        return 0
+    except Exception as error:
+        code, message = _exit_code(error)
+        if code is None:
+            raise
+        print(f"vatra: {message}", file=sys.stderr)
+        return code
+
+
+def _exit_code(error: Exception) -> tuple[int | None, str]:
+    """The exit code and message for an error a command let through (None: a bug).
+
+    The error classes are imported here: a command that raised one has loaded
+    its module already. Those of the alerting and the workers are only looked
+    up among the loaded modules, so that a command without them (a
+    ``vatra timeline`` given a wrong id) does not load them to fail.
+    """
+
+    import psycopg  # noqa: PLC0415
+    from eventsourcing.persistence import PersistenceError  # noqa: PLC0415
+
+    from domain.errors import DomainError  # noqa: PLC0415
+    from services.app.errors import ServiceError  # noqa: PLC0415
+    from services.config.settings import SettingsError  # noqa: PLC0415
+    from services.store.database import DatabaseUnavailable  # noqa: PLC0415
+    from services.store.outages import is_database_outage  # noqa: PLC0415
+
+    invalid_token = _if_loaded("handlers.acknowledgements", "InvalidToken")
+    worker_failed = _if_loaded("services.workers.supervisor", "WorkerFailed")
+    if isinstance(error, ServiceError | DomainError):
+        return 2, error.message
+    if isinstance(error, invalid_token):
+        return 2, str(error)  # its message, written for the person with the link
+    if isinstance(error, SettingsError | DatabaseUnavailable):
+        return 3, str(error)
+    if isinstance(error, psycopg.Error | PersistenceError):
+        if not is_database_outage(error):
+            return None, ""
+        # Read-only, out of disk, gone: say so, as for an unreachable database.
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return 3, f"the database cannot do this now: {reason}"
+    if isinstance(error, worker_failed):
+        return 1, f"stopped because a worker failed: {error}"
+    return None, ""
+
+
+def _if_loaded(module: str, name: str) -> tuple[type[Exception], ...]:
+    """The error class ``module.name`` if its module is loaded, else ``()``
+    (of which no error is an instance)."""
+    loaded = sys.modules.get(module)
+    return () if loaded is None else (getattr(loaded, name),)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

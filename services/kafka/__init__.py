@@ -1,0 +1,1 @@
+"""Kafka: topics, the relay onto them, the consumer runner, the access-log publisher."""

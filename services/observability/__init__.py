@@ -1,0 +1,1 @@
+"""Metrics and health: defined once, served by every process."""

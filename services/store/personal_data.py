@@ -1,0 +1,350 @@
+"""The personal-data store: who a pseudonymous ``subject_ref`` is, encrypted per person.
+
+Events, Kafka and logs name a person only by ``subject_ref``. Their name, date
+of birth, contacts and documents live here, in PostgreSQL, each person's record
+encrypted (AES-256-GCM) with a data key of their own; that key is stored
+wrapped (encrypted) by the master key from ``VATRA_PERSONAL_DATA_KEY``, which
+never reaches the database. Both ciphertexts are bound to the subject_ref, so
+rows cannot be swapped between people (the keys and the sealing:
+``services.store.personal_data_keys``).
+
+Erasing a person destroys their data key (crypto-shredding): the record left
+behind, and every copy of it in backups, cannot be decrypted by anyone, while
+the case history, which holds none of it, stays intact and replays. Rotating
+the master key (``rewrap``) and then destroying the old one extends that to the
+wrapped keys in old backups.
+
+Every read, write and erasure goes to the access log (view ``personal_data``,
+``personal_data_update``, ``personal_data_erasure``), refused attempts too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from psycopg import Connection, Cursor
+from psycopg_pool import ConnectionPool
+
+from domain.clock import Clock
+from projections.schema import run_ddl
+from services.store.access_log import AccessLog
+from services.store.personal_data_keys import (
+    KeyRing,
+    PersonalDataError,
+    PersonalDataUnavailable,
+    open_sealed,
+    seal,
+)
+
+DDL = """
+CREATE TABLE IF NOT EXISTS personal_data (
+    subject_ref text PRIMARY KEY,
+    wrapped_key bytea,
+    master_key_id text,
+    record bytea,
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL,
+    erased_at timestamptz,
+    CHECK ((erased_at IS NULL) = (wrapped_key IS NOT NULL))
+)
+"""
+
+# Roles that may read or change a person's personal data: the people working
+# with them. Police, auditors and the system see cases by pseudonym only.
+READERS = frozenset(
+    {
+        "caseworker",
+        "mobile_unit",
+        "shelter_staff",
+        "lawyer",
+        "psychologist",
+        "coordinator",
+        "responsible_authority",
+        "child_protection_unit",
+    }
+)
+
+
+class PersonalDataNotFound(PersonalDataError):
+    """Nothing is stored for this subject_ref."""
+
+
+class SubjectErased(PersonalDataError):
+    """The person's data was erased: it cannot be read, nor stored again."""
+
+
+class ReadNotPermitted(PersonalDataError):
+    """The actor's role may not see personal data (the attempt is in the access log)."""
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """Who a subject_ref is. Never leaves this module except to an allowed reader."""
+
+    full_name: str
+    date_of_birth: str = ""
+    contacts: tuple[str, ...] = ()
+    documents: tuple[str, ...] = ()
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), ensure_ascii=False).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> PersonalData:
+        raw: dict[str, Any] = json.loads(data)
+        raw["contacts"] = tuple(raw.get("contacts", ()))
+        raw["documents"] = tuple(raw.get("documents", ()))
+        return cls(**raw)
+
+
+class PersonalDataStore:
+    """Stores, reads and erases personal data; every access is in the access log."""
+
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        access_log: AccessLog,
+        clock: Clock,
+        keys: KeyRing | None,
+        *,
+        readers: frozenset[str] = READERS,
+    ) -> None:
+        self.pool = pool
+        self.access_log = access_log
+        self.clock = clock
+        self._keys = keys
+        self.readers = readers
+
+    def create_table(self) -> None:
+        with self.pool.connection() as conn:
+            run_ddl(conn, DDL)
+
+    def store(
+        self,
+        subject_ref: str,
+        data: PersonalData,
+        *,
+        actor_id: str,
+        actor_role: str,
+        case_id: str | None = None,
+        correlation_id: str = "",
+    ) -> None:
+        """Store (or replace) who ``subject_ref`` is."""
+        self._permit(
+            "personal_data_update",
+            subject_ref,
+            actor_id,
+            actor_role,
+            case_id,
+            correlation_id,
+        )
+        keys = self._keyring()
+        now = self.clock.now()
+        with self.pool.connection() as conn, conn.transaction():
+            row = conn.execute(
+                "SELECT wrapped_key, master_key_id, erased_at FROM personal_data "
+                "WHERE subject_ref = %s FOR UPDATE",
+                (subject_ref,),
+            ).fetchone()
+            if row is not None and row[2] is not None:
+                raise SubjectErased(
+                    f"the personal data of {subject_ref} was erased and cannot be "
+                    "stored again under that reference"
+                )
+            if row is None:
+                data_key = AESGCM.generate_key(bit_length=256)
+            else:
+                data_key = keys.unwrap(subject_ref, bytes(row[0]), row[1])
+            record = seal(data_key, data.to_json(), _record_aad(subject_ref))
+            conn.execute(
+                """
+                INSERT INTO personal_data (subject_ref, wrapped_key, master_key_id,
+                    record, created_at, updated_at)
+                VALUES (%s, %s, %s, %s, %s, %s)
+                ON CONFLICT (subject_ref) DO UPDATE
+                    SET record = EXCLUDED.record, updated_at = EXCLUDED.updated_at
+                """,
+                (
+                    subject_ref,
+                    keys.wrap(subject_ref, data_key),
+                    keys.current_id,
+                    record,
+                    now,
+                    now,
+                ),
+            )
+
+    def read(
+        self,
+        subject_ref: str,
+        *,
+        actor_id: str,
+        actor_role: str,
+        case_id: str | None = None,
+        correlation_id: str = "",
+    ) -> PersonalData:
+        """Who ``subject_ref`` is, for an allowed reader; recorded in the access log."""
+        self._permit(
+            "personal_data", subject_ref, actor_id, actor_role, case_id, correlation_id
+        )
+        with self.pool.connection() as conn:
+            row = conn.execute(
+                "SELECT wrapped_key, master_key_id, record, erased_at "
+                "FROM personal_data WHERE subject_ref = %s",
+                (subject_ref,),
+            ).fetchone()
+        if row is None or (row[2] is None and row[3] is None):
+            raise PersonalDataNotFound(f"no personal data is held for {subject_ref}")
+        if row[3] is not None:
+            raise SubjectErased(
+                f"the personal data of {subject_ref} was erased on "
+                f"{row[3].date().isoformat()}"
+            )
+        keys = self._keyring()
+        data_key = keys.unwrap(subject_ref, bytes(row[0]), row[1])
+        return PersonalData.from_json(
+            open_sealed(data_key, bytes(row[2]), _record_aad(subject_ref))
+        )
+
+    def erase(
+        self,
+        subject_ref: str,
+        *,
+        actor_id: str,
+        actor_role: str,
+        case_id: str | None = None,
+        correlation_id: str = "",
+    ) -> bool:
+        """Destroy the person's data key; True if it existed until now.
+
+        Idempotent. Use ``services.app.erasure.erase_personal_data``, which records
+        the decision on the case first.
+        """
+        self.access_log.record(
+            actor_id=actor_id,
+            actor_role=actor_role,
+            view="personal_data_erasure",
+            case_id=case_id,
+            subject_ref=subject_ref,
+            correlation_id=correlation_id,
+        )
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            return shred(cur, [subject_ref], self.clock.now()) > 0
+
+    def status(self, subject_ref: str) -> dict[str, Any]:
+        """Whether data is held or erased (no personal data: not an access)."""
+        with self.pool.connection() as conn:
+            row = conn.execute(
+                "SELECT erased_at FROM personal_data WHERE subject_ref = %s",
+                (subject_ref,),
+            ).fetchone()
+        if row is None:
+            return {"subject_ref": subject_ref, "status": "none", "erased_at": None}
+        erased = row[0]
+        return {
+            "subject_ref": subject_ref,
+            "status": "erased" if erased else "held",
+            "erased_at": erased.isoformat() if erased else None,
+        }
+
+    def rewrap(self) -> int:
+        """Re-wrap every data key under the current master key; return how many.
+
+        After this, an old master key can be destroyed: the wrapped keys in
+        older backups (and of people erased since) become unreadable with it.
+        """
+        keys = self._keyring()
+        done = 0
+        with self.pool.connection() as conn, conn.transaction():
+            rows = conn.execute(
+                "SELECT subject_ref, wrapped_key, master_key_id FROM personal_data "
+                "WHERE wrapped_key IS NOT NULL AND master_key_id <> %s FOR UPDATE",
+                (keys.current_id,),
+            ).fetchall()
+            for subject_ref, wrapped, master_key_id in rows:
+                data_key = keys.unwrap(subject_ref, bytes(wrapped), master_key_id)
+                conn.execute(
+                    "UPDATE personal_data SET wrapped_key = %s, master_key_id = %s "
+                    "WHERE subject_ref = %s",
+                    (keys.wrap(subject_ref, data_key), keys.current_id, subject_ref),
+                )
+                done += 1
+        return done
+
+    def _permit(
+        self,
+        view: str,
+        subject_ref: str,
+        actor_id: str,
+        actor_role: str,
+        case_id: str | None,
+        correlation_id: str,
+    ) -> None:
+        allowed = actor_role in self.readers
+        self.access_log.record(
+            actor_id=actor_id,
+            actor_role=actor_role,
+            view=view,
+            case_id=case_id,
+            subject_ref=subject_ref,
+            allowed=allowed,
+            correlation_id=correlation_id,
+        )
+        if not allowed:
+            raise ReadNotPermitted(
+                f"the role {actor_role!r} may not see personal data; the attempt "
+                "was recorded"
+            )
+
+    def _keyring(self) -> KeyRing:
+        if self._keys is None:
+            raise PersonalDataUnavailable(
+                "VATRA_PERSONAL_DATA_KEY is not set: personal data cannot be "
+                "stored or read"
+            )
+        return self._keys
+
+
+def shred(cur: Cursor[Any], subject_refs: Iterable[str], erased_at: datetime) -> int:
+    """Destroy the data keys of ``subject_refs`` in the caller's transaction.
+
+    A subject with nothing stored yet gets a tombstone, so nothing can be stored
+    for them later. Returns how many keys were destroyed now.
+    """
+    refs = sorted(set(subject_refs))
+    if not refs:
+        return 0
+    destroyed = cur.execute(
+        "UPDATE personal_data SET wrapped_key = NULL, master_key_id = NULL, "
+        "erased_at = %s, updated_at = %s "
+        "WHERE subject_ref = ANY(%s) AND erased_at IS NULL",
+        (erased_at, erased_at, refs),
+    ).rowcount
+    cur.execute(
+        "INSERT INTO personal_data (subject_ref, created_at, updated_at, erased_at) "
+        "SELECT ref, %s, %s, %s FROM unnest(%s::text[]) AS ref "
+        "ON CONFLICT (subject_ref) DO NOTHING",
+        (erased_at, erased_at, erased_at, refs),
+    )
+    return max(destroyed, 0)
+
+
+class DataKeyShredder:
+    """``handlers.ports.DataKeys`` on this store's table: for the erasure handler."""
+
+    def create(self, conn: Connection[Any]) -> None:
+        run_ddl(conn, DDL)
+
+    def destroy(
+        self, cur: Cursor[Any], subject_refs: Iterable[str], erased_at: datetime
+    ) -> int:
+        return shred(cur, subject_refs, erased_at)
+
+
+def _record_aad(subject_ref: str) -> bytes:
+    return b"vatra-pd-record:" + subject_ref.encode()
