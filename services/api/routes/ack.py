@@ -13,7 +13,9 @@ import html
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from domain.errors import DomainError
 from handlers.acknowledgements import InvalidToken, acknowledge
+from handlers.ports import CaseChanged
 from services.api.context import ApiContext
 from services.app.case_alerts import ServiceCaseAlerts
 
@@ -71,6 +73,16 @@ def record(token: str, request: Request) -> HTMLResponse:
         )
     except InvalidToken as error:
         return _page(f"<p>{html.escape(error.message)}</p>", 400)
+    except (CaseChanged, DomainError):
+        # The alert's delivery is still being recorded on the case, or the
+        # case kept changing: nothing was recorded, and pressing again works.
+        return _page(
+            "<p>Konfirmimi nuk u regjistrua dot tani: njoftimi po regjistrohet "
+            "ende. Ju lutemi shtypni përsëri pas pak. / Your acknowledgement "
+            "could not be recorded just now: the alert is still being recorded. "
+            "Please press again in a moment.</p>",
+            409,
+        )
     already = result["status"] == "already_acknowledged"
     return _page(
         "<h1>Faleminderit / Thank you</h1><p>"
