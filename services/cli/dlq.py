@@ -168,7 +168,7 @@ def _read_topic(backbone: Backbone) -> list[TopicLetter]:
     """Every message of the dead-letter topic, up to its end now."""
     kafka = backbone.kafka
     consumer = KafkaConsumer(
-        bootstrap_servers=kafka.bootstrap_servers,
+        **kafka.client_options(),
         client_id=f"{kafka.client_id}-dlq",
         enable_auto_commit=False,
         consumer_timeout_ms=5000,

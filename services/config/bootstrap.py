@@ -22,6 +22,7 @@ from projections.obligations import ObligationsProjection
 from projections.timeline import TimelineProjection
 from services.app.service import CaseApplication, CaseService
 from services.config.logs import configure_logging
+from services.config.production import check_keys
 from services.config.settings import (
     KafkaSettings,
     PrivacySettings,
@@ -151,6 +152,7 @@ def open_backbone(
     """Build the backbone; with ``database`` given, use it instead of the settings'."""
     settings = settings or load_settings()
     configure_logging(settings.log_level, settings.log_format)
+    check_keys(settings)
     rulebook, calendar = load_sop(settings)
     clock = clock or SystemClock()
     with contextlib.ExitStack() as stack:

@@ -5,6 +5,10 @@ Each group of settings declares its variables on a subclass of
 and its check. ``read(env)`` validates them from ``env`` (the process
 environment by default) and turns any failure into one ``SettingsError`` that
 names the variable. Nothing else in the program reads ``os.environ``.
+
+Any variable may instead be given in a file: ``NAME_FILE=/run/secrets/name``
+reads ``NAME`` from that file (surrounding white space dropped), as Docker and
+Kubernetes secrets are mounted. Setting both is an error.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Self
 
@@ -67,12 +71,61 @@ class EnvironmentSettings(BaseSettings):
 
     @classmethod
     def read(cls, env: Mapping[str, str] | None = None) -> Self:
-        """The settings from ``env`` (the process environment by default)."""
-        values = _MappingSource(cls, os.environ if env is None else env)()
+        """The settings from ``env`` (the process environment by default);
+        ``NAME_FILE`` gives ``NAME`` from a file."""
+        env = os.environ if env is None else env
+        names = [f.alias for f in cls.model_fields.values() if f.alias]
+        values = _MappingSource(cls, with_files(env, names))()
         try:
             return cls(**values)
         except ValidationError as error:
             raise SettingsError(_describe(error)) from None
+
+
+FILE_SUFFIX = "_FILE"
+
+
+def with_files(env: Mapping[str, str], names: Iterable[str]) -> dict[str, str]:
+    """``env`` with each of ``names`` whose ``NAME_FILE`` is set read from that
+    file. A file that cannot be read, an empty one, or both forms set at once
+    is a ``SettingsError`` naming the variable (never the value)."""
+    resolved = dict(env)
+    for name in names:
+        path = env.get(name + FILE_SUFFIX, "")
+        if not path:
+            continue
+        if env.get(name, ""):
+            raise SettingsError(
+                f"{name} and {name}{FILE_SUFFIX} are both set: give only one"
+            )
+        resolved[name] = read_secret_file(name + FILE_SUFFIX, Path(path))
+    return resolved
+
+
+def read_secret_file(variable: str, path: Path) -> str:
+    """The text of the file ``variable`` names, white space around it dropped."""
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise SettingsError(
+            f"{variable}: cannot read {path}: {error.strerror or error}"
+        ) from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"{variable}: {path} is not UTF-8 text") from None
+    if not text:
+        raise SettingsError(f"{variable}: {path} is empty")
+    return text
+
+
+def secrets_named(env: Mapping[str, str], prefix: str) -> dict[str, SecretStr]:
+    """Every variable whose name starts with ``prefix``, each also readable
+    from ``NAME_FILE``: for settings whose names the operator chooses (the
+    webhook secrets the directory refers to)."""
+    names = {name.removesuffix(FILE_SUFFIX) for name in env if name.startswith(prefix)}
+    resolved = with_files(env, names)
+    return {
+        name: SecretStr(resolved[name]) for name in sorted(names) if resolved.get(name)
+    }
 
 
 def _describe(error: ValidationError) -> str:
@@ -111,12 +164,15 @@ def _port(raw: Any) -> int | None:
     return port
 
 
+_SWITCH_VALUES = {"on": True, "off": False, "1": True, "0": False}
+
+
 def _switch(raw: Any) -> bool:
     if isinstance(raw, bool):
         return raw
-    if raw not in ("on", "off"):
-        raise ValueError(f"must be one of on, off (got {raw!r})")
-    return bool(raw == "on")
+    if raw not in _SWITCH_VALUES:
+        raise ValueError(f"must be one of on, off (or 1, 0) (got {raw!r})")
+    return _SWITCH_VALUES[raw]
 
 
 def one_of(*allowed: str) -> Callable[[Any], str]:

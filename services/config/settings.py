@@ -13,6 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from pydantic import SecretStr
@@ -69,6 +70,40 @@ class DatabaseSettings:
 
 
 @dataclass(frozen=True)
+class KafkaSecurity:
+    """How every Kafka client reaches the brokers: ``protocol`` is PLAINTEXT,
+    SSL, SASL_PLAINTEXT or SASL_SSL; SASL logs in as ``sasl_username`` with
+    ``sasl_mechanism``; TLS trusts ``ssl_ca_file`` (the system's authorities
+    without it) and checks the broker's host name, and presents
+    ``ssl_cert_file`` when the brokers want a client certificate."""
+
+    protocol: str = "PLAINTEXT"
+    sasl_mechanism: str = "SCRAM-SHA-512"
+    sasl_username: str = ""
+    sasl_password: SecretStr = NO_SECRET
+    ssl_ca_file: str = ""
+    ssl_cert_file: str = ""
+    ssl_key_file: str = ""
+
+    def client_options(self) -> dict[str, Any]:
+        """The kafka-python options every producer, consumer and admin client
+        is given (the password revealed only here)."""
+        options: dict[str, Any] = {"security_protocol": self.protocol}
+        if self.protocol in ("SSL", "SASL_SSL"):
+            options["ssl_check_hostname"] = True
+            if self.ssl_ca_file:
+                options["ssl_cafile"] = self.ssl_ca_file
+            if self.ssl_cert_file:
+                options["ssl_certfile"] = self.ssl_cert_file
+                options["ssl_keyfile"] = self.ssl_key_file
+        if self.protocol.startswith("SASL_"):
+            options["sasl_mechanism"] = self.sasl_mechanism
+            options["sasl_plain_username"] = self.sasl_username
+            options["sasl_plain_password"] = self.sasl_password.get_secret_value()
+        return options
+
+
+@dataclass(frozen=True)
 class KafkaSettings:
     """The Kafka cluster of the full mode, and the topics the backbone owns."""
 
@@ -81,6 +116,14 @@ class KafkaSettings:
     min_insync_replicas: int = 1
     projector_group: str = "vatra-projector"
     client_id: str = "vatra"
+    security: KafkaSecurity = field(default_factory=KafkaSecurity)
+
+    def client_options(self) -> dict[str, Any]:
+        """``bootstrap_servers`` and the security options, for any client."""
+        return {
+            "bootstrap_servers": self.bootstrap_servers,
+            **self.security.client_options(),
+        }
 
 
 @dataclass(frozen=True)
@@ -119,6 +162,8 @@ class Settings:
     sop_clock_interval: float = 30.0
     # Seconds from SIGTERM to the process's end, however stuck a thread is.
     shutdown_timeout: float = 8.0
+    # Refuse to start without the keys (services.config.production).
+    production: bool = False
 
 
 def require_kafka(kafka: KafkaSettings | None) -> KafkaSettings:
@@ -170,6 +215,7 @@ def load_settings(
         sop_clock=v.sop_clock,
         sop_clock_interval=v.sop_clock_interval,
         shutdown_timeout=v.shutdown_timeout,
+        production=v.production,
     )
 
 
@@ -223,4 +269,13 @@ def _kafka(v: BackboneVariables) -> KafkaSettings | None:
         min_insync_replicas=v.min_insync_replicas,
         projector_group=v.projector_group,
         client_id=v.client_id,
+        security=KafkaSecurity(
+            protocol=v.kafka_security_protocol,
+            sasl_mechanism=v.kafka_sasl_mechanism,
+            sasl_username=v.kafka_sasl_username,
+            sasl_password=v.kafka_sasl_password,
+            ssl_ca_file=v.kafka_ssl_ca_file,
+            ssl_cert_file=v.kafka_ssl_cert_file,
+            ssl_key_file=v.kafka_ssl_key_file,
+        ),
     )

@@ -26,6 +26,9 @@ from services.config.environment import (
     one_of,
 )
 
+KAFKA_SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+KAFKA_SASL_MECHANISMS = ("SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN")
+
 
 def _comma_separated(raw: object) -> object:
     if isinstance(raw, str):
@@ -42,6 +45,9 @@ def _each_base64_key_of_32_bytes(raw: object) -> object:
 
 class BackboneVariables(EnvironmentSettings):
     """Every variable of the backbone but the notifier's."""
+
+    # Production mode: refuse to start without the keys (services.config.production).
+    production: Switch = Field(False, alias="VATRA_PRODUCTION")
 
     # -- database ---------------------------------------------------------------
     database_url: SecretStr = Field(SecretStr(""), alias="VATRA_DATABASE_URL")
@@ -116,6 +122,20 @@ class BackboneVariables(EnvironmentSettings):
     min_insync_replicas: WholeNumber = Field(1, alias="VATRA_KAFKA_MIN_INSYNC_REPLICAS")
     projector_group: str = Field("vatra-projector", alias="VATRA_KAFKA_PROJECTOR_GROUP")
     client_id: str = Field("vatra", alias="VATRA_KAFKA_CLIENT_ID")
+    # -- how every client reaches the brokers (TLS, SASL) -----------------------
+    kafka_security_protocol: Annotated[
+        str, BeforeValidator(one_of(*KAFKA_SECURITY_PROTOCOLS))
+    ] = Field("PLAINTEXT", alias="VATRA_KAFKA_SECURITY_PROTOCOL")
+    kafka_sasl_mechanism: Annotated[
+        str, BeforeValidator(one_of(*KAFKA_SASL_MECHANISMS))
+    ] = Field("SCRAM-SHA-512", alias="VATRA_KAFKA_SASL_MECHANISM")
+    kafka_sasl_username: str = Field("", alias="VATRA_KAFKA_SASL_USERNAME")
+    kafka_sasl_password: SecretStr = Field(
+        SecretStr(""), alias="VATRA_KAFKA_SASL_PASSWORD"
+    )
+    kafka_ssl_ca_file: str = Field("", alias="VATRA_KAFKA_SSL_CA_FILE")
+    kafka_ssl_cert_file: str = Field("", alias="VATRA_KAFKA_SSL_CERT_FILE")
+    kafka_ssl_key_file: str = Field("", alias="VATRA_KAFKA_SSL_KEY_FILE")
 
     @field_validator("database_url")
     @classmethod
@@ -177,4 +197,35 @@ class BackboneVariables(EnvironmentSettings):
                 "VATRA_KAFKA_MIN_INSYNC_REPLICAS cannot exceed "
                 "VATRA_KAFKA_REPLICATION_FACTOR"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _kafka_security(self) -> Self:
+        if not self.kafka_servers.strip():
+            return self
+        protocol = self.kafka_security_protocol
+        if protocol.startswith("SASL_") and not (
+            self.kafka_sasl_username and self.kafka_sasl_password.get_secret_value()
+        ):
+            raise ValueError(
+                f"VATRA_KAFKA_SECURITY_PROTOCOL is {protocol}: set "
+                "VATRA_KAFKA_SASL_USERNAME and VATRA_KAFKA_SASL_PASSWORD"
+            )
+        if protocol == "SASL_PLAINTEXT" and self.kafka_sasl_mechanism == "PLAIN":
+            raise ValueError(
+                "VATRA_KAFKA_SASL_MECHANISM PLAIN over SASL_PLAINTEXT would send "
+                "the password in clear: use SASL_SSL (or a SCRAM mechanism)"
+            )
+        if bool(self.kafka_ssl_cert_file) != bool(self.kafka_ssl_key_file):
+            raise ValueError(
+                "VATRA_KAFKA_SSL_CERT_FILE and VATRA_KAFKA_SSL_KEY_FILE go together "
+                "(a client certificate and its key)"
+            )
+        for name, value in (
+            ("VATRA_KAFKA_SSL_CA_FILE", self.kafka_ssl_ca_file),
+            ("VATRA_KAFKA_SSL_CERT_FILE", self.kafka_ssl_cert_file),
+            ("VATRA_KAFKA_SSL_KEY_FILE", self.kafka_ssl_key_file),
+        ):
+            if value and not Path(value).is_file():
+                raise ValueError(f"{name}: no file at {value}")
         return self

@@ -45,7 +45,7 @@ ProducerFactory = Callable[[KafkaSettings], KafkaProducer]
 def access_producer(settings: KafkaSettings) -> KafkaProducer:
     """An idempotent producer that waits for every in-sync replica."""
     return KafkaProducer(
-        bootstrap_servers=settings.bootstrap_servers,
+        **settings.client_options(),
         client_id=f"{settings.client_id}-access-log",
         acks="all",
         enable_idempotence=True,

@@ -109,7 +109,7 @@ class KafkaRunner:
     def start(self) -> None:
         self.create_tables()
         self._consumer = KafkaConsumer(
-            bootstrap_servers=self.settings.bootstrap_servers,
+            **self.settings.client_options(),
             client_id=f"{self.settings.client_id}-{self.group}",
             group_id=self.group,
             enable_auto_commit=False,

@@ -50,7 +50,7 @@ ProducerFactory = Callable[[KafkaSettings], KafkaProducer]
 def durable_producer(settings: KafkaSettings) -> KafkaProducer:
     """An idempotent producer that waits for every in-sync replica (acks=all)."""
     return KafkaProducer(
-        bootstrap_servers=settings.bootstrap_servers,
+        **settings.client_options(),
         client_id=f"{settings.client_id}-relay",
         acks="all",
         enable_idempotence=True,
@@ -269,7 +269,7 @@ class Relay:
     def _published_tails(self) -> dict[int, int]:
         """The position of the last envelope on each partition of the topic."""
         consumer = KafkaConsumer(
-            bootstrap_servers=self.settings.bootstrap_servers,
+            **self.settings.client_options(),
             client_id=f"{self.settings.client_id}-relay-tail",
             enable_auto_commit=False,
             group_id=None,

@@ -54,7 +54,7 @@ def topic_specs(settings: KafkaSettings) -> dict[str, dict[str, Any]]:
 def ensure_topics(settings: KafkaSettings) -> list[str]:
     """Create the topics that do not exist yet; return the names created."""
     admin = KafkaAdminClient(
-        bootstrap_servers=settings.bootstrap_servers,
+        **settings.client_options(),
         client_id=f"{settings.client_id}-admin",
     )
     try:

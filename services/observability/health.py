@@ -28,12 +28,12 @@ def database_check(backbone: Backbone) -> Check:
 
 
 def kafka_check(backbone: Backbone) -> Check:
-    servers = backbone.kafka.bootstrap_servers
+    options = backbone.kafka.client_options()
 
     def check() -> tuple[bool, str]:
         timeout_ms = int(CHECK_TIMEOUT * 1000)
         admin = KafkaAdminClient(
-            bootstrap_servers=servers,
+            **options,
             client_id=f"{backbone.kafka.client_id}-health",
             bootstrap_timeout_ms=timeout_ms,
             request_timeout_ms=timeout_ms,
