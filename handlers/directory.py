@@ -14,6 +14,7 @@ Every entry is one contact (an office, a duty desk, a worker), never a victim::
     id = "cpu-vlore"
     municipality = "Vlorë"             # matched without case or diacritics
     webhook = "https://cpu.example.org/vatra"
+    secret_env = "VATRA_WEBHOOK_SECRET_CPU_VLORE"   # its own signing secret
 
     [[workers]]
     id = "worker-mu-vlora-1"
@@ -28,6 +29,10 @@ one responsible authority and one coordinator), ``child_protection_units``
 ``workers`` (``worker_id``). Each contact has an ``id`` (unique; it is what the
 case records as the recipient, never the address), an optional ``label``, a
 ``language`` and exactly one channel: ``email``, ``webhook`` or ``sms``.
+A webhook contact names, in ``secret_env``, the environment variable that
+holds the secret it shares with the backbone (never the secret itself): a
+name starting with ``VATRA_WEBHOOK_SECRET_``; the composition root reads it
+(or ``<name>_FILE``), and ``<name>_PREVIOUS`` while it is rotated.
 Problems are reported as ``DirectoryError`` naming the file, the entry and
 the problem.
 """
@@ -63,7 +68,10 @@ SECTIONS: Mapping[str, tuple[str, str | None]] = {
     "workers": ("worker", "worker_id"),
 }
 _FILE_KEYS = {"default_language", *SECTIONS}
-_CONTACT_KEYS = {"id", "label", "language", *CHANNEL_KINDS}
+_CONTACT_KEYS = {"id", "label", "language", "secret_env", *CHANNEL_KINDS}
+# The variables a webhook contact's secret may come from (secret_env).
+WEBHOOK_SECRET_PREFIX = "VATRA_WEBHOOK_SECRET_"
+_SECRET_ENV = re.compile(r"^VATRA_WEBHOOK_SECRET_[A-Z0-9_]*[A-Z0-9]$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[A-Za-z0-9-]+$")
 _PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
@@ -84,6 +92,8 @@ class Contact:
     language: str = "sq"
     label: str = ""
     entry: str = ""  # where it is in the file, e.g. "police[2]", for messages
+    # A webhook's secret: the variable that holds it (never the secret itself).
+    secret_env: str = ""
 
 
 @dataclass(frozen=True)
@@ -147,8 +157,8 @@ class Directory:
 
 CHANNEL_HINTS = {
     "email": "set VATRA_SMTP_HOST",
-    "webhook": "set VATRA_WEBHOOK_SECRET",
-    "sms": "set VATRA_SMS_GATEWAY_URL and VATRA_WEBHOOK_SECRET",
+    "webhook": "its secret_env is not set",
+    "sms": "set VATRA_SMS_GATEWAY_URL and VATRA_SMS_GATEWAY_SECRET",
 }
 
 
@@ -249,8 +259,40 @@ def _contact(
     if not isinstance(label, str):
         raise DirectoryError(f"{path}: {where}: label must be text")
     place = _place(path, where, raw, place_key)
-    contact = Contact(contact_id, role, channel, address, language, label, where)
+    secret_env = _secret_env(path, where, contact_id, channel, raw.get("secret_env"))
+    contact = Contact(
+        contact_id, role, channel, address, language, label, where, secret_env
+    )
     return contact, place
+
+
+def _secret_env(
+    path: Path, where: str, contact_id: str, channel: str, value: Any
+) -> str:
+    """A webhook's ``secret_env``: required, a variable name of our prefix."""
+    if channel != "webhook":
+        if value is not None:
+            raise DirectoryError(
+                f"{path}: {where}: secret_env is only for webhook contacts"
+            )
+        return ""
+    if value is None:
+        example = WEBHOOK_SECRET_PREFIX + re.sub(r"[^A-Z0-9]+", "_", contact_id.upper())
+        raise DirectoryError(
+            f"{path}: {where}: a webhook needs secret_env, the environment "
+            f"variable that holds its own secret (e.g. {example})"
+        )
+    if (
+        not isinstance(value, str)
+        or not _SECRET_ENV.match(value)
+        or value.endswith(("_FILE", "_PREVIOUS"))
+    ):
+        raise DirectoryError(
+            f"{path}: {where}: secret_env {value!r} must be a variable name "
+            f"starting with {WEBHOOK_SECRET_PREFIX} (capitals, digits, '_'; "
+            "not ending in _FILE or _PREVIOUS)"
+        )
+    return value
 
 
 def _place(path: Path, where: str, raw: Mapping[str, Any], key: str | None) -> Any:

@@ -138,6 +138,7 @@ class MessageRenderer:
             short_text=rendered.sms,
             data=data,
             correlation_id=delivery.correlation_id,
+            recipient=contact.id,
         )
 
 

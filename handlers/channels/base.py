@@ -26,6 +26,8 @@ class OutgoingMessage:
     data: Mapping[str, Any] = field(default_factory=dict)
     # The request that led to the alert, so it can be followed end to end.
     correlation_id: str = ""
+    # The contact's directory id: a webhook names it in its signed body.
+    recipient: str = ""
 
 
 class DeliveryError(Exception):

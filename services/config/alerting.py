@@ -19,8 +19,8 @@ from handlers.acknowledgements import AckTokens
 from handlers.channels.base import Channel
 from handlers.channels.email import SmtpChannel
 from handlers.channels.sms import SmsChannel
-from handlers.channels.webhook import WebhookChannel
-from handlers.directory import DirectoryError, load_directory
+from handlers.channels.webhook import WebhookChannel, WebhookKeys
+from handlers.directory import Directory, DirectoryError, load_directory
 from handlers.dispatcher import Dispatcher
 from handlers.intake import NotificationIntake
 from handlers.messages import MessageRenderer, MessageTemplates, TemplateError
@@ -34,19 +34,48 @@ if TYPE_CHECKING:
     from services.config.bootstrap import Backbone
 
 
-def build_channels(settings: NotifySettings, clock: Clock) -> dict[str, Channel]:
-    """The channels the settings configure; a contact on another one is refused."""
+def build_channels(
+    settings: NotifySettings, clock: Clock, directory: Directory
+) -> dict[str, Channel]:
+    """The channels the settings configure, each webhook contact with its own
+    secret; a contact on a channel not configured is refused by the caller."""
     channels: dict[str, Channel] = {}
     if settings.smtp is not None:
         channels["email"] = SmtpChannel(settings.smtp, clock)
-    if webhook_secret := settings.webhook_secret.get_secret_value():
-        webhooks = WebhookChannel(
-            webhook_secret.encode(), clock, timeout=settings.webhook_timeout
-        )
-        channels["webhook"] = webhooks
-        if settings.sms_gateway_url:
-            channels["sms"] = SmsChannel(webhooks, settings.sms_gateway_url)
+    webhooks = WebhookChannel(
+        webhook_keys(settings, directory), clock, timeout=settings.webhook_timeout
+    )
+    channels["webhook"] = webhooks
+    gateway = settings.sms_gateway_secret.get_secret_value()
+    if settings.sms_gateway_url and gateway:
+        previous = settings.sms_gateway_previous_secret.get_secret_value()
+        keys = WebhookKeys(gateway.encode(), previous.encode() or None)
+        channels["sms"] = SmsChannel(webhooks, settings.sms_gateway_url, keys)
     return channels
+
+
+def webhook_keys(
+    settings: NotifySettings, directory: Directory
+) -> dict[str, WebhookKeys]:
+    """Each webhook contact's secret, by its id, from the variable its
+    ``secret_env`` names (and ``<name>_PREVIOUS`` while rotating)."""
+    keys: dict[str, WebhookKeys] = {}
+    for contact in directory.contacts.values():
+        if contact.channel != "webhook":
+            continue
+        current = settings.webhook_secrets.get(contact.secret_env)
+        if current is None:
+            raise SettingsError(
+                f"{directory.path}: {contact.entry}: {contact.secret_env} is not "
+                f"set (the webhook secret of this receiver; or "
+                f"{contact.secret_env}_FILE naming a file that holds it)"
+            )
+        previous = settings.webhook_secrets.get(contact.secret_env + "_PREVIOUS")
+        keys[contact.id] = WebhookKeys(
+            current.get_secret_value().encode(),
+            previous.get_secret_value().encode() if previous else None,
+        )
+    return keys
 
 
 def build_notifier(
@@ -56,9 +85,9 @@ def build_notifier(
     checked first (a problem is a ``SettingsError``); the caller closes it."""
     settings.check()
     clock = backbone.clock
-    channels = build_channels(settings, clock)
     try:
         directory = load_directory(settings.directory_file)
+        channels = build_channels(settings, clock, directory)
         directory.check_channels(channels)
         templates = MessageTemplates(settings.templates_dir)
     except (DirectoryError, TemplateError) as error:

@@ -14,6 +14,7 @@ from typing import Annotated, Self
 from pydantic import BeforeValidator, Field, SecretStr, model_validator
 
 from handlers.channels.email import SECURITY, SmtpSettings
+from handlers.directory import WEBHOOK_SECRET_PREFIX
 from handlers.dispatch_settings import DispatchSettings
 from services.config.environment import (
     NO_SECRET,
@@ -23,6 +24,7 @@ from services.config.environment import (
     SettingsError,
     WholeNumber,
     one_of,
+    secrets_named,
 )
 
 MIN_SECRET_LENGTH = 16
@@ -41,9 +43,19 @@ class NotifyVariables(EnvironmentSettings):
     public_url: str = Field("https://vatra.example.org", alias="VATRA_PUBLIC_URL")
     ack_secret: SecretStr = Field(SecretStr(""), alias="VATRA_NOTIFY_SECRET")
     ack_valid_days: Number = Field(30.0, alias="VATRA_ACK_VALID_DAYS")
-    webhook_secret: SecretStr = Field(SecretStr(""), alias="VATRA_WEBHOOK_SECRET")
+    # No longer read: each webhook contact has its own secret (secret_env in
+    # the directory). Declared so that a notifier still given it says so.
+    shared_webhook_secret: SecretStr = Field(
+        SecretStr(""), alias="VATRA_WEBHOOK_SECRET"
+    )
     webhook_timeout: Number = Field(10.0, alias="VATRA_WEBHOOK_TIMEOUT")
     sms_gateway_url: str = Field("", alias="VATRA_SMS_GATEWAY_URL")
+    sms_gateway_secret: SecretStr = Field(
+        SecretStr(""), alias="VATRA_SMS_GATEWAY_SECRET"
+    )
+    sms_gateway_previous_secret: SecretStr = Field(
+        SecretStr(""), alias="VATRA_SMS_GATEWAY_SECRET_PREVIOUS"
+    )
     max_age_hours: Number = Field(72.0, alias="VATRA_NOTIFY_MAX_AGE_HOURS")
     kafka_group: str = Field("vatra-notifier", alias="VATRA_KAFKA_NOTIFIER_GROUP")
     batch_size: WholeNumber = Field(20, alias="VATRA_NOTIFY_BATCH_SIZE")
@@ -90,9 +102,14 @@ class NotifySettings:
     ack_secret: SecretStr = NO_SECRET
     ack_valid_days: float = 30.0
     smtp: SmtpSettings | None = None
-    webhook_secret: SecretStr = NO_SECRET
+    # Every VATRA_WEBHOOK_SECRET_* variable (or its _FILE), by name: the
+    # directory's webhook contacts name theirs (secret_env).
+    webhook_secrets: Mapping[str, SecretStr] = field(default_factory=dict)
     webhook_timeout: float = 10.0
     sms_gateway_url: str = ""
+    sms_gateway_secret: SecretStr = NO_SECRET
+    sms_gateway_previous_secret: SecretStr = NO_SECRET
+    shared_webhook_secret_set: bool = False
     dispatch: DispatchSettings = field(default_factory=DispatchSettings)
     max_age_hours: float = 72.0
     kafka_group: str = "vatra-notifier"
@@ -107,8 +124,19 @@ class NotifySettings:
         """What the notifier needs before it starts: real secrets, and a lease
         long enough to be renewed (every third of it) while a send lasts."""
         _check_secret("VATRA_NOTIFY_SECRET", self.ack_secret)
-        if self.webhook_secret.get_secret_value():
-            _check_secret("VATRA_WEBHOOK_SECRET", self.webhook_secret)
+        if self.shared_webhook_secret_set:
+            raise SettingsError(
+                "VATRA_WEBHOOK_SECRET is no longer read: each webhook contact of "
+                "the directory names its own secret (secret_env); set those and "
+                "unset VATRA_WEBHOOK_SECRET (see the README's Alerts)"
+            )
+        for name, secret in (
+            *self.webhook_secrets.items(),
+            ("VATRA_SMS_GATEWAY_SECRET", self.sms_gateway_secret),
+            ("VATRA_SMS_GATEWAY_SECRET_PREVIOUS", self.sms_gateway_previous_secret),
+        ):
+            if secret.get_secret_value():
+                _check_secret(name, secret)
         if self.dispatch.lease < MIN_LEASE:
             raise SettingsError(
                 f"VATRA_NOTIFY_LEASE ({self.dispatch.lease:g} s) must be at least "
@@ -141,9 +169,12 @@ def load_notify_settings(env: Mapping[str, str]) -> NotifySettings:
         ack_secret=v.ack_secret,
         ack_valid_days=v.ack_valid_days,
         smtp=_smtp(v),
-        webhook_secret=v.webhook_secret,
+        webhook_secrets=secrets_named(env, WEBHOOK_SECRET_PREFIX),
         webhook_timeout=v.webhook_timeout,
         sms_gateway_url=v.sms_gateway_url,
+        sms_gateway_secret=v.sms_gateway_secret,
+        sms_gateway_previous_secret=v.sms_gateway_previous_secret,
+        shared_webhook_secret_set=bool(v.shared_webhook_secret.get_secret_value()),
         dispatch=dispatch,
         max_age_hours=v.max_age_hours,
         kafka_group=v.kafka_group,

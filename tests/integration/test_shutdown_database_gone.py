@@ -140,7 +140,7 @@ def _env(database: Database, proxy: BlackholeProxy, **extra: str) -> dict[str, s
         "VATRA_NOTIFY_INTERVAL": "0.2",
         "VATRA_SMTP_HOST": "127.0.0.1",
         "VATRA_SMTP_PORT": str(_free_port()),
-        "VATRA_WEBHOOK_SECRET": "another-test-secret-of-32-characters-at-least",
+        "VATRA_SMS_GATEWAY_SECRET": "another-test-secret-of-32-characters-at-least",
         "VATRA_SMS_GATEWAY_URL": f"http://127.0.0.1:{_free_port()}/sms",
         "PYTHONPATH": str(ROOT),
         "PYTHONUNBUFFERED": "1",

@@ -65,8 +65,30 @@ def test_municipalities_match_without_case_or_diacritics() -> None:
             "workers[0] (w): 'not-an-address' is not an e-mail address",
         ),
         (
-            '[[coordinators]]\nid = "c2"\nwebhook = "http://hooks.example.org/x"',
+            '[[coordinators]]\nid = "c2"\nwebhook = "http://hooks.example.org/x"\n'
+            'secret_env = "VATRA_WEBHOOK_SECRET_C2"',
             "coordinators[1] (c2): webhook 'http://hooks.example.org/x' must use https",
+        ),
+        (
+            '[[coordinators]]\nid = "c2"\nwebhook = "https://hooks.example.org/x"',
+            "coordinators[1] (c2): a webhook needs secret_env, the environment "
+            "variable that holds its own secret (e.g. VATRA_WEBHOOK_SECRET_C2)",
+        ),
+        (
+            '[[coordinators]]\nid = "c2"\nwebhook = "https://hooks.example.org/x"\n'
+            'secret_env = "VATRA_CHAIN_KEY"',
+            "coordinators[1] (c2): secret_env 'VATRA_CHAIN_KEY' must be a variable "
+            "name starting with VATRA_WEBHOOK_SECRET_",
+        ),
+        (
+            '[[coordinators]]\nid = "c2"\nwebhook = "https://hooks.example.org/x"\n'
+            'secret_env = "VATRA_WEBHOOK_SECRET_C2_PREVIOUS"',
+            "not ending in _FILE or _PREVIOUS",
+        ),
+        (
+            '[[lawyers]]\nid = "l"\nemail = "a@example.org"\n'
+            'secret_env = "VATRA_WEBHOOK_SECRET_L"',
+            "lawyers[0] (l): secret_env is only for webhook contacts",
         ),
         (
             '[[lawyers]]\nid = "l"\nsms = "0691234567"',
@@ -115,9 +137,13 @@ def test_a_region_without_police_is_refused(tmp_path: Path) -> None:
 
 def test_a_loopback_webhook_may_use_plain_http(tmp_path: Path) -> None:
     path = _write(
-        tmp_path, '[[coordinators]]\nid = "c2"\nwebhook = "http://127.0.0.1:9/x"'
+        tmp_path,
+        '[[coordinators]]\nid = "c2"\nwebhook = "http://127.0.0.1:9/x"\n'
+        'secret_env = "VATRA_WEBHOOK_SECRET_C2"',
     )
-    assert load_directory(path).contact("c2") is not None
+    contact = load_directory(path).contact("c2")
+    assert contact is not None
+    assert contact.secret_env == "VATRA_WEBHOOK_SECRET_C2"
 
 
 def test_a_contact_on_an_unconfigured_channel_is_refused_at_start(

@@ -15,7 +15,7 @@ from domain import events as ev
 from domain.clock import ControlledClock
 from domain.sop import load_rulebook
 from handlers.acknowledgements import AckTokens, InvalidToken
-from handlers.channels.webhook import signature, verify
+from handlers.channels.webhook import WebhookKeys, signature, verify
 from handlers.contexts import CaseContext
 from handlers.directory import Directory, load_directory
 from handlers.dispatcher import DispatchSettings, backoff
@@ -216,10 +216,23 @@ def test_a_webhook_signature_covers_timestamp_and_body() -> None:
     body = b'{"a": 1}'
     signed = signature(b"secret", "1700000000", body)
     assert signed.startswith("v1=")
-    assert verify(b"secret", "1700000000", body, signed, now=1700000100)
-    assert not verify(b"secret", "1700000000", body + b" ", signed, now=1700000100)
-    assert not verify(b"secret", "1700000001", body, signed, now=1700000100)
-    assert not verify(b"secret", "1700000000", body, signed, now=1700001000)
+    assert verify([b"secret"], "1700000000", body, signed, now=1700000100)
+    assert not verify([b"secret"], "1700000000", body + b" ", signed, now=1700000100)
+    assert not verify([b"secret"], "1700000001", body, signed, now=1700000100)
+    assert not verify([b"secret"], "1700000000", body, signed, now=1700001000)
+    assert not verify([b"other"], "1700000000", body, signed, now=1700000100)
+
+
+def test_while_rotating_an_alert_carries_a_signature_per_secret() -> None:
+    body = b'{"recipient": "agency"}'
+    both = WebhookKeys(b"new-secret", b"old-secret").signatures("1700000000", body)
+    assert both.count("v1=") == 2
+    for held in ([b"new-secret"], [b"old-secret"], [b"old-secret", b"new-secret"]):
+        assert verify(held, "1700000000", body, both, now=1700000000)
+    assert not verify([b"another"], "1700000000", body, both, now=1700000000)
+    alone = WebhookKeys(b"new-secret").signatures("1700000000", body)
+    assert alone.count("v1=") == 1
+    assert not verify([b"old-secret"], "1700000000", body, alone, now=1700000000)
 
 
 def test_retries_back_off_exponentially_with_jitter_up_to_a_cap() -> None:

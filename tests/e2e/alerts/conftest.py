@@ -19,10 +19,15 @@ from services.config.settings import load_settings
 from services.store.database import Database
 from services.workers.notifier import Notifier
 from services.workers.supervisor import Worker
-from tests.e2e.alerts.servers import SmtpServer, SmtpSink, WebhookReceiver
+from tests.e2e.alerts.servers import Endpoint, SmtpServer, SmtpSink, WebhookReceiver
 
 NOTIFY_SECRET = "ack-secret-for-tests-0123456789abcdef"
-WEBHOOK_SECRET = "webhook-secret-for-tests-0123456789"
+# Each webhook receiver has its own secret, named by secret_env in the directory.
+COORDINATOR_SECRET = "coordinator-webhook-secret-0123456789"
+AGENCY_SECRET = "agency-webhook-secret-abcdefghijklmn"
+SMS_GATEWAY_SECRET = "sms-gateway-secret-for-tests-98765"
+COORDINATOR_ID = "coordinator-national"
+AGENCY_ID = "agency-national-shelter"
 
 POLICE_VLORA = "antitrafik.vlore@police.example.org"
 RESPONSIBLE_AUTHORITY = "njoftime@koordinatori.example.org"
@@ -69,6 +74,7 @@ email = "{CPU_VLORE}"
 [[coordinators]]
 id = "coordinator-national"
 webhook = "{hooks.url("/coordinators")}"
+secret_env = "VATRA_WEBHOOK_SECRET_COORDINATOR"
 language = "en"
 
 [[unit_supervisors]]
@@ -80,6 +86,7 @@ email = "{SUPERVISOR_VLORA}"
 id = "agency-national-shelter"
 name = "National Shelter"
 webhook = "{hooks.url("/agency")}"
+secret_env = "VATRA_WEBHOOK_SECRET_NATIONAL_SHELTER"
 
 [[workers]]
 id = "worker-mu-vlora-1"
@@ -92,9 +99,14 @@ language = "en"
 @pytest.fixture
 def receivers() -> Iterator[Receivers]:
     sink = SmtpSink()
+    endpoints = {
+        "/coordinators": Endpoint((COORDINATOR_SECRET.encode(),), COORDINATOR_ID),
+        "/agency": Endpoint((AGENCY_SECRET.encode(),), AGENCY_ID),
+        "/sms": Endpoint((SMS_GATEWAY_SECRET.encode(),)),
+    }
     with (
         SmtpServer(sink) as smtp,
-        WebhookReceiver(WEBHOOK_SECRET.encode()) as hooks,
+        WebhookReceiver(endpoints) as hooks,
     ):
         yield Receivers(sink, smtp.port, hooks)
 
@@ -107,7 +119,8 @@ def notify_env(tmp_path: Path, receivers: Receivers) -> dict[str, str]:
     return {
         "VATRA_DIRECTORY_FILE": str(directory),
         "VATRA_NOTIFY_SECRET": NOTIFY_SECRET,
-        "VATRA_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "VATRA_WEBHOOK_SECRET_COORDINATOR": COORDINATOR_SECRET,
+        "VATRA_WEBHOOK_SECRET_NATIONAL_SHELTER": AGENCY_SECRET,
         "VATRA_SMTP_HOST": "127.0.0.1",
         "VATRA_SMTP_PORT": str(receivers.smtp_port),
         "VATRA_SMTP_SECURITY": "none",

@@ -1,8 +1,9 @@
 """Real receivers on 127.0.0.1 for the alert tests: an SMTP server and a webhook.
 
 The webhook receiver checks signatures with its own code, written from the
-contract in the README (HMAC-SHA256 of ``<timestamp>.<body>``), not with the
-sender's helper, so a sender bug cannot hide behind a matching receiver bug.
+contract in the README (HMAC-SHA256 of ``<timestamp>.<body>``, one ``v1=`` per
+secret while rotating, the receiver named in the body), not with the sender's
+helper, so a sender bug cannot hide behind a matching receiver bug.
 """
 
 from __future__ import annotations
@@ -119,27 +120,44 @@ class SmtpServer:
 
 
 @dataclass(frozen=True)
+class Endpoint:
+    """One receiver of the webhook server: the secrets it holds (two while a
+    rotation overlaps) and the directory id it answers to (None: any, as an
+    SMS gateway serving many contacts)."""
+
+    secrets: tuple[bytes, ...]
+    recipient: str | None = None
+
+
+@dataclass(frozen=True)
 class Hook:
-    """One POST as the webhook receiver got it."""
+    """One POST as the webhook receiver got it: ``verified`` when a signature
+    matched one of the endpoint's secrets in time, ``addressed`` when the
+    signed body names that endpoint's receiver."""
 
     path: str
     headers: dict[str, str]
     body: bytes
     verified: bool
+    addressed: bool
 
     def json(self) -> Any:
         return json.loads(self.body)
 
 
 class WebhookReceiver:
-    """An HTTP server on 127.0.0.1 that verifies each POST's signature.
+    """An HTTP server on 127.0.0.1 with one receiver per path (``endpoints``).
 
-    Answers 401 to a bad or stale signature, ``statuses[path]`` (default 200)
-    otherwise; records every request.
+    Each POST is checked as the README tells a receiver to: 401 for a bad or
+    stale signature, 403 for a body that names another receiver, 404 for a
+    path with no receiver, ``statuses[path]`` (default 200) otherwise; every
+    request is recorded.
     """
 
-    def __init__(self, secret: bytes, statuses: dict[str, int] | None = None) -> None:
-        self.secret = secret
+    def __init__(
+        self, endpoints: dict[str, Endpoint], statuses: dict[str, int] | None = None
+    ) -> None:
+        self.endpoints = endpoints
         self.statuses = statuses or {}
         self.received: list[Hook] = []
         self.lock = threading.Lock()
@@ -149,10 +167,23 @@ class WebhookReceiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                verified = receiver.verify(headers, body)
+                endpoint = receiver.endpoints.get(self.path)
+                verified = endpoint is not None and receiver.verify(
+                    endpoint, headers, body
+                )
+                addressed = verified and receiver.addressed(endpoint, body)
                 with receiver.lock:
-                    receiver.received.append(Hook(self.path, headers, body, verified))
-                status = receiver.statuses.get(self.path, 200) if verified else 401
+                    receiver.received.append(
+                        Hook(self.path, headers, body, verified, addressed)
+                    )
+                if endpoint is None:
+                    status = 404
+                elif not verified:
+                    status = 401
+                elif not addressed:
+                    status = 403
+                else:
+                    status = receiver.statuses.get(self.path, 200)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -163,15 +194,25 @@ class WebhookReceiver:
         self.server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def verify(self, headers: dict[str, str], body: bytes) -> bool:
+    @staticmethod
+    def verify(endpoint: Endpoint, headers: dict[str, str], body: bytes) -> bool:
         timestamp = headers.get("x-vatra-timestamp", "")
-        signed = headers.get("x-vatra-signature", "")
+        given = [s.strip() for s in headers.get("x-vatra-signature", "").split(",")]
         if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > 300:
             return False
-        expected = hmac.new(
-            self.secret, timestamp.encode() + b"." + body, hashlib.sha256
-        ).hexdigest()
-        return hmac.compare_digest(f"v1={expected}", signed)
+        for secret in endpoint.secrets:
+            expected = hmac.new(
+                secret, timestamp.encode() + b"." + body, hashlib.sha256
+            ).hexdigest()
+            if any(hmac.compare_digest(f"v1={expected}", s) for s in given):
+                return True
+        return False
+
+    @staticmethod
+    def addressed(endpoint: Endpoint | None, body: bytes) -> bool:
+        if endpoint is None or endpoint.recipient is None:
+            return True
+        return bool(json.loads(body).get("recipient") == endpoint.recipient)
 
     def url(self, path: str) -> str:
         return f"http://{LOOPBACK}:{self.server.server_address[1]}{path}"

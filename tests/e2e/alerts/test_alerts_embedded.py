@@ -5,16 +5,12 @@ receiver on 127.0.0.1."""
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import timedelta
 
 import pytest
 
-from domain.clock import SystemClock
 from domain.commands import Identify
 from handlers.acknowledgements import InvalidToken
-from handlers.channels.base import DeliveryError, OutgoingMessage
-from handlers.channels.webhook import WebhookChannel
 from projections import positions
 from services.config.bootstrap import Backbone
 from services.workers.notifier import Notifier
@@ -304,20 +300,3 @@ def test_referrals_and_deadlines_reach_the_agency_the_referring_worker_and_named
     for hook in receivers.hooks.received:
         assert "PV-REF-1" not in hook.body.decode()
     assert "NotificationFailed" not in event_types(live.service, case_id)
-
-
-def test_a_webhook_signed_with_another_secret_is_refused_by_the_receiver(
-    receivers: Receivers,
-) -> None:
-    impostor = WebhookChannel(b"not-the-shared-secret-at-all", SystemClock())
-    message = OutgoingMessage(
-        delivery_id=uuid.uuid4(),
-        language="en",
-        subject="s",
-        text="t",
-        short_text="t",
-    )
-    with pytest.raises(DeliveryError, match="HTTP 401"):
-        impostor.send(message, receivers.hooks.url("/coordinators"))
-    [hook] = receivers.hooks.at("/coordinators")
-    assert not hook.verified

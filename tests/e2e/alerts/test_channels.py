@@ -17,8 +17,8 @@ from domain.clock import SystemClock
 from handlers.channels.base import DeliveryError, OutgoingMessage
 from handlers.channels.email import SmtpChannel, SmtpSettings
 from handlers.channels.sms import SmsChannel
-from handlers.channels.webhook import WebhookChannel
-from tests.e2e.alerts.conftest import WEBHOOK_SECRET, Receivers
+from handlers.channels.webhook import WebhookChannel, WebhookKeys
+from tests.e2e.alerts.conftest import SMS_GATEWAY_SECRET, Receivers
 from tests.e2e.alerts.servers import LOOPBACK, SmtpServer, SmtpSink
 
 MESSAGE = OutgoingMessage(
@@ -27,6 +27,7 @@ MESSAGE = OutgoingMessage(
     subject="Vatra: new identification VT-7D3C2B1A (Vlorë), minor",
     text="A mobile unit identified a potential victim of trafficking.",
     short_text="Vatra: identification VT-7D3C2B1A, Vlorë, MINOR",
+    recipient="worker-mu-vlora-1",
 )
 
 
@@ -160,8 +161,9 @@ def test_a_server_without_starttls_gets_nothing_in_clear() -> None:
 def test_an_sms_goes_through_the_gateway_signed_with_the_alerts_id(
     receivers: Receivers,
 ) -> None:
-    webhooks = WebhookChannel(WEBHOOK_SECRET.encode(), SystemClock())
-    sms = SmsChannel(webhooks, receivers.hooks.url("/sms"))
+    webhooks = WebhookChannel({}, SystemClock())
+    keys = WebhookKeys(SMS_GATEWAY_SECRET.encode())
+    sms = SmsChannel(webhooks, receivers.hooks.url("/sms"), keys)
     sms.send(MESSAGE, "+355691234567")
     [hook] = receivers.hooks.at("/sms")
     assert hook.verified
@@ -170,4 +172,5 @@ def test_an_sms_goes_through_the_gateway_signed_with_the_alerts_id(
         "to": "+355691234567",
         "text": MESSAGE.short_text,
         "delivery_id": str(MESSAGE.delivery_id),
+        "recipient": "worker-mu-vlora-1",
     }
