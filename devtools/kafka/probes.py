@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +25,17 @@ def free_ports(count: int) -> list[int]:
 
 
 @contextlib.contextmanager
-def probe_admin(bootstrap_servers: str) -> Iterator[Any]:
-    """A short-timeout admin client (api_version left to negotiation), or None."""
+def probe_admin(options: str | Mapping[str, Any]) -> Iterator[Any]:
+    """A short-timeout admin client (api_version left to negotiation), or None.
+
+    ``options``: the bootstrap servers, or kafka-python's client options
+    (``bootstrap_servers`` and, for a secured listener, its security).
+    """
+    if isinstance(options, str):
+        options = {"bootstrap_servers": options}
     try:
         admin = KafkaAdminClient(
-            bootstrap_servers=bootstrap_servers,
+            **options,
             client_id="vatra-kafka-local-probe",
             request_timeout_ms=5000,
             bootstrap_timeout_ms=3000,
@@ -43,13 +49,16 @@ def probe_admin(bootstrap_servers: str) -> Iterator[Any]:
         admin.close()
 
 
-def answers_metadata(bootstrap_servers: str) -> bool:
-    host, port = bootstrap_servers.rsplit(":", 1)
+def answers_metadata(options: str | Mapping[str, Any]) -> bool:
+    """The broker at ``options`` (servers, or client options) lists topics."""
+    if isinstance(options, str):
+        options = {"bootstrap_servers": options}
+    host, port = str(options["bootstrap_servers"]).split(",")[0].rsplit(":", 1)
     with socket.socket() as probe:
         probe.settimeout(1.0)
         if probe.connect_ex((host, int(port))) != 0:
             return False
-    with probe_admin(bootstrap_servers) as admin:
+    with probe_admin(options) as admin:
         if admin is None:
             return False
         try:

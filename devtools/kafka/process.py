@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Any, Self
 
 from devtools.kafka.jars import (
     DEPLOY_DIR,
@@ -31,7 +31,11 @@ from devtools.kafka.jars import (
     java_executable,
     tail,
 )
+from devtools.kafka.logs import failure_report
 from devtools.kafka.probes import HOST, answers_metadata, free_ports, is_kafka_process
+
+if TYPE_CHECKING:
+    from devtools.kafka.security import SaslSsl
 
 STATE_FILE = "kafka-local.json"
 
@@ -100,7 +104,8 @@ class LocalKafka:
     it exits (Linux), so a crashed test run leaves no JVM behind. With
     ``quick_start`` the JVM only uses the C1 compiler: it is ready in about
     half the time on a small machine, at some cost in peak throughput (pass
-    False for benchmarks).
+    False for benchmarks). With ``security`` its client listener is SASL_SSL
+    (``devtools.kafka.security``) instead of PLAINTEXT.
     """
 
     def __init__(
@@ -116,8 +121,10 @@ class LocalKafka:
         properties: Mapping[str, str] | None = None,
         detached: bool = False,
         quick_start: bool = True,
+        security: SaslSsl | None = None,
     ) -> None:
         self.data_dir = data_dir.resolve()
+        self.security = security
         self.node_id = node_id
         self.deploy_dir = deploy_dir
         self.heap = heap
@@ -156,10 +163,16 @@ class LocalKafka:
             return self._process.poll() is None
         return self._pid is not None and is_kafka_process(self._pid)
 
+    def client_options(self) -> dict[str, Any]:
+        """kafka-python's options to reach this node's client listener."""
+        options = self.security.client_options() if self.security else {}
+        return {"bootstrap_servers": self.bootstrap_servers, **options}
+
     def properties(self) -> dict[str, str]:
         """The node's ``server.properties``, overrides applied last."""
+        client = "SASL_SSL" if self.security else "PLAINTEXT"
         listeners = (
-            f"PLAINTEXT://{HOST}:{self.port},CONTROLLER://{HOST}:{self.controller_port}"
+            f"{client}://{HOST}:{self.port},CONTROLLER://{HOST}:{self.controller_port}"
         )
         quorum = self.quorum.bootstrap_servers() if self.quorum else None
         return {
@@ -181,7 +194,16 @@ class LocalKafka:
             "broker.session.timeout.ms": "4000",
             "broker.heartbeat.interval.ms": "1000",
             **_SINGLE_NODE_PROPERTIES,
+            **(self._secure_properties() if self.security else {}),
             **self._overrides,
+        }
+
+    def _secure_properties(self) -> dict[str, str]:
+        assert self.security is not None
+        protocols = "SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT"
+        return {
+            "listener.security.protocol.map": protocols,
+            **self.security.broker_properties(),
         }
 
     def start(self, timeout: float = 60.0) -> None:
@@ -212,6 +234,8 @@ class LocalKafka:
             cluster = ["--cluster-id", self.quorum.cluster_id, "--initial-controllers"]
             cluster.append(self.quorum.initial_controllers())
         storage_tool = ["kafka.tools.StorageTool", "format", "--config", str(config)]
+        if self.security is not None:
+            cluster += self.security.format_arguments()
         java = self._java_command(libs, "256m", quick=True)
         return [*java, *storage_tool, *cluster]
 
@@ -242,7 +266,7 @@ class LocalKafka:
             if not self.is_running:
                 code = self._process.returncode if self._process else None
                 self._fail(f"Kafka node {self.node_id} exited (code {code})")
-            if answers_metadata(self.bootstrap_servers):
+            if answers_metadata(self.client_options()):
                 return
             if time.monotonic() > deadline:
                 self.kill()
@@ -328,18 +352,7 @@ class LocalKafka:
         (self.data_dir / STATE_FILE).write_text(json.dumps(state, indent=2) + "\n")
 
     def _fail(self, reason: str) -> None:
-        out, server = (
-            _read(self.log_dir / "kafka.out"),
-            _read(self.log_dir / "server.log"),
-        )
-        # Shutdown chatter buries the cause: show the first errors, then the tail.
-        errors = _error_lines(server)[:20]
-        raise LocalKafkaError(
-            f"{reason}\n--- {self.log_dir / 'kafka.out'} ---\n{tail(out)}\n"
-            f"--- errors in {self.log_dir / 'server.log'} ---\n"
-            + "\n".join(errors)
-            + f"\n--- tail of server.log ---\n{tail(server, 30)}"
-        )
+        raise LocalKafkaError(failure_report(reason, self.log_dir))
 
 
 def run_tools(commands: Sequence[list[str] | None]) -> None:
@@ -377,22 +390,3 @@ def _read_state(data_dir: Path) -> dict[str, int]:
         return {}
     keys = ("node_id", "pid", "port", "controller_port")
     return {key: int(raw[key]) for key in keys if isinstance(raw.get(key), int)}
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(errors="replace")
-    except OSError:
-        return "(missing)"
-
-
-def _error_lines(log: str) -> list[str]:
-    """ERROR entries of a Kafka log with their exception message and causes."""
-    lines = log.splitlines()
-    return [
-        line
-        for before, line in zip(["", *lines], lines, strict=False)
-        if "] ERROR " in line
-        or line.startswith("Caused by:")
-        or ("] ERROR " in before and not line.startswith(("[", "\t")))
-    ]

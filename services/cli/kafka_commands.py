@@ -6,13 +6,15 @@ import argparse
 import sys
 
 from services.config.logs import configure_logging
-from services.config.settings import SettingsError, load_settings
+from services.config.settings import SettingsError, load_settings, secret_values
 
 
 def cmd_topics(_args: argparse.Namespace) -> int:
     """Create the backbone's Kafka topics if they do not exist."""
     settings = load_settings()
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(
+        settings.log_level, settings.log_format, secrets=secret_values(settings)
+    )
     if settings.kafka is None:
         raise SettingsError("KAFKA_BOOTSTRAP_SERVERS is not set")
     # Imported once the settings are known good: kafka-python is slow to load.

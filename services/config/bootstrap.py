@@ -30,6 +30,7 @@ from services.config.settings import (
     SettingsError,
     load_settings,
     require_kafka,
+    secret_values,
 )
 from services.store.access_log import AccessLog
 from services.store.database import Database, database_for
@@ -151,7 +152,9 @@ def open_backbone(
 ) -> Iterator[Backbone]:
     """Build the backbone; with ``database`` given, use it instead of the settings'."""
     settings = settings or load_settings()
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(
+        settings.log_level, settings.log_format, secrets=secret_values(settings)
+    )
     check_keys(settings)
     rulebook, calendar = load_sop(settings)
     clock = clock or SystemClock()

@@ -5,13 +5,19 @@ redacting processor still drops any key that could carry personal data, in
 case one slips into a log call. The Kafka client library logs through the
 standard library; its lines are rendered by the same processors, as JSON
 lines with ``logger`` naming the library's module.
+
+Keys and passwords are ``SecretStr`` in the settings, shown as stars; but a
+library may log what it was given in clear (kafka-python logs its whole
+configuration, SASL password included, at debug level). So the values of the
+secrets the process was configured with are also blanked out of every line,
+wherever they appear in it.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Iterable, MutableMapping
 from typing import Any
 
 import structlog
@@ -44,8 +50,49 @@ def redact_personal_data(
     return event_dict
 
 
-def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
-    """Configure structlog and the standard library's logging once per process."""
+# Secrets shorter than this are not searched for: they would blank out words.
+MIN_REDACTED_SECRET = 8
+_secrets: tuple[str, ...] = ()
+
+
+def redact_secrets(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """Replace every occurrence of a configured secret's value with ``[secret]``."""
+    if _secrets:
+        for key, value in event_dict.items():
+            event_dict[key] = _without_secrets(value)
+    return event_dict
+
+
+def _without_secrets(value: Any) -> Any:
+    if isinstance(value, str):
+        for secret in _secrets:
+            if secret in value:
+                value = value.replace(secret, "[secret]")
+        return value
+    if isinstance(value, dict):
+        return {k: _without_secrets(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_secrets(v) for v in value]
+    if isinstance(value, int | float | bool) or value is None:
+        return value
+    shown = repr(value)  # what the renderer would show of it
+    return _without_secrets(shown) if any(s in shown for s in _secrets) else value
+
+
+def configure_logging(
+    level: str = "INFO", fmt: str = "json", secrets: Iterable[str] = ()
+) -> None:
+    """Configure structlog and the standard library's logging once per process.
+
+    ``secrets``: the values of the keys and passwords of the settings, blanked
+    out of every line (``redact_secrets``).
+    """
+    global _secrets  # noqa: PLW0603 - one logging set-up per process
+    _secrets = tuple(
+        sorted({s for s in secrets if len(s) >= MIN_REDACTED_SECRET}, key=len)[::-1]
+    )
     numeric = logging.getLevelName(level)
     if not isinstance(numeric, int):
         numeric = logging.INFO
@@ -61,7 +108,13 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         redact_personal_data,
     ]
     structlog.configure(
-        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        # Secrets last, after tracebacks are rendered: an error may quote one.
+        processors=[
+            *shared,
+            structlog.processors.format_exc_info,
+            redact_secrets,
+            renderer,
+        ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         # The stderr of the moment, not of the set-up: a test harness or a
         # daemon may swap it after logging was configured.
@@ -107,6 +160,7 @@ def _route_through_structlog(
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
+                redact_secrets,
                 renderer,
             ],
         )

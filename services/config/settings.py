@@ -166,6 +166,32 @@ class Settings:
     production: bool = False
 
 
+def secret_values(settings: Settings) -> list[str]:
+    """The value of every key and password the settings hold: what logging
+    blanks out of every line (``services.config.logs``)."""
+    privacy, notify = settings.privacy, settings.notify
+    secrets = [
+        privacy.chain_key,
+        privacy.event_cipher_key,
+        privacy.personal_data_key,
+        *privacy.personal_data_previous_keys,
+        settings.database.password,
+    ]
+    if settings.kafka is not None:
+        secrets.append(settings.kafka.security.sasl_password)
+    if notify is not None:
+        secrets += [
+            notify.ack_secret,
+            notify.sms_gateway_secret,
+            notify.sms_gateway_previous_secret,
+            *notify.webhook_secrets.values(),
+        ]
+    values = [secret.get_secret_value() for secret in secrets]
+    if notify is not None and notify.smtp is not None:
+        values.append(notify.smtp.password)
+    return [value for value in values if value]
+
+
 def require_kafka(kafka: KafkaSettings | None) -> KafkaSettings:
     """The Kafka settings; a clear error when the full mode is not configured."""
     if kafka is None:

@@ -54,3 +54,30 @@ def test_the_kafka_client_library_logs_structlog_json_lines(
     assert record["level"] == "error"
     assert record["logger"] == "kafka.net.connection"
     assert "timestamp" in record
+
+
+def test_the_value_of_a_configured_secret_is_blanked_out_wherever_it_appears(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    secret = "kafka-password-0123456789"
+    configure_logging("DEBUG", "json", secrets=[secret, "short"])
+    try:
+        # As kafka-python logs the configuration it was given.
+        logging.getLogger("kafka.admin.client").debug(
+            "Starting KafkaAdminClient with configuration: %s",
+            {"sasl_plain_password": secret, "client_id": "vatra-admin"},
+        )
+        structlog.get_logger("test").warning(
+            "connect_failed", detail={"url": f"postgresql://vatra:{secret}@db/vatra"}
+        )
+        try:
+            raise ValueError(f"bad password {secret}")
+        except ValueError:
+            structlog.get_logger("test").exception("failed")
+        lines = capsys.readouterr().err.strip().splitlines()
+    finally:
+        configure_logging("WARNING", "json")
+    assert len(lines) == 3
+    assert all(secret not in line for line in lines)
+    assert all("[secret]" in line for line in lines)
+    assert json.loads(lines[0])["logger"] == "kafka.admin.client"
