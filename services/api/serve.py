@@ -25,7 +25,7 @@ from services.api.app import create_app
 from services.api.context import ApiContext, api_context
 from services.app.errors import InvalidInput
 from services.config.bootstrap import Backbone
-from services.config.settings import SettingsError
+from services.config.settings import ApiSettings, SettingsError
 from services.kafka.access_publisher import AccessLogPublisher
 from services.kafka.topics import ensure_topics
 from services.observability.server import stop_checks
@@ -35,11 +35,16 @@ log = structlog.get_logger("vatra.api")
 
 
 def _config(
-    app: FastAPI, host: str, port: int, graceful: int | None = None
+    app: FastAPI,
+    host: str,
+    port: int,
+    graceful: int | None = None,
+    tls: ApiSettings | None = None,
 ) -> uvicorn.Config:
     # Our middleware logs each request as JSON without personal data; uvicorn's
     # own access log would add plain-text lines with query strings.
-    # ``graceful`` bounds how long a stop waits for requests still running.
+    # ``graceful`` bounds how long a stop waits for requests still running;
+    # ``tls`` names the certificate and key when the API speaks HTTPS itself.
     return uvicorn.Config(
         app,
         host=host,
@@ -48,6 +53,8 @@ def _config(
         access_log=False,
         lifespan="off",
         timeout_graceful_shutdown=graceful,
+        ssl_certfile=(tls.tls_cert_file or None) if tls else None,
+        ssl_keyfile=(tls.tls_key_file or None) if tls else None,
     )
 
 
@@ -101,8 +108,15 @@ def serve(
     context = context or api_context(backbone, clock)
     app = create_app(context, backbone.settings.api)
     deadline = ShutdownDeadline(backbone.settings.shutdown_timeout)
+    api_settings = backbone.settings.api
     server = uvicorn.Server(
-        _config(app, host, port, graceful=max(int(deadline.seconds / 2), 1))
+        _config(
+            app,
+            host,
+            port,
+            graceful=max(int(deadline.seconds / 2), 1),
+            tls=api_settings,
+        )
     )
     workers: list[tuple[Worker, threading.Thread]] = []
     if backbone.settings.kafka is not None:
@@ -126,7 +140,13 @@ def serve(
         for _worker, worker_thread in workers:
             worker_thread.start()
         thread.start()
-        log.info("api_serving", host=host, port=port, full_mode=bool(workers))
+        log.info(
+            "api_serving",
+            host=host,
+            port=port,
+            https=bool(api_settings.tls_cert_file),
+            full_mode=bool(workers),
+        )
         while thread.is_alive():
             thread.join(timeout=0.5)
     finally:

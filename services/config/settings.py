@@ -52,6 +52,9 @@ class ApiSettings:
     max_body_bytes: int = 1024 * 1024
     metrics: bool = False
     docs: bool = False
+    # HTTPS: the certificate chain and its key (PEM); both empty: plain HTTP.
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
 
 
 @dataclass(frozen=True)
@@ -228,7 +231,13 @@ def load_settings(
         metrics_port=v.metrics_port,
         api_host=v.api_host,
         api_port=v.api_port,
-        api=ApiSettings(v.api_max_body_bytes, v.api_metrics, v.api_docs),
+        api=ApiSettings(
+            v.api_max_body_bytes,
+            v.api_metrics,
+            v.api_docs,
+            tls_cert_file=v.api_tls_cert_file,
+            tls_key_file=v.api_tls_key_file,
+        ),
         ready_max_lag=v.ready_max_lag,
         read_wait=v.read_wait,
         health_interval=max(v.health_interval, 0.1),

@@ -86,6 +86,8 @@ class BackboneVariables(EnvironmentSettings):
     api_max_body_bytes: WholeNumber = Field(
         1024 * 1024, alias="VATRA_API_MAX_BODY_BYTES"
     )
+    api_tls_cert_file: str = Field("", alias="VATRA_API_TLS_CERT_FILE")
+    api_tls_key_file: str = Field("", alias="VATRA_API_TLS_KEY_FILE")
     api_metrics: Switch = Field(False, alias="VATRA_API_METRICS")
     api_docs: Switch = Field(False, alias="VATRA_API_DOCS")
     ready_max_lag: WholeNumber = Field(1000, alias="VATRA_READY_MAX_LAG")
@@ -197,6 +199,21 @@ class BackboneVariables(EnvironmentSettings):
                 "VATRA_KAFKA_MIN_INSYNC_REPLICAS cannot exceed "
                 "VATRA_KAFKA_REPLICATION_FACTOR"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _api_tls(self) -> Self:
+        if bool(self.api_tls_cert_file) != bool(self.api_tls_key_file):
+            raise ValueError(
+                "VATRA_API_TLS_CERT_FILE and VATRA_API_TLS_KEY_FILE go together "
+                "(the API's certificate chain and its key)"
+            )
+        for name, value in (
+            ("VATRA_API_TLS_CERT_FILE", self.api_tls_cert_file),
+            ("VATRA_API_TLS_KEY_FILE", self.api_tls_key_file),
+        ):
+            if value and not Path(value).is_file():
+                raise ValueError(f"{name}: no file at {value}")
         return self
 
     @model_validator(mode="after")
