@@ -24,9 +24,17 @@ def test_demo_prints_a_timeline_and_the_compliance_table_and_reruns_safely(
         assert rule in out
     assert "Overdue obligations" in out
     # Every log line is JSON and carries no pseudonym or municipality.
-    for line in err.strip().splitlines():
-        record = json.loads(line)
+    records = [json.loads(line) for line in err.strip().splitlines()]
+    for record in records:
         assert "PV-" not in json.dumps(record)
+    # Not in production mode and without keys: said once, not per step.
+    [warning] = [r for r in records if r["event"] == "running_without_keys"]
+    assert warning["missing"] == [
+        "VATRA_CHAIN_KEY",
+        "VATRA_EVENT_CIPHER_KEY",
+        "VATRA_PERSONAL_DATA_KEY",
+        "VATRA_NOTIFY_SECRET",
+    ]
     assert main(["demo"]) == 0
     assert "demo: 0 new events recorded" in capsys.readouterr().out
 
