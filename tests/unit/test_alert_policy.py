@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -283,3 +284,26 @@ def test_the_notifier_refuses_to_start_without_real_secrets_or_a_renewable_lease
                 "VATRA_SMTP_USERNAME": "vatra",
             }
         )
+
+
+def test_the_readmes_receiver_sample_accepts_what_the_backbone_signs_for_it() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("What a receiver checks, in Python", 1)[1]
+    sample = section.split("```python\n", 1)[1].split("```", 1)[0]
+    receiver: dict[str, Any] = {}
+    exec(compile(sample, "README.md", "exec"), receiver)
+    accept = receiver["accept"]
+
+    def signed(keys: WebhookKeys, recipient: str) -> tuple[dict[str, str], bytes]:
+        body = json.dumps({"recipient": recipient, "alert": {}}).encode()
+        timestamp = str(int(time.time()))
+        headers = {
+            "X-Vatra-Timestamp": timestamp,
+            "X-Vatra-Signature": keys.signatures(timestamp, body),
+        }
+        return headers, body
+
+    assert accept(*signed(WebhookKeys(b"the-new-secret"), "police-vlora"))
+    assert accept(*signed(WebhookKeys(b"a-newer-one", b"the-old-one"), "police-vlora"))
+    assert not accept(*signed(WebhookKeys(b"someone-elses"), "police-vlora"))
+    assert not accept(*signed(WebhookKeys(b"the-new-secret"), "police-diber"))
