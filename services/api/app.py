@@ -46,7 +46,17 @@ from services.api.edge import BodyLimit, SecurityHeaders, method_label
 from services.api.freshness import ReadModelLagHeader
 from services.api.i18n import Pages
 from services.api.idempotency import KeyReused
-from services.api.routes import ack, alerts, audit, cases, commands, oversight, pages
+from services.api.next_page import here, login_url
+from services.api.routes import (
+    ack,
+    alert_pages,
+    alerts,
+    audit,
+    cases,
+    commands,
+    oversight,
+    pages,
+)
 from services.app.errors import (
     CaseNotFound,
     InvalidInput,
@@ -96,6 +106,7 @@ def create_app(context: ApiContext, settings: ApiSettings | None = None) -> Fast
         oversight.router,
         audit.router,
         pages.router,
+        alert_pages.router,
         ack.router,
     ):
         app.include_router(router)
@@ -267,7 +278,10 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @handles(LoginRequired)
     def _login(request: Request, _error: LoginRequired) -> Response:
-        return RedirectResponse("/login", status_code=303)
+        # The log-in form returns to the page that was asked for (a link in
+        # an alert, say); a form sent without a session starts over.
+        back = here(request) if request.method in ("GET", "HEAD") else None
+        return RedirectResponse(login_url(back), status_code=303)
 
     @handles(Forbidden)
     def _forbidden(request: Request, error: Forbidden) -> Response:
