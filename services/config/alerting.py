@@ -75,6 +75,7 @@ def build_notifier(
         backbone.rulebook,
         clock,
         max_age=timedelta(hours=max_age) if max_age else None,
+        calendar=backbone.calendar,
     )
     dispatcher = Dispatcher(
         pool,
