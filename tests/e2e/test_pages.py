@@ -98,6 +98,51 @@ def test_the_same_timeline_reads_in_english_for_an_english_speaking_user(
     assert "✓ police-notified: met on time" in text
 
 
+def test_log_in_returns_to_the_page_asked_for_and_never_to_another_site(
+    demo: str, base_url: str, tokens: dict[str, str]
+) -> None:
+    with httpx.Client(base_url=base_url) as client:
+        asked = client.get(f"/cases/{demo}")
+        assert asked.headers["location"] == f"/login?next=%2Fcases%2F{demo}"
+        back = client.post(
+            "/login", data={"token": tokens["vlora_worker"], "next": f"/cases/{demo}"}
+        )
+        assert back.headers["location"] == f"/cases/{demo}"
+    for elsewhere in ("https://evil.example/", "//evil.example", "/\\evil.example"):
+        with httpx.Client(base_url=base_url) as client:
+            form = client.get("/login", params={"next": elsewhere})
+            assert "evil.example" not in form.text
+            sent = client.post(
+                "/login", data={"token": tokens["vlora_worker"], "next": elsewhere}
+            )
+            assert sent.headers["location"] == "/"
+
+
+def test_police_opening_a_case_link_land_on_its_alert_or_a_recorded_refusal(
+    demo: str, browser_of: Any, context: ApiContext
+) -> None:
+    vlora = browser_of("vlora_police")
+    opened = vlora.get(f"/cases/{demo}")
+    assert (opened.status_code, opened.headers["location"]) == (
+        303,
+        f"/alerts/{demo}",
+    )
+    page = vlora.get(f"/alerts/{demo}")
+    assert page.status_code == 200
+    assert "PV-VL" not in page.text
+    assert "Konfirmo marrjen" in page.text
+    # Another region's police: the alert view refuses, and says it was recorded.
+    durres = browser_of("durres_police")
+    refused = durres.get(durres.get(f"/cases/{demo}").headers["location"])
+    assert refused.status_code == 403
+    entry = context.access_log.entries(case_id=demo)[0]
+    assert (entry["actor_id"], entry["view"], entry["allowed"]) == (
+        "police-durres-1",
+        "page:alert",
+        False,
+    )
+
+
 def test_a_step_entered_late_is_marked_with_the_delay(
     demo: str, browser_of: Any
 ) -> None:
