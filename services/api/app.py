@@ -238,18 +238,22 @@ def _install_error_handlers(app: FastAPI) -> None:
             f"{e['field']}: {e['message']} (rule: {e['rule']})" for e in found
         )
         if _is_page(request):
-            return pages.error_page(request, 422, message)
+            return pages.error_page(request, 422, message, kind="invalid_input")
         return problem(422, "invalid_input", message, errors=found)
 
     @handles(DomainError)
     def _domain(request: Request, error: DomainError) -> Response:
         status = 422 if isinstance(error, INPUT_ERRORS) else 409
         if _is_page(request):
-            return pages.error_page(request, status, error.message)
+            return pages.error_page(request, status, error.message, kind=error.code)
         return problem(status, error.code, error.message)
 
     @handles(ServiceError)
     def _service(request: Request, error: ServiceError) -> Response:
+        if isinstance(error, VersionConflict) and _is_page(request):
+            return pages.error_page(
+                request, 409, error.message, kind="version_conflict"
+            )
         if isinstance(error, VersionConflict):
             return problem(
                 409,
@@ -264,7 +268,8 @@ def _install_error_handlers(app: FastAPI) -> None:
             KeyReused: (422, "idempotency_key_reused"),
         }.get(type(error), (422, "invalid_input"))
         if _is_page(request):
-            return pages.error_page(request, status, error.message)
+            kind = getattr(error, "kind", code)
+            return pages.error_page(request, status, error.message, kind=kind)
         return problem(status, code, error.message)
 
     @handles(Unauthenticated)
@@ -287,14 +292,14 @@ def _install_error_handlers(app: FastAPI) -> None:
     def _forbidden(request: Request, error: Forbidden) -> Response:
         if _is_page(request):
             return pages.error_page(
-                request, 403, error.message, recorded=error.recorded
+                request, 403, error.message, recorded=error.recorded, kind="forbidden"
             )
         return problem(403, "forbidden", error.message)
 
     @handles(HTTPException)
     def _http(request: Request, error: HTTPException) -> Response:
         if _is_page(request) and error.status_code == 404:
-            return pages.error_page(request, 404, str(error.detail))
+            return pages.error_page(request, 404, str(error.detail), kind="not_found")
         if error.status_code == 405:
             return problem(405, "method_not_allowed", str(error.detail))
         code = "not_found" if error.status_code == 404 else "http_error"

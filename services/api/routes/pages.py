@@ -28,11 +28,12 @@ from services.api.auth import (
     Viewer,
     get_context,
 )
-from services.api.context import Forbidden
+from services.api.context import ApiContext, Forbidden
 from services.api.freshness import freshness_of_request
 from services.api.i18n import Pages, translator, visitor_language
 from services.api.models import AlertAcknowledgement
 from services.api.next_page import MAX_NEXT, here, local_path
+from services.api.page_errors import error_text
 from services.api.policy import ALERT_ONLY_ROLES, ALL_REGION_READERS, may_oversee
 from services.api.routes.alerts import acknowledge, visible_alerts
 from services.api.routes.audit import history_as_of
@@ -72,7 +73,8 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     pages = cast(Pages, request.app.state.pages)
-    wording = Wording(translator(language))
+    rulebook = cast(ApiContext, request.app.state.context).rulebook
+    wording = Wording(translator(language), rulebook, language)
     freshness = freshness_of_request()
     behind = freshness.behind if freshness is not None else 0
     # Where the language switch returns to: this page, if it can be asked again.
@@ -86,9 +88,17 @@ def render(
 
 
 def error_page(
-    request: Request, status_code: int, message: str, *, recorded: bool = False
+    request: Request,
+    status_code: int,
+    message: str,
+    *,
+    recorded: bool = False,
+    kind: str | None = None,
 ) -> HTMLResponse:
-    """An error as a page, in the viewer's language if they are logged in."""
+    """An error as a page, in the viewer's language if they are logged in (else
+    the one they chose or their browser asks for): what went wrong in words of
+    that language (by ``kind``, e.g. a domain error's code), and for English
+    readers also ``message``, the API's own."""
     token = request.cookies.get(SESSION_COOKIE, "")
     viewer = get_context(request).users.authenticate(token) if token else None
     language = viewer.language if viewer else visitor_language(request)
@@ -99,7 +109,8 @@ def error_page(
         status_code,
         viewer=viewer,
         status=status_code,
-        message=message,
+        summary=translator(language).gettext(error_text(kind, status_code)),
+        message=message if language == "en" else "",
         recorded=recorded,
     )
 
@@ -307,16 +318,22 @@ def acknowledge_page(
     return RedirectResponse(local_path(next) or "/", status_code=303)
 
 
+class BadMoment(InvalidInput):
+    """A moment typed in a page that is not one."""
+
+    kind = "moment"
+
+
 def _tirane_moment(text: str) -> datetime:
     """A moment typed in a page: with an offset as given, without in Tirane time."""
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(
+        raise BadMoment(
             f"as_of {text!r} is not a date and time (e.g. 2026-03-01T14:30)"
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=TIRANE)
     if not EARLIEST <= moment <= LATEST:
-        raise InvalidInput("as_of must be between 1990 and 2200")
+        raise BadMoment("as_of must be between 1990 and 2200")
     return moment
