@@ -54,6 +54,7 @@ from services.api.routes import (
     audit,
     cases,
     commands,
+    language,
     oversight,
     pages,
 )
@@ -107,6 +108,7 @@ def create_app(context: ApiContext, settings: ApiSettings | None = None) -> Fast
         audit.router,
         pages.router,
         alert_pages.router,
+        language.router,
         ack.router,
     ):
         app.include_router(router)
