@@ -54,6 +54,7 @@ from services.api.routes import (
     audit,
     cases,
     commands,
+    docs,
     language,
     oversight,
     pages,
@@ -86,8 +87,9 @@ def create_app(context: ApiContext, settings: ApiSettings | None = None) -> Fast
     """The application over ``context``; nothing connects at import time."""
     settings = settings or ApiSettings()
     app = FastAPI(
-        docs_url="/docs" if settings.docs else None,
-        redoc_url="/redoc" if settings.docs else None,
+        # /docs is served from this server (routes.docs), never from a CDN.
+        docs_url=None,
+        redoc_url=None,
         title="Vatra Backbone",
         version="1",
         summary="Case referral and notification backbone for anti-trafficking work.",
@@ -112,6 +114,8 @@ def create_app(context: ApiContext, settings: ApiSettings | None = None) -> Fast
         ack.router,
     ):
         app.include_router(router)
+    if settings.docs:
+        app.include_router(docs.router)
     app.add_api_route("/api/me", me, methods=["GET"], response_model=a.Me, tags=["me"])
     if settings.metrics:
         app.add_api_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
