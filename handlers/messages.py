@@ -19,7 +19,7 @@ before any alert is due, rather than failing a real one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -51,11 +51,23 @@ class Rendered:
     sms: str
 
 
-class MessageTemplates:
-    """The templates of ``folder``, checked at construction."""
+# ``(kind, code, language) -> label``: names a code (kind ``rule``, ``role``,
+# ``service``, ``channel``, ``case_type``, ``answer``...) in a language; the
+# pages' own labels, passed in by the composition root.
+Labels = Callable[[str, str, str], str]
 
-    def __init__(self, folder: Path | str) -> None:
+
+def _code_as_is(_kind: str, code: str, _language: str) -> str:
+    return code
+
+
+class MessageTemplates:
+    """The templates of ``folder``, checked at construction; ``labels`` names
+    codes in the recipient's language (without it, a code is shown as is)."""
+
+    def __init__(self, folder: Path | str, labels: Labels | None = None) -> None:
         self.folder = Path(folder)
+        self.labels = labels or _code_as_is
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(self.folder),
             undefined=jinja2.StrictUndefined,
@@ -66,6 +78,9 @@ class MessageTemplates:
         )
         self.env.filters["tirane"] = _tirane
         self.env.filters["tirane_long"] = _tirane_long
+        self.env.filters["label"] = lambda code, kind, language: self.labels(
+            kind, str(code), language
+        )
         self.check()
 
     def check(self) -> None:
@@ -124,7 +139,7 @@ class MessageRenderer:
         ack_url = ""
         if delivery.role in AUTHORITY_ROLES:
             token = self.ack_link.issue(delivery.delivery_id, delivery.created_at)
-            ack_url = f"{self.public_url}/ack/{token}?lang={contact.language}"
+            ack_url = f"{self.public_url}/ack/{token}"
         links = _links(delivery.template, self.public_url, delivery.context, ack_url)
         context = {
             **delivery.context,

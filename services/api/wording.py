@@ -13,7 +13,7 @@ from typing import Any
 
 from domain.catalogue import AUTHORITIES, REGIONS, ROLES, SERVICES
 from domain.sop import RuleBook
-from services.api.i18n import Translator
+from services.api.i18n import Translator, translator
 from services.api.labels import FIELD_LABELS, MORE_ROLES, N_, SERVICE_STATES
 
 # Codes without a label in the catalogue, with the English the pages show.
@@ -66,6 +66,16 @@ CODE_LABELS: Mapping[str, Mapping[str, str]] = {
 }
 
 Line = Callable[["Wording", Mapping[str, Any]], str]
+
+
+def labeller(rulebook: RuleBook | None) -> Callable[[str, str, str], str]:
+    """``(kind, code, language) -> label``: the pages' labels, for the alert
+    e-mails (``handlers.messages.Labels``)."""
+
+    def label(kind: str, code: str, language: str) -> str:
+        return Wording(translator(language), rulebook, language).label(kind, code)
+
+    return label
 
 
 class Wording:

@@ -25,6 +25,7 @@ from handlers.dispatcher import Dispatcher
 from handlers.intake import NotificationIntake
 from handlers.messages import MessageRenderer, MessageTemplates, TemplateError
 from handlers.outcomes import CaseOutcomes
+from services.api.wording import labeller
 from services.app.case_alerts import ServiceCaseAlerts
 from services.config.notify_settings import NotifySettings
 from services.config.settings import SettingsError
@@ -60,7 +61,9 @@ def build_notifier(
     try:
         directory = load_directory(settings.directory_file)
         directory.check_channels(channels)
-        templates = MessageTemplates(settings.templates_dir)
+        templates = MessageTemplates(
+            settings.templates_dir, labels=labeller(backbone.rulebook)
+        )
     except (DirectoryError, TemplateError) as error:
         raise SettingsError(str(error)) from None
     tokens = AckTokens(
