@@ -154,7 +154,7 @@ def sample_contexts() -> dict[str, dict[str, Any]]:
         "identified_police": police_context(case, at),
         "identified_responsible_authority": authority_context(case, at),
         "identified_child_protection_unit": cpu_context(case, at),
-        "referred": {**referral, "occurred_at": iso(at)},
+        "referred": {**referral, "occurred_at": iso(at), "answer_by": iso(at)},
         "referral_answered": {
             **referral,
             "answer": "declined",

@@ -29,7 +29,7 @@ from psycopg import Connection, Cursor
 
 from domain import events as ev
 from domain.clock import Clock
-from domain.sop import RuleBook
+from domain.sop import RuleBook, WorkingCalendar
 from handlers import ledger
 from handlers.contexts import CaseContext
 from handlers.directory import Directory
@@ -56,11 +56,15 @@ class NotificationIntake:
         clock: Clock,
         *,
         max_age: timedelta | None = None,
+        calendar: WorkingCalendar | None = None,
     ) -> None:
+        """``calendar``: the working days, so that a referral alert can say by
+        when the referral must be answered."""
         self.directory = directory
         self.rulebook = rulebook
         self.clock = clock
         self.max_age = max_age
+        self.calendar = calendar
 
     def create(self, conn: Connection[Any]) -> None:
         ledger.create(conn)
@@ -78,7 +82,7 @@ class NotificationIntake:
         case = self._remember(cur, event)
         referral = _referral_for(cur, event)
         intents, unroutable = intents_for(
-            event, case, referral, self.directory, self.rulebook
+            event, case, referral, self.directory, self.rulebook, self.calendar
         )
         for missing in unroutable:
             ALERTS.labels("none", missing.role, "unroutable").inc()

@@ -4,8 +4,13 @@
 ``subject`` (one line), ``body`` (the e-mail and webhook text) and ``sms``
 (short). The variables are the role's message context (see
 ``handlers.policy``) plus ``case_url``, ``ack_url`` (authorities only),
-``recipient_label`` and ``role``. Filters: ``tirane`` shows an ISO time as
-``dd.mm.yyyy HH:MM`` in Europe/Tirane.
+``accept_url`` and ``decline_url`` (the referral's answer forms, in the
+referral alert only), ``recipient_label``, ``role`` and ``language``.
+Filters: ``tirane`` shows an ISO time as ``dd.mm.yyyy HH:MM`` in
+Europe/Tirane; ``tirane_long(language)`` as the language writes a day and a
+time ("e enjte, 5 mars 2026, 10:00"); ``label(language)`` a code's name
+(``rule_id``, ``failed_role``, ``missing_role``, ``channel``, ``case_type``,
+``answer``) in that language.
 
 Every template of every language is rendered once at start with sample
 contexts, so a typo or an unknown variable is refused with the file and line
@@ -14,16 +19,18 @@ before any alert is due, rather than failing a real one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlencode
 from uuid import UUID
 
 import jinja2
+from babel.dates import format_datetime
 
-from domain.clock import local
+from domain.clock import TIRANE, local
 from handlers.channels.base import OutgoingMessage
 from handlers.contexts import sample_contexts
 from handlers.directory import LANGUAGES, Contact
@@ -44,11 +51,23 @@ class Rendered:
     sms: str
 
 
-class MessageTemplates:
-    """The templates of ``folder``, checked at construction."""
+# ``(kind, code, language) -> label``: names a code (kind ``rule``, ``role``,
+# ``service``, ``channel``, ``case_type``, ``answer``...) in a language; the
+# pages' own labels, passed in by the composition root.
+Labels = Callable[[str, str, str], str]
 
-    def __init__(self, folder: Path | str) -> None:
+
+def _code_as_is(_kind: str, code: str, _language: str) -> str:
+    return code
+
+
+class MessageTemplates:
+    """The templates of ``folder``, checked at construction; ``labels`` names
+    codes in the recipient's language (without it, a code is shown as is)."""
+
+    def __init__(self, folder: Path | str, labels: Labels | None = None) -> None:
         self.folder = Path(folder)
+        self.labels = labels or _code_as_is
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(self.folder),
             undefined=jinja2.StrictUndefined,
@@ -58,6 +77,10 @@ class MessageTemplates:
             lstrip_blocks=True,
         )
         self.env.filters["tirane"] = _tirane
+        self.env.filters["tirane_long"] = _tirane_long
+        self.env.filters["label"] = lambda code, kind, language: self.labels(
+            kind, str(code), language
+        )
         self.check()
 
     def check(self) -> None:
@@ -66,10 +89,13 @@ class MessageTemplates:
             for name in TEMPLATES:
                 context = {
                     **samples[name],
-                    **_links(name, "https://x/c", "https://x/a"),
+                    **_links(name, "https://x", samples[name], "https://x/a"),
                 }
                 self.render(
-                    language, name, {**context, "recipient_label": "", "role": ""}
+                    language,
+                    name,
+                    {**context, "recipient_label": "", "role": ""}
+                    | {"language": language},
                 )
 
     def render(self, language: str, name: str, context: Mapping[str, Any]) -> Rendered:
@@ -110,16 +136,17 @@ class MessageRenderer:
         self.ack_link = ack_link
 
     def render(self, delivery: Delivery, contact: Contact) -> OutgoingMessage:
-        case_url = f"{self.public_url}/cases/{delivery.case_id}"
         ack_url = ""
         if delivery.role in AUTHORITY_ROLES:
             token = self.ack_link.issue(delivery.delivery_id, delivery.created_at)
             ack_url = f"{self.public_url}/ack/{token}"
+        links = _links(delivery.template, self.public_url, delivery.context, ack_url)
         context = {
             **delivery.context,
-            **_links(delivery.template, case_url, ack_url),
+            **links,
             "recipient_label": contact.label,
             "role": delivery.role,
+            "language": contact.language,
         }
         rendered = self.templates.render(contact.language, delivery.template, context)
         data = {
@@ -127,8 +154,7 @@ class MessageRenderer:
             "template": delivery.template,
             "event_type": delivery.event_type,
             "role": delivery.role,
-            "case_url": case_url,
-            "ack_url": ack_url,
+            **{name: url for name, url in links.items() if url},
         }
         return OutgoingMessage(
             delivery_id=delivery.delivery_id,
@@ -148,11 +174,33 @@ class AckLinks(Protocol):
     def issue(self, delivery_id: UUID, issued_at: datetime) -> str: ...
 
 
-def _links(name: str, case_url: str, ack_url: str) -> dict[str, str]:
-    authority = name.startswith("identified_")
-    return {"case_url": case_url, "ack_url": ack_url if authority else ""}
+def _links(
+    name: str, public_url: str, context: Mapping[str, Any], ack_url: str
+) -> dict[str, str]:
+    """The links a message carries: its case, the acknowledgement (alerts to
+    authorities) and the forms answering a referral (referral alerts)."""
+    case_id = context["case_id"]
+    links = {
+        "case_url": f"{public_url}/cases/{case_id}",
+        "ack_url": ack_url if name.startswith("identified_") else "",
+        "accept_url": "",
+        "decline_url": "",
+    }
+    if name == "referred":
+        query = urlencode({"referral_id": context["referral_id"]})
+        steps = f"{public_url}/cases/{case_id}/steps"
+        links["accept_url"] = f"{steps}/accept-referral?{query}"
+        links["decline_url"] = f"{steps}/decline-referral?{query}"
+    return links
 
 
 def _tirane(value: str | datetime) -> str:
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return local(moment).strftime("%d.%m.%Y %H:%M")
+
+
+def _tirane_long(value: str | datetime, language: str) -> str:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return format_datetime(
+        moment, "EEEE, d MMMM y, HH:mm", tzinfo=TIRANE, locale=language
+    )

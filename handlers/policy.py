@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from domain import events as ev
-from domain.sop import RuleBook
+from domain.sop import RuleBook, WorkingCalendar
 from handlers.contexts import (
     CaseContext,
     Unroutable,
@@ -37,6 +37,7 @@ from handlers.contexts import (
     unroutable_context,
 )
 from handlers.directory import Contact, Directory
+from handlers.referral_deadline import answer_due
 
 # Roles whose delivered alert is recorded on the case as ``AuthorityNotified``.
 AUTHORITY_ROLES = frozenset(
@@ -79,18 +80,32 @@ class Intent:
 Outcome = tuple[list[Intent], list[Unroutable]]
 
 
+@dataclass(frozen=True)
+class _Rules:
+    """The SOP rules (and the working days their deadlines count) a policy reads."""
+
+    rulebook: RuleBook
+    calendar: WorkingCalendar | None
+
+
 def intents_for(
     event: ev.CaseEvent,
     case: CaseContext | None,
     referral: ReferralRecord | None,
     directory: Directory,
     rulebook: RuleBook,
+    calendar: WorkingCalendar | None = None,
 ) -> Outcome:
-    """The messages ``event`` calls for, and the required ones nobody can receive."""
+    """The messages ``event`` calls for, and the required ones nobody can receive.
+
+    With the working-day ``calendar``, a referral alert says by when the
+    referral must be answered.
+    """
     handler = _HANDLERS.get(type(event))
     if handler is None:
         return [], []
-    intents, unroutable = handler(event, case, referral, directory, rulebook)
+    rules = _Rules(rulebook, calendar)
+    intents, unroutable = handler(event, case, referral, directory, rules)
     if unroutable and case is not None:
         # An alert the SOP requires reached nobody: the coordinator must know.
         coordinators = directory.coordinators()
@@ -107,7 +122,7 @@ def _identified(
     case: CaseContext | None,
     _referral: ReferralRecord | None,
     directory: Directory,
-    _rulebook: RuleBook,
+    _rules: _Rules,
 ) -> Outcome:
     assert isinstance(event, ev.Identified)
     context = CaseContext(
@@ -142,7 +157,7 @@ def _corrected(
     case: CaseContext | None,
     _referral: ReferralRecord | None,
     directory: Directory,
-    _rulebook: RuleBook,
+    _rules: _Rules,
 ) -> Outcome:
     assert isinstance(event, ev.EntryCorrected)
     became_minor = (
@@ -169,13 +184,19 @@ def _referred(
     case: CaseContext | None,
     _referral: ReferralRecord | None,
     directory: Directory,
-    _rulebook: RuleBook,
+    rules: _Rules,
 ) -> Outcome:
     assert isinstance(event, ev.Referred)
     context = referral_context(
         event.originator_id, case, event.referral_id, event.service, event.agency
     )
     context["occurred_at"] = iso(event.occurred_at)
+    due = (
+        answer_due(event, case, rules.rulebook, rules.calendar)
+        if rules.calendar
+        else None
+    )
+    context["answer_by"] = iso(due) if due else ""
     return _to(directory.agency(event.agency), "agency", "referred", context), []
 
 
@@ -184,7 +205,7 @@ def _answered(
     case: CaseContext | None,
     referral: ReferralRecord | None,
     directory: Directory,
-    _rulebook: RuleBook,
+    _rules: _Rules,
 ) -> Outcome:
     assert isinstance(event, ev.ReferralAccepted | ev.ReferralDeclined)
     if referral is None:
@@ -209,11 +230,11 @@ def _deadline(
     case: CaseContext | None,
     referral: ReferralRecord | None,
     directory: Directory,
-    rulebook: RuleBook,
+    rules: _Rules,
 ) -> Outcome:
     assert isinstance(event, ev.DeadlineWarning | ev.DeadlineBreached)
     try:
-        rule = rulebook.version(event.ruleset_version).rule(event.rule_id)
+        rule = rules.rulebook.version(event.ruleset_version).rule(event.rule_id)
         named = list(rule.notify_on_breach)
     except KeyError:
         named = []  # a rule this process does not know: the coordinator still hears
@@ -243,7 +264,7 @@ def _failed(
     case: CaseContext | None,
     _referral: ReferralRecord | None,
     directory: Directory,
-    _rulebook: RuleBook,
+    _rules: _Rules,
 ) -> Outcome:
     assert isinstance(event, ev.NotificationFailed)
     if event.authority == "coordinator":
@@ -263,7 +284,7 @@ def _failed(
 
 
 _Handler = Callable[
-    [ev.CaseEvent, CaseContext | None, ReferralRecord | None, Directory, RuleBook],
+    [ev.CaseEvent, CaseContext | None, ReferralRecord | None, Directory, _Rules],
     Outcome,
 ]
 _HANDLERS: Mapping[type[ev.CaseEvent], _Handler] = {

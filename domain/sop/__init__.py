@@ -58,6 +58,7 @@ from domain.sop.rules import (
     RuleBook,
     RuleKind,
     RuleSet,
+    RuleTitle,
 )
 from domain.sop.status import ObligationStatus
 from domain.sop.summary import Counts, summarise
@@ -96,6 +97,7 @@ __all__ = [
     "RuleFileError",
     "RuleKind",
     "RuleSet",
+    "RuleTitle",
     "SopError",
     "Trigger",
     "WorkingCalendar",

@@ -15,13 +15,16 @@ Each file is one rule-set version, named ``rules-<version>.toml``::
     correlate_on = ["referral_id"]
     notify_on_breach = ["referring_worker", "coordinator"]
     basis = "Where the figure comes from."
+    title = { sq = "Referimi mori përgjigje", en = "Referral answered" }
 
 Conditions are ``where = { attribute = value }`` (equals) or
 ``where = { attribute = [v1, v2] }`` (is one of). ``not_before`` rules take
 ``period`` and ``forbidden``; ``recurring`` rules take ``every``, ``count`` and
-``fulfilled_by``. Every kind may take ``cancelled_by``, ``correlate_on``,
-``warn_at`` and ``basis``. Every problem is reported as a ``RuleFileError``
-naming the file, the rule and the problem.
+``fulfilled_by``. Every rule needs a ``title`` in Albanian and English (what
+the pages and alerts call it; its id is for files and logs). Every kind may
+take ``cancelled_by``, ``correlate_on``, ``warn_at`` and ``basis``. Every
+problem is reported as a ``RuleFileError`` naming the file, the rule and the
+problem.
 """
 
 from __future__ import annotations
@@ -32,7 +35,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from difflib import get_close_matches
 from pathlib import Path
-from typing import NoReturn
 
 from domain.sop.errors import RuleFileError
 from domain.sop.patterns import (
@@ -43,8 +45,10 @@ from domain.sop.patterns import (
     EventPattern,
     Trigger,
 )
+from domain.sop.rule_file import Where
 from domain.sop.rules import (
     DEFAULT_WARN_AT_FRACTION,
+    TITLE_LANGUAGES,
     DueWithin,
     NotBefore,
     Recurring,
@@ -52,6 +56,7 @@ from domain.sop.rules import (
     RuleBook,
     RuleKind,
     RuleSet,
+    RuleTitle,
 )
 from domain.sop.vocabulary import (
     CASE_EVENT_TYPE,
@@ -73,6 +78,7 @@ _COMMON_KEYS = {
     "notify_on_breach",
     "warn_at",
     "basis",
+    "title",
 }
 _KIND_KEYS = {
     RuleKind.DUE_WITHIN: {"within", "fulfilled_by"},
@@ -134,7 +140,7 @@ def _check_name(path: Path, ruleset: RuleSet) -> None:
 
 def parse_ruleset(data: Mapping[str, object], *, source: str = "<rules>") -> RuleSet:
     """Build a ``RuleSet`` from an already-parsed TOML document."""
-    where = _Where(source)
+    where = Where(source)
     where.no_unknown_keys(data, _FILE_KEYS)
     version = where.text(data, "version")
     effective_from = data.get("effective_from")
@@ -166,7 +172,7 @@ def parse_ruleset(data: Mapping[str, object], *, source: str = "<rules>") -> Rul
         where.fail(str(exc))
 
 
-def _parse_rule(raw: object, where: _Where) -> Rule:
+def _parse_rule(raw: object, where: Where) -> Rule:
     if not isinstance(raw, dict):
         where.fail("must be a table")
     rule_id = where.text(raw, "id")
@@ -195,6 +201,7 @@ def _parse_rule(raw: object, where: _Where) -> Rule:
     cancelled_by = _patterns(raw, "cancelled_by", (), where)
     warn_at = where.fraction(raw, "warn_at")
     basis = where.text(raw, "basis", required=False)
+    title = _title(raw.get("title"), where.at("title"))
     try:
         if kind is RuleKind.DUE_WITHIN:
             return DueWithin(
@@ -207,6 +214,7 @@ def _parse_rule(raw: object, where: _Where) -> Rule:
                 notify_on_breach=roles,
                 warn_at=warn_at,
                 basis=basis,
+                title=title,
             )
         if kind is RuleKind.NOT_BEFORE:
             return NotBefore(
@@ -219,6 +227,7 @@ def _parse_rule(raw: object, where: _Where) -> Rule:
                 notify_on_breach=roles,
                 warn_at=warn_at,
                 basis=basis,
+                title=title,
             )
         return Recurring(
             id=rule_id,
@@ -231,12 +240,27 @@ def _parse_rule(raw: object, where: _Where) -> Rule:
             notify_on_breach=roles,
             warn_at=warn_at,
             basis=basis,
+            title=title,
         )
     except ValueError as exc:
         where.fail(str(exc))
 
 
-def _trigger(raw: object, where: _Where) -> Trigger:
+def _title(raw: object, where: Where) -> RuleTitle:
+    # Pages and alerts name a rule by its title, never by its id: every rule
+    # has one in each language they speak.
+    example = 'such as { sq = "Policia u njoftua", en = "Police notified" }'
+    if not isinstance(raw, dict):
+        where.fail(f"every rule needs a title in Albanian and English, {example}")
+    where.no_unknown_keys(raw, set(TITLE_LANGUAGES))
+    texts = {language: where.text(raw, language) for language in TITLE_LANGUAGES}
+    for language, text in texts.items():
+        if text != " ".join(text.split()):
+            where.fail(f"the {language} title must be one line without extra spaces")
+    return RuleTitle(**texts)
+
+
+def _trigger(raw: object, where: Where) -> Trigger:
     pattern = _pattern(raw, where, case_level=True)
     return Trigger(pattern.event_type, pattern.where)
 
@@ -245,7 +269,7 @@ def _patterns(
     raw: Mapping[str, object],
     key: str,
     correlate_on: tuple[str, ...],
-    where: _Where,
+    where: Where,
 ) -> tuple[EventPattern, ...]:
     value = raw.get(key, [])
     if not isinstance(value, list):
@@ -260,7 +284,7 @@ def _patterns(
     return tuple(patterns)
 
 
-def _pattern(raw: object, where: _Where, *, case_level: bool) -> EventPattern:
+def _pattern(raw: object, where: Where, *, case_level: bool) -> EventPattern:
     if not isinstance(raw, dict):
         where.fail('must be a table such as { event = "Identified" }')
     where.no_unknown_keys(raw, {"event", "where"})
@@ -279,7 +303,7 @@ def _pattern(raw: object, where: _Where, *, case_level: bool) -> EventPattern:
     return EventPattern(event_type, tuple(parsed))
 
 
-def _values(value: object, where: _Where) -> tuple[ConditionValue, ...]:
+def _values(value: object, where: Where) -> tuple[ConditionValue, ...]:
     values = value if isinstance(value, list) else [value]
     if not values:
         where.fail("the list of allowed values is empty")
@@ -291,7 +315,7 @@ def _values(value: object, where: _Where) -> tuple[ConditionValue, ...]:
     return tuple(values)
 
 
-def _duration(raw: Mapping[str, object], key: str, where: _Where) -> Duration:
+def _duration(raw: Mapping[str, object], key: str, where: Where) -> Duration:
     value = raw.get(key)
     at = where.at(key)
     if not isinstance(value, dict):
@@ -313,7 +337,7 @@ def _duration(raw: Mapping[str, object], key: str, where: _Where) -> Duration:
 
 
 def _check_attribute(
-    event_type: str, attribute: str, where: _Where, *, case_level: bool = False
+    event_type: str, attribute: str, where: Where, *, case_level: bool = False
 ) -> None:
     known = attributes_of(event_type)
     if known is None or attribute in known:
@@ -326,63 +350,3 @@ def _check_attribute(
         f"{event_type} has no attribute {attribute!r} (it has "
         f"{', '.join(sorted(known))}{hint})"
     )
-
-
-class _Where:
-    """Where in a file a problem is, and how to report it."""
-
-    def __init__(self, source: str, path: tuple[str, ...] = ()) -> None:
-        self.source = source
-        self.path = path
-
-    def rule(self, label: str) -> _Where:
-        return _Where(self.source, (f"rule {label}",))
-
-    def at(self, part: str) -> _Where:
-        return _Where(self.source, (*self.path, part))
-
-    def fail(self, problem: str) -> NoReturn:
-        location = ": ".join((self.source, *self.path))
-        raise RuleFileError(f"{location}: {problem}")
-
-    def text(
-        self, table: Mapping[str, object], key: str, *, required: bool = True
-    ) -> str:
-        value = table.get(key)
-        if value is None and not required:
-            return ""
-        if not isinstance(value, str) or (required and not value):
-            self.fail(f"{key!r} must be non-empty text, not {value!r}")
-        return value
-
-    def whole_number(self, table: Mapping[str, object], key: str) -> int:
-        value = table.get(key)
-        # bool is an int in Python; `count = true` is still a mistake.
-        if not isinstance(value, int) or isinstance(value, bool):
-            self.fail(f"{key!r} must be a whole number, not {value!r}")
-        return value
-
-    def fraction(self, table: Mapping[str, object], key: str) -> float | None:
-        value = table.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            self.fail(f"{key!r} must be a number between 0 and 1, not {value!r}")
-        return float(value)
-
-    def texts(self, table: Mapping[str, object], key: str) -> list[str]:
-        value = table.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.fail(f"{key!r} must be a list of text, not {value!r}")
-        return value
-
-    def no_unknown_keys(
-        self, table: Mapping[str, object], known: set[str], context: str = ""
-    ) -> None:
-        unknown = sorted(set(table) - known)
-        if unknown:
-            suffix = f" for {context}" if context else ""
-            self.fail(
-                f"unknown field(s) {', '.join(map(repr, unknown))}{suffix} "
-                f"(expected {', '.join(sorted(known))})"
-            )

@@ -47,10 +47,25 @@ __all__ = [
     "RuleBook",
     "RuleKind",
     "RuleSet",
+    "RuleTitle",
     "Trigger",
 ]
 
 DEFAULT_WARN_AT_FRACTION = 0.75
+# The languages a rule's title is written in: what the pages and alerts speak.
+TITLE_LANGUAGES = ("sq", "en")
+
+
+@dataclass(frozen=True)
+class RuleTitle:
+    """What a rule is called, for people: Albanian and English."""
+
+    sq: str = ""
+    en: str = ""
+
+    def in_language(self, language: str) -> str:
+        """The title in ``language`` (Albanian for a language it lacks)."""
+        return self.en if language == "en" else self.sq
 
 
 class RuleKind(StrEnum):
@@ -80,6 +95,7 @@ class RuleBase:
     notify_on_breach: tuple[str, ...] = ()
     warn_at: float | None = None
     basis: str = ""
+    title: RuleTitle = RuleTitle()
 
     def __post_init__(self) -> None:
         if not self.id:

@@ -46,7 +46,19 @@ from services.api.edge import BodyLimit, SecurityHeaders, method_label
 from services.api.freshness import ReadModelLagHeader
 from services.api.i18n import Pages
 from services.api.idempotency import KeyReused
-from services.api.routes import ack, alerts, audit, cases, commands, oversight, pages
+from services.api.next_page import here, login_url
+from services.api.routes import (
+    ack,
+    alert_pages,
+    alerts,
+    audit,
+    cases,
+    commands,
+    docs,
+    language,
+    oversight,
+    pages,
+)
 from services.app.errors import (
     CaseNotFound,
     InvalidInput,
@@ -75,8 +87,9 @@ def create_app(context: ApiContext, settings: ApiSettings | None = None) -> Fast
     """The application over ``context``; nothing connects at import time."""
     settings = settings or ApiSettings()
     app = FastAPI(
-        docs_url="/docs" if settings.docs else None,
-        redoc_url="/redoc" if settings.docs else None,
+        # /docs is served from this server (routes.docs), never from a CDN.
+        docs_url=None,
+        redoc_url=None,
         title="Vatra Backbone",
         version="1",
         summary="Case referral and notification backbone for anti-trafficking work.",
@@ -96,9 +109,13 @@ def create_app(context: ApiContext, settings: ApiSettings | None = None) -> Fast
         oversight.router,
         audit.router,
         pages.router,
+        alert_pages.router,
+        language.router,
         ack.router,
     ):
         app.include_router(router)
+    if settings.docs:
+        app.include_router(docs.router)
     app.add_api_route("/api/me", me, methods=["GET"], response_model=a.Me, tags=["me"])
     if settings.metrics:
         app.add_api_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
@@ -227,18 +244,22 @@ def _install_error_handlers(app: FastAPI) -> None:
             f"{e['field']}: {e['message']} (rule: {e['rule']})" for e in found
         )
         if _is_page(request):
-            return pages.error_page(request, 422, message)
+            return pages.error_page(request, 422, message, kind="invalid_input")
         return problem(422, "invalid_input", message, errors=found)
 
     @handles(DomainError)
     def _domain(request: Request, error: DomainError) -> Response:
         status = 422 if isinstance(error, INPUT_ERRORS) else 409
         if _is_page(request):
-            return pages.error_page(request, status, error.message)
+            return pages.error_page(request, status, error.message, kind=error.code)
         return problem(status, error.code, error.message)
 
     @handles(ServiceError)
     def _service(request: Request, error: ServiceError) -> Response:
+        if isinstance(error, VersionConflict) and _is_page(request):
+            return pages.error_page(
+                request, 409, error.message, kind="version_conflict"
+            )
         if isinstance(error, VersionConflict):
             return problem(
                 409,
@@ -253,7 +274,8 @@ def _install_error_handlers(app: FastAPI) -> None:
             KeyReused: (422, "idempotency_key_reused"),
         }.get(type(error), (422, "invalid_input"))
         if _is_page(request):
-            return pages.error_page(request, status, error.message)
+            kind = getattr(error, "kind", code)
+            return pages.error_page(request, status, error.message, kind=kind)
         return problem(status, code, error.message)
 
     @handles(Unauthenticated)
@@ -267,20 +289,23 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @handles(LoginRequired)
     def _login(request: Request, _error: LoginRequired) -> Response:
-        return RedirectResponse("/login", status_code=303)
+        # The log-in form returns to the page that was asked for (a link in
+        # an alert, say); a form sent without a session starts over.
+        back = here(request) if request.method in ("GET", "HEAD") else None
+        return RedirectResponse(login_url(back), status_code=303)
 
     @handles(Forbidden)
     def _forbidden(request: Request, error: Forbidden) -> Response:
         if _is_page(request):
             return pages.error_page(
-                request, 403, error.message, recorded=error.recorded
+                request, 403, error.message, recorded=error.recorded, kind="forbidden"
             )
         return problem(403, "forbidden", error.message)
 
     @handles(HTTPException)
     def _http(request: Request, error: HTTPException) -> Response:
         if _is_page(request) and error.status_code == 404:
-            return pages.error_page(request, 404, str(error.detail))
+            return pages.error_page(request, 404, str(error.detail), kind="not_found")
         if error.status_code == 405:
             return problem(405, "method_not_allowed", str(error.detail))
         code = "not_found" if error.status_code == 404 else "http_error"

@@ -26,6 +26,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_percent
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
 
 from domain.clock import TIRANE
 
@@ -34,6 +35,8 @@ LOCALES = HERE / "locales"
 TEMPLATES = HERE / "templates"
 LANGUAGES = ("sq", "en")
 DEFAULT_LANGUAGE = "sq"
+# The language chosen with the switch before logging in (after, the user's own).
+LANGUAGE_COOKIE = "vatra_language"
 
 
 class Translator(Protocol):
@@ -64,6 +67,15 @@ def pick_language(accept_language: str) -> str:
         if tag[:2] in LANGUAGES:
             return tag[:2]
     return DEFAULT_LANGUAGE
+
+
+def visitor_language(request: Request) -> str:
+    """The language of someone not logged in: the one they chose with the
+    switch, else the first one their browser asks for, else Albanian."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE, "")
+    if chosen in LANGUAGES:
+        return chosen
+    return pick_language(request.headers.get("accept-language", ""))
 
 
 class Formats:

@@ -32,6 +32,8 @@ ALERT_AUTHORITIES = {
     "child_protection_unit": "child_protection_unit",
     "responsible_authority": "responsible_authority",
 }
+# Roles that see alerts only, never a case's timeline.
+ALERT_ONLY_ROLES = frozenset({"police", "child_protection_unit"})
 ALL_REGION_READERS = frozenset({"coordinator", "responsible_authority", "auditor"})
 OVERSIGHT_ROLES = ALL_REGION_READERS
 # Roles whose rights stop at their regions: a token for them names at least one.

@@ -126,6 +126,20 @@ class Users:
             str(unit) if unit is not None else None,
         )
 
+    def set_language(self, user_id: str, language: str) -> None:
+        """The language the user's pages speak from now on (``sq`` or ``en``)."""
+        if language not in LANGUAGES:
+            raise InvalidInput(
+                f"language {language!r} is not offered; languages: "
+                f"{', '.join(LANGUAGES)}"
+            )
+        with self.pool.connection() as conn:
+            conn.execute(
+                "UPDATE api_users SET language = %s, updated_at = %s "
+                "WHERE user_id = %s",
+                (language, self.clock.now(), user_id),
+            )
+
     def revoke(self, user_id: str) -> int:
         """Revoke every live token of a user; return how many."""
         with self.pool.connection() as conn:

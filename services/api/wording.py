@@ -12,13 +12,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from domain.catalogue import AUTHORITIES, REGIONS, ROLES, SERVICES
-from services.api.i18n import Translator
-
-
-def N_(message: str) -> str:
-    """Marks a text for the catalog; it is translated where it is shown."""
-    return message
-
+from domain.sop import RuleBook
+from services.api.i18n import Translator, translator
+from services.api.labels import FIELD_LABELS, MORE_ROLES, N_, SERVICE_STATES
 
 # Codes without a label in the catalogue, with the English the pages show.
 CODE_LABELS: Mapping[str, Mapping[str, str]] = {
@@ -58,6 +54,7 @@ CODE_LABELS: Mapping[str, Mapping[str, str]] = {
         "transferred_out": N_("transferred out"),
         "other": N_("other"),
     },
+    "answer": {"accepted": N_("accepted"), "declined": N_("declined")},
     "obligation": {
         "open": N_("open"),
         "warning": N_("due soon"),
@@ -71,11 +68,31 @@ CODE_LABELS: Mapping[str, Mapping[str, str]] = {
 Line = Callable[["Wording", Mapping[str, Any]], str]
 
 
-class Wording:
-    """Labels and timeline lines in one language."""
+def labeller(rulebook: RuleBook | None) -> Callable[[str, str, str], str]:
+    """``(kind, code, language) -> label``: the pages' labels, for the alert
+    e-mails (``handlers.messages.Labels``)."""
 
-    def __init__(self, translator: Translator) -> None:
+    def label(kind: str, code: str, language: str) -> str:
+        return Wording(translator(language), rulebook, language).label(kind, code)
+
+    return label
+
+
+class Wording:
+    """Labels and timeline lines in one language.
+
+    With the ``rulebook``, an SOP rule is named by its title in ``language``.
+    """
+
+    def __init__(
+        self,
+        translator: Translator,
+        rulebook: RuleBook | None = None,
+        language: str = "sq",
+    ) -> None:
         self.t = translator
+        self.rulebook = rulebook
+        self.language = language
 
     def _(self, message: str, **values: object) -> str:
         text = self.t.gettext(message)
@@ -92,7 +109,44 @@ class Wording:
         return self.t.gettext(AUTHORITIES.get(str(code), str(code)))
 
     def role(self, code: object) -> str:
-        return self.t.gettext(ROLES.get(str(code), str(code)))
+        english = ROLES.get(str(code)) or MORE_ROLES.get(str(code), str(code))
+        return self.t.gettext(english)
+
+    def field(self, name: object) -> str:
+        return self.t.gettext(FIELD_LABELS.get(str(name), str(name)))
+
+    def service_state(self, state: object) -> str:
+        return self.t.gettext(SERVICE_STATES.get(str(state), str(state)))
+
+    def rule(self, rule_id: object, version: str | None = None) -> str:
+        """An SOP rule's title: of ``version`` if given, else the newest one
+        that has the rule; its id only if no rule set knows it."""
+        if self.rulebook is not None:
+            rulesets = self.rulebook.rulesets
+            for ruleset in reversed(rulesets):
+                if version is not None and ruleset.version != version:
+                    continue
+                try:
+                    return ruleset.rule(str(rule_id)).title.in_language(self.language)
+                except KeyError:
+                    continue
+            if version is not None:
+                return self.rule(rule_id)
+        return str(rule_id)
+
+    def label(self, kind: str, code: object) -> str:
+        """Any code by its kind: ``rule``, ``role``, ``service``, ``authority``,
+        ``region``, ``field`` or a kind of ``CODE_LABELS``."""
+        rule: Callable[[object], str] = self.rule
+        named: Callable[[object], str] | None = {
+            "rule": rule,
+            "role": self.role,
+            "service": self.service,
+            "authority": self.authority,
+            "region": self.region,
+            "field": self.field,
+        }.get(kind)
+        return named(code) if named else self.code(kind, code)
 
     def region(self, code: object) -> str:
         return REGIONS.get(str(code), str(code))  # place names read the same
@@ -233,16 +287,18 @@ LINES: dict[str, Line] = {
     "EntryCorrected": lambda w, p: w._(
         "Entry %(version)s corrected (%(field)s): %(reason)s",
         version=p["corrected_version"],
-        field=p["field"],
+        field=w.field(p["field"]),
         reason=p["reason"],
     ),
     "PersonalDataErased": lambda w, p: w._(
         "Personal data erased: %(reason)s", reason=p["reason"]
     ),
     "DeadlineWarning": lambda w, p: w._(
-        "SOP deadline near: %(rule)s", rule=p["rule_id"]
+        "SOP deadline near: %(rule)s",
+        rule=w.rule(p["rule_id"], p.get("ruleset_version")),
     ),
     "DeadlineBreached": lambda w, p: w._(
-        "SOP deadline missed: %(rule)s", rule=p["rule_id"]
+        "SOP deadline missed: %(rule)s",
+        rule=w.rule(p["rule_id"], p.get("ruleset_version")),
     ),
 }

@@ -30,7 +30,8 @@ def cmd_timeline(args: argparse.Namespace) -> int:
         with backbone.pool.connection() as conn:
             print(timeline_report(conn, case_id))
             print("\nSOP obligations\n")
-            print(obligations_report(conn, case_id, backbone.clock.now()))
+            now = backbone.clock.now()
+            print(obligations_report(conn, case_id, now, backbone.rulebook))
     return 0
 
 
@@ -40,7 +41,7 @@ def cmd_sop(args: argparse.Namespace) -> int:
     with open_backbone() as backbone:
         _catch_up(backbone)
         with backbone.pool.connection() as conn:
-            print(sop_report(conn, backbone.clock.now(), region))
+            print(sop_report(conn, backbone.clock.now(), region, backbone.rulebook))
     return 0
 
 
@@ -69,7 +70,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         obligations = judge(facts, backbone.rulebook, backbone.calendar, moment)
         print(history_report(history))
         print("\nSOP obligations then\n")
-        print(history_obligations_report(obligations))
+        print(history_obligations_report(obligations, backbone.rulebook))
     return 0
 
 

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from psycopg import Connection
 
-from domain.sop import Obligation
+from domain.sop import Obligation, RuleBook
 from projections.compliance import (
     case_obligations,
     compliance,
@@ -19,6 +19,20 @@ from projections.compliance import (
 )
 from projections.timeline import timeline
 from services.render import duration, percent, table, when
+
+
+def rule_name(rulebook: RuleBook | None, rule_id: str, version: str = "") -> str:
+    """A rule as people read it: its English title, and its id for the files."""
+    if rulebook is None:
+        return rule_id
+    for ruleset in reversed(rulebook.rulesets):
+        if version and ruleset.version != version:
+            continue
+        try:
+            return f"{ruleset.rule(rule_id).title.en} ({rule_id})"
+        except KeyError:
+            continue
+    return rule_name(rulebook, rule_id) if version else rule_id
 
 
 def timeline_report(conn: Connection[Any], case_id: UUID) -> str:
@@ -43,7 +57,12 @@ def timeline_report(conn: Connection[Any], case_id: UUID) -> str:
     return f"Timeline of case {case_id}\n\n{body}"
 
 
-def obligations_report(conn: Connection[Any], case_id: UUID, now: datetime) -> str:
+def obligations_report(
+    conn: Connection[Any],
+    case_id: UUID,
+    now: datetime,
+    rulebook: RuleBook | None = None,
+) -> str:
     rows = case_obligations(conn, case_id, now)
     if not rows:
         return "No SOP obligations."
@@ -51,7 +70,7 @@ def obligations_report(conn: Connection[Any], case_id: UUID, now: datetime) -> s
         ["rule", "rules", "due (Tirane)", "status", "met at", "entered"],
         [
             (
-                r["rule_id"],
+                rule_name(rulebook, r["rule_id"], r["ruleset_version"]),
                 r["ruleset_version"],
                 when(r["due_at"]),
                 r["status"],
@@ -88,19 +107,24 @@ def compliance_report(
     now: datetime,
     by: str = "rule_id",
     region: str | None = None,
+    rulebook: RuleBook | None = None,
 ) -> str:
     rows = compliance(conn, now, by, region)
     if not rows:
         return f"No SOP obligations recorded yet{_in(region)}."
     label = "rule" if by == "rule_id" else "region"
-    body = table([label, *COUNT_HEADERS], [(r["key"], *_counts(r)) for r in rows])
+    name = (lambda key: rule_name(rulebook, key)) if by == "rule_id" else str
+    body = table([label, *COUNT_HEADERS], [(name(r["key"]), *_counts(r)) for r in rows])
     return (
         f"SOP compliance by {label}{_in(region)}, as of {when(now)} (Tirane)\n\n{body}"
     )
 
 
 def rule_region_report(
-    conn: Connection[Any], now: datetime, region: str | None = None
+    conn: Connection[Any],
+    now: datetime,
+    region: str | None = None,
+    rulebook: RuleBook | None = None,
 ) -> str:
     """Compliance per rule and region together."""
     rows = compliance_by(conn, now, ("rule_id", "region"), region=region)
@@ -108,13 +132,16 @@ def rule_region_report(
         return f"No SOP obligations recorded yet{_in(region)}."
     body = table(
         ["rule", "region", *COUNT_HEADERS],
-        [(r["rule_id"], r["region"], *_counts(r)) for r in rows],
+        [(rule_name(rulebook, r["rule_id"]), r["region"], *_counts(r)) for r in rows],
     )
     return f"SOP compliance by rule and region{_in(region)}\n\n{body}"
 
 
 def near_deadline_report(
-    conn: Connection[Any], now: datetime, region: str | None = None
+    conn: Connection[Any],
+    now: datetime,
+    region: str | None = None,
+    rulebook: RuleBook | None = None,
 ) -> str:
     """Unmet obligations past their warning point, soonest deadline first."""
     rows = near_deadline(conn, now, region=region)
@@ -125,7 +152,7 @@ def near_deadline_report(
         [
             (
                 str(r["case_id"])[:8],
-                r["rule_id"],
+                rule_name(rulebook, r["rule_id"], r["ruleset_version"]),
                 r["region"],
                 when(r["due_at"]),
                 duration(r["due_in"]),
@@ -138,7 +165,10 @@ def near_deadline_report(
 
 
 def overdue_report(
-    conn: Connection[Any], now: datetime, region: str | None = None
+    conn: Connection[Any],
+    now: datetime,
+    region: str | None = None,
+    rulebook: RuleBook | None = None,
 ) -> str:
     rows = overdue(conn, now, region=region)
     if not rows:
@@ -148,7 +178,7 @@ def overdue_report(
         [
             (
                 str(r["case_id"])[:8],
-                r["rule_id"],
+                rule_name(rulebook, r["rule_id"], r["ruleset_version"]),
                 r["region"],
                 when(r["due_at"]),
                 duration(r["overdue_by"]),
@@ -161,14 +191,20 @@ def overdue_report(
     return f"Overdue obligations{_in(region)}, most overdue first\n\n{body}"
 
 
-def sop_report(conn: Connection[Any], now: datetime, region: str | None = None) -> str:
-    """Everything ``vatra sop`` prints: compliance, near and overdue deadlines."""
+def sop_report(
+    conn: Connection[Any],
+    now: datetime,
+    region: str | None = None,
+    rulebook: RuleBook | None = None,
+) -> str:
+    """Everything ``vatra sop`` prints: compliance, near and overdue deadlines;
+    with the ``rulebook``, each rule by its title."""
     parts = [
-        compliance_report(conn, now, "rule_id", region),
+        compliance_report(conn, now, "rule_id", region, rulebook),
         compliance_report(conn, now, "region", region),
-        rule_region_report(conn, now, region),
-        near_deadline_report(conn, now, region),
-        overdue_report(conn, now, region),
+        rule_region_report(conn, now, region, rulebook),
+        near_deadline_report(conn, now, region, rulebook),
+        overdue_report(conn, now, region, rulebook),
     ]
     return "\n\n".join(parts)
 
@@ -201,7 +237,9 @@ def history_report(history: dict[str, Any]) -> str:
     )
 
 
-def history_obligations_report(obligations: Sequence[Obligation]) -> str:
+def history_obligations_report(
+    obligations: Sequence[Obligation], rulebook: RuleBook | None = None
+) -> str:
     """The SOP obligations of a case as they stood at a history's moment."""
     if not obligations:
         return "No SOP obligations."
@@ -209,7 +247,7 @@ def history_obligations_report(obligations: Sequence[Obligation]) -> str:
         ["rule", "rules", "due (Tirane)", "status", "met at", "met by"],
         [
             (
-                o.rule_id,
+                rule_name(rulebook, o.rule_id, o.ruleset_version),
                 o.ruleset_version,
                 when(o.due_at),
                 str(o.status),

@@ -32,9 +32,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         with backbone.pool.connection() as conn:
             print(timeline_report(conn, case_id))
             print("\nIts SOP obligations\n")
-            print(obligations_report(conn, case_id, now))
+            print(obligations_report(conn, case_id, now, backbone.rulebook))
             print()
-            print(sop_report(conn, now))
+            print(sop_report(conn, now, rulebook=backbone.rulebook))
         if args.serve:
             # New steps entered through the pages are recorded at the real time.
             context = api_context(backbone, SystemClock())

@@ -25,6 +25,7 @@ from handlers.dispatcher import Dispatcher
 from handlers.intake import NotificationIntake
 from handlers.messages import MessageRenderer, MessageTemplates, TemplateError
 from handlers.outcomes import CaseOutcomes
+from services.api.wording import labeller
 from services.app.case_alerts import ServiceCaseAlerts
 from services.config.notify_settings import NotifySettings
 from services.config.settings import SettingsError
@@ -89,7 +90,9 @@ def build_notifier(
         directory = load_directory(settings.directory_file)
         channels = build_channels(settings, clock, directory)
         directory.check_channels(channels)
-        templates = MessageTemplates(settings.templates_dir)
+        templates = MessageTemplates(
+            settings.templates_dir, labels=labeller(backbone.rulebook)
+        )
     except (DirectoryError, TemplateError) as error:
         raise SettingsError(str(error)) from None
     tokens = AckTokens(
@@ -104,6 +107,7 @@ def build_notifier(
         backbone.rulebook,
         clock,
         max_age=timedelta(hours=max_age) if max_age else None,
+        calendar=backbone.calendar,
     )
     dispatcher = Dispatcher(
         pool,

@@ -76,7 +76,7 @@ def test_log_in_open_a_timeline_and_see_an_overdue_obligation_on_the_dashboard(
                 "U identifikua një i mitur (trafikim) në Vlorë"
             )
             expect(page.locator("#v2 .chip")).to_contain_text(
-                "police-notified: përmbushur në kohë"
+                "Njoftimi i policisë: përmbushur në kohë"
             )
             assert _fits_the_screen(page)
             timeline_shot = tmp_path / "timeline.png"
@@ -89,8 +89,8 @@ def test_log_in_open_a_timeline_and_see_an_overdue_obligation_on_the_dashboard(
             page.click("nav a[href='/dashboard']")
             expect(page.locator("h1")).to_have_text("SOP dashboard")
             overdue = page.locator("table.overdue tbody tr")
-            expect(overdue.first).to_contain_text("status-determined")
-            expect(page.locator("table.overdue")).to_contain_text("referral-answered")
+            expect(overdue.first).to_contain_text("Status determined")
+            expect(page.locator("table.overdue")).to_contain_text("Referral answered")
             assert overdue.count() >= 3
             expect(page.locator("svg.chart").first).to_be_visible()
             assert _fits_the_screen(page)
@@ -100,7 +100,7 @@ def test_log_in_open_a_timeline_and_see_an_overdue_obligation_on_the_dashboard(
             # The overdue row leads to the case, its missed step marked.
             overdue.first.locator("a").click()
             expect(page.locator(".attention .s-breached").first).to_contain_text(
-                "status-determined: overdue"
+                "Status determined: overdue"
             )
         finally:
             browser.close()

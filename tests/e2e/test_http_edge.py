@@ -132,6 +132,7 @@ def test_metrics_and_the_browsable_docs_are_off_unless_enabled(
     with served(context, ApiSettings(metrics=True, docs=True)) as url:
         assert "vatra_http_requests_total" in httpx.get(f"{url}/metrics").text
         assert httpx.get(f"{url}/docs").status_code == 200
+        assert httpx.get(f"{url}/redoc").status_code == 404
 
 
 def test_made_up_http_methods_share_one_metric_series(context: ApiContext) -> None:

@@ -81,7 +81,7 @@ def test_a_caseworker_reads_the_timeline_in_albanian_with_sop_status_beside_step
     assert '<html lang="sq">' in page.text
     assert "U identifikua një i mitur (trafikim) në Vlorë" in text
     assert "U referua për Strehim dhe siguri në qendër pranë National Shelter" in text
-    assert "✓ police-notified: përmbushur në kohë" in text
+    assert "✓ Njoftimi i policisë: përmbushur në kohë" in text
     assert "21 jan 2026, 09:00" in text  # 08:00 UTC shown in Tirane time
     entries = context.access_log.entries(case_id=demo)
     assert (entries[0]["actor_id"], entries[0]["view"]) == (
@@ -95,7 +95,53 @@ def test_the_same_timeline_reads_in_english_for_an_english_speaking_user(
 ) -> None:
     text = _text(browser_of("vlora_lawyer").get(f"/cases/{demo}").text)
     assert "Identified a minor (trafficking) in Vlorë, Vlorë, via outreach" in text
-    assert "✓ police-notified: met on time" in text
+    assert "✓ Police notified: met on time" in text
+
+
+def test_log_in_returns_to_the_page_asked_for_and_never_to_another_site(
+    demo: str, base_url: str, tokens: dict[str, str]
+) -> None:
+    with httpx.Client(base_url=base_url) as client:
+        asked = client.get(f"/cases/{demo}")
+        assert asked.headers["location"] == f"/login?next=%2Fcases%2F{demo}"
+        back = client.post(
+            "/login", data={"token": tokens["vlora_worker"], "next": f"/cases/{demo}"}
+        )
+        assert back.headers["location"] == f"/cases/{demo}"
+    for elsewhere in ("https://evil.example/", "//evil.example", "/\\evil.example"):
+        with httpx.Client(base_url=base_url) as client:
+            form = client.get("/login", params={"next": elsewhere})
+            assert 'name="next" value="/login' in form.text  # the language switch
+            assert f'name="next" value="{html.escape(elsewhere)}"' not in form.text
+            sent = client.post(
+                "/login", data={"token": tokens["vlora_worker"], "next": elsewhere}
+            )
+            assert sent.headers["location"] == "/"
+
+
+def test_police_opening_a_case_link_land_on_its_alert_or_a_recorded_refusal(
+    demo: str, browser_of: Any, context: ApiContext
+) -> None:
+    vlora = browser_of("vlora_police")
+    opened = vlora.get(f"/cases/{demo}")
+    assert (opened.status_code, opened.headers["location"]) == (
+        303,
+        f"/alerts/{demo}",
+    )
+    page = vlora.get(f"/alerts/{demo}")
+    assert page.status_code == 200
+    assert "PV-VL" not in page.text
+    assert "Konfirmo marrjen" in page.text
+    # Another region's police: the alert view refuses, and says it was recorded.
+    durres = browser_of("durres_police")
+    refused = durres.get(durres.get(f"/cases/{demo}").headers["location"])
+    assert refused.status_code == 403
+    entry = context.access_log.entries(case_id=demo)[0]
+    assert (entry["actor_id"], entry["view"], entry["allowed"]) == (
+        "police-durres-1",
+        "page:alert",
+        False,
+    )
 
 
 def test_a_step_entered_late_is_marked_with_the_delay(
@@ -136,11 +182,14 @@ def test_the_auditor_sees_the_case_as_it_stood_at_a_chosen_moment(
     now = _text(auditor.get(f"/cases/{demo}/history").text)
     assert "Referral to Shelter accommodation and security accepted" in then
     assert "Assistance plan agreed" not in then
-    assert "plan-agreed: open" in then
+    assert "Assistance plan: open" in then
     assert "Assistance plan agreed" in now
-    assert "plan-agreed: met on time" in now
+    assert "Assistance plan: met on time" in now
     bad = auditor.get(f"/cases/{demo}/history", params={"as_of": "yesterday"})
     assert bad.status_code == 422
+    assert "That is not a date and time: write it as 2026-03-01 14:30." in _text(
+        bad.text
+    )
     assert "as_of 'yesterday' is not a date and time" in _text(bad.text)
 
 

@@ -22,6 +22,9 @@ def test_demo_prints_a_timeline_and_the_compliance_table_and_reruns_safely(
     assert "SOP compliance by rule" in out
     for rule in ("police-notified", "ra-notified", "cpu-notified", "follow-up"):
         assert rule in out
+    # Rules are named by their title for people, the id beside it for the files.
+    assert "Police notified (police-notified)" in out
+    assert "Monthly follow-up after closure (follow-up)" in out
     assert "Overdue obligations" in out
     # Every log line is JSON and carries no pseudonym or municipality.
     records = [json.loads(line) for line in err.strip().splitlines()]

@@ -30,6 +30,7 @@ effective_from = {effective_from}
 GOOD_RULE = """
 [[rules]]
 id = "police-notified"
+title = { sq = "Njoftimi i policisë", en = "Police notified" }
 kind = "due_within"
 trigger = { event = "Identified" }
 within = { amount = 1, unit = "hours" }
@@ -161,6 +162,21 @@ def test_a_good_rule_file_loads(tmp_path: Path) -> None:
 
     assert ruleset.version == "9.1"
     assert ruleset.warn_at_fraction == 0.75
+    title = ruleset.rule("police-notified").title
+    assert (title.in_language("sq"), title.in_language("en")) == (
+        "Njoftimi i policisë",
+        "Police notified",
+    )
+
+
+def test_every_shipped_rule_has_a_title_in_albanian_and_english(
+    shipped: RuleBook,
+) -> None:
+    for ruleset in shipped.rulesets:
+        for rule in ruleset.rules:
+            assert rule.title.sq, rule.id
+            assert rule.title.en, rule.id
+            assert rule.title.sq != rule.title.en, rule.id
 
 
 def swap(old: str, new: str) -> str:
@@ -199,6 +215,19 @@ def swap(old: str, new: str) -> str:
         (GOOD_RULE + 'correlate_on = ["referral_id"]\n', "Identified has no attribute"),
         ("", "at least one \\[\\[rules\\]\\]"),
         (GOOD_RULE + "warn_at = 1.5\n", "warn_at must be between 0 and 1"),
+        (
+            GOOD_RULE.replace(GOOD_RULE.splitlines()[3] + "\n", ""),
+            "rule 'police-notified': title: every rule needs a title in Albanian",
+        ),
+        (
+            swap(', en = "Police notified"', ""),
+            "title: 'en' must be non-empty text",
+        ),
+        (swap('en = "Police notified"', 'en = ""'), "title: 'en' must be non-empty"),
+        (
+            swap('en = "Police notified"', 'en = "Police", de = "Polizei"'),
+            "title: unknown field\\(s\\) 'de'",
+        ),
     ],
 )
 def test_a_bad_rule_is_refused_naming_the_file_the_rule_and_the_problem(

@@ -80,13 +80,17 @@ def _unit_of(principal: Principal) -> str | None:
 
 
 def open_alert(
-    ctx: ApiContext, principal: Principal, case_id: UUID, correlation_id: str
+    ctx: ApiContext,
+    principal: Principal,
+    case_id: UUID,
+    correlation_id: str,
+    view: str = "alert",
 ) -> dict[str, Any]:
     """One alert's minimum fields, once the caller's right to it is checked."""
     case = ctx.service.case(str(case_id))
     ctx.read(
         principal,
-        "alert",
+        view,
         may_see_alert(principal, case),
         correlation_id=correlation_id,
         case_id=case_id,

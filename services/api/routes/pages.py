@@ -28,11 +28,13 @@ from services.api.auth import (
     Viewer,
     get_context,
 )
-from services.api.context import Forbidden
+from services.api.context import ApiContext, Forbidden
 from services.api.freshness import freshness_of_request
-from services.api.i18n import Pages, pick_language, translator
+from services.api.i18n import Pages, translator, visitor_language
 from services.api.models import AlertAcknowledgement
-from services.api.policy import ALL_REGION_READERS, may_oversee
+from services.api.next_page import MAX_NEXT, here, local_path
+from services.api.page_errors import error_text
+from services.api.policy import ALERT_ONLY_ROLES, ALL_REGION_READERS, may_oversee
 from services.api.routes.alerts import acknowledge, visible_alerts
 from services.api.routes.audit import history_as_of
 from services.api.routes.cases import open_case
@@ -71,26 +73,35 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     pages = cast(Pages, request.app.state.pages)
-    wording = Wording(translator(language))
+    rulebook = cast(ApiContext, request.app.state.context).rulebook
+    wording = Wording(translator(language), rulebook, language)
     freshness = freshness_of_request()
     behind = freshness.behind if freshness is not None else 0
+    # Where the language switch returns to: this page, if it can be asked again.
+    back = here(request) if request.method in ("GET", "HEAD") else "/"
     html = pages.render(
-        language, template, {"w": wording, "read_models_behind": behind, **context}
+        language,
+        template,
+        {"w": wording, "read_models_behind": behind, "here": back, **context},
     )
     return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)
 
 
 def error_page(
-    request: Request, status_code: int, message: str, *, recorded: bool = False
+    request: Request,
+    status_code: int,
+    message: str,
+    *,
+    recorded: bool = False,
+    kind: str | None = None,
 ) -> HTMLResponse:
-    """An error as a page, in the viewer's language if they are logged in."""
+    """An error as a page, in the viewer's language if they are logged in (else
+    the one they chose or their browser asks for): what went wrong in words of
+    that language (by ``kind``, e.g. a domain error's code), and for English
+    readers also ``message``, the API's own."""
     token = request.cookies.get(SESSION_COOKIE, "")
     viewer = get_context(request).users.authenticate(token) if token else None
-    language = (
-        viewer.language
-        if viewer
-        else pick_language(request.headers.get("accept-language", ""))
-    )
+    language = viewer.language if viewer else visitor_language(request)
     return render(
         request,
         language,
@@ -98,7 +109,8 @@ def error_page(
         status_code,
         viewer=viewer,
         status=status_code,
-        message=message,
+        summary=translator(language).gettext(error_text(kind, status_code)),
+        message=message if language == "en" else "",
         recorded=recorded,
     )
 
@@ -111,23 +123,43 @@ def _same_origin(request: Request) -> None:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request) -> HTMLResponse:
-    """The log-in form: paste the token you were given."""
-    language = pick_language(request.headers.get("accept-language", ""))
-    return render(request, language, "login.html", viewer=None, failed=False)
+def login_form(
+    request: Request, next: Annotated[str, Query(max_length=MAX_NEXT)] = ""
+) -> HTMLResponse:
+    """The log-in form: paste the token you were given; ``next`` is the page
+    to return to afterwards (a local path only)."""
+    return render(
+        request,
+        visitor_language(request),
+        "login.html",
+        viewer=None,
+        failed=False,
+        next=local_path(next) or "",
+    )
 
 
 @router.post("/login")
 def login(
-    request: Request, ctx: Context, token: Annotated[str, Form(max_length=200)] = ""
+    request: Request,
+    ctx: Context,
+    token: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=MAX_NEXT)] = "",
 ) -> Response:
-    """Check the token and keep it in an HttpOnly, SameSite=Strict cookie."""
+    """Check the token and keep it in an HttpOnly, SameSite=Strict cookie, then
+    go to ``next`` (a local path) or the start page."""
     _same_origin(request)
     principal = ctx.users.authenticate(token.strip())
     if principal is None:
-        language = pick_language(request.headers.get("accept-language", ""))
-        return render(request, language, "login.html", 401, viewer=None, failed=True)
-    response = RedirectResponse("/", status_code=303)
+        return render(
+            request,
+            visitor_language(request),
+            "login.html",
+            401,
+            viewer=None,
+            failed=True,
+            next=local_path(next) or "",
+        )
+    response = RedirectResponse(local_path(next) or "/", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         token.strip(),
@@ -158,7 +190,7 @@ def home(
     cases: list[dict[str, Any]] = []
     if viewer.alert_authority is not None:
         alerts = visible_alerts(ctx, viewer, correlation_id, view="page:alerts")
-    if viewer.role not in ("police", "child_protection_unit"):
+    if viewer.role not in ALERT_ONLY_ROLES:
         ctx.record(viewer, "page:cases", correlation_id)
         ctx.read_models.refresh()
         regions = None if viewer.role in ALL_REGION_READERS else viewer.regions
@@ -175,15 +207,21 @@ def home(
     )
 
 
-@router.get("/cases/{case_id}", response_class=HTMLResponse)
+@router.get("/cases/{case_id}", response_class=HTMLResponse, response_model=None)
 def timeline_page(
     case_id: UUID,
     request: Request,
     ctx: Context,
     viewer: Viewer,
     correlation_id: CorrelationId,
-) -> HTMLResponse:
-    """A case's timeline: each step with who, when and its SOP status beside it."""
+) -> Response:
+    """A case's timeline: each step with who, when and its SOP status beside it.
+
+    The police and Child Protection Units see alerts, not timelines: a link
+    to a case (as their alert e-mails carry) takes them to its alert.
+    """
+    if viewer.role in ALERT_ONLY_ROLES:
+        return RedirectResponse(f"/alerts/{case_id}", status_code=303)
     case = open_case(ctx, viewer, case_id, "page:timeline", correlation_id)
     ctx.read_models.refresh()
     with ctx.pool.connection() as conn:
@@ -263,8 +301,10 @@ def acknowledge_page(
     viewer: Viewer,
     correlation_id: CorrelationId,
     key: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=MAX_NEXT)] = "",
 ) -> Response:
-    """The acknowledge button on an alert; the form's key makes a resend harmless."""
+    """The acknowledge button on an alert; the form's key makes a resend harmless.
+    Afterwards the browser goes to ``next`` (a local path), else the start page."""
     _same_origin(request)
     acknowledge(
         ctx,
@@ -275,7 +315,13 @@ def acknowledge_page(
         correlation_id,
         key.strip() or None,
     )
-    return RedirectResponse("/", status_code=303)
+    return RedirectResponse(local_path(next) or "/", status_code=303)
+
+
+class BadMoment(InvalidInput):
+    """A moment typed in a page that is not one."""
+
+    kind = "moment"
 
 
 def _tirane_moment(text: str) -> datetime:
@@ -283,11 +329,11 @@ def _tirane_moment(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(
+        raise BadMoment(
             f"as_of {text!r} is not a date and time (e.g. 2026-03-01T14:30)"
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=TIRANE)
     if not EARLIEST <= moment <= LATEST:
-        raise InvalidInput("as_of must be between 1990 and 2200")
+        raise BadMoment("as_of must be between 1990 and 2200")
     return moment

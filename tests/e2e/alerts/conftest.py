@@ -34,6 +34,8 @@ RESPONSIBLE_AUTHORITY = "njoftime@koordinatori.example.org"
 CPU_VLORE = "nmf@vlore.example.org"
 WORKER_VLORA = "punonjesi@vatra.example.org"
 SUPERVISOR_VLORA = "mbikeqyresi@vatra.example.org"
+SHELTER_VLORA = "pranimi@streha-vlore.example.org"
+LEGAL_CLINIC = "intake@legal-clinic.example.org"
 
 
 @dataclass
@@ -87,6 +89,17 @@ id = "agency-national-shelter"
 name = "National Shelter"
 webhook = "{hooks.url("/agency")}"
 secret_env = "VATRA_WEBHOOK_SECRET_NATIONAL_SHELTER"
+
+[[agencies]]
+id = "agency-vlora-shelter"
+name = "Vlora Shelter"
+email = "{SHELTER_VLORA}"
+
+[[agencies]]
+id = "agency-legal-clinic"
+name = "Legal Clinic"
+email = "{LEGAL_CLINIC}"
+language = "en"
 
 [[workers]]
 id = "worker-mu-vlora-1"

@@ -41,17 +41,20 @@ def test_the_link_in_a_police_alert_acknowledges_it_once_and_only_when_pressed(
 
     opened = client.get(path)
     assert opened.status_code == 200
-    assert 'method="post"' in opened.text
+    assert f'<form method="post" action="{path}"' in opened.text
+    assert "Konfirmoni që e morët njoftimin" in opened.text  # Albanian by default
     assert events_of(live.service, case["case_id"], "AlertAcknowledged") == []
 
-    pressed = client.post(path)
+    english = {"Accept-Language": "en-GB,en;q=0.9"}
+    pressed = client.post(path, headers=english)
     assert pressed.status_code == 200
-    assert "recorded" in pressed.text
+    assert "Your acknowledgement is recorded." in pressed.text
     again = client.post(path)
-    assert "already acknowledged" in again.text
+    assert "Njoftimi ishte konfirmuar më parë." in again.text
     [acknowledged] = events_of(live.service, case["case_id"], "AlertAcknowledged")
     assert acknowledged.authority == "police"
 
-    forged = client.post(path[:-3] + "abc")
+    forged = client.post(path[:-3] + "abc", headers=english)
     assert forged.status_code == 400
+    assert "not valid or has expired" in forged.text
     assert len(events_of(live.service, case["case_id"], "AlertAcknowledged")) == 1

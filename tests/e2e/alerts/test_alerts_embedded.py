@@ -290,9 +290,9 @@ def test_referrals_and_deadlines_reach_the_agency_the_referring_worker_and_named
     assert agency.json()["alert"]["service"] == "shelter_accommodation"
     accepted, breach = receivers.smtp.to(WORKER_VLORA)
     assert "accepted" in accepted.message["Subject"]
-    assert "deadline missed: referral-answered" in breach.message["Subject"]
+    assert "deadline missed: Referral answered" in breach.message["Subject"]
     [warning] = receivers.smtp.to(SUPERVISOR_VLORA)
-    assert "police-notified" in warning.message["Subject"]
+    assert "Njoftimi i policisë" in warning.message["Subject"]
     kinds = sorted(
         h.json()["alert"]["kind"] for h in receivers.hooks.at("/coordinators")
     )

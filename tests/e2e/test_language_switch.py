@@ -1,0 +1,93 @@
+"""The language switch in every page's header: kept per user once logged in,
+in a cookie before; sent from this site only; back to the page it was on."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from services.api.context import ApiContext
+
+SWITCH = re.compile(r'<form method="post" action="/language" class="lang"')
+
+
+def test_before_log_in_the_switch_sets_a_cookie_and_the_log_in_page_follows_it(
+    base_url: str,
+) -> None:
+    english = {"Accept-Language": "en-GB,en;q=0.9"}
+    with httpx.Client(base_url=base_url, headers=english) as browser:
+        page = browser.get("/login", params={"next": "/dashboard"})
+        assert '<html lang="en">' in page.text
+        assert SWITCH.search(page.text)
+        assert 'name="next" value="/login?next=%2Fdashboard"' in page.text
+        switched = browser.post(
+            "/language", data={"language": "sq", "next": "/login?next=%2Fdashboard"}
+        )
+        assert switched.status_code == 303
+        assert switched.headers["location"] == "/login?next=%2Fdashboard"
+        cookie = switched.headers["set-cookie"]
+        assert "vatra_language=sq" in cookie
+        assert "HttpOnly" in cookie
+        again = browser.get(switched.headers["location"])
+        assert '<html lang="sq">' in again.text
+        assert "Hyr" in again.text
+
+
+def test_a_logged_in_users_choice_is_kept_with_the_user_on_every_device(
+    base_url: str, tokens: dict[str, str], context: ApiContext
+) -> None:
+    token = tokens["vlora_lawyer"]  # an English-speaking user
+    with httpx.Client(base_url=base_url) as phone:
+        phone.post("/login", data={"token": token})
+        assert '<html lang="en">' in phone.get("/").text
+        switched = phone.post("/language", data={"language": "sq", "next": "/"})
+        assert (switched.status_code, switched.headers["location"]) == (303, "/")
+        home = phone.get("/").text
+        assert '<html lang="sq">' in home
+        assert 'aria-current="true">Shqip' in home
+    principal = context.users.authenticate(token)
+    assert principal is not None
+    assert principal.language == "sq"
+    with httpx.Client(base_url=base_url) as laptop:
+        laptop.post("/login", data={"token": token})
+        assert '<html lang="sq">' in laptop.get("/").text
+        laptop.post("/language", data={"language": "en", "next": "/"})
+        assert '<html lang="en">' in laptop.get("/").text
+
+
+def test_the_switch_is_refused_from_another_site_and_for_a_language_not_offered(
+    base_url: str, tokens: dict[str, str], context: ApiContext
+) -> None:
+    with httpx.Client(base_url=base_url) as browser:
+        browser.post("/login", data={"token": tokens["vlora_worker"]})
+        forged = browser.post(
+            "/language",
+            data={"language": "en", "next": "/"},
+            headers={"Origin": "https://evil.example"},
+        )
+        assert forged.status_code == 403
+        unknown = browser.post("/language", data={"language": "de", "next": "/"})
+        assert unknown.status_code == 422
+        assert '<html lang="sq">' in unknown.text
+        elsewhere = browser.post(
+            "/language", data={"language": "sq", "next": "https://evil.example/"}
+        )
+        assert elsewhere.headers["location"] == "/"
+    principal = context.users.authenticate(tokens["vlora_worker"])
+    assert principal is not None
+    assert principal.language == "sq"
+
+
+def test_every_page_carries_the_switch_with_labelled_buttons(
+    base_url: str, tokens: dict[str, str]
+) -> None:
+    with httpx.Client(base_url=base_url) as browser:
+        pages = [browser.get("/login").text]
+        browser.post("/login", data={"token": tokens["coordinator"]})
+        pages += [browser.get(path).text for path in ("/", "/dashboard", "/nowhere")]
+    for page in pages:
+        assert SWITCH.search(page)
+        assert re.search(r'aria-label="(Language|Gjuha)"', page)
+        assert 'value="sq" lang="sq"' in page
+        assert 'value="en" lang="en"' in page
