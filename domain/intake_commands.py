@@ -13,6 +13,7 @@ from domain.case import Case
 from domain.command_declaration import CaseCommand, Declaration
 from domain.offering import (
     alert_unacknowledged,
+    channels_people_use,
     choices,
     consent_given,
     consent_givers,
@@ -33,7 +34,7 @@ class RecordNotification(CaseCommand):
         body="Notify",
     )
     authority: str
-    channel: str
+    channel: str = field(metadata=choices(channels_people_use))
     recipient: str
     reference: str = ""
 

@@ -131,6 +131,15 @@ def unacknowledged_authorities(s: Situation) -> list[Option]:
     return [Option(a) for a in sorted(s.case.notified - acknowledged)]
 
 
+# How people tell an authority themselves; the backbone's own alerts (by
+# webhook too) are recorded by the notifier.
+CHANNELS_PEOPLE_USE = ("phone", "in_person", "email", "sms")
+
+
+def channels_people_use(_s: Situation) -> list[Option]:
+    return [Option(code) for code in CHANNELS_PEOPLE_USE]
+
+
 def known_agencies(_s: Situation) -> list[Option]:
     return [Option(code) for code in AGENCIES]
 

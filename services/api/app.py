@@ -42,11 +42,22 @@ from domain.errors import (
 from services.api import answers as a
 from services.api.auth import Caller, Context, LoginRequired
 from services.api.context import ApiContext, Forbidden, Unauthenticated
+from services.api.csrf import FormRefused
 from services.api.edge import BodyLimit, SecurityHeaders, method_label
 from services.api.freshness import ReadModelLagHeader
 from services.api.i18n import Pages
 from services.api.idempotency import KeyReused
-from services.api.routes import ack, alerts, audit, cases, commands, oversight, pages
+from services.api.routes import (
+    ack,
+    alerts,
+    audit,
+    cases,
+    commands,
+    corrections,
+    forms,
+    oversight,
+    pages,
+)
 from services.app.errors import (
     CaseNotFound,
     InvalidInput,
@@ -89,12 +100,15 @@ def create_app(context: ApiContext, settings: ApiSettings | None = None) -> Fast
     )
     app.state.context = context
     app.state.pages = Pages()
+    # The forms before the pages: /cases/new is not a case id.
     for router in (
         commands.router,
         cases.router,
         alerts.router,
         oversight.router,
         audit.router,
+        corrections.router,
+        forms.router,
         pages.router,
         ack.router,
     ):
@@ -227,14 +241,14 @@ def _install_error_handlers(app: FastAPI) -> None:
             f"{e['field']}: {e['message']} (rule: {e['rule']})" for e in found
         )
         if _is_page(request):
-            return pages.error_page(request, 422, message)
+            return pages.error_page(request, 422, message, kind="bad_request")
         return problem(422, "invalid_input", message, errors=found)
 
     @handles(DomainError)
     def _domain(request: Request, error: DomainError) -> Response:
         status = 422 if isinstance(error, INPUT_ERRORS) else 409
         if _is_page(request):
-            return pages.error_page(request, status, error.message)
+            return pages.error_page(request, status, error=error)
         return problem(status, error.code, error.message)
 
     @handles(ServiceError)
@@ -253,7 +267,11 @@ def _install_error_handlers(app: FastAPI) -> None:
             KeyReused: (422, "idempotency_key_reused"),
         }.get(type(error), (422, "invalid_input"))
         if _is_page(request):
-            return pages.error_page(request, status, error.message)
+            # An input's own message (English) is shown to English readers.
+            kind = {CaseNotFound: "not_found", KeyReused: "key_reused"}.get(
+                type(error), ""
+            )
+            return pages.error_page(request, status, error.message, kind=kind)
         return problem(status, code, error.message)
 
     @handles(Unauthenticated)
@@ -272,15 +290,18 @@ def _install_error_handlers(app: FastAPI) -> None:
     @handles(Forbidden)
     def _forbidden(request: Request, error: Forbidden) -> Response:
         if _is_page(request):
-            return pages.error_page(
-                request, 403, error.message, recorded=error.recorded
-            )
+            kind = "form_expired" if isinstance(error, FormRefused) else "forbidden"
+            return pages.error_page(request, 403, kind=kind, recorded=error.recorded)
         return problem(403, "forbidden", error.message)
+
+    @handles(forms.NotOffered)
+    def _not_offered(request: Request, _error: forms.NotOffered) -> Response:
+        return pages.error_page(request, 409, kind="not_offered")
 
     @handles(HTTPException)
     def _http(request: Request, error: HTTPException) -> Response:
         if _is_page(request) and error.status_code == 404:
-            return pages.error_page(request, 404, str(error.detail))
+            return pages.error_page(request, 404, kind="not_found")
         if error.status_code == 405:
             return problem(405, "method_not_allowed", str(error.detail))
         code = "not_found" if error.status_code == 404 else "http_error"

@@ -3,8 +3,11 @@ with its SOP status, the coordinators' SOP dashboard, the auditors' history.
 
 The pages read through the same checks as the API, so every page showing a
 case is recorded in the access log (views ``page:*``). The session cookie is
-HttpOnly and SameSite=Strict, and a form posted from another origin is
-refused, so no other site can act with someone's session.
+HttpOnly and SameSite=Strict, a form posted from another origin is refused,
+and every form of a logged-in page carries its session's token
+(``services.api.csrf``), so no other site can act with someone's session.
+The forms that record the steps of a case are in ``routes.forms`` and
+``routes.corrections``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from domain.clock import TIRANE
+from domain.errors import DomainError
 from domain.fields import EARLIEST, LATEST
 from projections.compliance import compliance, near_deadline, overdue
 from projections.timeline import timeline
@@ -28,7 +32,12 @@ from services.api.auth import (
     Viewer,
     get_context,
 )
-from services.api.context import Forbidden
+from services.api.correction_view import (
+    show_corrections,
+    show_corrections_in_events,
+)
+from services.api.csrf import check_form, page_token, same_origin
+from services.api.error_texts import word_error, word_page_error
 from services.api.freshness import freshness_of_request
 from services.api.i18n import Pages, pick_language, translator
 from services.api.models import AlertAcknowledgement
@@ -38,10 +47,11 @@ from services.api.routes.audit import history_as_of
 from services.api.routes.cases import open_case
 from services.api.sop_view import (
     facts_of_rows,
-    judge,
     needing_attention,
     steps_with_obligations,
 )
+from services.api.step_offers import case_now, offered_steps, opening_regions
+from services.api.step_views import done_sentence, steps_view
 from services.api.wording import Wording
 from services.app.errors import InvalidInput
 
@@ -70,20 +80,50 @@ def render(
     status_code: int = 200,
     **context: Any,
 ) -> HTMLResponse:
+    """A page in ``language``; its forms carry the session's token (``csrf``)."""
     pages = cast(Pages, request.app.state.pages)
     wording = Wording(translator(language))
     freshness = freshness_of_request()
     behind = freshness.behind if freshness is not None else 0
     html = pages.render(
-        language, template, {"w": wording, "read_models_behind": behind, **context}
+        language,
+        template,
+        {
+            "w": wording,
+            "read_models_behind": behind,
+            "csrf": page_token(request),
+            **context,
+        },
     )
     return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)
 
 
+# What an error page says when nothing more precise is known, by status.
+STATUS_KINDS = {
+    403: "forbidden",
+    404: "not_found",
+    409: "not_offered",
+    422: "bad_request",
+    503: "unavailable",
+}
+
+
 def error_page(
-    request: Request, status_code: int, message: str, *, recorded: bool = False
+    request: Request,
+    status_code: int,
+    message: str = "",
+    *,
+    recorded: bool = False,
+    kind: str = "",
+    error: DomainError | None = None,
 ) -> HTMLResponse:
-    """An error as a page, in the viewer's language if they are logged in."""
+    """An error as a page, in the viewer's language if they are logged in.
+
+    A domain ``error`` is worded by its kind; otherwise the page says what
+    ``kind`` (or the status) means. ``message``, in English, is shown as it
+    is to English readers only, when no ``kind`` is given: no English text,
+    code or field name reaches an Albanian page.
+    """
     token = request.cookies.get(SESSION_COOKIE, "")
     viewer = get_context(request).users.authenticate(token) if token else None
     language = (
@@ -91,6 +131,13 @@ def error_page(
         if viewer
         else pick_language(request.headers.get("accept-language", ""))
     )
+    w = Wording(translator(language))
+    if error is not None:
+        text = word_error(w, error)
+    elif language == "en" and message and not kind:
+        text = message
+    else:
+        text = word_page_error(w, kind or STATUS_KINDS.get(status_code, ""))
     return render(
         request,
         language,
@@ -98,16 +145,9 @@ def error_page(
         status_code,
         viewer=viewer,
         status=status_code,
-        message=message,
+        message=text,
         recorded=recorded,
     )
-
-
-def _same_origin(request: Request) -> None:
-    origin = request.headers.get("origin")
-    own = f"{request.url.scheme}://{request.url.netloc}"
-    if origin is not None and origin != own:
-        raise Forbidden("this form may only be sent from this site", recorded=False)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -122,7 +162,8 @@ def login(
     request: Request, ctx: Context, token: Annotated[str, Form(max_length=200)] = ""
 ) -> Response:
     """Check the token and keep it in an HttpOnly, SameSite=Strict cookie."""
-    _same_origin(request)
+    # No session yet, so no token to check: the origin is.
+    same_origin(request)
     principal = ctx.users.authenticate(token.strip())
     if principal is None:
         language = pick_language(request.headers.get("accept-language", ""))
@@ -141,9 +182,11 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
+def logout(
+    request: Request, csrf: Annotated[str, Form(max_length=200)] = ""
+) -> Response:
     """Forget the session cookie."""
-    _same_origin(request)
+    check_form(request, csrf)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response
@@ -172,6 +215,7 @@ def home(
         alerts=alerts,
         cases=cases,
         oversight=may_oversee(viewer),
+        may_identify=bool(opening_regions(viewer)),
     )
 
 
@@ -182,23 +226,42 @@ def timeline_page(
     ctx: Context,
     viewer: Viewer,
     correlation_id: CorrelationId,
+    done: Annotated[str, Query(max_length=40)] = "",
 ) -> HTMLResponse:
-    """A case's timeline: each step with who, when and its SOP status beside it."""
+    """A case's timeline: each step with who, when and its SOP status beside it,
+    and the steps the viewer may record now, each with the obligation it meets
+    (``done``: the step just recorded through its form, to confirm it)."""
     case = open_case(ctx, viewer, case_id, "page:timeline", correlation_id)
     ctx.read_models.refresh()
     with ctx.pool.connection() as conn:
         rows = timeline(conn, case_id)
-    now = ctx.clock.now()
-    obligations = judge(facts_of_rows(case_id, rows), ctx.rulebook, ctx.calendar, now)
+    state = case_now(ctx, viewer, case_id, case, facts_of_rows(case_id, rows))
+    steps = steps_with_obligations(rows, state.obligations)
+    w = Wording(translator(viewer.language))
+    show_corrections(w, viewer.language, steps)
+    offered = offered_steps(ctx, viewer, state)
+    correctable = (
+        {int(e["version"]) for e in state.offers["entries"]}
+        if any(step.command == "correct_entry" for step in offered)
+        else set()
+    )
     return render(
         request,
         viewer.language,
         "timeline.html",
         viewer=viewer,
         case=case,
-        steps=steps_with_obligations(rows, obligations),
-        attention=needing_attention(obligations),
-        now=now,
+        steps=steps,
+        attention=needing_attention(state.obligations),
+        now=ctx.clock.now(),
+        offered=steps_view(
+            w,
+            (s for s in offered if s.command != "correct_entry"),
+            case_id=str(case_id),
+            offers=state.offers,
+        ),
+        correctable=correctable,
+        done=done_sentence(w, done),
     )
 
 
@@ -244,6 +307,8 @@ def history_page(
     history = history_as_of(
         ctx, viewer, case_id, moment, correlation_id, "page:history"
     )
+    w = Wording(translator(viewer.language))
+    show_corrections_in_events(w, viewer.language, history["events"])
     return render(
         request,
         viewer.language,
@@ -263,9 +328,10 @@ def acknowledge_page(
     viewer: Viewer,
     correlation_id: CorrelationId,
     key: Annotated[str, Form(max_length=200)] = "",
+    csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """The acknowledge button on an alert; the form's key makes a resend harmless."""
-    _same_origin(request)
+    check_form(request, csrf)
     acknowledge(
         ctx,
         request,
