@@ -126,6 +126,13 @@ def form_fields(
             value = values[spec.name]
         else:
             value = shown_value(spec, spec.default)
+        if (
+            spec.widget == "choice"
+            and spec.required
+            and not value
+            and len(choices) == 1
+        ):
+            value = choices[0].value  # the one value the case allows
         error = errors.get(spec.name)
         drawn.append(
             FormField(

@@ -94,13 +94,17 @@ def meets_of(
 ) -> list[Meets]:
     """The unmet obligations ``command``'s event would meet, with the values
     that meet each; an obligation met only by a value the case does not offer
-    the viewer (another agency's referral) is left out."""
+    the viewer (another agency's referral) is left out, and of a recurring
+    rule's instances only the next one is named."""
     event_type = command.declaration.records.__name__
     fields = {spec.name for spec in specs_of(command)}
     by_version = {fact.version: fact for fact in facts}
     rule_of = {(rs.version, r.id): r for rs in rulebook.rulesets for r in rs.rules}
     found = []
-    for o in unmet(obligations):
+    named: set[tuple[str, int]] = set()
+    for o in sorted(unmet(obligations), key=lambda o: o.due_at):
+        if (o.rule_id, o.trigger_version) in named:
+            continue
         for pattern in _fulfilled_by(rulebook, o):
             if pattern.event_type != event_type:
                 continue
@@ -120,6 +124,7 @@ def meets_of(
                 if name in choices
             ):
                 found.append(Meets(o, prefill))
+                named.add((o.rule_id, o.trigger_version))
             break
     return found
 

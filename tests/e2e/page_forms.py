@@ -102,7 +102,8 @@ def filled(
 def text_of(page: str) -> str:
     """What a reader sees in the page's main part: no tags, no header."""
     main = page.split("<main>", 1)[-1]
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", main))).strip()
+    inline = re.sub(r"</?(?:a|span|strong|code|em)\b[^>]*>", "", main)
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", inline))).strip()
 
 
 def words(text: str) -> Iterator[str]:
