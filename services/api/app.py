@@ -55,9 +55,11 @@ from services.api.routes import (
     commands,
     corrections,
     forms,
+    identify,
     oversight,
     pages,
 )
+from services.api.step_offers import NotOffered
 from services.app.errors import (
     CaseNotFound,
     InvalidInput,
@@ -107,6 +109,7 @@ def create_app(context: ApiContext, settings: ApiSettings | None = None) -> Fast
         alerts.router,
         oversight.router,
         audit.router,
+        identify.router,
         corrections.router,
         forms.router,
         pages.router,
@@ -294,8 +297,8 @@ def _install_error_handlers(app: FastAPI) -> None:
             return pages.error_page(request, 403, kind=kind, recorded=error.recorded)
         return problem(403, "forbidden", error.message)
 
-    @handles(forms.NotOffered)
-    def _not_offered(request: Request, _error: forms.NotOffered) -> Response:
+    @handles(NotOffered)
+    def _not_offered(request: Request, _error: NotOffered) -> Response:
         return pages.error_page(request, 409, kind="not_offered")
 
     @handles(HTTPException)

@@ -34,6 +34,10 @@ BY_PATH: Mapping[str, str] = {
 }
 
 
+class NotOffered(Exception):
+    """The step makes no sense on the case now (answered as a page, 409)."""
+
+
 @dataclass(frozen=True)
 class Meets:
     """An unmet obligation a step would meet, and the values that meet it."""

@@ -14,14 +14,16 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from domain.command_declaration import Command
+from domain.commands import COMMANDS
 from domain.errors import DomainError
+from services.api.context import ApiContext
 from services.api.error_texts import word_error
 from services.api.form_model import OCCURRED_AT, FieldSpec, local_minute, specs_of
 from services.api.form_view import form_fields
 from services.api.i18n import translator
 from services.api.policy import Principal
 from services.api.routes.pages import render
-from services.api.step_offers import Meets
+from services.api.step_offers import CaseNow, Meets, meets_of
 from services.api.step_views import changes_view, meets_view
 from services.api.wording import Wording
 from services.app.plain import RecordedEvent
@@ -96,4 +98,40 @@ def render_step(
         stale=bool(page.changes),
         gone=page.gone,
         **page.extra,
+    )
+
+
+def step_page(
+    request: Request,
+    ctx: ApiContext,
+    viewer: Principal,
+    name: str,
+    now: CaseNow,
+    *,
+    status_code: int = 200,
+    **page: Any,
+) -> HTMLResponse:
+    """The form of step ``name`` on the case as ``now`` has it."""
+    command = COMMANDS[name]
+    offer = now.offers["offered"].get(name)
+    meets = (
+        meets_of(command, ctx.rulebook, now.obligations, now.facts, offer["choices"])
+        if offer is not None
+        else []
+    )
+    return render_step(
+        request,
+        viewer,
+        StepPage(
+            command,
+            f"/cases/{now.case['case_id']}/steps/{command.declaration.path}",
+            case=now.case,
+            version=int(now.offers["version"]),
+            offered=offer,
+            meets=meets,
+            gone=offer is None,
+            **page,
+        ),
+        now=ctx.clock.now(),
+        status_code=status_code,
     )

@@ -32,12 +32,13 @@ from services.api.correction_view import (
     value_shown,
 )
 from services.api.form_model import FieldSpec, specs_of, widget_of
+from services.api.form_submit import Shape, record
 from services.api.i18n import Formats, translator
 from services.api.policy import Principal, may_record
 from services.api.routes.cases import open_case
-from services.api.routes.forms import NotOffered, Shape, record, step_page
 from services.api.routes.pages import render
-from services.api.step_offers import CaseNow, case_now
+from services.api.step_offers import CaseNow, NotOffered, case_now
+from services.api.step_page import step_page
 from services.api.wording import Wording
 
 router = APIRouter(include_in_schema=False)
