@@ -49,6 +49,7 @@ def _check(page: Page, shots: Path, name: str) -> None:
     assert _small_targets(page) == [], name
     assert _serious_problems(page) == [], name
     page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+    print(f"screenshot: {shots / name}.png")
 
 
 def test_the_identification_and_a_step_form_fit_a_phone_and_pass_axe(
