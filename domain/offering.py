@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from domain.case_corrections import correctable_fields, correction_refused
+from domain.case_corrections import correction_refused
 from domain.case_state import CaseState, Referral
 from domain.catalogue import AGENCIES, REGIONS, SERVICES
 
@@ -194,7 +194,7 @@ def correctable_entries(s: Situation) -> list[Option]:
     return [
         Option(str(version), {"entry": entry.type})
         for version, entry in sorted(s.case.entries.items(), reverse=True)
-        if not correction_refused(s.role, entry) and correctable_fields(entry)
+        if not correction_refused(s.role, entry)
     ]
 
 
