@@ -67,9 +67,9 @@ class Case(AlertSteps, ProgrammeSteps, Aggregate):
         source: str,
     ) -> Case:
         """Open a case for a person a mobile unit identified."""
-        check_code("region", region, REGIONS)
-        check_code("case type", case_type, CASE_TYPES)
-        check_code("source", source, SOURCES)
+        check_code("region", region, REGIONS, field="region")
+        check_code("case type", case_type, CASE_TYPES, field="case_type")
+        check_code("source", source, SOURCES, field="source")
         require("subject_ref", subject_ref)
         require("municipality", municipality)
         require("mobile_unit", mobile_unit)
@@ -96,31 +96,47 @@ class Case(AlertSteps, ProgrammeSteps, Aggregate):
 
     def record_consent(self, stamp: Stamp, *, scope: str, given_by: str) -> None:
         self._check_time(stamp)
-        check_code("consent scope", scope, CONSENT_SCOPES)
+        check_code("consent scope", scope, CONSENT_SCOPES, field="scope")
         if given_by not in ("subject", "guardian"):
-            raise DomainError("consent is given by the subject or their guardian")
+            raise DomainError(
+                "consent is given by the subject or their guardian",
+                kind="unknown_code",
+                field="given_by",
+            )
         if self.is_minor and given_by != "guardian":
-            raise ConsentRequired("a minor's consent must be given by a guardian")
+            raise ConsentRequired(
+                "a minor's consent must be given by a guardian",
+                kind="minor_consent_by_guardian",
+                field="given_by",
+            )
         self._trigger(ev.ConsentRecorded, stamp, scope=scope, given_by=given_by)
 
     def withdraw_consent(self, stamp: Stamp, *, scope: str) -> None:
         self._check_time(stamp)
-        check_code("consent scope", scope, CONSENT_SCOPES)
+        check_code("consent scope", scope, CONSENT_SCOPES, field="scope")
         if scope not in self.consents:
-            raise ConsentRequired(f"there is no {scope} consent to withdraw")
+            raise ConsentRequired(
+                f"there is no {scope} consent to withdraw",
+                kind="no_consent_to_withdraw",
+                field="scope",
+                params={"scope": scope},
+            )
         self._trigger(ev.ConsentWithdrawn, stamp, scope=scope)
 
     def determine_status(self, stamp: Stamp, *, status: str) -> None:
         """The Responsible Authority's formal decision on the person's status."""
         self._check_time(stamp)
-        check_code("status", status, STATUSES)
+        check_code("status", status, STATUSES, field="status")
         if stamp.actor_role != "responsible_authority":
-            raise NotPermitted("only the Responsible Authority determines status")
+            raise NotPermitted(
+                "only the Responsible Authority determines status",
+                kind="only_responsible_authority",
+            )
         self._trigger(ev.StatusDetermined, stamp, status=status)
 
     def assess_risk(self, stamp: Stamp, *, level: str) -> None:
         self._check_open(stamp)
-        check_code("risk level", level, RISK_LEVELS)
+        check_code("risk level", level, RISK_LEVELS, field="level")
         self._trigger(ev.RiskAssessed, stamp, level=level)
 
     def issue_protection_order(
@@ -133,7 +149,7 @@ class Case(AlertSteps, ProgrammeSteps, Aggregate):
     def complete_follow_up(self, stamp: Stamp, *, method: str, outcome: str) -> None:
         """A follow-up contact took place (also after closing as reintegrated)."""
         self._check_follow_up_allowed(stamp)
-        check_code("follow-up method", method, FOLLOW_UP_METHODS)
+        check_code("follow-up method", method, FOLLOW_UP_METHODS, field="method")
         self._trigger(ev.FollowUpCompleted, stamp, method=method, outcome=outcome)
 
     def miss_follow_up(self, stamp: Stamp, *, reason: str) -> None:
@@ -148,20 +164,27 @@ class Case(AlertSteps, ProgrammeSteps, Aggregate):
 
     def transfer(self, stamp: Stamp, *, to_region: str, reason: str) -> None:
         self._check_open(stamp)
-        check_code("region", to_region, REGIONS)
+        check_code("region", to_region, REGIONS, field="to_region")
         if to_region == self.region:
-            raise DomainError(f"the case is already in {REGIONS[to_region]}")
+            raise DomainError(
+                f"the case is already in {REGIONS[to_region]}",
+                kind="same_region",
+                field="to_region",
+            )
         self._trigger(ev.Transferred, stamp, to_region=to_region, reason=reason)
 
     def close(self, stamp: Stamp, *, reason: str) -> None:
         self._check_open(stamp)
-        check_code("closing reason", reason, CLOSE_REASONS)
+        check_code("closing reason", reason, CLOSE_REASONS, field="reason")
         self._trigger(ev.Closed, stamp, reason=reason)
 
     def reopen(self, stamp: Stamp, *, reason: str) -> None:
         self._check_time(stamp)
         if not self.closed:
-            raise DomainError("the case is open; only a closed case can be reopened")
+            raise DomainError(
+                "the case is open; only a closed case can be reopened",
+                kind="case_open",
+            )
         require("reason", reason)
         self._trigger(ev.Reopened, stamp, reason=reason)
 
@@ -176,10 +199,14 @@ class Case(AlertSteps, ProgrammeSteps, Aggregate):
         require("reason", reason)
         if stamp.actor_role not in ERASERS:
             raise NotPermitted(
-                "only a coordinator or the Responsible Authority erases personal data"
+                "only a coordinator or the Responsible Authority erases personal data",
+                kind="only_erasers",
             )
         if self.personal_data_erased:
-            raise DomainError("the person's personal data was already erased")
+            raise DomainError(
+                "the person's personal data was already erased",
+                kind="already_erased",
+            )
         self._trigger(
             ev.PersonalDataErased, stamp, subject_ref=self.subject_ref, reason=reason
         )
@@ -198,7 +225,11 @@ class Case(AlertSteps, ProgrammeSteps, Aggregate):
         require("reason", reason)
         entry = self.entries.get(corrected_version)
         if entry is None:
-            raise CorrectionError(f"there is no entry {corrected_version} to correct")
+            raise CorrectionError(
+                f"there is no entry {corrected_version} to correct",
+                kind="no_such_entry",
+                field="corrected_version",
+            )
         encoded = self._check_correction(stamp, entry, field_name, value)
         self._trigger(
             ev.EntryCorrected,

@@ -24,8 +24,8 @@ class AlertSteps(CaseSteps):
     ) -> None:
         """Record that an authority was told of the case."""
         self._check_time(stamp)
-        check_code("authority", authority, AUTHORITIES)
-        check_code("channel", channel, CHANNELS)
+        check_code("authority", authority, AUTHORITIES, field="authority")
+        check_code("channel", channel, CHANNELS, field="channel")
         self._trigger(
             ev.AuthorityNotified,
             stamp,
@@ -63,10 +63,13 @@ class AlertSteps(CaseSteps):
     ) -> None:
         """Record that a notified authority acknowledged the alert."""
         self._check_time(stamp)
-        check_code("authority", authority, AUTHORITIES)
+        check_code("authority", authority, AUTHORITIES, field="authority")
         if authority not in self.notified:
             raise DomainError(
-                f"the {AUTHORITIES[authority]} has not been notified of this case yet"
+                f"the {AUTHORITIES[authority]} has not been notified of this case yet",
+                kind="authority_not_notified",
+                field="authority",
+                params={"authority": authority},
             )
         if any(
             entry.type == "AlertAcknowledged"
@@ -75,7 +78,9 @@ class AlertSteps(CaseSteps):
         ):
             raise AlreadyAcknowledged(
                 f"already acknowledged: the {AUTHORITIES[authority]} acknowledged "
-                "this alert before"
+                "this alert before",
+                field="authority",
+                params={"authority": authority},
             )
         self._trigger(
             ev.AlertAcknowledged, stamp, authority=authority, reference=reference

@@ -20,7 +20,13 @@ import json
 from datetime import datetime
 from typing import Any, Protocol
 
-from domain.errors import CorrectionError, InvalidTime, InvalidValue, NotPermitted
+from domain.errors import (
+    CorrectionError,
+    InvalidTime,
+    InvalidValue,
+    NotPermitted,
+    UnknownCode,
+)
 from domain.fields import ENTRY_FIELDS, check_moment
 from domain.stamp import Stamp
 
@@ -59,18 +65,44 @@ def side_of(role: str) -> str:
 
 def check_corrector(stamp: Stamp, entry: Corrected) -> None:
     """Refuse a correction from outside the side that recorded the entry."""
-    if entry.type in NEVER_CORRECTED or entry.actor_role == SYSTEM:
+    refusal = correction_refused(stamp.actor_role, entry)
+    if refusal == "recorded_by_system":
         raise NotPermitted(
             f"{entry.type} was recorded by the backbone itself and is never "
-            "corrected by hand"
-            if entry.actor_role == SYSTEM
-            else f"a {entry.type} entry is never corrected"
+            "corrected by hand",
+            kind=refusal,
         )
-    if side_of(stamp.actor_role) != side_of(entry.actor_role):
+    if refusal == "never_corrected":
+        raise NotPermitted(f"a {entry.type} entry is never corrected", kind=refusal)
+    if refusal == "other_side":
         raise NotPermitted(
             f"this {entry.type} entry was recorded by {side_of(entry.actor_role)}; "
-            "only they correct it"
+            "only they correct it",
+            kind=refusal,
+            params={"role": entry.actor_role},
         )
+
+
+def correction_refused(role: str, entry: Corrected) -> str:
+    """Why someone of ``role`` may not correct ``entry`` (a domain error's
+    kind), or "" when they may."""
+    if entry.actor_role == SYSTEM:
+        return "recorded_by_system"
+    if entry.type in NEVER_CORRECTED:
+        return "never_corrected"
+    if side_of(role) != side_of(entry.actor_role):
+        return "other_side"
+    return ""
+
+
+def correctable_fields(entry: Corrected) -> list[str]:
+    """The fields of ``entry`` a correction may change: those with a rule that
+    neither identify nor link the entry, and when it happened."""
+    rules = ENTRY_FIELDS.get(entry.type, {})
+    names = [
+        name for name in rules if name not in UNCORRECTABLE and name in entry.payload
+    ]
+    return [*names, "occurred_at"]
 
 
 def checked_value(entry: Corrected, field_name: str, value: Any) -> str:
@@ -84,12 +116,19 @@ def checked_value(entry: Corrected, field_name: str, value: Any) -> str:
         ]
         raise CorrectionError(
             f"{entry.type} has no correctable field {field_name!r}; "
-            f"correctable: {', '.join(correctable)}"
+            f"correctable: {', '.join(correctable)}",
+            kind="not_correctable",
+            field="field_name",
         )
     try:
         return json.dumps(rule.check(value))
+    except UnknownCode as error:
+        error.field = "value"
+        raise
     except InvalidValue as error:
-        raise CorrectionError(error.message) from None
+        raise CorrectionError(
+            error.message, kind=error.kind, field="value", params=error.params
+        ) from None
 
 
 def checked_time(
@@ -102,13 +141,27 @@ def checked_time(
 ) -> str:
     """A corrected ``occurred_at`` as JSON text: a time any step could have."""
     if not isinstance(value, datetime):
-        raise CorrectionError("occurred_at must be corrected to a date and time")
-    moment = check_moment("occurred_at", value, now=stamp.recorded_at)
+        raise CorrectionError(
+            "occurred_at must be corrected to a date and time",
+            kind="wrong_type",
+            field="value",
+        )
+    try:
+        moment = check_moment("occurred_at", value, now=stamp.recorded_at)
+    except InvalidTime as error:
+        error.field = "value"
+        raise
     if entry.type == "Identified":
         if first_step_at is not None and moment > first_step_at:
             raise InvalidTime(
-                "the corrected identification is after a later step of the case"
+                "the corrected identification is after a later step of the case",
+                kind="identification_after_step",
+                field="value",
             )
     elif identified_at is not None and moment < identified_at:
-        raise InvalidTime("the corrected time is before the identification")
+        raise InvalidTime(
+            "the corrected time is before the identification",
+            kind="before_identification",
+            field="value",
+        )
     return json.dumps(moment.isoformat())

@@ -25,15 +25,20 @@ class ProgrammeSteps(CaseSteps):
     ) -> None:
         """Refer the person to a service; needs consent or a recorded reason."""
         self._check_open(stamp)
-        check_code("service", service, SERVICES)
+        check_code("service", service, SERVICES, field="service")
         require("referral_id", referral_id)
         require("agency", agency)
         if referral_id in self.referrals:
-            raise ReferralError(f"referral {referral_id} already exists on this case")
+            raise ReferralError(
+                f"referral {referral_id} already exists on this case",
+                kind="referral_exists",
+                field="referral_id",
+            )
         if "services" not in self.consents and not consent_override_reason.strip():
             raise ConsentRequired(
                 "the person has not consented to services: record their consent, "
-                "or give the reason for referring without it"
+                "or give the reason for referring without it",
+                field="consent_override_reason",
             )
         self._trigger(
             ev.Referred,
@@ -70,7 +75,10 @@ class ProgrammeSteps(CaseSteps):
         if referral.status != "accepted":
             raise ReferralError(
                 f"referral {referral_id} is {referral.status}; only an accepted "
-                "referral can be completed"
+                "referral can be completed",
+                kind="referral_not_accepted",
+                field="referral_id",
+                params={"status": referral.status},
             )
         self._trigger(
             ev.ReferralCompleted,
@@ -82,26 +90,35 @@ class ProgrammeSteps(CaseSteps):
     def assess_needs(self, stamp: Stamp, *, needs: list[str]) -> None:
         self._check_open(stamp)
         for code in needs:
-            check_code("service", code, SERVICES)
+            check_code("service", code, SERVICES, field="needs")
         self._trigger(ev.NeedsAssessed, stamp, needs=list(needs))
 
     def agree_plan(self, stamp: Stamp, *, services: list[str]) -> None:
         self._check_open(stamp)
         if not services:
-            raise DomainError("an assistance plan names at least one service")
+            raise DomainError(
+                "an assistance plan names at least one service",
+                kind="plan_needs_service",
+                field="services",
+            )
         for code in services:
-            check_code("service", code, SERVICES)
+            check_code("service", code, SERVICES, field="services")
         self._trigger(ev.AssistancePlanAgreed, stamp, services=list(services))
 
     def start_service(
         self, stamp: Stamp, *, service: str, referral_id: str = ""
     ) -> None:
         self._check_open(stamp)
-        check_code("service", service, SERVICES)
+        check_code("service", service, SERVICES, field="service")
         if referral_id:
             self._referral(referral_id)
         if self.services.get(service) == "started":
-            raise DomainError(f"{SERVICES[service]} has already started")
+            raise DomainError(
+                f"{SERVICES[service]} has already started",
+                kind="service_already_started",
+                field="service",
+                params={"service": service},
+            )
         self._trigger(
             ev.ServiceStarted, stamp, service=service, referral_id=referral_id
         )

@@ -80,7 +80,9 @@ class CaseState:
         if stamp.occurred_at < self.identified_at:
             raise InvalidTime(
                 "occurred_at is before the identification: a step cannot "
-                "happen before the case began"
+                "happen before the case began",
+                kind="before_identification",
+                field="occurred_at",
             )
 
     def _check_open(self, stamp: Stamp) -> None:
@@ -93,28 +95,41 @@ class CaseState:
         if self.closed and self.close_reason != "reintegrated":
             raise CaseClosed(
                 "the case is closed: follow-ups continue only after closing as "
-                "reintegrated; reopen it first"
+                "reintegrated; reopen it first",
+                kind="case_closed_follow_up",
             )
 
     def _check_running_service(self, stamp: Stamp, service: str) -> None:
         self._check_open(stamp)
-        check_code("service", service, SERVICES)
+        check_code("service", service, SERVICES, field="service")
         if self.services.get(service) != "started":
-            raise DomainError(f"{SERVICES[service]} has not started on this case")
+            raise DomainError(
+                f"{SERVICES[service]} has not started on this case",
+                kind="service_not_started",
+                field="service",
+                params={"service": service},
+            )
 
     def _referral(self, referral_id: str) -> Referral:
         try:
             return self.referrals[referral_id]
         except KeyError:
             raise ReferralError(
-                f"there is no referral {referral_id} on this case"
+                f"there is no referral {referral_id} on this case",
+                kind="referral_unknown",
+                field="referral_id",
             ) from None
 
     def _pending_referral(self, stamp: Stamp, referral_id: str) -> Referral:
         self._check_time(stamp)
         referral = self._referral(referral_id)
         if referral.status != "pending":
-            raise ReferralError(f"referral {referral_id} was already {referral.status}")
+            raise ReferralError(
+                f"referral {referral_id} was already {referral.status}",
+                kind="referral_answered",
+                field="referral_id",
+                params={"status": referral.status},
+            )
         return referral
 
     def _check_deadline_event(
@@ -288,4 +303,4 @@ _WHEN = CaseState.__dict__["when"].dispatcher
 
 def require(name: str, value: str) -> None:
     if not value or not value.strip():
-        raise DomainError(f"{name} is required")
+        raise DomainError(f"{name} is required", kind="required", field=name)

@@ -53,6 +53,15 @@ AUTHORITIES: Mapping[str, str] = {
     "state_social_service": "State Social Service",
 }
 
+# The agencies referrals go to (the notification directory's ``agencies`` name
+# them by these labels); a shelter's staff answer the referrals to their own.
+AGENCIES: Mapping[str, str] = {
+    "national_shelter": "National Shelter",
+    "legal_clinic": "Legal Clinic",
+    "berat_regional_hospital": "Berat Regional Hospital",
+    "peshkopi_vocational_centre": "Peshkopi Vocational Centre",
+}
+
 ROLES: Mapping[str, str] = {
     "caseworker": "Caseworker",
     "mobile_unit": "Mobile-unit social worker",
@@ -87,10 +96,17 @@ CLOSE_REASONS = frozenset(
 
 
 def check_code(
-    kind: str, code: str, allowed: Mapping[str, str] | frozenset[str]
+    kind: str,
+    code: str,
+    allowed: Mapping[str, str] | frozenset[str],
+    *,
+    field: str = "",
 ) -> str:
-    """Return ``code`` if the catalogue knows it, else say which codes it knows."""
+    """Return ``code`` if the catalogue knows it, else say which codes it knows
+    (of ``field``, when the check is about one)."""
     if code not in allowed:
         known = ", ".join(sorted(allowed))
-        raise UnknownCode(f"unknown {kind} {code!r}; known {kind}s: {known}")
+        raise UnknownCode(
+            f"unknown {kind} {code!r}; known {kind}s: {known}", field=field
+        )
     return code

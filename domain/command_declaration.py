@@ -14,6 +14,7 @@ from uuid import UUID
 
 from domain import events as ev
 from domain.fields import ENTRY_FIELDS, Rule
+from domain.offering import Choices, Made, Offered, case_open
 from domain.stamp import Stamp
 
 if TYPE_CHECKING:
@@ -49,6 +50,9 @@ class Declaration:
     # The method's argument naming who recorded the command, when the method
     # takes one (the identifying worker): the stamp's actor, never typed in.
     actor_argument: str = ""
+    # When the step makes sense on a case (``domain.offering``): by default
+    # while the case is open. Commands that open a case are always offered.
+    offered: Offered = case_open
 
     @property
     def name(self) -> str:
@@ -84,6 +88,24 @@ class Command:
         return {
             f.name: f.metadata.get("rule", entry.get(f.name))
             for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        }
+
+    @classmethod
+    def choices(cls) -> Mapping[str, Choices]:
+        """The fields whose values the case allows now, and how to list them."""
+        return {
+            f.name: f.metadata["choices"]
+            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+            if "choices" in f.metadata
+        }
+
+    @classmethod
+    def made(cls) -> Mapping[str, Made]:
+        """The fields whose value the backbone makes, and how."""
+        return {
+            f.name: f.metadata["made"]
+            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+            if "made" in f.metadata
         }
 
     @classmethod

@@ -1,6 +1,15 @@
-"""Domain errors: each message is written for the caseworker who caused it."""
+"""Domain errors: each message is written for the caseworker who caused it.
+
+Besides its English ``message`` (what the API and the command line show), an
+error carries what a page needs to word it in the worker's own language:
+``kind`` (what went wrong, e.g. ``too_long``), ``field`` (the field it is
+about, when there is one) and ``params`` (the figures and codes the wording
+names, e.g. ``{"max": 100}``).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 
 class DomainError(Exception):
@@ -8,9 +17,25 @@ class DomainError(Exception):
 
     code = "rule_violated"
 
-    def __init__(self, message: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str = "",
+        field: str = "",
+        params: Mapping[str, object] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.kind = kind or self.code
+        self.field = field
+        self.params: dict[str, object] = dict(params or {})
+
+    def about(self, field: str) -> DomainError:
+        """The error, said of ``field`` unless it already names one."""
+        if not self.field:
+            self.field = field
+        return self
 
 
 class UnknownCode(DomainError):

@@ -30,7 +30,7 @@ from domain.catalogue import (
     SOURCES,
     STATUSES,
 )
-from domain.errors import InvalidTime, InvalidValue, UnknownCode
+from domain.errors import DomainError, InvalidTime, InvalidValue, UnknownCode
 
 # Times before this are typing mistakes, and far-off years overflow on the way
 # to UTC or to a deadline; the store keeps nothing outside this range.
@@ -74,11 +74,13 @@ class Rule:
     max_items: int = 0
 
     def check(self, value: Any) -> Any:
-        """Return ``value`` if it keeps to the rule; else raise a domain error."""
+        """Return ``value`` if it keeps to the rule; else raise a domain error
+        whose ``kind`` says which bound it broke."""
         if type(value) is not self.kind:
             raise InvalidValue(
                 f"{self.label} takes a {self.kind.__name__}, "
-                f"not a {type(value).__name__}"
+                f"not a {type(value).__name__}",
+                kind="wrong_type",
             )
         if isinstance(value, list):
             self._check_items(value)
@@ -91,7 +93,9 @@ class Rule:
         if not self.min_items <= len(items) <= self.max_items:
             raise InvalidValue(
                 f"{self.label} takes {self.min_items} to {self.max_items} items, "
-                f"not {len(items)}"
+                f"not {len(items)}",
+                kind="item_count",
+                params={"min": self.min_items, "max": self.max_items},
             )
         for item in items:
             self.item.check(item)
@@ -106,22 +110,29 @@ class Rule:
             return
         if len(text) > self.max_length:
             raise InvalidValue(
-                f"{self.label} is at most {self.max_length} characters long"
+                f"{self.label} is at most {self.max_length} characters long",
+                kind="too_long",
+                params={"max": self.max_length},
             )
         if self.min_length and not text.strip():
-            raise InvalidValue(f"{self.label} is required")
+            raise InvalidValue(f"{self.label} is required", kind="required")
         refused = CONTROL if self.multiline else SINGLE_LINE_REFUSED
         if any(ch in refused for ch in text):
             what = "" if self.multiline else ", line breaks or tabs"
             raise InvalidValue(
-                f"{self.label} must not contain control characters{what}"
+                f"{self.label} must not contain control characters{what}",
+                kind="control_characters" if self.multiline else "line_breaks",
             )
         if self.pattern is not None and not re.fullmatch(self.pattern, text):
-            raise InvalidValue(f"{self.label} must match {self.pattern}")
+            raise InvalidValue(
+                f"{self.label} must match {self.pattern}", kind="pattern"
+            )
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
-            raise InvalidValue(f"{self.label} must be valid Unicode text") from None
+            raise InvalidValue(
+                f"{self.label} must be valid Unicode text", kind="not_unicode"
+            ) from None
 
 
 def line(label: str, *, required: bool = True, max_length: int = LINE_LENGTH) -> Rule:
@@ -244,24 +255,39 @@ ENTRY_FIELDS: Mapping[str, Mapping[str, Rule]] = {
 
 
 def check_entry(entry_type: str, payload: Mapping[str, Any]) -> None:
-    """Check every field of an entry a person records against its rule."""
+    """Check every field of an entry a person records against its rule; an
+    error names the field it is about."""
     rules = ENTRY_FIELDS.get(entry_type, {})
     for name, value in payload.items():
         rule = rules.get(name)
         if rule is not None:
-            rule.check(value)
+            try:
+                rule.check(value)
+            except DomainError as error:
+                raise error.about(name) from None
 
 
 def check_moment(name: str, moment: datetime, *, now: datetime) -> datetime:
     """``moment`` in UTC if it has an offset and lies between ``EARLIEST`` and
     ``now`` (give or take the phones' clock skew)."""
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise InvalidTime(f"{name} needs a time zone offset, e.g. +01:00 or Z")
+        raise InvalidTime(
+            f"{name} needs a time zone offset, e.g. +01:00 or Z",
+            kind="time_without_offset",
+            field=name,
+        )
     if not EARLIEST <= moment <= LATEST:
-        raise InvalidTime(f"{name} must be between 1990 and 2200")
+        raise InvalidTime(
+            f"{name} must be between 1990 and 2200",
+            kind="time_out_of_range",
+            field=name,
+        )
     utc = moment.astimezone(UTC)
     if utc > now + CLOCK_SKEW:
         raise InvalidTime(
-            f"{name} is in the future: a step can only be recorded once it has happened"
+            f"{name} is in the future: a step can only be recorded once it has "
+            "happened",
+            kind="time_in_future",
+            field=name,
         )
     return utc

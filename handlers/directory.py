@@ -25,7 +25,8 @@ Every entry is one contact (an office, a duty desk, a worker), never a victim::
 Sections: ``police``, ``unit_supervisors``, ``case_managers`` (each with
 ``region``), ``responsible_authority``, ``coordinators``, ``lawyers`` (at least
 one responsible authority and one coordinator), ``child_protection_units``
-(``municipality``), ``agencies`` (``name``, as referrals name them),
+(``municipality``), ``agencies`` (``name``: the label of the agency's code
+in ``domain.catalogue.AGENCIES``, or the name referrals give it),
 ``workers`` (``worker_id``). Each contact has an ``id`` (unique; it is what the
 case records as the recipient, never the address), an optional ``label``, a
 ``language`` and exactly one channel: ``email``, ``webhook`` or ``sms``.
@@ -50,7 +51,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from domain.catalogue import REGIONS
+from domain.catalogue import AGENCIES, REGIONS
 
 LANGUAGES = ("sq", "en")
 CHANNEL_KINDS = ("email", "webhook", "sms")
@@ -121,7 +122,9 @@ class Directory:
         return self._unplaced("coordinators")
 
     def agency(self, name: str) -> list[Contact]:
-        return self._placed("agencies", normalise(name))
+        """The agency a referral names: by its code's label in the catalogue
+        (``national_shelter``: "National Shelter"), or by the name as given."""
+        return self._placed("agencies", normalise(AGENCIES.get(name, name)))
 
     def worker(self, worker_id: str) -> list[Contact]:
         return self._placed("workers", worker_id)

@@ -42,6 +42,7 @@ from domain.errors import (
 from services.api import answers as a
 from services.api.auth import Caller, Context, LoginRequired
 from services.api.context import ApiContext, Forbidden, Unauthenticated
+from services.api.csrf import FormRefused
 from services.api.edge import BodyLimit, SecurityHeaders, method_label
 from services.api.freshness import ReadModelLagHeader
 from services.api.i18n import Pages
@@ -54,11 +55,15 @@ from services.api.routes import (
     audit,
     cases,
     commands,
+    corrections,
     docs,
+    forms,
+    identify,
     language,
     oversight,
     pages,
 )
+from services.api.step_offers import NotOffered
 from services.app.errors import (
     CaseNotFound,
     InvalidInput,
@@ -102,12 +107,16 @@ def create_app(context: ApiContext, settings: ApiSettings | None = None) -> Fast
     )
     app.state.context = context
     app.state.pages = Pages()
+    # The forms before the pages: /cases/new is not a case id.
     for router in (
         commands.router,
         cases.router,
         alerts.router,
         oversight.router,
         audit.router,
+        identify.router,
+        corrections.router,
+        forms.router,
         pages.router,
         alert_pages.router,
         language.router,
@@ -244,14 +253,14 @@ def _install_error_handlers(app: FastAPI) -> None:
             f"{e['field']}: {e['message']} (rule: {e['rule']})" for e in found
         )
         if _is_page(request):
-            return pages.error_page(request, 422, message, kind="invalid_input")
+            return pages.error_page(request, 422, message, kind="bad_request")
         return problem(422, "invalid_input", message, errors=found)
 
     @handles(DomainError)
     def _domain(request: Request, error: DomainError) -> Response:
         status = 422 if isinstance(error, INPUT_ERRORS) else 409
         if _is_page(request):
-            return pages.error_page(request, status, error.message, kind=error.code)
+            return pages.error_page(request, status, error=error)
         return problem(status, error.code, error.message)
 
     @handles(ServiceError)
@@ -274,7 +283,10 @@ def _install_error_handlers(app: FastAPI) -> None:
             KeyReused: (422, "idempotency_key_reused"),
         }.get(type(error), (422, "invalid_input"))
         if _is_page(request):
-            kind = getattr(error, "kind", code)
+            kind = {
+                CaseNotFound: "not_found",
+                KeyReused: "key_reused",
+            }.get(type(error), getattr(error, "kind", ""))
             return pages.error_page(request, status, error.message, kind=kind)
         return problem(status, code, error.message)
 
@@ -297,15 +309,18 @@ def _install_error_handlers(app: FastAPI) -> None:
     @handles(Forbidden)
     def _forbidden(request: Request, error: Forbidden) -> Response:
         if _is_page(request):
-            return pages.error_page(
-                request, 403, error.message, recorded=error.recorded, kind="forbidden"
-            )
+            kind = "form_expired" if isinstance(error, FormRefused) else "forbidden"
+            return pages.error_page(request, 403, kind=kind, recorded=error.recorded)
         return problem(403, "forbidden", error.message)
+
+    @handles(NotOffered)
+    def _not_offered(request: Request, _error: NotOffered) -> Response:
+        return pages.error_page(request, 409, kind="not_offered")
 
     @handles(HTTPException)
     def _http(request: Request, error: HTTPException) -> Response:
         if _is_page(request) and error.status_code == 404:
-            return pages.error_page(request, 404, str(error.detail), kind="not_found")
+            return pages.error_page(request, 404, kind="not_found")
         if error.status_code == 405:
             return problem(405, "method_not_allowed", str(error.detail))
         code = "not_found" if error.status_code == 404 else "http_error"

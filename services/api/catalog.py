@@ -1,7 +1,8 @@
 """The texts of the pages that need a translation, and the catalog template.
 
 ``python -m services.api.catalog`` rewrites ``locales/messages.pot`` from the
-templates, the page code and the labels of ``domain.catalogue``; then merge
+templates, the page code, the labels of ``domain.catalogue`` and the names of
+the steps (``domain.commands``); then merge
 it into each language with ``pybabel update -i services/api/locales/messages.pot
 -d services/api/locales``, and translate what is new.
 """
@@ -15,7 +16,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import write_po
 
-from domain.catalogue import AUTHORITIES, ROLES, SERVICES
+from domain.catalogue import AGENCIES, AUTHORITIES, ROLES, SERVICES
+from domain.commands import every_command
 from services.api.i18n import HERE, LOCALES
 
 KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
@@ -40,14 +42,20 @@ def extracted() -> Iterator[tuple[str, str]]:
 
 
 def catalogue_labels() -> Iterator[tuple[str, str]]:
-    """The labels of codes the pages show through gettext."""
+    """The labels of codes the pages show through gettext, and the name of
+    every step a person records (its command's summary)."""
     for name, labels in (
         ("SERVICES", SERVICES),
         ("AUTHORITIES", AUTHORITIES),
+        ("AGENCIES", AGENCIES),
         ("ROLES", ROLES),
     ):
         for label in labels.values():
             yield label, f"domain/catalogue.py:{name}"
+    for command in every_command().values():
+        declaration = command.declaration
+        if declaration.path is not None:
+            yield declaration.summary, f"domain/commands.py:{declaration.name}"
 
 
 def template() -> Catalog:

@@ -50,7 +50,8 @@ class Principal:
     regions: frozenset[str]
     language: str
     # A Child Protection Unit's directory entry id (``handlers.directory``):
-    # the ``recipient`` its alerts record. None for every other role.
+    # the ``recipient`` its alerts record; for shelter staff, the agency they
+    # work for (a code of ``domain.catalogue.AGENCIES``). None otherwise.
     unit: str | None = None
 
     @property

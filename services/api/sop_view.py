@@ -34,7 +34,7 @@ class Step:
     recorded_at: datetime
     actor_id: str
     actor_role: str
-    details: Mapping[str, Any]
+    details: dict[str, Any]
     raised: list[Obligation] = field(default_factory=list)
     met: list[Obligation] = field(default_factory=list)
 

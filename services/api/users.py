@@ -4,7 +4,8 @@ A token is a random string shown once, when it is created; only its SHA-256
 is stored, so a copy of the database lets nobody in. The token is long and
 random, so a plain (unsalted) hash is enough: there is nothing to guess.
 Creating a token for a user sets the user's role, regions and language, and
-for a Child Protection Unit the directory entry it is (``unit``).
+for a Child Protection Unit the directory entry it is (``unit``); for a
+shelter's staff, the agency they work for.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 
 from psycopg_pool import ConnectionPool
 
-from domain.catalogue import REGIONS
+from domain.catalogue import AGENCIES, REGIONS
 from domain.clock import Clock
 from projections.schema import run_ddl
 from services.api.policy import API_ROLES, REGIONAL_ROLES, Principal
@@ -29,6 +30,9 @@ USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 UNIT_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 # Roles whose users are one office of the directory, named by its entry id.
 UNIT_ROLES = frozenset({"child_protection_unit"})
+# Roles whose users may name the agency they work for (a code of
+# ``domain.catalogue.AGENCIES``): a shelter's staff answer its referrals.
+AGENCY_ROLES = frozenset({"shelter_staff"})
 
 DDL = """
 CREATE TABLE IF NOT EXISTS api_users (
@@ -183,9 +187,14 @@ def check_user(
         raise InvalidInput(
             f"a {role} token needs --unit: the id of its entry in the directory"
         )
-    if unit and role not in UNIT_ROLES:
+    if unit and role in AGENCY_ROLES and unit not in AGENCIES:
         raise InvalidInput(
-            f"only a child_protection_unit token takes --unit, not a {role} token"
+            f"unit {unit!r} is not an agency; agencies: {', '.join(AGENCIES)}"
+        )
+    if unit and role not in UNIT_ROLES | AGENCY_ROLES:
+        raise InvalidInput(
+            "only a child_protection_unit or shelter_staff token takes --unit, "
+            f"not a {role} token"
         )
     if unit and not UNIT_ID.match(unit):
         raise InvalidInput(f"unit {unit!r} is not a directory entry id")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from domain.catalogue import AUTHORITIES, REGIONS, ROLES, SERVICES
+from domain.catalogue import AGENCIES, AUTHORITIES, REGIONS, ROLES, SERVICES
 from domain.sop import RuleBook
 from services.api.i18n import Translator, translator
 from services.api.labels import FIELD_LABELS, MORE_ROLES, N_, SERVICE_STATES
@@ -94,6 +94,11 @@ class Wording:
         self.rulebook = rulebook
         self.language = language
 
+    @classmethod
+    def of(cls, language: str, rulebook: RuleBook | None) -> Wording:
+        """The wording of ``language``, naming rules from ``rulebook``."""
+        return cls(translator(language), rulebook, language)
+
     def _(self, message: str, **values: object) -> str:
         text = self.t.gettext(message)
         return text % values if values else text
@@ -107,6 +112,12 @@ class Wording:
 
     def authority(self, code: object) -> str:
         return self.t.gettext(AUTHORITIES.get(str(code), str(code)))
+
+    def agency(self, code: object) -> str:
+        """An agency by its label; a name given before agencies were codes
+        as it was given."""
+        label = AGENCIES.get(str(code))
+        return self.t.gettext(label) if label else str(code)
 
     def role(self, code: object) -> str:
         english = ROLES.get(str(code)) or MORE_ROLES.get(str(code), str(code))
@@ -187,7 +198,7 @@ def _identified(w: Wording, p: Mapping[str, Any]) -> str:
 
 
 def _referred(w: Wording, p: Mapping[str, Any]) -> str:
-    service, agency = w.service(p["service"]), p["agency"]
+    service, agency = w.service(p["service"]), w.agency(p["agency"])
     if p.get("consent_override_reason"):
         return w._(
             "Referred to %(service)s at %(agency)s without consent: %(reason)s",
@@ -202,6 +213,34 @@ def _returned(w: Wording, p: Mapping[str, Any]) -> str:
     if p["assisted"]:
         return w._("Returned to %(country)s (assisted)", country=p["country"])
     return w._("Returned to %(country)s", country=p["country"])
+
+
+def _corrected(w: Wording, p: Mapping[str, Any]) -> str:
+    # The field's label and the values as words are put in by the page
+    # (``services.api.correction_view``), which reads the corrected entry.
+    if "new_shown" not in p:
+        return w._(
+            "Entry %(version)s corrected: %(reason)s",
+            version=p["corrected_version"],
+            reason=p["reason"],
+        )
+    values = {
+        "version": p["corrected_version"],
+        "field": p["field_label"],
+        "new": p["new_shown"],
+        "reason": p["reason"],
+    }
+    if "old_shown" in p:
+        return w._(
+            "Entry %(version)s corrected: %(field)s from %(old)s to %(new)s "
+            "(%(reason)s)",
+            old=p["old_shown"],
+            **values,
+        )
+    return w._(
+        "Entry %(version)s corrected: %(field)s is now %(new)s (%(reason)s)",
+        **values,
+    )
 
 
 LINES: dict[str, Line] = {
@@ -284,12 +323,7 @@ LINES: dict[str, Line] = {
         "Case closed: %(reason)s", reason=w.code("close_reason", p["reason"])
     ),
     "Reopened": lambda w, p: w._("Case reopened: %(reason)s", reason=p["reason"]),
-    "EntryCorrected": lambda w, p: w._(
-        "Entry %(version)s corrected (%(field)s): %(reason)s",
-        version=p["corrected_version"],
-        field=w.field(p["field"]),
-        reason=p["reason"],
-    ),
+    "EntryCorrected": _corrected,
     "PersonalDataErased": lambda w, p: w._(
         "Personal data erased: %(reason)s", reason=p["reason"]
     ),

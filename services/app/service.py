@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -30,6 +30,7 @@ from domain.stamp import Stamp
 from services.app.case_views import CaseViews
 from services.app.errors import CaseNotFound, InvalidInput, VersionConflict
 from services.app.group_commit import GroupCommit
+from services.app.offers import offers_of
 from services.app.plain import (
     RecordedEvent,
     case_summary,
@@ -151,6 +152,23 @@ class CaseService:
         when the case was read before, never stale)."""
         summary: dict[str, Any] = self.views.read(parse_case_id(case_id), case_summary)
         return summary
+
+    def offers(
+        self,
+        case_id: str,
+        *,
+        role: str,
+        unit: str | None = None,
+        awaited: Collection[str] = (),
+    ) -> dict[str, Any]:
+        """The steps the case offers someone of ``role`` now, with the values
+        each field may take (``services.app.offers``); ``awaited``: the event
+        types the case's unmet SOP obligations wait for."""
+        offers: dict[str, Any] = self.views.read(
+            parse_case_id(case_id),
+            lambda case: offers_of(case, role=role, unit=unit, awaited=awaited),
+        )
+        return offers
 
     def events(self, case_id: str) -> list[RecordedEvent]:
         """Every event of a case, in order, as plain values."""

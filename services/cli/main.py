@@ -100,7 +100,8 @@ def _add_token_parsers(
     p.add_argument(
         "--unit",
         help="child_protection_unit: the id of its entry in the directory "
-        "(it sees only the alerts sent to that entry)",
+        "(it sees only the alerts sent to that entry); shelter_staff: the "
+        "agency they work for (they answer the referrals made to it)",
     )
     p.set_defaults(command_at="serve:cmd_token_create")
     p = tokens.add_parser("revoke", help=HELP_TOKEN_REVOKE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -227,7 +228,11 @@ def test_a_child_protection_unit_neither_sees_nor_acknowledges_another_units_ale
         page = browser.get("/")
         assert page.status_code == 200
         assert case_id not in page.text
-        tapped = browser.post(f"/alerts/{case_id}/acknowledge", data={"key": "k1"})
+        csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', page.text)
+        assert csrf is not None
+        tapped = browser.post(
+            f"/alerts/{case_id}/acknowledge", data={"key": "k1", "csrf": csrf[1]}
+        )
         assert tapped.status_code == 403
     assert api.as_("vlora_cpu").get(f"/api/alerts/{case_id}").status_code == 200
     assert ("cpu-himare-1", "alert", case_id, False) in _access(context, case_id)

@@ -44,6 +44,13 @@ def browser_of(base_url: str, tokens: dict[str, str]) -> Iterator[Any]:
         client.close()
 
 
+def _csrf(page: str) -> str:
+    """The session's token every form of a logged-in page carries."""
+    found = re.search(r'name="csrf" value="([0-9a-f]{64})"', page)
+    assert found is not None, "no csrf field"
+    return found[1]
+
+
 def _text(page: str) -> str:
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
@@ -64,9 +71,14 @@ def test_logging_in_sets_an_httponly_strict_cookie_that_opens_pages_not_the_api(
         assert tokens["vlora_worker"] not in client.get("/").text
         assert client.get("/").status_code == 200
         assert client.get("/api/cases").status_code == 401  # the cookie is no token
-        elsewhere = client.post("/logout", headers={"Origin": "https://evil.example"})
+        csrf = _csrf(client.get("/").text)
+        elsewhere = client.post(
+            "/logout", data={"csrf": csrf}, headers={"Origin": "https://evil.example"}
+        )
         assert elsewhere.status_code == 403
-        client.post("/logout")
+        assert client.post("/logout").status_code == 403  # without the form's token
+        assert client.get("/").status_code == 200
+        client.post("/logout", data={"csrf": csrf})
         assert client.get("/").status_code == 303
 
 
@@ -213,19 +225,24 @@ def test_police_see_alerts_without_the_subject_and_acknowledge_with_one_tap(
         ],
     }
     case, key = next((c, k) for c, k in forms if c == demo)
+    csrf = _csrf(home.text)
     before = len(context.service.app.case_events(case))
     for _tap in range(2):  # a double tap sends the form twice
-        sent = police.post(f"/alerts/{case}/acknowledge", data={"key": key})
+        sent = police.post(
+            f"/alerts/{case}/acknowledge", data={"key": key, "csrf": csrf}
+        )
         assert sent.status_code == 303
     events = context.service.app.case_events(case)
     assert len(events) == before + 1
     assert type(events[-1]).__name__ == "AlertAcknowledged"
     forged = police.post(
         f"/alerts/{case}/acknowledge",
-        data={"key": "k2"},
+        data={"key": "k2", "csrf": csrf},
         headers={"Origin": "https://evil.example"},
     )
     assert forged.status_code == 403
+    tokenless = police.post(f"/alerts/{case}/acknowledge", data={"key": "k3"})
+    assert tokenless.status_code == 403
     assert len(context.service.app.case_events(case)) == before + 1
 
 

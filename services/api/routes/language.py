@@ -2,8 +2,9 @@
 
 A logged-in user's choice is kept with the user (``api_users.language``), so
 every page and device speaks it from then on; before log-in (and after
-log-out) a cookie keeps it. The form posts here from this site only (the
-pages' same-origin check), then the browser goes back to the page it was on.
+log-out) a cookie keeps it. The form posts here from this site only (with
+the session's token once logged in), then the browser goes back to the page
+it was on.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.api.auth import SESSION_COOKIE, Context
+from services.api.csrf import check_form, same_origin
 from services.api.i18n import LANGUAGE_COOKIE, LANGUAGES
 from services.api.next_page import MAX_NEXT, local_path
-from services.api.routes.pages import _same_origin
 from services.app.errors import InvalidInput
 
 router = APIRouter(include_in_schema=False)
@@ -30,14 +31,20 @@ def choose_language(
     ctx: Context,
     language: Annotated[str, Form(max_length=8)] = "",
     next: Annotated[str, Form(max_length=MAX_NEXT)] = "",
+    csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Speak ``language`` from now on, then go back to ``next`` (a local path)."""
-    _same_origin(request)
+    token = request.cookies.get(SESSION_COOKIE, "")
+    # Logged in, the form carries the session's token; before, the origin is
+    # all there is to check.
+    if token:
+        check_form(request, csrf)
+    else:
+        same_origin(request)
     if language not in LANGUAGES:
         raise InvalidInput(
             f"language {language!r} is not offered; languages: {', '.join(LANGUAGES)}"
         )
-    token = request.cookies.get(SESSION_COOKIE, "")
     viewer = ctx.users.authenticate(token) if token else None
     if viewer is not None:
         ctx.users.set_language(viewer.user_id, language)

@@ -3,8 +3,11 @@ with its SOP status, the coordinators' SOP dashboard, the auditors' history.
 
 The pages read through the same checks as the API, so every page showing a
 case is recorded in the access log (views ``page:*``). The session cookie is
-HttpOnly and SameSite=Strict, and a form posted from another origin is
-refused, so no other site can act with someone's session.
+HttpOnly and SameSite=Strict, a form posted from another origin is refused,
+and every form of a logged-in page carries its session's token
+(``services.api.csrf``), so no other site can act with someone's session.
+The forms that record the steps of a case are in ``routes.forms`` and
+``routes.corrections``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from domain.clock import TIRANE
+from domain.errors import DomainError
 from domain.fields import EARLIEST, LATEST
 from projections.compliance import compliance, near_deadline, overdue
 from projections.timeline import timeline
@@ -28,22 +32,28 @@ from services.api.auth import (
     Viewer,
     get_context,
 )
-from services.api.context import ApiContext, Forbidden
+from services.api.context import ApiContext
+from services.api.correction_view import (
+    show_corrections,
+    show_corrections_in_events,
+)
+from services.api.csrf import check_form, page_token, same_origin
+from services.api.error_texts import word_error, word_page_error
 from services.api.freshness import freshness_of_request
 from services.api.i18n import Pages, translator, visitor_language
 from services.api.models import AlertAcknowledgement
 from services.api.next_page import MAX_NEXT, here, local_path
-from services.api.page_errors import error_text
 from services.api.policy import ALERT_ONLY_ROLES, ALL_REGION_READERS, may_oversee
 from services.api.routes.alerts import acknowledge, visible_alerts
 from services.api.routes.audit import history_as_of
 from services.api.routes.cases import open_case
 from services.api.sop_view import (
     facts_of_rows,
-    judge,
     needing_attention,
     steps_with_obligations,
 )
+from services.api.step_offers import case_now, offered_steps, opening_regions
+from services.api.step_views import done_sentence, steps_view
 from services.api.wording import Wording
 from services.app.errors import InvalidInput
 
@@ -72,6 +82,7 @@ def render(
     status_code: int = 200,
     **context: Any,
 ) -> HTMLResponse:
+    """A page in ``language``; its forms carry the session's token (``csrf``)."""
     pages = cast(Pages, request.app.state.pages)
     rulebook = cast(ApiContext, request.app.state.context).rulebook
     wording = Wording(translator(language), rulebook, language)
@@ -82,26 +93,54 @@ def render(
     html = pages.render(
         language,
         template,
-        {"w": wording, "read_models_behind": behind, "here": back, **context},
+        {
+            "w": wording,
+            "read_models_behind": behind,
+            "here": back,
+            "csrf": page_token(request),
+            **context,
+        },
     )
     return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)
+
+
+# What an error page says when nothing more precise is known, by status.
+STATUS_KINDS = {
+    403: "forbidden",
+    404: "not_found",
+    409: "not_offered",
+    422: "bad_request",
+    503: "unavailable",
+}
 
 
 def error_page(
     request: Request,
     status_code: int,
-    message: str,
+    message: str = "",
     *,
     recorded: bool = False,
-    kind: str | None = None,
+    kind: str = "",
+    error: DomainError | None = None,
 ) -> HTMLResponse:
     """An error as a page, in the viewer's language if they are logged in (else
-    the one they chose or their browser asks for): what went wrong in words of
-    that language (by ``kind``, e.g. a domain error's code), and for English
-    readers also ``message``, the API's own."""
+    the one they chose or their browser asks for).
+
+    A domain ``error`` is worded by its kind; otherwise the page says what
+    ``kind`` (or the status) means. English readers also see ``message`` (or
+    the error's), the API's own words; no English text, code or field name
+    reaches an Albanian page.
+    """
     token = request.cookies.get(SESSION_COOKIE, "")
     viewer = get_context(request).users.authenticate(token) if token else None
     language = viewer.language if viewer else visitor_language(request)
+    rulebook = cast(ApiContext, request.app.state.context).rulebook
+    w = Wording(translator(language), rulebook, language)
+    if error is not None:
+        summary = word_error(w, error)
+        message = error.message
+    else:
+        summary = word_page_error(w, kind or STATUS_KINDS.get(status_code, ""))
     return render(
         request,
         language,
@@ -109,17 +148,10 @@ def error_page(
         status_code,
         viewer=viewer,
         status=status_code,
-        summary=translator(language).gettext(error_text(kind, status_code)),
-        message=message if language == "en" else "",
+        summary=summary,
+        message=message if language == "en" and message != summary else "",
         recorded=recorded,
     )
-
-
-def _same_origin(request: Request) -> None:
-    origin = request.headers.get("origin")
-    own = f"{request.url.scheme}://{request.url.netloc}"
-    if origin is not None and origin != own:
-        raise Forbidden("this form may only be sent from this site", recorded=False)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -147,7 +179,8 @@ def login(
 ) -> Response:
     """Check the token and keep it in an HttpOnly, SameSite=Strict cookie, then
     go to ``next`` (a local path) or the start page."""
-    _same_origin(request)
+    # No session yet, so no token to check: the origin is.
+    same_origin(request)
     principal = ctx.users.authenticate(token.strip())
     if principal is None:
         return render(
@@ -173,9 +206,11 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
+def logout(
+    request: Request, csrf: Annotated[str, Form(max_length=200)] = ""
+) -> Response:
     """Forget the session cookie."""
-    _same_origin(request)
+    check_form(request, csrf)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response
@@ -204,6 +239,7 @@ def home(
         alerts=alerts,
         cases=cases,
         oversight=may_oversee(viewer),
+        may_identify=bool(opening_regions(viewer)),
     )
 
 
@@ -214,8 +250,11 @@ def timeline_page(
     ctx: Context,
     viewer: Viewer,
     correlation_id: CorrelationId,
+    done: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
-    """A case's timeline: each step with who, when and its SOP status beside it.
+    """A case's timeline: each step with who, when and its SOP status beside it,
+    and the steps the viewer may record now, each with the obligation it meets
+    (``done``: the step just recorded through its form, to confirm it).
 
     The police and Child Protection Units see alerts, not timelines: a link
     to a case (as their alert e-mails carry) takes them to its alert.
@@ -226,17 +265,33 @@ def timeline_page(
     ctx.read_models.refresh()
     with ctx.pool.connection() as conn:
         rows = timeline(conn, case_id)
-    now = ctx.clock.now()
-    obligations = judge(facts_of_rows(case_id, rows), ctx.rulebook, ctx.calendar, now)
+    state = case_now(ctx, viewer, case_id, case, facts_of_rows(case_id, rows))
+    steps = steps_with_obligations(rows, state.obligations)
+    w = Wording.of(viewer.language, ctx.rulebook)
+    show_corrections(w, viewer.language, steps)
+    offered = offered_steps(ctx, viewer, state)
+    correctable = (
+        {int(e["version"]) for e in state.offers["entries"]}
+        if any(step.command == "correct_entry" for step in offered)
+        else set()
+    )
     return render(
         request,
         viewer.language,
         "timeline.html",
         viewer=viewer,
         case=case,
-        steps=steps_with_obligations(rows, obligations),
-        attention=needing_attention(obligations),
-        now=now,
+        steps=steps,
+        attention=needing_attention(state.obligations),
+        now=ctx.clock.now(),
+        offered=steps_view(
+            w,
+            (s for s in offered if s.command != "correct_entry"),
+            case_id=str(case_id),
+            offers=state.offers,
+        ),
+        correctable=correctable,
+        done=done_sentence(w, done),
     )
 
 
@@ -282,6 +337,8 @@ def history_page(
     history = history_as_of(
         ctx, viewer, case_id, moment, correlation_id, "page:history"
     )
+    w = Wording.of(viewer.language, ctx.rulebook)
+    show_corrections_in_events(w, viewer.language, history["events"])
     return render(
         request,
         viewer.language,
@@ -302,10 +359,11 @@ def acknowledge_page(
     correlation_id: CorrelationId,
     key: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=MAX_NEXT)] = "",
+    csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """The acknowledge button on an alert; the form's key makes a resend harmless.
     Afterwards the browser goes to ``next`` (a local path), else the start page."""
-    _same_origin(request)
+    check_form(request, csrf)
     acknowledge(
         ctx,
         request,

@@ -1,0 +1,311 @@
+"""The forms over real HTTP: every step of a case recorded through the pages,
+in Albanian or English, safely (once, never over someone else's step)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from domain.clock import TIRANE, ControlledClock
+from domain.commands import COMMANDS
+from services.api.context import ApiContext
+from services.api.form_model import specs_of
+from services.api.form_texts import texts_of
+from services.api.i18n import translator
+from tests.e2e.helpers import Api
+from tests.e2e.page_forms import Browser, form_of, text_of, words
+
+# path -> the steps (through the API, as the mobile unit) that make it make sense.
+CONSENT = ("consent", {"scope": "services", "given_by": "subject"})
+REFER = (
+    "refer",
+    {"referral_id": "R-1", "service": "legal_assistance", "agency": "legal_clinic"},
+)
+START = ("start-service", {"service": "legal_assistance"})
+BEFORE: dict[str, list[tuple[str, dict[str, Any]]]] = {
+    "acknowledge": [
+        (
+            "notify",
+            {"authority": "police", "channel": "phone", "recipient": "police-vlora"},
+        )
+    ],
+    "withdraw-consent": [CONSENT],
+    "accept-referral": [CONSENT, REFER],
+    "decline-referral": [CONSENT, REFER],
+    "complete-referral": [CONSENT, REFER, ("accept-referral", {"referral_id": "R-1"})],
+    "complete-service": [START],
+    "discontinue-service": [START],
+    "follow-up": [("close", {"reason": "reintegrated"})],
+    "missed-follow-up": [("close", {"reason": "reintegrated"})],
+    "reopen": [("close", {"reason": "other"})],
+}
+FORMS = sorted(
+    c.declaration.path
+    for c in COMMANDS.values()
+    if c.declaration.path and c.declaration.path != "correct"
+)
+
+
+@pytest.fixture
+def people(
+    base_url: str, tokens: dict[str, str], context: ApiContext
+) -> Iterator[dict[str, Browser]]:
+    """Logged-in page users: a mobile-unit worker (sq), a lawyer (en), the
+    Responsible Authority in Albanian and in English."""
+    tokens = {
+        **tokens,
+        "authority_en": context.users.issue_token(
+            "ra-office-2", "responsible_authority", (), "en"
+        ),
+    }
+    browsers = {
+        who: Browser(base_url, tokens[who])
+        for who in ("vlora_worker", "vlora_lawyer", "authority", "authority_en")
+    }
+    yield browsers
+    for browser in browsers.values():
+        browser.close()
+
+
+def case_for(api: Api, path: str) -> dict[str, Any]:
+    case = api.identify()
+    for step, fields in BEFORE.get(path, []):
+        case = api.step("vlora_worker", case, step, **fields)
+    return case
+
+
+def _values_offered(page: str) -> set[str]:
+    """The values of the form's choices (radio buttons, boxes, options)."""
+    main = page.split("<main>", 1)[-1]
+    choices = re.findall(r'type="(?:radio|checkbox)" name="\w+" value="([^"]*)"', main)
+    options = re.findall(r'<option value="([^"]*)"', main)
+    return {v for v in (*choices, *options) if v}
+
+
+@pytest.mark.parametrize("path", FORMS)
+def test_every_steps_form_reads_in_albanian_and_english_with_no_code_or_field_name(
+    path: str, api: Api, people: dict[str, Browser]
+) -> None:
+    case = case_for(api, path)
+    name = next(n for n, c in COMMANDS.items() if c.declaration.path == path)
+    staff = (
+        ("authority", "authority_en")
+        if path == "determine-status"
+        else (
+            "vlora_worker",
+            "vlora_lawyer",
+        )
+    )
+    for who, language in zip(staff, ("sq", "en"), strict=True):
+        page = people[who].get(f"/cases/{case['case_id']}/steps/{path}")
+        assert page.status_code == 200, (who, page.text)
+        assert f'<html lang="{language}">' in page.text
+        shown = text_of(page.text)
+        for spec in specs_of(COMMANDS[name]):
+            label, help_ = texts_of(name, spec.name) or ("", "")
+            assert translator(language).gettext(label) in shown, spec.name
+            assert translator(language).gettext(help_) in shown, spec.name
+        if language == "sq":
+            seen = set(words(shown))
+            names = {spec.name for spec in specs_of(COMMANDS[name])}
+            assert not names & seen, f"field names on the Albanian page: {names & seen}"
+            codes = _values_offered(page.text)
+            assert not codes & seen, f"codes on the Albanian page: {codes & seen}"
+
+
+def test_the_identification_form_opens_a_case_and_the_timeline_confirms_it(
+    people: dict[str, Browser], context: ApiContext
+) -> None:
+    worker = people["vlora_worker"]
+    home = worker.get("/")
+    assert 'href="/cases/new"' in home.text
+    assert "Identifiko një person" in home.text
+    form = worker.get("/cases/new").text
+    # Only the worker's own region is offered; the time defaults to now (Tirana).
+    assert _values_offered(form) & {"vlora", "diber", "berat"} == {"vlora"}
+    action, fields = form_of(form)
+    assert ("occurred_at", "2026-03-02T09:00") in fields
+    answer = worker.send(
+        action,
+        fields,
+        subject_ref="PV-FORM-1",
+        mobile_unit="vlora-unit",
+        municipality="Sarandë",
+        is_minor=True,
+        indicators="debt bondage\ndocuments withheld\n",
+    )
+    assert answer.status_code == 303
+    location = answer.headers["location"]
+    match = re.fullmatch(r"/cases/([0-9a-f-]{36})\?done=new#v1", location)
+    assert match, location
+    (event,) = context.service.events(match[1])
+    assert event.type == "Identified"
+    assert event.payload["is_minor"] is True
+    assert event.payload["indicators"] == ["debt bondage", "documents withheld"]
+    assert event.occurred_at == datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    timeline = text_of(worker.get(location.split("#")[0]).text)
+    assert "Rasti u hap: identifikimi u regjistrua." in timeline
+
+
+def test_a_step_form_records_the_step_with_a_referral_id_the_system_makes(
+    api: Api, people: dict[str, Browser], context: ApiContext
+) -> None:
+    case = case_for(api, "accept-referral")  # consent given, one referral R-1 made
+    worker = people["vlora_lawyer"]
+    path = f"/cases/{case['case_id']}/steps/refer"
+    action, fields = worker.open(path)
+    assert "referral_id" not in dict(fields)  # nobody types it
+    answer = worker.send(
+        action, fields, service="shelter_accommodation", agency="national_shelter"
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == (
+        f"/cases/{case['case_id']}?done=refer#v{case['version'] + 1}"
+    )
+    referred = context.service.events(case["case_id"])[-1]
+    assert (referred.type, referred.payload["referral_id"]) == ("Referred", "R-2")
+    assert referred.payload["agency"] == "national_shelter"
+    page = text_of(worker.get(f"/cases/{case['case_id']}", done="refer").text)
+    assert "Done: Refer to a service." in page
+    assert "Referred to Shelter accommodation and security at National Shelter" in page
+
+
+def test_a_double_tap_records_once_and_both_taps_land_on_the_confirmation(
+    api: Api, people: dict[str, Browser], context: ApiContext
+) -> None:
+    case = api.identify()
+    worker = people["vlora_worker"]
+    action, fields = worker.open(f"/cases/{case['case_id']}/steps/assess-risk")
+    first = worker.send(action, fields, level="high")
+    second = worker.send(action, fields, level="high")
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"]
+    assert [e.type for e in context.service.events(case["case_id"])] == [
+        "Identified",
+        "RiskAssessed",
+    ]
+
+
+def test_a_stale_form_shows_what_changed_and_records_when_sent_again(
+    api: Api, people: dict[str, Browser], context: ApiContext
+) -> None:
+    case = api.identify()
+    worker = people["vlora_worker"]
+    action, fields = worker.open(f"/cases/{case['case_id']}/steps/assess-risk")
+    # Meanwhile someone records the police notification.
+    api.step(
+        "vlora_lawyer",
+        case,
+        "notify",
+        authority="police",
+        channel="phone",
+        recipient="police-vlora",
+    )
+    stale = worker.send(action, fields, level="medium")
+    assert stale.status_code == 409
+    shown = text_of(stale.text)
+    assert (
+        "Që kur e hapët këtë formular, për këtë rast u regjistruan hapa të tjerë."
+        in shown
+    )
+    assert "Njoftim për: Oficeri i policisë kundër trafikimit (telefon)" in shown
+    assert "lawyer-vlora-1" in shown
+    assert len(context.service.events(case["case_id"])) == 2  # nothing overwritten
+    action, fields = form_of(stale.text)
+    assert ("level", "medium") in fields  # kept as it was filled in
+    assert ("version", "2") in fields  # the new version
+    again = worker.send(action, fields)
+    assert again.status_code == 303
+    assert again.headers["location"].endswith("?done=assess-risk#v3")
+    assert context.service.events(case["case_id"])[-1].payload == {"level": "medium"}
+
+
+def test_a_wrong_value_is_shown_beside_its_field_in_albanian_with_what_was_typed(
+    people: dict[str, Browser], context: ApiContext
+) -> None:
+    worker = people["vlora_worker"]
+    action, fields = worker.open("/cases/new")
+    answer = worker.send(
+        action,
+        fields,
+        subject_ref="Arta Hoxha",  # a name, with a space: not a reference
+        mobile_unit="vlora-unit",
+        municipality="x" * 101,
+        occurred_at="2026-03-02T12:00",  # three hours from now
+    )
+    assert answer.status_code == 422
+    page = answer.text
+    assert 'value="Arta Hoxha"' in page
+    assert 'value="vlora-unit"' in page
+    for field, error in (
+        ("subject_ref", "Kjo nuk është në formën e pritur: shihni udhëzimin më sipër."),
+        ("municipality", "Jo më shumë se 100 shenja."),
+        (
+            "occurred_at",
+            "Kjo kohë është në të ardhmen: një hap regjistrohet pasi të ketë ndodhur.",
+        ),
+    ):
+        beside = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', page)
+        assert beside is not None, field
+        assert beside[1] == error, field
+        assert f'aria-describedby="{field}-help {field}-error"' in page
+    seen = set(words(text_of(page)))
+    assert (
+        not {"subject_ref", "municipality", "occurred_at", "pattern", "required"} & seen
+    )
+    assert context.service.app.recorder.max_notification_id() in (None, 0)
+
+
+def test_a_step_set_before_the_identification_is_refused_beside_its_time(
+    api: Api, people: dict[str, Browser], clock: ControlledClock
+) -> None:
+    case = api.identify()
+    worker = people["vlora_worker"]
+    earlier = (
+        (clock.now() - timedelta(days=2)).astimezone(TIRANE).strftime("%Y-%m-%dT%H:%M")
+    )
+    answer = worker.submit(
+        f"/cases/{case['case_id']}/steps/assess-risk", level="low", occurred_at=earlier
+    )
+    assert answer.status_code == 422
+    assert re.search(
+        r'id="occurred_at-error">Kjo është para identifikimit', answer.text
+    )
+    assert f'value="{earlier}"' in answer.text
+
+
+def test_a_time_set_back_is_recorded_in_utc_from_tirana_time(
+    api: Api, people: dict[str, Browser], context: ApiContext
+) -> None:
+    case = api.identify(occurred_at="2026-03-01T06:00:00+00:00")
+    worker = people["vlora_worker"]
+    answer = worker.submit(
+        f"/cases/{case['case_id']}/steps/assess-risk",
+        level="low",
+        occurred_at="2026-03-01T22:30",  # Tirana, winter time (UTC+1)
+    )
+    assert answer.status_code == 303
+    event = context.service.events(case["case_id"])[-1]
+    assert event.occurred_at == datetime(2026, 3, 1, 21, 30, tzinfo=UTC)
+
+
+def test_a_form_without_the_sessions_token_is_refused_and_records_nothing(
+    api: Api, people: dict[str, Browser], context: ApiContext
+) -> None:
+    case = api.identify()
+    worker = people["vlora_worker"]
+    action, fields = worker.open(f"/cases/{case['case_id']}/steps/assess-risk")
+    someone_elses = dict(people["vlora_lawyer"].open("/cases/new")[1])["csrf"]
+    for csrf in (None, "0" * 64, someone_elses):
+        refused = worker.send(action, fields, level="high", csrf=csrf)
+        assert refused.status_code == 403
+        assert "Ky formular ka skaduar ose nuk erdhi nga kjo faqe" in text_of(
+            refused.text
+        )
+    assert len(context.service.events(case["case_id"])) == 1
+    assert worker.client.post("/logout").status_code == 403
+    assert worker.get("/").status_code == 200  # still logged in
