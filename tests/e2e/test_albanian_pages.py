@@ -49,7 +49,18 @@ MORE_PAGES = (
 )
 # Links not to follow: they leave the pages or end the session.
 NOT_PAGES = ("/docs", "/openapi.json", "/logout", "/api/", "/health/", "/ack/")
-MAX_PAGES = 150
+MAX_PAGES = 400
+# Pages of one shape (the same route, other cases or entries) crawled at most:
+# every kind of page is checked without opening every form of every case.
+PER_SHAPE = 4
+
+
+def shape_of(path: str) -> str:
+    """A page's route: ids and numbers blanked out, the query's names kept."""
+    parts = urlsplit(path)
+    route = re.sub(r"[0-9a-f]{8}-[0-9a-f-]{27}|\d+", "#", parts.path)
+    names = sorted(re.findall(r"(?:^|&)([^=&]+)=", parts.query))
+    return route + "?" + "&".join(names)
 
 
 def typed_texts() -> set[str]:
@@ -106,10 +117,12 @@ def crawl(
         assert client.post("/login", data={"token": token}).status_code == 200
         queue = ["/", *(p.format(case=case) for p in MORE_PAGES)]
         pages: dict[str, str] = {}
+        shapes: dict[str, int] = {}
         while queue and len(pages) < MAX_PAGES:
             path = queue.pop(0)
-            if path in pages:
+            if path in pages or shapes.get(shape_of(path), 0) >= PER_SHAPE:
                 continue
+            shapes[shape_of(path)] = shapes.get(shape_of(path), 0) + 1
             response = client.get(path)
             assert response.headers["content-type"].startswith("text/html"), path
             pages[path] = response.text

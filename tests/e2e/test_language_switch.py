@@ -40,8 +40,11 @@ def test_a_logged_in_users_choice_is_kept_with_the_user_on_every_device(
     token = tokens["vlora_lawyer"]  # an English-speaking user
     with httpx.Client(base_url=base_url) as phone:
         phone.post("/login", data={"token": token})
-        assert '<html lang="en">' in phone.get("/").text
-        switched = phone.post("/language", data={"language": "sq", "next": "/"})
+        first = phone.get("/").text
+        assert '<html lang="en">' in first
+        switched = phone.post(
+            "/language", data={"language": "sq", "next": "/", "csrf": _csrf(first)}
+        )
         assert (switched.status_code, switched.headers["location"]) == (303, "/")
         home = phone.get("/").text
         assert '<html lang="sq">' in home
@@ -51,8 +54,11 @@ def test_a_logged_in_users_choice_is_kept_with_the_user_on_every_device(
     assert principal.language == "sq"
     with httpx.Client(base_url=base_url) as laptop:
         laptop.post("/login", data={"token": token})
-        assert '<html lang="sq">' in laptop.get("/").text
-        laptop.post("/language", data={"language": "en", "next": "/"})
+        there = laptop.get("/").text
+        assert '<html lang="sq">' in there
+        laptop.post(
+            "/language", data={"language": "en", "next": "/", "csrf": _csrf(there)}
+        )
         assert '<html lang="en">' in laptop.get("/").text
 
 
@@ -61,17 +67,23 @@ def test_the_switch_is_refused_from_another_site_and_for_a_language_not_offered(
 ) -> None:
     with httpx.Client(base_url=base_url) as browser:
         browser.post("/login", data={"token": tokens["vlora_worker"]})
+        csrf = _csrf(browser.get("/").text)
         forged = browser.post(
             "/language",
-            data={"language": "en", "next": "/"},
+            data={"language": "en", "next": "/", "csrf": csrf},
             headers={"Origin": "https://evil.example"},
         )
         assert forged.status_code == 403
-        unknown = browser.post("/language", data={"language": "de", "next": "/"})
+        tokenless = browser.post("/language", data={"language": "en", "next": "/"})
+        assert tokenless.status_code == 403
+        unknown = browser.post(
+            "/language", data={"language": "de", "next": "/", "csrf": csrf}
+        )
         assert unknown.status_code == 422
         assert '<html lang="sq">' in unknown.text
         elsewhere = browser.post(
-            "/language", data={"language": "sq", "next": "https://evil.example/"}
+            "/language",
+            data={"language": "sq", "next": "https://evil.example/", "csrf": csrf},
         )
         assert elsewhere.headers["location"] == "/"
     principal = context.users.authenticate(tokens["vlora_worker"])
@@ -91,3 +103,10 @@ def test_every_page_carries_the_switch_with_labelled_buttons(
         assert re.search(r'aria-label="(Language|Gjuha)"', page)
         assert 'value="sq" lang="sq"' in page
         assert 'value="en" lang="en"' in page
+
+
+def _csrf(page: str) -> str:
+    """The session's form token, as a page carries it."""
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+    assert found, "the page carries no form token"
+    return found[1]

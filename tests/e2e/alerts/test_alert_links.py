@@ -85,9 +85,12 @@ def test_the_case_link_in_a_police_alert_leads_after_log_in_to_the_alert_and_its
     assert SUBJECT_REF not in page.text
     key = re.search(r'name="key" value="([0-9a-f]+)"', page.text)
     assert key, page.text
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert csrf, page.text
 
     pressed = client.post(
-        f"/alerts/{case_id}/acknowledge", data={"key": key[1], "next": alert_link}
+        f"/alerts/{case_id}/acknowledge",
+        data={"key": key[1], "next": alert_link, "csrf": csrf[1]},
     )
     assert (pressed.status_code, pressed.headers["location"]) == (303, alert_link)
     after = client.get(alert_link).text
