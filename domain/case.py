@@ -37,6 +37,7 @@ from domain.errors import (
     NotPermitted,
 )
 from domain.fields import check_entry
+from domain.identification import check_identification
 from domain.stamp import Stamp
 
 # Roles that may decide to erase a person's personal data.
@@ -65,13 +66,16 @@ class Case(AlertSteps, ProgrammeSteps, Aggregate):
         indicators: list[str],
         exploitation_types: list[str],
         source: str,
+        sex: str,
+        age: int | None,
+        birth_year: int | None,
+        nationality: str,
     ) -> Case:
         """Open a case for a person a mobile unit identified."""
         check_code("region", region, REGIONS)
         check_code("case type", case_type, CASE_TYPES)
         check_code("source", source, SOURCES)
         require("subject_ref", subject_ref)
-        require("municipality", municipality)
         require("mobile_unit", mobile_unit)
         fields = {
             "subject_ref": subject_ref,
@@ -85,8 +89,13 @@ class Case(AlertSteps, ProgrammeSteps, Aggregate):
             "indicators": list(indicators),
             "exploitation_types": list(exploitation_types),
             "source": source,
+            "sex": sex,
+            "age": age,
+            "birth_year": birth_year,
+            "nationality": nationality,
         }
         check_entry("Identified", fields)
+        check_identification(fields, stamp.occurred_at)
         return cls._create(
             ev.Identified,
             id=case_id,

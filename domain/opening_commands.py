@@ -26,8 +26,22 @@ class Identify(OpeningCommand):
     subject_ref: str = field(metadata=about("A pseudonymous reference, never a name."))
     region: str
     mobile_unit: str
-    municipality: str
-    is_minor: bool
+    municipality: str = field(metadata=about("A municipality of the region."))
+    is_minor: bool = field(
+        metadata=about("Under 18 at the identification; must fit the age.")
+    )
+    sex: str
+    age: int | None = field(
+        default=None,
+        metadata=about("Age in years (an estimate if need be); or give birth_year."),
+    )
+    birth_year: int | None = field(
+        default=None,
+        metadata=about("Year of birth; or give age. Both given, they must agree."),
+    )
+    nationality: str = field(
+        metadata=about("ISO 3166-1 alpha-2 code (XK: Kosovo); empty if not known.")
+    )
     case_type: str = "trafficking"
     protection_requested: bool = False
     indicators: list[str] = field(default_factory=list)
