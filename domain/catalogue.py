@@ -74,6 +74,10 @@ ROLES: Mapping[str, str] = {
 MUNICIPALITIES: Mapping[str, str] = {
     code: municipality.name for code, municipality in TERRITORY.municipalities.items()
 }
+# Each region's seat: the first municipality its county lists.
+REGION_SEATS: Mapping[str, str] = {
+    region: TERRITORY.of_county(region)[0] for region in REGIONS
+}
 # Forms of exploitation and indicators of trafficking (deploy/catalogues/).
 EXPLOITATION_TYPES = frozenset(EXPLOITATION_FORMS.labels)
 INDICATOR_CODES = frozenset(INDICATORS.labels)

@@ -31,8 +31,11 @@ PERSON = Identify(
     subject_ref="VL-2026-001",
     region="vlora",
     mobile_unit="MU-Vlora-1",
-    municipality="Vlorë",
+    municipality="vlore",
     is_minor=False,
+    sex="female",
+    age=30,
+    nationality="AL",
 )
 
 
