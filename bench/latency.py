@@ -25,7 +25,7 @@ from bench.mail import LOOPBACK, MailServer, free_port
 from bench.stack import running, wait_until, worker_env
 from bench.timing import percentile, timed
 from domain import events as ev
-from domain.catalogue import REGIONS
+from domain.catalogue import REGION_SEATS, REGIONS
 from domain.clock import SystemClock
 from domain.commands import Identify
 from projections.obligations import ObligationsProjection

@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 RecordedBy = Literal[
     "caseworkers", "responsible_authority", "system", "erasers", "own_entries"
 ]
-# The value of any field of an entry: what a correction carries.
-FieldValue = str | bool | list[str] | datetime
+# The value of any field of an entry: what a correction carries (``None``: a
+# number left out, such as an age only the birth year gives).
+FieldValue = str | bool | int | list[str] | datetime | None
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,10 @@ class CaseState(BaseModel):
     region: str
     municipality: str
     is_minor: bool
+    sex: str = Field(description="female, male or not_recorded (or other).")
+    age: int | None = Field(description="Years at the identification, if given.")
+    birth_year: int | None
+    nationality: str = Field(description="ISO 3166-1 alpha-2; empty if not known.")
     case_type: str
     identified_at: datetime | None
     status: str | None

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from domain.catalogue import AUTHORITIES, REGIONS, ROLES, SERVICES
-from services.api.i18n import Translator
+from domain.catalogue import AUTHORITIES, MUNICIPALITIES, REGIONS, ROLES, SERVICES
+from domain.catalogue_files import EXPLOITATION_FORMS, INDICATORS, CodeList
+from services.api.countries import country_names
+from services.api.i18n import LANGUAGES, Translator, translations
 
 
 def N_(message: str) -> str:
@@ -26,6 +28,11 @@ CODE_LABELS: Mapping[str, Mapping[str, str]] = {
         "trafficking": N_("trafficking"),
         "domestic_violence": N_("domestic violence"),
         "gender_based_violence": N_("gender-based violence"),
+    },
+    "sex": {
+        "female": N_("female"),
+        "male": N_("male"),
+        "not_recorded": N_("not recorded or other"),
     },
     "source": {
         "outreach": N_("outreach"),
@@ -74,8 +81,11 @@ Line = Callable[["Wording", Mapping[str, Any]], str]
 class Wording:
     """Labels and timeline lines in one language."""
 
-    def __init__(self, translator: Translator) -> None:
+    def __init__(self, translator: Translator, language: str | None = None) -> None:
         self.t = translator
+        self.language = language or next(
+            (lang for lang in LANGUAGES if translations(lang) is translator), "sq"
+        )
 
     def _(self, message: str, **values: object) -> str:
         text = self.t.gettext(message)
@@ -96,6 +106,46 @@ class Wording:
 
     def region(self, code: object) -> str:
         return REGIONS.get(str(code), str(code))  # place names read the same
+
+    def municipality(self, code: object) -> str:
+        # Text recorded before municipalities were codes is shown as typed.
+        return MUNICIPALITIES.get(str(code), str(code))
+
+    def country(self, code: object) -> str:
+        return country_names(self.language).get(str(code), str(code))
+
+    def _listed(self, catalogue: CodeList, codes: object) -> str:
+        if not isinstance(codes, list):
+            return ""
+        index = 0 if self.language == "en" else 1
+        return ", ".join(
+            catalogue.labels[c][index] if c in catalogue.labels else str(c)
+            for c in codes
+        )
+
+    def indicators(self, codes: object) -> str:
+        return self._listed(INDICATORS, codes)
+
+    def exploitation(self, codes: object) -> str:
+        return self._listed(EXPLOITATION_FORMS, codes)
+
+    def age(self, age: object, birth_year: object) -> str:
+        """The age, or the birth year when only that was given; "" if neither."""
+        if isinstance(age, int):
+            return self._("aged %(age)s", age=age)
+        if isinstance(birth_year, int):
+            return self._("born in %(year)s", year=birth_year)
+        return ""
+
+    def person(self, p: Mapping[str, Any]) -> str:
+        """Sex, age and nationality, those recorded: "female, aged 16, Albania"."""
+        sex = p.get("sex", "not_recorded")
+        facts = [
+            self.code("sex", sex) if sex != "not_recorded" else "",
+            self.age(p.get("age"), p.get("birth_year")),
+            self.country(p["nationality"]) if p.get("nationality") else "",
+        ]
+        return ", ".join(fact for fact in facts if fact)
 
     def obligation(self, status: object) -> str:
         return self.code("obligation", status)
@@ -118,18 +168,29 @@ class Wording:
 def _identified(w: Wording, p: Mapping[str, Any]) -> str:
     values = {
         "kind": w.code("case_type", p["case_type"]),
-        "place": f"{p['municipality']}, {w.region(p['region'])}",
+        "place": f"{w.municipality(p['municipality'])}, {w.region(p['region'])}",
         "source": w.code("source", p["source"]),
     }
     if p["is_minor"]:
-        return w._(
+        said = w._(
             "Identified a minor (%(kind)s) in %(place)s, via %(source)s",
             **values,
         )
-    return w._(
-        "Identified an adult (%(kind)s) in %(place)s, via %(source)s",
-        **values,
-    )
+    else:
+        said = w._(
+            "Identified an adult (%(kind)s) in %(place)s, via %(source)s",
+            **values,
+        )
+    more = [
+        w.person(p),
+        w._("forms of exploitation: %(forms)s", forms=forms)
+        if (forms := w.exploitation(p.get("exploitation_types")))
+        else "",
+        w._("indicators: %(indicators)s", indicators=indicators)
+        if (indicators := w.indicators(p.get("indicators")))
+        else "",
+    ]
+    return "; ".join([said, *(part for part in more if part)])
 
 
 def _referred(w: Wording, p: Mapping[str, Any]) -> str:
@@ -145,9 +206,10 @@ def _referred(w: Wording, p: Mapping[str, Any]) -> str:
 
 
 def _returned(w: Wording, p: Mapping[str, Any]) -> str:
+    country = w.country(p["country"])
     if p["assisted"]:
-        return w._("Returned to %(country)s (assisted)", country=p["country"])
-    return w._("Returned to %(country)s", country=p["country"])
+        return w._("Returned to %(country)s (assisted)", country=country)
+    return w._("Returned to %(country)s", country=country)
 
 
 LINES: dict[str, Line] = {

@@ -80,7 +80,8 @@ def test_names_people_write_find_their_municipality() -> None:
 def test_every_indicator_and_form_of_exploitation_has_both_labels() -> None:
     for catalogue in (INDICATORS, EXPLOITATION_FORMS):
         for code, label in catalogue.labels.items():
-            assert label.en.strip() and label.sq.strip(), code
+            assert label.en.strip(), code
+            assert label.sq.strip(), code
             assert label.en != label.sq, code
     assert set(INDICATORS.group_of) == set(INDICATORS.labels)
     assert {"documents_withheld", "debt_bondage", "restricted_movement"} <= set(
@@ -150,9 +151,7 @@ def test_the_age_must_agree_with_the_birth_year_at_the_identification() -> None:
         identified_case(age=121)
 
 
-def test_a_birth_year_that_makes_the_person_17_or_18_leaves_the_flag_to_the_worker() -> (
-    None
-):
+def test_a_birth_year_giving_17_or_18_leaves_the_minor_flag_to_the_worker() -> None:
     born_2008 = {"age": None, "birth_year": 2008}
     assert identified_case(is_minor=True, **born_2008).is_minor
     assert not identified_case(is_minor=False, **born_2008).is_minor
