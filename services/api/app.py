@@ -35,6 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from domain.errors import (
     CorrectionError,
     DomainError,
+    InconsistentFields,
     InvalidTime,
     InvalidValue,
     UnknownCode,
@@ -235,6 +236,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         status = 422 if isinstance(error, INPUT_ERRORS) else 409
         if _is_page(request):
             return pages.error_page(request, status, error.message)
+        if isinstance(error, InconsistentFields):
+            # Fields that contradict each other: each is named, the first the
+            # one to change.
+            named = [
+                {"field": field, "rule": error.code, "message": error.message}
+                for field in error.fields
+            ]
+            return problem(status, error.code, error.message, errors=named)
         return problem(status, error.code, error.message)
 
     @handles(ServiceError)

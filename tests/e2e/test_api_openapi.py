@@ -56,6 +56,26 @@ def test_the_openapi_document_has_every_command_and_query_with_named_fields(
         "lezhe",
         "vlora",
     ]
+    fields = identify["properties"]
+    assert len(fields["municipality"]["enum"]) == 61
+    assert {"vlore", "sarande", "dimal", "kurbin"} <= set(
+        fields["municipality"]["enum"]
+    )
+    assert fields["sex"]["enum"] == ["female", "male", "not_recorded"]
+    assert {"", "AL", "XK", "GR", "IT"} <= set(fields["nationality"]["enum"])
+    assert len(fields["nationality"]["enum"]) == 251  # ISO 3166-1, XK, not known
+    age = {"type": "integer", "minimum": 0, "maximum": 120}
+    assert age in fields["age"]["anyOf"]
+    assert {"type": "integer", "minimum": 1900, "maximum": 2200} in fields[
+        "birth_year"
+    ]["anyOf"]
+    assert "documents_withheld" in fields["indicators"]["items"]["enum"]
+    assert "forced_begging" in fields["exploitation_types"]["items"]["enum"]
+    assert {"sex", "nationality", "municipality", "is_minor"} <= set(
+        identify["required"]
+    )
+    state = document["components"]["schemas"]["CaseState"]["properties"]
+    assert {"sex", "age", "birth_year", "nationality"} <= set(state)
     queries = {
         (path, method) for path, method, _op in operations.values() if method == "get"
     }
