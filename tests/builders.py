@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 from domain.case import Case
+from domain.catalogue import REGION_SEATS
 from domain.commands import Identify, command_named
 from domain.facts import CaseFact
 from domain.sop import (
@@ -75,6 +76,8 @@ def identified_case(
         "nationality": "AL",
         **overrides,
     }
+    if "region" in overrides and "municipality" not in overrides:
+        fields["municipality"] = REGION_SEATS[fields["region"]]
     return Case.identify(stamp(at), **fields)
 
 
@@ -197,12 +200,13 @@ def identify(
         "subject_ref": "PV-TEST-1",
         "region": "vlora",
         "mobile_unit": "vlora-unit",
-        "municipality": "vlore",
         "is_minor": False,
         "sex": "female",
         "nationality": "AL",
         **overrides,
     }
+    # The region's seat, unless a municipality is given.
+    fields.setdefault("municipality", REGION_SEATS[fields["region"]])
     if "age" not in overrides and "birth_year" not in overrides:
         fields["age"] = 16 if fields["is_minor"] else 30
     return service.open_case(

@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 
+from domain.catalogue import REGION_SEATS
+
 # name: (user id, role, regions, language)
 USERS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "vlora_worker": ("mu-vlora-1", "mobile_unit", ("vlora",), "sq"),
@@ -58,6 +60,8 @@ class Api:
         """Open a case (201 expected); return its id and version. A minor
         without an age or birth year given is 16."""
         body = {**IDENTIFICATION, **overrides}
+        if "region" in overrides and "municipality" not in overrides:
+            body["municipality"] = REGION_SEATS[overrides["region"]]
         if body["is_minor"] and not {"age", "birth_year"} & overrides.keys():
             body["age"] = 16
         response = self.as_(who).post("/api/cases", json=body)
