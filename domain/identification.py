@@ -34,8 +34,11 @@ NOT_RECORDED: Mapping[str, Any] = {
     "birth_year": None,
     "nationality": "",
 }
-# Fields whose correction is checked against the others of the entry.
-PLACE_FIELDS = frozenset({"region", "municipality"})
+# Fields whose correction is checked against the others of the entry. A
+# corrected region is not held to the municipality: a place typed wrongly is
+# put right by correcting the region, then the municipality to one of the
+# region's (the other order could never pass).
+PLACE_FIELDS = frozenset({"municipality"})
 AGE_FIELDS = frozenset({"age", "birth_year", "is_minor", "occurred_at"})
 
 

@@ -106,10 +106,14 @@ def test_a_correction_keeps_the_municipality_within_the_region() -> None:
     case = identified_case()
     with pytest.raises(InconsistentFields):
         correct(case, "municipality", "kruje")
-    with pytest.raises(InconsistentFields):
-        correct(case, "region", "durres")
     correct(case, "municipality", "sarande")
     assert case.municipality == "sarande"
+    # The wrong region: corrected first, then the municipality within it.
+    correct(case, "region", "durres")
+    with pytest.raises(InconsistentFields, match="not a municipality of Durrës"):
+        correct(case, "municipality", "himare")
+    correct(case, "municipality", "kruje")
+    assert (case.region, case.municipality) == ("durres", "kruje")
 
 
 def test_a_transferred_case_keeps_the_municipality_it_was_identified_in() -> None:
