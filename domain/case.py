@@ -36,7 +36,7 @@ from domain.errors import (
     DomainError,
     NotPermitted,
 )
-from domain.fields import check_entry
+from domain.fields import check_entry, check_person
 from domain.identification import check_identification
 from domain.stamp import Stamp
 
@@ -71,7 +71,11 @@ class Case(AlertSteps, ProgrammeSteps, Aggregate):
         birth_year: int | None,
         nationality: str,
     ) -> Case:
-        """Open a case for a person a mobile unit identified."""
+        """Open a case for a person a mobile unit identified.
+
+        ``sex``, ``age``, ``birth_year`` and ``nationality`` are the person's:
+        checked here, recorded in no event.
+        """
         check_code("region", region, REGIONS)
         check_code("case type", case_type, CASE_TYPES)
         check_code("source", source, SOURCES)
@@ -89,13 +93,19 @@ class Case(AlertSteps, ProgrammeSteps, Aggregate):
             "indicators": list(indicators),
             "exploitation_types": list(exploitation_types),
             "source": source,
+        }
+        # The person's attributes are checked with the rest, but the event
+        # does not record them: the application service keeps them in the
+        # personal-data store, by subject_ref.
+        person = {
             "sex": sex,
             "age": age,
             "birth_year": birth_year,
             "nationality": nationality,
         }
         check_entry("Identified", fields)
-        check_identification(fields, stamp.occurred_at)
+        check_person(person)
+        check_identification(fields, person, stamp.occurred_at)
         return cls._create(
             ev.Identified,
             id=case_id,

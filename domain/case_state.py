@@ -29,18 +29,7 @@ from domain.identification import check_corrected, upgrade_identified_v1
 from domain.stamp import Stamp
 
 # Identification fields the case's state depends on.
-CASE_LEVEL_FIELDS = frozenset(
-    {
-        "region",
-        "municipality",
-        "is_minor",
-        "case_type",
-        "sex",
-        "age",
-        "birth_year",
-        "nationality",
-    }
-)
+CASE_LEVEL_FIELDS = frozenset({"region", "municipality", "is_minor", "case_type"})
 
 
 @dataclass
@@ -72,10 +61,6 @@ class CaseState:
         self.municipality = ""
         self.is_minor = False
         self.case_type = ""
-        self.sex = ""
-        self.age: int | None = None
-        self.birth_year: int | None = None
-        self.nationality = ""
         self.identified_at: datetime | None = None
         self.closed = False
         self.close_reason = ""
@@ -155,7 +140,7 @@ class CaseState:
             encoded = checked_value(entry, field_name, value)
             if entry.type == "Identified":
                 corrected = {**entry.payload, field_name: json.loads(encoded)}
-                check_corrected(corrected, entry.occurred_at, field_name)
+                check_corrected(corrected, field_name)
             return encoded
         # The SOP clock's warnings and breaches are judgments on the old time,
         # set aside by the correction, not steps that bound it.
@@ -164,17 +149,13 @@ class CaseState:
             for e in self.entries.values()
             if e is not entry and e.type not in NOT_STEPS
         ]
-        encoded = checked_time(
+        return checked_time(
             stamp,
             entry,
             value,
             identified_at=self.identified_at,
             first_step_at=min(later_steps, default=None),
         )
-        if entry.type == "Identified":
-            moment = datetime.fromisoformat(json.loads(encoded))
-            check_corrected(entry.payload, moment, "occurred_at")
-        return encoded
 
     def recipients(self, authority: str) -> set[str]:
         """The directory entries the authority's alerts about this case went to."""
@@ -199,10 +180,6 @@ class CaseState:
         self.municipality = event.municipality
         self.is_minor = event.is_minor
         self.case_type = event.case_type
-        self.sex = event.sex
-        self.age = event.age
-        self.birth_year = event.birth_year
-        self.nationality = event.nationality
         self.identified_at = event.occurred_at
 
     @when.register

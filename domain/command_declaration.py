@@ -68,6 +68,15 @@ def ruled(rule: Rule) -> dict[str, Any]:
     return {"rule": rule}
 
 
+def personal(rule: Rule, description: str) -> dict[str, Any]:
+    """A command field's metadata: one of the person's attributes, with its
+    rule and description. The command takes it and the case checks it, but no
+    event records it: the application service keeps it in the personal-data
+    store (``Command.personal_attributes``)."""
+    kept = " Kept in the encrypted personal-data store, in no event."
+    return {"rule": rule, "description": description + kept, "personal": True}
+
+
 class Command:
     """A command: a frozen dataclass whose fields are its ``Case`` method's
     keyword arguments, with its ``declaration``."""
@@ -86,6 +95,20 @@ class Command:
             f.name: f.metadata.get("rule", entry.get(f.name))
             for f in dataclasses.fields(cls)  # type: ignore[arg-type]
         }
+
+    @classmethod
+    def personal_fields(cls) -> tuple[str, ...]:
+        """The fields that are the person's attributes (``personal``)."""
+        return tuple(
+            f.name
+            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+            if f.metadata.get("personal", False)
+        )
+
+    def personal_attributes(self) -> dict[str, Any]:
+        """The person's attributes the command carries, by field name: what
+        goes to the personal-data store, never into an event."""
+        return {name: getattr(self, name) for name in self.personal_fields()}
 
     @classmethod
     def supplied(cls) -> frozenset[str]:

@@ -42,10 +42,11 @@ class CaseEvent(Aggregate.Event):
 class Identified(CaseEvent, Aggregate.Created):
     """A mobile unit identified a potential victim: the case begins.
 
-    Version 2 added ``sex``, ``age``, ``birth_year`` and ``nationality``, and
-    made ``municipality``, ``indicators`` and ``exploitation_types`` codes of
-    their catalogues; a version 1 event reads as version 2
-    (``domain.identification.upgrade_identified_v1``).
+    Version 2 made ``municipality``, ``indicators`` and ``exploitation_types``
+    codes of their catalogues; a version 1 event reads as version 2
+    (``domain.identification.upgrade_identified_v1``). The person's sex, age,
+    birth year and nationality, which the identification takes, are not here:
+    they are kept in the personal-data store, by ``subject_ref``.
     """
 
     class_version = 2
@@ -61,10 +62,6 @@ class Identified(CaseEvent, Aggregate.Created):
     indicators: list[str]
     exploitation_types: list[str]
     source: str
-    sex: str
-    age: int | None
-    birth_year: int | None
-    nationality: str
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:

@@ -7,6 +7,8 @@ against the rule of the field it corrects, and the HTTP API builds its request
 models (and so the OpenAPI document) from the same rules, so the three cannot
 drift apart. Entries the backbone records itself (``actor_role`` ``system``)
 are not checked here: their values come from the catalogue and the channels.
+The person's attributes the identification takes (``PERSON_FIELDS``) have
+rules too, but no entry records them: they go to the personal-data store.
 """
 
 from __future__ import annotations
@@ -217,6 +219,17 @@ REFERRAL_ID = line("referral_id")
 OPTIONAL_REFERRAL_ID = line("referral_id", required=False)
 SERVICE = code("service", SERVICES, "service")
 
+# The person's attributes an identification takes: checked like every field,
+# kept in the per-person encrypted store (``services.store.personal_data``),
+# never in an event, on Kafka or in a read model. Sex, age and nationality
+# together identify a person in a small region.
+PERSON_FIELDS: Mapping[str, Rule] = {
+    "sex": code("sex", SEXES, "sex"),
+    "age": number("age", 0, OLDEST_AGE, optional=True),
+    "birth_year": number("birth_year", EARLIEST_BIRTH_YEAR, LATEST.year, optional=True),
+    "nationality": code("nationality", COUNTRIES, "country", optional=True),
+}
+
 # Entry type -> field -> rule, for every entry a person records.
 ENTRY_FIELDS: Mapping[str, Mapping[str, Rule]] = {
     "Identified": {
@@ -233,12 +246,6 @@ ENTRY_FIELDS: Mapping[str, Mapping[str, Rule]] = {
             "form of exploitation", EXPLOITATION_TYPES, "exploitation"
         ),
         "source": code("source", SOURCES, "source"),
-        "sex": code("sex", SEXES, "sex"),
-        "age": number("age", 0, OLDEST_AGE, optional=True),
-        "birth_year": number(
-            "birth_year", EARLIEST_BIRTH_YEAR, LATEST.year, optional=True
-        ),
-        "nationality": code("nationality", COUNTRIES, "country", optional=True),
     },
     "AuthorityNotified": {
         "authority": code("authority", AUTHORITIES, "authority"),
@@ -310,6 +317,12 @@ def check_entry(entry_type: str, payload: Mapping[str, Any]) -> None:
         rule = rules.get(name)
         if rule is not None:
             rule.check(value)
+
+
+def check_person(attributes: Mapping[str, Any]) -> None:
+    """Check each of the person's attributes against its rule."""
+    for name, rule in PERSON_FIELDS.items():
+        rule.check(attributes[name])
 
 
 def check_moment(name: str, moment: datetime, *, now: datetime) -> datetime:

@@ -3,11 +3,15 @@
 A field's own bounds are its ``Rule`` (``domain.fields``); the rules here read
 several fields at once: the municipality lies in the case's region; an age or a
 birth year is given, and they agree; the minor flag fits the age at the
-moment of the identification (``occurred_at``, read in Europe/Tirane). They
-are checked when a case is opened and when a correction changes one of the
-fields involved. Entries recorded before these fields existed (read through
-``upgrade_identified_v1``) keep what they had: a rule is checked only on
-values it can judge.
+moment of the identification (``occurred_at``, read in Europe/Tirane).
+
+The age and the birth year are the person's attributes: the identification
+takes them, but its event does not record them (they go to the personal-data
+store). So the rules on them are checked when the case is opened; a later
+correction of the minor flag or of the time is not held to an age the case
+does not know. The municipality is checked again when a correction changes
+it. Entries recorded before the municipality was a code (read through
+``upgrade_identified_v1``) keep what they had.
 """
 
 from __future__ import annotations
@@ -25,41 +29,26 @@ ADULT_AGE = 18
 OLDEST_AGE = 120
 EARLIEST_BIRTH_YEAR = 1900
 
-# What an identification recorded before version 2 reads as, for the fields
-# it did not have: sex not recorded, age and birth year unknown, nationality
-# not known (an empty code).
-NOT_RECORDED: Mapping[str, Any] = {
-    "sex": "not_recorded",
-    "age": None,
-    "birth_year": None,
-    "nationality": "",
-}
 # Fields whose correction is checked against the others of the entry. A
 # corrected region is not held to the municipality: a place typed wrongly is
 # put right by correcting the region, then the municipality to one of the
 # region's (the other order could never pass).
 PLACE_FIELDS = frozenset({"municipality"})
-AGE_FIELDS = frozenset({"age", "birth_year", "is_minor", "occurred_at"})
 
 
-def check_identification(fields: Mapping[str, Any], occurred_at: datetime) -> None:
-    """Check an identification's fields against one another."""
-    check_place(fields["region"], fields["municipality"])
-    check_age(fields["age"], fields["birth_year"], fields["is_minor"], occurred_at)
-
-
-def check_corrected(
-    fields: Mapping[str, Any], occurred_at: datetime, corrected: str
+def check_identification(
+    fields: Mapping[str, Any], person: Mapping[str, Any], occurred_at: datetime
 ) -> None:
+    """Check an identification's fields, and the person's attributes it
+    takes (``person``: age and birth year), against one another."""
+    check_place(fields["region"], fields["municipality"])
+    check_age(person["age"], person["birth_year"], fields["is_minor"], occurred_at)
+
+
+def check_corrected(fields: Mapping[str, Any], corrected: str) -> None:
     """Check an identification as a correction of ``corrected`` leaves it."""
     if corrected in PLACE_FIELDS and fields.get("municipality") in MUNICIPALITIES:
         check_place(fields["region"], fields["municipality"])
-    if corrected not in AGE_FIELDS:
-        return
-    age, birth_year = fields.get("age"), fields.get("birth_year")
-    if age is None and birth_year is None and corrected not in ("age", "birth_year"):
-        return  # recorded before ages were: nothing to judge the flag by
-    check_age(age, birth_year, bool(fields.get("is_minor")), occurred_at)
 
 
 def check_place(region: str, municipality: str) -> None:
@@ -125,14 +114,12 @@ def check_age(
 def upgrade_identified_v1(fields: MutableMapping[str, Any]) -> None:
     """Read an identification recorded before version 2 as version 2 (in place).
 
-    The fields it did not have read as ``NOT_RECORDED``. Its municipality,
-    indicators and forms of exploitation were free text: a value that names a
-    code of their catalogue (its code, its label or a known alias, without
-    case or diacritics; a place name also in the definite form, "Vlora")
-    becomes that code; any other value is kept as it was typed.
+    Its municipality, indicators and forms of exploitation were free text: a
+    value that names a code of their catalogue (its code, its label or a known
+    alias, without case or diacritics; a place name also in the definite form,
+    "Vlora") becomes that code; any other value is kept as it was typed. A
+    code reads as itself, so reading a version 2 value again changes nothing.
     """
-    for name, value in NOT_RECORDED.items():
-        fields.setdefault(name, value)
     municipality = fields.get("municipality")
     if isinstance(municipality, str):
         fields["municipality"] = TERRITORY.match(municipality) or municipality

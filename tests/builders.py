@@ -103,10 +103,6 @@ ADULT: dict[str, object] = {
     "indicators": ["documents_withheld"],
     "exploitation_types": ["forced_labour"],
     "source": "outreach",
-    "sex": "female",
-    "age": 30,
-    "birth_year": None,
-    "nationality": "AL",
 }
 
 

@@ -27,7 +27,8 @@ class Referral(BaseModel):
 
 
 class CaseState(BaseModel):
-    """A case as it stands: a pseudonymous reference, never a name."""
+    """A case as it stands: a pseudonymous reference, never a name, nor the
+    person's sex, age or nationality (kept in the personal-data store)."""
 
     case_id: UUID
     version: int
@@ -35,10 +36,6 @@ class CaseState(BaseModel):
     region: str
     municipality: str
     is_minor: bool
-    sex: str = Field(description="female, male or not_recorded (or other).")
-    age: int | None = Field(description="Years at the identification, if given.")
-    birth_year: int | None
-    nationality: str = Field(description="ISO 3166-1 alpha-2; empty if not known.")
     case_type: str
     identified_at: datetime | None
     status: str | None

@@ -24,7 +24,7 @@ from functools import cache
 
 from domain.catalogue import AUTHORITIES, MUNICIPALITIES, REGIONS, SERVICES
 from domain.catalogue_files import EXPLOITATION_FORMS, INDICATORS, TERRITORY
-from domain.fields import ENTRY_FIELDS, Rule
+from domain.fields import ENTRY_FIELDS, PERSON_FIELDS, Rule
 from services.api.countries import country_names
 from services.api.i18n import LANGUAGES, translator
 from services.api.wording import CODE_LABELS
@@ -115,7 +115,7 @@ def indicator_groups(language: str) -> dict[str, list[str]]:
 def code_lists() -> dict[str, frozenset[str]]:
     """Every code list a person fills in, by name, with its codes."""
     found: dict[str, frozenset[str]] = {}
-    for rules in ENTRY_FIELDS.values():
+    for rules in (*ENTRY_FIELDS.values(), PERSON_FIELDS):
         for rule in rules.values():
             listed = rule.item if rule.item is not None else rule
             if listed.codes is not None:

@@ -138,14 +138,21 @@ class Wording:
         return ""
 
     def person(self, p: Mapping[str, Any]) -> str:
-        """Sex, age and nationality, those recorded: "female, aged 16, Albania"."""
-        sex = p.get("sex", "not_recorded")
+        """The person's attributes as read from the personal-data store
+        (``services.app.people.person_facts``): sex, age and nationality, those
+        recorded ("female, aged 16, Albania"); or why they are not shown."""
+        status = p.get("status", "held")
+        if status == "unavailable":
+            return self._("not available")
+        if status == "erased":
+            return self._("data erased")
+        sex = p.get("sex") or "not_recorded"
         facts = [
             self.code("sex", sex) if sex != "not_recorded" else "",
             self.age(p.get("age"), p.get("birth_year")),
             self.country(p["nationality"]) if p.get("nationality") else "",
         ]
-        return ", ".join(fact for fact in facts if fact)
+        return ", ".join(fact for fact in facts if fact) or self._("not recorded")
 
     def obligation(self, status: object) -> str:
         return self.code("obligation", status)
@@ -182,7 +189,6 @@ def _identified(w: Wording, p: Mapping[str, Any]) -> str:
             **values,
         )
     more = [
-        w.person(p),
         w._("forms of exploitation: %(forms)s", forms=forms)
         if (forms := w.exploitation(p.get("exploitation_types")))
         else "",

@@ -56,10 +56,6 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "indicators": ["documents_withheld", "debt_bondage"],
         "exploitation_types": ["forced_labour", "forced_begging"],
         "source": "community_report",
-        "sex": "female",
-        "age": 16,
-        "birth_year": 2007,
-        "nationality": "XK",
     },
     "AuthorityNotified": {
         "authority": "police",

@@ -64,10 +64,6 @@ def _identified(is_minor: bool, municipality: str = "vlore") -> ev.CaseEvent:
         indicators=["documents_withheld"],
         exploitation_types=[],
         source="outreach",
-        sex="female",
-        age=16 if is_minor else 30,
-        birth_year=None,
-        nationality="AL",
     )
 
 

@@ -1,7 +1,8 @@
-"""What an identification records: the place within its region, the age or
-birth year and the minor flag that fits them, sex, nationality, indicators and
-forms of exploitation from their catalogues; and identifications recorded
-before these fields existed still read, as the new version."""
+"""What an identification takes and records: the place within its region,
+indicators and forms of exploitation from their catalogues; the person's sex,
+age or birth year and nationality, checked (the minor flag must fit the age)
+but recorded in no event; and identifications recorded before the fields
+were codes still read, as the new version."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from eventsourcing.persistence import StoredEvent
 from domain.case import Case
 from domain.catalogue import MUNICIPALITIES, REGION_SEATS, REGIONS
 from domain.catalogue_files import EXPLOITATION_FORMS, INDICATORS, TERRITORY
-from domain.errors import InconsistentFields, InvalidValue, UnknownCode
+from domain.errors import CorrectionError, InconsistentFields, InvalidValue, UnknownCode
 from domain.events import Identified
 from domain.stamp import Stamp
 from services.app.service import CaseApplication
@@ -124,13 +125,30 @@ def test_a_transferred_case_keeps_the_municipality_it_was_identified_in() -> Non
     assert case.municipality == "himare"
 
 
-# -- age, birth year and the minor flag -----------------------------------------
+# -- the person's attributes: sex, age or birth year, nationality ---------------
+
+PERSONAL = {"sex", "age", "birth_year", "nationality"}
+
+
+def test_the_identification_records_none_of_the_persons_attributes() -> None:
+    case = identified_case(sex="male", age=None, birth_year=1990, nationality="XK")
+    [opened] = case.collect_events()
+    assert isinstance(opened, Identified)
+    assert not PERSONAL & vars(opened).keys()
+    assert not PERSONAL & case.entries[1].payload.keys()
+
+
+def test_the_persons_attributes_are_never_corrected_on_the_case() -> None:
+    case = identified_case()
+    for field, value in [("age", 31), ("sex", "male"), ("nationality", "GR")]:
+        with pytest.raises(CorrectionError, match="no correctable field"):
+            correct(case, field, value)
 
 
 def test_an_age_or_a_birth_year_must_be_given() -> None:
     with pytest.raises(InconsistentFields, match="age or birth year"):
         identified_case(age=None, birth_year=None)
-    assert identified_case(age=None, birth_year=1990).birth_year == 1990
+    assert identified_case(age=None, birth_year=1990).version == 1
 
 
 def test_the_minor_flag_must_fit_the_age() -> None:
@@ -143,8 +161,8 @@ def test_the_minor_flag_must_fit_the_age() -> None:
 
 def test_the_age_must_agree_with_the_birth_year_at_the_identification() -> None:
     # Identified on 2 November 2026: born in 2000, the person was 25 or 26.
-    assert identified_case(age=25, birth_year=2000).age == 25
-    assert identified_case(age=26, birth_year=2000).age == 26
+    assert identified_case(age=25, birth_year=2000).version == 1
+    assert identified_case(age=26, birth_year=2000).version == 1
     with pytest.raises(InconsistentFields, match="was 25 or 26"):
         identified_case(age=28, birth_year=2000)
     with pytest.raises(InconsistentFields, match="after the identification"):
@@ -188,29 +206,11 @@ def test_the_age_is_read_on_the_tirane_calendar() -> None:
         "birth_year": 2008,
         "nationality": "AL",
     }
-    assert Case.identify(at, **fields).age == 18
-
-
-def test_a_correction_keeps_age_birth_year_and_minor_flag_in_agreement() -> None:
-    case = identified_case(is_minor=False, age=30)
-    with pytest.raises(InconsistentFields):
-        correct(case, "is_minor", True)
-    with pytest.raises(InconsistentFields):
-        correct(case, "age", 16)
-    with pytest.raises(InconsistentFields):
-        correct(case, "age", None)
-    with pytest.raises(InconsistentFields):
-        correct(case, "birth_year", 1990)
-    correct(case, "birth_year", 1996)
-    assert case.birth_year == 1996
-    with pytest.raises(InconsistentFields):
-        case.correct_entry(
-            stamp(),
-            corrected_version=1,
-            field_name="occurred_at",
-            value=datetime(2024, 6, 1, tzinfo=UTC),
-            reason="entered the wrong year",
-        )
+    assert not Case.identify(at, **fields).is_minor
+    # An hour earlier it is still 2025 in Tirane: 16 or 17, not 18.
+    before = new_year - timedelta(hours=1)
+    with pytest.raises(InconsistentFields, match="was 16 or 17"):
+        Case.identify(Stamp("w-1", "mobile_unit", before, before, "c"), **fields)
 
 
 # -- sex, nationality, indicators, forms of exploitation ------------------------
@@ -223,9 +223,9 @@ def test_sex_and_nationality_are_codes() -> None:
         identified_case(nationality="ZZ")
     with pytest.raises(UnknownCode, match="unknown nationality"):
         identified_case(nationality="al")
-    assert identified_case(nationality="XK").nationality == "XK"  # Kosovo
-    assert identified_case(nationality="").nationality == ""  # not known
-    assert identified_case(sex="not_recorded").sex == "not_recorded"
+    assert identified_case(nationality="XK").version == 1  # Kosovo
+    assert identified_case(nationality="").version == 1  # not known
+    assert identified_case(sex="not_recorded").version == 1
 
 
 def test_an_unknown_indicator_or_form_of_exploitation_is_refused() -> None:
@@ -273,24 +273,12 @@ def test_an_old_stored_identification_reads_as_the_new_version() -> None:
         "sleeps at the workplace",
     ]
     assert event.exploitation_types == ["forced_labour", "forced_begging"]
-    # What version 1 did not record reads as not recorded.
-    assert (event.sex, event.age, event.birth_year, event.nationality) == (
-        "not_recorded",
-        None,
-        None,
-        "",
-    )
+    assert not PERSONAL & vars(event).keys()
     assert isinstance(case, Case)
-    assert (case.municipality, case.is_minor, case.sex) == (
-        "vlore",
-        True,
-        "not_recorded",
-    )
+    assert (case.municipality, case.is_minor) == ("vlore", True)
 
 
-def test_an_old_identification_is_corrected_without_its_unknown_age_in_the_way() -> (
-    None
-):
+def test_an_old_identification_is_corrected_as_any_other() -> None:
     app = CaseApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     try:
         app.recorder.insert_events([old_stored_identification()])
@@ -309,10 +297,14 @@ def test_an_old_identification_is_corrected_without_its_unknown_age_in_the_way()
         later, corrected_version=1, field_name="is_minor", value=False, reason="r"
     )
     case.correct_entry(
-        later, corrected_version=1, field_name="age", value=19, reason="asked again"
+        later,
+        corrected_version=1,
+        field_name="municipality",
+        value="sarande",
+        reason="r",
     )
-    assert (case.case_type, case.is_minor, case.age) == ("domestic_violence", False, 19)
-    with pytest.raises(InconsistentFields):
-        case.correct_entry(
-            later, corrected_version=1, field_name="age", value=15, reason="r"
-        )
+    assert (case.case_type, case.is_minor, case.municipality) == (
+        "domestic_violence",
+        False,
+        "sarande",
+    )
