@@ -51,7 +51,10 @@ from services.api.routes import ack, alerts, audit, cases, commands, oversight, 
 from services.app.errors import (
     CaseNotFound,
     InvalidInput,
+    PersonalDataUnavailable,
+    ReadNotPermitted,
     ServiceError,
+    SubjectErased,
     VersionConflict,
 )
 from services.config.settings import ApiSettings
@@ -260,6 +263,11 @@ def _install_error_handlers(app: FastAPI) -> None:
             CaseNotFound: (404, "not_found"),
             InvalidInput: (422, "invalid_input"),
             KeyReused: (422, "idempotency_key_reused"),
+            # The personal-data store cannot work (no key): the operator's to
+            # fix, not the caller's; the message names the setting.
+            PersonalDataUnavailable: (503, "personal_data_unavailable"),
+            SubjectErased: (409, "subject_erased"),
+            ReadNotPermitted: (403, "forbidden"),
         }.get(type(error), (422, "invalid_input"))
         if _is_page(request):
             return pages.error_page(request, status, error.message)

@@ -185,6 +185,14 @@ def timeline_page(
 ) -> HTMLResponse:
     """A case's timeline: each step with who, when and its SOP status beside it."""
     case = open_case(ctx, viewer, case_id, "page:timeline", correlation_id)
+    # The person's attributes come from the personal-data store, for the roles
+    # that may see them (each read access-logged); the events carry none.
+    person = ctx.service.person(
+        str(case_id),
+        actor_id=viewer.user_id,
+        actor_role=viewer.role,
+        correlation_id=correlation_id,
+    )
     ctx.read_models.refresh()
     with ctx.pool.connection() as conn:
         rows = timeline(conn, case_id)
@@ -196,6 +204,7 @@ def timeline_page(
         "timeline.html",
         viewer=viewer,
         case=case,
+        person=person,
         steps=steps_with_obligations(rows, obligations),
         attention=needing_attention(obligations),
         now=now,
