@@ -22,6 +22,7 @@ from domain.fields import (
     EARLIEST,
     ENTRY_FIELDS,
     LINE_BREAKS,
+    PERSON_FIELDS,
     SINGLE_LINE_REFUSED,
     Rule,
 )
@@ -410,14 +411,22 @@ LINE_BREAKERS = sorted(LINE_BREAKS | {"\t"})
 LONE_SURROGATES = ["\ud800", "\udfff"]  # not Unicode text; JSON still carries them
 
 
+# The rules of a body's fields: those of its entry's fields, and for the
+# identification those of the person's attributes it takes (in no entry).
+BODY_RULES: dict[str, dict[str, Rule]] = {
+    entry: {**rules, **(PERSON_FIELDS if entry == "Identified" else {})}
+    for entry, rules in ENTRY_FIELDS.items()
+}
+
+
 def rule_of(entry: str, name: str) -> Rule:
-    return ENTRY_FIELDS[entry][name]
+    return BODY_RULES[entry][name]
 
 
 # Every field of every body has a rule, so nothing is drawn at random.
 for _path, (_model, _entry) in BODIES.items():
     if _path != "correct":
-        missing = set(_model.model_fields) - ENVELOPE - set(ENTRY_FIELDS[_entry])
+        missing = set(_model.model_fields) - ENVELOPE - set(BODY_RULES[_entry])
         assert not missing, (_path, missing)
 assert set(ROUTE_ENTRY) == {route.path for route in COMMAND_ROUTES}
 

@@ -30,6 +30,10 @@ HTTP_COMMANDS = COMMANDS.keys() - {
 }
 
 
+# The person's attributes: the identification takes them, no answer carries them.
+PERSONAL = {"sex", "age", "birth_year", "nationality"}
+
+
 def test_the_openapi_document_has_every_command_and_query_with_named_fields(
     app: FastAPI,
 ) -> None:
@@ -74,8 +78,13 @@ def test_the_openapi_document_has_every_command_and_query_with_named_fields(
     assert {"sex", "nationality", "municipality", "is_minor"} <= set(
         identify["required"]
     )
-    state = document["components"]["schemas"]["CaseState"]["properties"]
-    assert {"sex", "age", "birth_year", "nationality"} <= set(state)
+    # The person's attributes are in the identification's body, in no answer.
+    for name, schema in document["components"]["schemas"].items():
+        if name != "Identify":
+            assert not PERSONAL & set(schema.get("properties", {})), name
+    assert "personal-data store" in fields["sex"]["description"]
+    opening = document["paths"]["/api/cases"]["post"]["responses"]
+    assert {"409", "503"} <= set(opening)
     queries = {
         (path, method) for path, method, _op in operations.values() if method == "get"
     }
