@@ -18,6 +18,7 @@ from services.store.database import Database
 from services.store.event_chain import ChainHasher
 from services.workers.follower import LogFollower
 from tests.builders import identify, step
+from tests.fakes import KeptAttributes
 
 SEEDED = "Njësia-Seeded-Qendër-7731"  # a mobile unit, searched for in the raw rows
 CHAIN_KEY = "cipher-test-chain-key-0123456789abcdef"
@@ -28,7 +29,7 @@ def record(database: Database, clock: ControlledClock, cipher_key: str) -> str:
     env = database.eventsourcing_env(cipher_key=cipher_key, chain_key=CHAIN_KEY)
     app = CaseApplication(env=env)
     try:
-        service = CaseService(app, clock)
+        service = CaseService(app, clock, people=KeptAttributes())
         case = identify(service, clock, mobile_unit=SEEDED)
         step(service, clock, case, "assess_risk", timedelta(hours=1), level="high")
         return str(case["case_id"])
