@@ -11,7 +11,7 @@ from bench.env import BenchEnv
 from bench.figures import Figure, _app
 from bench.latency import ALERT_SETTINGS, _identify, _identify_paced
 from bench.mail import MailServer
-from bench.stack import running, wait_until, worker_env
+from bench.stack import people_on, running, wait_until, worker_env
 from bench.timing import percentile
 from domain.clock import SystemClock
 from services.app.service import CaseService
@@ -30,8 +30,8 @@ def embedded_alert_latency(env: BenchEnv, identifications: int) -> list[Figure]:
     """
     db = env.fresh_database("alerts_embedded")
     app = _app(db)
-    service = CaseService(app, SystemClock())
-    with MailServer() as mail:
+    with people_on(db) as people, MailServer() as mail:
+        service = CaseService(app, SystemClock(), people=people)
         process_env = worker_env(
             db, None, VATRA_SMTP_PORT=str(mail.port), **ALERT_SETTINGS
         )

@@ -15,6 +15,7 @@ from kafka import KafkaProducer
 
 from bench.env import BenchEnv
 from bench.generator import Script, build_case, scripts
+from bench.stack import people_on
 from domain.clock import SystemClock
 from domain.commands import Identify, command_named
 from projections.obligations import ObligationsProjection
@@ -72,8 +73,11 @@ def write_path(env: BenchEnv, cases: int, runs: int) -> Figure:
     commands = sum(len(s.steps) for s in plan)
 
     def ours() -> float:
-        app = _app(env.fresh_database("write"))
-        seconds = _record_all(CaseService(app, SystemClock()), plan)
+        db = env.fresh_database("write")
+        app = _app(db)
+        with people_on(db) as people:
+            service = CaseService(app, SystemClock(), people=people)
+            seconds = _record_all(service, plan)
         app.close()
         return commands / seconds
 
@@ -377,8 +381,10 @@ def worker_memory(env: BenchEnv, cases: int) -> Figure:
 
     db = env.fresh_database("memory")
     app = _app(db)
-    service = CaseService(app, SystemClock())
-    _record_all(service, list(scripts(cases)))
+    with people_on(db) as people:
+        _record_all(
+            CaseService(app, SystemClock(), people=people), list(scripts(cases))
+        )
     total = app.recorder.max_notification_id() or 0
     app.close()
     settings = _kafka_settings(env)

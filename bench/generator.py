@@ -15,7 +15,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain.case import Case
-from domain.catalogue import REGIONS, SERVICES
+from domain.catalogue import REGION_SEATS, REGIONS, SERVICES
+from domain.catalogue_files import TERRITORY
 from domain.stamp import Stamp
 
 NAMESPACE = uuid.UUID("0b6f2d4e-8c1a-4f7e-9d3b-5a2c1e0f9b87")
@@ -41,9 +42,23 @@ class Script:
     steps: list[Step]
 
 
+def _person(rng: random.Random, minor: bool) -> dict[str, Any]:
+    """Sex, age and nationality as the caseload has them: mostly women and
+    girls, mostly Albanian."""
+    return {
+        "sex": rng.choice(["female"] * 7 + ["male"] * 2 + ["not_recorded"]),
+        "age": rng.randint(12, 17) if minor else rng.randint(18, 45),
+        "birth_year": None,
+        "nationality": rng.choice(["AL"] * 9 + ["XK"]),
+    }
+
+
 def scripts(cases: int, seed: int = 20261128) -> Iterator[Script]:
     """``cases`` case scripts, the same for the same seed."""
     rng = random.Random(seed)
+    # The person's facts come from a stream of their own, so the cases' other
+    # draws are those of the seed as before.
+    people = random.Random(seed + 1)
     regions = sorted(REGIONS)
     services = sorted(set(SERVICES) - {"shelter_accommodation"})
     for n in range(cases):
@@ -60,15 +75,20 @@ def scripts(cases: int, seed: int = 20261128) -> Iterator[Script]:
                     "region": region,
                     "mobile_unit": f"{region}-unit",
                     "worker_id": WORKER[0],
-                    "municipality": REGIONS[region],
+                    "municipality": people.choice(TERRITORY.of_county(region)),
                     "is_minor": minor,
                     "case_type": rng.choice(
                         ["trafficking"] * 4 + ["domestic_violence"]
                     ),
                     "protection_requested": rng.random() < 0.2,
-                    "indicators": ["debt_bondage", "withheld_documents"],
-                    "exploitation_types": [rng.choice(["labour", "sexual", "begging"])],
+                    "indicators": ["debt_bondage", "documents_withheld"],
+                    "exploitation_types": [
+                        rng.choice(
+                            ["forced_labour", "sexual_exploitation", "forced_begging"]
+                        )
+                    ],
                     "source": rng.choice(["outreach", "hotline", "police"]),
+                    **_person(people, minor),
                 },
             )
         ]
@@ -180,13 +200,17 @@ def long_script(events: int) -> Script:
             "region": region,
             "mobile_unit": f"{region}-unit",
             "worker_id": WORKER[0],
-            "municipality": REGIONS[region],
+            "municipality": REGION_SEATS[region],
             "is_minor": False,
             "case_type": "trafficking",
             "protection_requested": False,
             "indicators": ["debt_bondage"],
-            "exploitation_types": ["labour"],
+            "exploitation_types": ["forced_labour"],
             "source": "outreach",
+            "sex": "female",
+            "age": 27,
+            "birth_year": None,
+            "nationality": "AL",
         },
     )
     consent = {"scope": "services", "given_by": "subject"}

@@ -22,10 +22,10 @@ from bench.figures import Figure, _app, _kafka_settings, bulk_load
 from bench.generator import build_case, long_script
 from bench.load import BackgroundLoad, identify_all
 from bench.mail import LOOPBACK, MailServer, free_port
-from bench.stack import running, wait_until, worker_env
+from bench.stack import people_on, running, wait_until, worker_env
 from bench.timing import percentile, timed
 from domain import events as ev
-from domain.catalogue import REGIONS
+from domain.catalogue import REGION_SEATS, REGIONS
 from domain.clock import SystemClock
 from domain.commands import Identify
 from projections.obligations import ObligationsProjection
@@ -67,9 +67,9 @@ def alert_latency(
     cases = int(rate * (identifications * gap + 30) / STEPS_PER_CASE)
     identify_all(db, cases)
     app = _app(db)
-    service = CaseService(app, SystemClock())
     kafka = _kafka_settings(env)
-    with MailServer() as mail:
+    with people_on(db) as people, MailServer() as mail:
+        service = CaseService(app, SystemClock(), people=people)
         process_env = worker_env(
             db,
             kafka,
@@ -166,8 +166,11 @@ def _identify(service: CaseService, tag: str, n: int) -> None:
             subject_ref=f"PV-BENCH-{n:05d}",
             region=region,
             mobile_unit=f"{region}-unit",
-            municipality=REGIONS[region],
+            municipality=REGION_SEATS[region],
             is_minor=False,
+            sex="female",
+            age=30,
+            nationality="AL",
         ),
         actor_id=f"mu-{region}-1",
         actor_role="mobile_unit",
@@ -348,11 +351,12 @@ def _breach_lateness(env: BenchEnv, breaches: int, tick: float = 2.0) -> Figure:
     only finds on its next tick."""
     db = env.fresh_database("breach")
     app = _app(db)  # creates the event store before the clock process starts
-    service = CaseService(app, SystemClock())
     process_env = worker_env(db, VATRA_SOP_CLOCK_INTERVAL=f"{tick:g}")
     logs = env.workdir / "logs" / db.dbname
     leads = [0.5 + 3.5 * k / max(breaches - 1, 1) for k in range(breaches)]
-    with running({"sop-clock": ["sop-clock", "--embedded"]}, process_env, logs) as p:
+    clock_process = {"sop-clock": ["sop-clock", "--embedded"]}
+    with people_on(db) as people, running(clock_process, process_env, logs) as p:
+        service = CaseService(app, SystemClock(), people=people)
         warmup = _deadline_case(service, 1.0)
         wait_until(lambda: _breached(service, warmup) is not None, 60, "the clock", p)
         cases = []
@@ -389,8 +393,11 @@ def _deadline_case(service: CaseService, lead: float) -> str:
             subject_ref="PV-BENCH-SOP",
             region="vlora",
             mobile_unit="vlora-unit",
-            municipality=REGIONS["vlora"],
+            municipality=REGION_SEATS["vlora"],
             is_minor=False,
+            sex="female",
+            age=30,
+            nationality="AL",
         ),
         actor_id="mu-vlora-1",
         actor_role="mobile_unit",

@@ -8,6 +8,7 @@ whose tail is shown if the process stops on its own.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import subprocess
@@ -16,10 +17,38 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from domain.clock import SystemClock
+from services.app.ports import PersonalAttributes
 from services.config.settings import KafkaSettings
+from services.store.access_log import AccessLog
 from services.store.database import Database
+from services.store.person_attributes import StoredAttributes
+from services.store.personal_data import PersonalDataStore
+from services.store.personal_data_keys import KeyRing
 
 ROOT = Path(__file__).resolve().parent.parent
+# The bench's personal-data key (base64 of 32 bytes, never a real one): an
+# identification keeps the person's attributes in the encrypted store, as in
+# production, so the figures count that write too.
+BENCH_PERSONAL_DATA_KEY = base64.b64encode(bytes(range(32, 64))).decode()
+
+
+@contextlib.contextmanager
+def people_on(db: Database) -> Iterator[PersonalAttributes]:
+    """The encrypted personal-data store on ``db``, where the application
+    service keeps the person's attributes (``CaseService(people=...)``)."""
+    clock = SystemClock()
+    pool = db.pool("bench-people", max_size=10)
+    try:
+        access_log = AccessLog(pool, clock)
+        access_log.create_table()
+        store = PersonalDataStore(
+            pool, access_log, clock, KeyRing(BENCH_PERSONAL_DATA_KEY)
+        )
+        store.create_table()
+        yield StoredAttributes(store)
+    finally:
+        pool.close()
 
 
 def worker_env(
@@ -35,6 +64,7 @@ def worker_env(
         "POSTGRES_DBNAME": db.dbname,
         "VATRA_METRICS_PORT": "off",
         "VATRA_LOG_LEVEL": "WARNING",
+        "VATRA_PERSONAL_DATA_KEY": BENCH_PERSONAL_DATA_KEY,
     }
     if kafka is not None:
         env |= {

@@ -36,7 +36,8 @@ from domain.errors import (
     DomainError,
     NotPermitted,
 )
-from domain.fields import check_entry
+from domain.fields import check_entry, check_person
+from domain.identification import check_identification
 from domain.stamp import Stamp
 
 # Roles that may decide to erase a person's personal data.
@@ -65,13 +66,20 @@ class Case(AlertSteps, ProgrammeSteps, Aggregate):
         indicators: list[str],
         exploitation_types: list[str],
         source: str,
+        sex: str,
+        age: int | None,
+        birth_year: int | None,
+        nationality: str,
     ) -> Case:
-        """Open a case for a person a mobile unit identified."""
+        """Open a case for a person a mobile unit identified.
+
+        ``sex``, ``age``, ``birth_year`` and ``nationality`` are the person's:
+        checked here, recorded in no event.
+        """
         check_code("region", region, REGIONS, field="region")
         check_code("case type", case_type, CASE_TYPES, field="case_type")
         check_code("source", source, SOURCES, field="source")
         require("subject_ref", subject_ref)
-        require("municipality", municipality)
         require("mobile_unit", mobile_unit)
         fields = {
             "subject_ref": subject_ref,
@@ -86,7 +94,18 @@ class Case(AlertSteps, ProgrammeSteps, Aggregate):
             "exploitation_types": list(exploitation_types),
             "source": source,
         }
+        # The person's attributes are checked with the rest, but the event
+        # does not record them: the application service keeps them in the
+        # personal-data store, by subject_ref.
+        person = {
+            "sex": sex,
+            "age": age,
+            "birth_year": birth_year,
+            "nationality": nationality,
+        }
         check_entry("Identified", fields)
+        check_person(person)
+        check_identification(fields, person, stamp.occurred_at)
         return cls._create(
             ev.Identified,
             id=case_id,

@@ -25,6 +25,7 @@ from domain.errors import (
     InvalidTime,
     ReferralError,
 )
+from domain.identification import check_corrected, upgrade_identified_v1
 from domain.stamp import Stamp
 
 # Identification fields the case's state depends on.
@@ -151,7 +152,11 @@ class CaseState:
     ) -> str:
         check_corrector(stamp, entry)
         if field_name != "occurred_at":
-            return checked_value(entry, field_name, value)
+            encoded = checked_value(entry, field_name, value)
+            if entry.type == "Identified":
+                corrected = {**entry.payload, field_name: json.loads(encoded)}
+                check_corrected(corrected, field_name)
+            return encoded
         # The SOP clock's warnings and breaches are judgments on the old time,
         # set aside by the correction, not steps that bound it.
         later_steps = [
@@ -260,8 +265,13 @@ class CaseState:
                 self.identified_at = entry.occurred_at
             return
         entry.payload[event.field] = value
-        if entry.type == "Identified" and event.field in CASE_LEVEL_FIELDS:
-            setattr(self, event.field, value)
+        if entry.type == "Identified":
+            # A correction recorded before version 2 may carry a name where
+            # the identification now reads a code: it reads as the code too.
+            upgrade_identified_v1(entry.payload)
+            value = entry.payload[event.field]
+            if event.field in CASE_LEVEL_FIELDS:
+                setattr(self, event.field, value)
 
     @when.register
     def _(self, event: ev.DeadlineWarning) -> None:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import pycountry
+
+from domain.catalogue_files import EXPLOITATION_FORMS, INDICATORS, TERRITORY
 from domain.errors import UnknownCode
 
 REGIONS: Mapping[str, str] = {
@@ -75,6 +78,23 @@ ROLES: Mapping[str, str] = {
     "auditor": "Auditor",
     "system": "Vatra Backbone",
 }
+
+# Albania's 61 municipalities, code -> Albanian name (deploy/catalogues/).
+MUNICIPALITIES: Mapping[str, str] = {
+    code: municipality.name for code, municipality in TERRITORY.municipalities.items()
+}
+# Each region's seat: the first municipality its county lists.
+REGION_SEATS: Mapping[str, str] = {
+    region: TERRITORY.of_county(region)[0] for region in REGIONS
+}
+# Forms of exploitation and indicators of trafficking (deploy/catalogues/).
+EXPLOITATION_TYPES = frozenset(EXPLOITATION_FORMS.labels)
+INDICATOR_CODES = frozenset(INDICATORS.labels)
+# Sex as national reporting counts it; "not_recorded" covers "other" too.
+SEXES = frozenset({"female", "male", "not_recorded"})
+# ISO 3166-1 alpha-2 codes, and XK: Kosovo, the user-assigned code the EU and
+# Kosovo's own documents use (ISO 3166-1 has none for it).
+COUNTRIES = frozenset(country.alpha_2 for country in pycountry.countries) | {"XK"}
 
 CASE_TYPES = frozenset({"trafficking", "domestic_violence", "gender_based_violence"})
 SOURCES = frozenset({"outreach", "community_report", "hotline", "police", "self"})

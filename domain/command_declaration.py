@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 RecordedBy = Literal[
     "caseworkers", "responsible_authority", "system", "erasers", "own_entries"
 ]
-# The value of any field of an entry: what a correction carries.
-FieldValue = str | bool | list[str] | datetime
+# The value of any field of an entry: what a correction carries (``None``: a
+# number left out, such as an age only the birth year gives).
+FieldValue = str | bool | int | list[str] | datetime | None
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,15 @@ def ruled(rule: Rule) -> dict[str, Any]:
     return {"rule": rule}
 
 
+def personal(rule: Rule, description: str) -> dict[str, Any]:
+    """A command field's metadata: one of the person's attributes, with its
+    rule and description. The command takes it and the case checks it, but no
+    event records it: the application service keeps it in the personal-data
+    store (``Command.personal_attributes``)."""
+    kept = " Kept in the encrypted personal-data store, in no event."
+    return {"rule": rule, "description": description + kept, "personal": True}
+
+
 class Command:
     """A command: a frozen dataclass whose fields are its ``Case`` method's
     keyword arguments, with its ``declaration``."""
@@ -107,6 +117,20 @@ class Command:
             for f in dataclasses.fields(cls)  # type: ignore[arg-type]
             if "made" in f.metadata
         }
+
+    @classmethod
+    def personal_fields(cls) -> tuple[str, ...]:
+        """The fields that are the person's attributes (``personal``)."""
+        return tuple(
+            f.name
+            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+            if f.metadata.get("personal", False)
+        )
+
+    def personal_attributes(self) -> dict[str, Any]:
+        """The person's attributes the command carries, by field name: what
+        goes to the personal-data store, never into an event."""
+        return {name: getattr(self, name) for name in self.personal_fields()}
 
     @classmethod
     def supplied(cls) -> frozenset[str]:

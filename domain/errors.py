@@ -96,3 +96,22 @@ class AlreadyAcknowledged(DomainError):
     """The authority already acknowledged its alert about the case."""
 
     code = "already_acknowledged"
+
+
+class InconsistentFields(InvalidValue):
+    """Fields of one entry contradict each other: a municipality of another
+    region, a minor aged 30, an age the birth year rules out. ``fields`` names
+    them, the one to change first."""
+
+    code = "inconsistent_fields"
+
+    def __init__(
+        self,
+        message: str,
+        fields: tuple[str, ...],
+        *,
+        kind: str = "",
+        params: Mapping[str, object] | None = None,
+    ) -> None:
+        super().__init__(message, kind=kind, field=fields[0], params=params)
+        self.fields = fields

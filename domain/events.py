@@ -17,6 +17,8 @@ from typing import Any, Protocol
 
 from eventsourcing.domain import Aggregate
 
+from domain.identification import upgrade_identified_v1
+
 
 class AppliesEvents(Protocol):
     """What a case event evolves: the state of ``domain.case_state.CaseState``."""
@@ -38,7 +40,16 @@ class CaseEvent(Aggregate.Event):
 
 
 class Identified(CaseEvent, Aggregate.Created):
-    """A mobile unit identified a potential victim: the case begins."""
+    """A mobile unit identified a potential victim: the case begins.
+
+    Version 2 made ``municipality``, ``indicators`` and ``exploitation_types``
+    codes of their catalogues; a version 1 event reads as version 2
+    (``domain.identification.upgrade_identified_v1``). The person's sex, age,
+    birth year and nationality, which the identification takes, are not here:
+    they are kept in the personal-data store, by ``subject_ref``.
+    """
+
+    class_version = 2
 
     subject_ref: str
     region: str
@@ -51,6 +62,10 @@ class Identified(CaseEvent, Aggregate.Created):
     indicators: list[str]
     exploitation_types: list[str]
     source: str
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        upgrade_identified_v1(state)
 
 
 class AuthorityNotified(CaseEvent):

@@ -7,6 +7,8 @@ against the rule of the field it corrects, and the HTTP API builds its request
 models (and so the OpenAPI document) from the same rules, so the three cannot
 drift apart. Entries the backbone records itself (``actor_role`` ``system``)
 are not checked here: their values come from the catalogue and the channels.
+The person's attributes the identification takes (``PERSON_FIELDS``) have
+rules too, but no entry records them: they go to the personal-data store.
 """
 
 from __future__ import annotations
@@ -23,14 +25,20 @@ from domain.catalogue import (
     CHANNELS,
     CLOSE_REASONS,
     CONSENT_SCOPES,
+    COUNTRIES,
+    EXPLOITATION_TYPES,
     FOLLOW_UP_METHODS,
+    INDICATOR_CODES,
+    MUNICIPALITIES,
     REGIONS,
     RISK_LEVELS,
     SERVICES,
+    SEXES,
     SOURCES,
     STATUSES,
 )
 from domain.errors import DomainError, InvalidTime, InvalidValue, UnknownCode
+from domain.identification import EARLIEST_BIRTH_YEAR, OLDEST_AGE
 
 # Times before this are typing mistakes, and far-off years overflow on the way
 # to UTC or to a deadline; the store keeps nothing outside this range.
@@ -49,17 +57,21 @@ SINGLE_LINE_REFUSED = CONTROL | LINE_BREAKS | {"\t"}
 CLOCK_SKEW = timedelta(minutes=5)
 
 LINE_LENGTH = 100  # a name, a reference, a place
+LISTED_CODES = 30  # an error lists the codes of a shorter list
 TEXT_LENGTH = 500  # a reason, an outcome
 
 
 @dataclass(frozen=True)
 class Rule:
-    """The bounds of one field: ``kind`` is ``str``, ``bool`` or ``list``.
+    """The bounds of one field: ``kind`` is ``str``, ``bool``, ``int`` or ``list``.
 
     A ``str`` field has a length (``min_length`` 1 means required), a code
-    list or a pattern; a single-line one refuses line breaks and tabs. A
-    ``list`` field holds ``min_items`` to ``max_items`` items, each checked
-    by ``item``.
+    list or a pattern; a single-line one refuses line breaks and tabs. A code
+    list's ``codelist`` names it, so the labels of its codes can be looked up
+    in both languages (``services.api.code_lists``). An ``int`` field lies between
+    ``minimum`` and ``maximum``. An ``optional`` field may also be left out:
+    ``None`` for an ``int``, ``""`` for a code. A ``list`` field holds
+    ``min_items`` to ``max_items`` items, each checked by ``item``.
     """
 
     label: str
@@ -72,10 +84,16 @@ class Rule:
     item: Rule | None = None
     min_items: int = 0
     max_items: int = 0
+    codelist: str = ""
+    minimum: int | None = None
+    maximum: int | None = None
+    optional: bool = False
 
     def check(self, value: Any) -> Any:
         """Return ``value`` if it keeps to the rule; else raise a domain error
         whose ``kind`` says which bound it broke."""
+        if value is None and self.optional and self.kind is int:
+            return value
         if type(value) is not self.kind:
             raise InvalidValue(
                 f"{self.label} takes a {self.kind.__name__}, "
@@ -86,7 +104,19 @@ class Rule:
             self._check_items(value)
         elif isinstance(value, str):
             self._check_text(value)
+        elif isinstance(value, int):
+            self._check_number(value)
         return value
+
+    def _check_number(self, number: int) -> None:
+        low = self.minimum if self.minimum is not None else -(2**31)
+        high = self.maximum if self.maximum is not None else 2**31 - 1
+        if not low <= number <= high:
+            raise InvalidValue(
+                f"{self.label} is a number from {low} to {high}",
+                kind="number_range",
+                params={"min": low, "max": high},
+            )
 
     def _check_items(self, items: list[Any]) -> None:
         assert self.item is not None
@@ -102,7 +132,14 @@ class Rule:
 
     def _check_text(self, text: str) -> None:
         if self.codes is not None:
+            if text == "" and self.optional:
+                return
             if text not in self.codes:
+                if len(self.codes) > LISTED_CODES:
+                    raise UnknownCode(
+                        f"unknown {self.label} {text!r}: not one of the "
+                        f"{len(self.codes)} codes of its list"
+                    )
                 known = ", ".join(sorted(self.codes))
                 raise UnknownCode(
                     f"unknown {self.label} {text!r}; known {self.label}s: {known}"
@@ -147,20 +184,36 @@ def text(label: str, *, required: bool = True) -> Rule:
     )
 
 
-def code(label: str, codes: Collection[str]) -> Rule:
-    """One code of a catalogue list."""
-    return Rule(label, codes=frozenset(codes), max_length=max(map(len, codes)))
+def code(
+    label: str, codes: Collection[str], codelist: str, *, optional: bool = False
+) -> Rule:
+    """One code of the catalogue list ``codelist`` (``optional``: or ``""``)."""
+    return Rule(
+        label,
+        codes=frozenset(codes),
+        max_length=max(map(len, codes)),
+        codelist=codelist,
+        optional=optional,
+    )
 
 
-def codes(label: str, catalogue: Collection[str], *, min_items: int = 0) -> Rule:
+def codes(
+    label: str, catalogue: Collection[str], codelist: str, *, min_items: int = 0
+) -> Rule:
     """Distinct-purpose codes of one catalogue list, at most one of each."""
     return Rule(
         label,
         kind=list,
-        item=code(label, catalogue),
+        item=code(label, catalogue, codelist),
         min_items=min_items,
         max_items=len(catalogue),
+        codelist=codelist,
     )
+
+
+def number(label: str, minimum: int, maximum: int, *, optional: bool = False) -> Rule:
+    """A whole number from ``minimum`` to ``maximum`` (``optional``: or ``None``)."""
+    return Rule(label, kind=int, minimum=minimum, maximum=maximum, optional=optional)
 
 
 def lines(label: str, *, max_items: int) -> Rule:
@@ -174,45 +227,58 @@ def flag(label: str) -> Rule:
 SUBJECT_REF = Rule(
     "subject_ref", min_length=1, max_length=64, pattern=r"[A-Za-z0-9][A-Za-z0-9._/-]*"
 )
-COUNTRY = Rule("country", min_length=2, max_length=2, pattern=r"[A-Z]{2}")
+COUNTRY = code("country", COUNTRIES, "country")
 GIVEN_BY = frozenset({"subject", "guardian"})
 REFERENCE = line("reference", required=False, max_length=TEXT_LENGTH)
 REFERRAL_ID = line("referral_id")
 OPTIONAL_REFERRAL_ID = line("referral_id", required=False)
-SERVICE = code("service", SERVICES)
+SERVICE = code("service", SERVICES, "service")
+
+# The person's attributes an identification takes: checked like every field,
+# kept in the per-person encrypted store (``services.store.personal_data``),
+# never in an event, on Kafka or in a read model. Sex, age and nationality
+# together identify a person in a small region.
+PERSON_FIELDS: Mapping[str, Rule] = {
+    "sex": code("sex", SEXES, "sex"),
+    "age": number("age", 0, OLDEST_AGE, optional=True),
+    "birth_year": number("birth_year", EARLIEST_BIRTH_YEAR, LATEST.year, optional=True),
+    "nationality": code("nationality", COUNTRIES, "country", optional=True),
+}
 
 # Entry type -> field -> rule, for every entry a person records.
 ENTRY_FIELDS: Mapping[str, Mapping[str, Rule]] = {
     "Identified": {
         "subject_ref": SUBJECT_REF,
-        "region": code("region", REGIONS),
+        "region": code("region", REGIONS, "region"),
         "mobile_unit": line("mobile_unit"),
         "worker_id": line("worker_id"),
-        "municipality": line("municipality"),
+        "municipality": code("municipality", MUNICIPALITIES, "municipality"),
         "is_minor": flag("is_minor"),
-        "case_type": code("case type", CASE_TYPES),
+        "case_type": code("case type", CASE_TYPES, "case_type"),
         "protection_requested": flag("protection_requested"),
-        "indicators": lines("indicators", max_items=50),
-        "exploitation_types": lines("exploitation_types", max_items=20),
-        "source": code("source", SOURCES),
+        "indicators": codes("indicator", INDICATOR_CODES, "indicator"),
+        "exploitation_types": codes(
+            "form of exploitation", EXPLOITATION_TYPES, "exploitation"
+        ),
+        "source": code("source", SOURCES, "source"),
     },
     "AuthorityNotified": {
-        "authority": code("authority", AUTHORITIES),
-        "channel": code("channel", CHANNELS),
+        "authority": code("authority", AUTHORITIES, "authority"),
+        "channel": code("channel", CHANNELS, "channel"),
         "recipient": line("recipient"),
         "reference": REFERENCE,
     },
     "AlertAcknowledged": {
-        "authority": code("authority", AUTHORITIES),
+        "authority": code("authority", AUTHORITIES, "authority"),
         "reference": REFERENCE,
     },
     "ConsentRecorded": {
-        "scope": code("consent scope", CONSENT_SCOPES),
-        "given_by": code("consent giver", GIVEN_BY),
+        "scope": code("consent scope", CONSENT_SCOPES, "scope"),
+        "given_by": code("consent giver", GIVEN_BY, "given_by"),
     },
-    "ConsentWithdrawn": {"scope": code("consent scope", CONSENT_SCOPES)},
-    "StatusDetermined": {"status": code("status", STATUSES)},
-    "RiskAssessed": {"level": code("risk level", RISK_LEVELS)},
+    "ConsentWithdrawn": {"scope": code("consent scope", CONSENT_SCOPES, "scope")},
+    "StatusDetermined": {"status": code("status", STATUSES, "status")},
+    "RiskAssessed": {"level": code("risk level", RISK_LEVELS, "level")},
     "Referred": {
         "referral_id": REFERRAL_ID,
         "service": SERVICE,
@@ -226,8 +292,10 @@ ENTRY_FIELDS: Mapping[str, Mapping[str, Rule]] = {
         "reason": text("reason"),
     },
     "ReferralCompleted": {"referral_id": REFERRAL_ID, "service": SERVICE},
-    "NeedsAssessed": {"needs": codes("service", SERVICES)},
-    "AssistancePlanAgreed": {"services": codes("service", SERVICES, min_items=1)},
+    "NeedsAssessed": {"needs": codes("service", SERVICES, "service")},
+    "AssistancePlanAgreed": {
+        "services": codes("service", SERVICES, "service", min_items=1)
+    },
     "ServiceStarted": {"service": SERVICE, "referral_id": OPTIONAL_REFERRAL_ID},
     "ServiceCompleted": {"service": SERVICE, "referral_id": OPTIONAL_REFERRAL_ID},
     "ServiceDiscontinued": {
@@ -237,13 +305,16 @@ ENTRY_FIELDS: Mapping[str, Mapping[str, Rule]] = {
     },
     "ProtectionOrderIssued": {"court": line("court"), "reference": REFERENCE},
     "FollowUpCompleted": {
-        "method": code("follow-up method", FOLLOW_UP_METHODS),
+        "method": code("follow-up method", FOLLOW_UP_METHODS, "method"),
         "outcome": text("outcome", required=False),
     },
     "FollowUpMissed": {"reason": text("reason")},
     "ReturnedToCountry": {"country": COUNTRY, "assisted": flag("assisted")},
-    "Transferred": {"to_region": code("region", REGIONS), "reason": text("reason")},
-    "Closed": {"reason": code("closing reason", CLOSE_REASONS)},
+    "Transferred": {
+        "to_region": code("region", REGIONS, "region"),
+        "reason": text("reason"),
+    },
+    "Closed": {"reason": code("closing reason", CLOSE_REASONS, "close_reason")},
     "Reopened": {"reason": text("reason")},
     "PersonalDataErased": {"subject_ref": SUBJECT_REF, "reason": text("reason")},
     "EntryCorrected": {
@@ -265,6 +336,12 @@ def check_entry(entry_type: str, payload: Mapping[str, Any]) -> None:
                 rule.check(value)
             except DomainError as error:
                 raise error.about(name) from None
+
+
+def check_person(attributes: Mapping[str, Any]) -> None:
+    """Check each of the person's attributes against its rule."""
+    for name, rule in PERSON_FIELDS.items():
+        rule.check(attributes[name])
 
 
 def check_moment(name: str, moment: datetime, *, now: datetime) -> datetime:

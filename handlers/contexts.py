@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from domain.catalogue import REGIONS, SERVICES
+from domain.catalogue import MUNICIPALITIES, REGIONS, SERVICES
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def police_context(case: CaseContext, at: datetime) -> dict[str, Any]:
     """Police: reference, region, municipality, minor flag, time. Nothing else."""
     return {
         **_base(case.case_id, case.region),
-        "municipality": case.municipality,
+        "municipality": MUNICIPALITIES.get(case.municipality, case.municipality),
         "is_minor": case.is_minor,
         "occurred_at": iso(at),
     }
@@ -134,7 +134,7 @@ def unroutable_context(
     return {
         **_base(case.case_id, case.region),
         "missing_role": missing.role,
-        "municipality": case.municipality,
+        "municipality": MUNICIPALITIES.get(case.municipality, case.municipality),
         "event_type": event_type,
         "occurred_at": iso(occurred_at),
     }

@@ -12,7 +12,8 @@ Every entry is one contact (an office, a duty desk, a worker), never a victim::
 
     [[child_protection_units]]
     id = "cpu-vlore"
-    municipality = "Vlorë"             # matched without case or diacritics
+    municipality = "Vlorë"             # its name or code ("vlore"), without
+                                       # case or diacritics
     webhook = "https://cpu.example.org/vatra"
     secret_env = "VATRA_WEBHOOK_SECRET_CPU_VLORE"   # its own signing secret
 
@@ -52,6 +53,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from domain.catalogue import AGENCIES, REGIONS
+from domain.catalogue_files import TERRITORY
 
 LANGUAGES = ("sq", "en")
 CHANNEL_KINDS = ("email", "webhook", "sms")
@@ -116,7 +118,7 @@ class Directory:
         return self._unplaced("responsible_authority")
 
     def child_protection_unit(self, municipality: str) -> list[Contact]:
-        return self._placed("child_protection_units", normalise(municipality))
+        return self._placed("child_protection_units", municipality_key(municipality))
 
     def coordinators(self) -> list[Contact]:
         return self._unplaced("coordinators")
@@ -170,6 +172,13 @@ def normalise(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(plain.casefold().split())
+
+
+def municipality_key(text: str) -> str:
+    """How a municipality is matched: its code, whether ``text`` is the code
+    (as cases record it), its name, a former name or its seat (as the file
+    may name it); text that names no municipality, as written."""
+    return TERRITORY.match(text) or normalise(text)
 
 
 def load_directory(path: Path | str) -> Directory:
@@ -311,6 +320,8 @@ def _place(path: Path, where: str, raw: Mapping[str, Any], key: str | None) -> A
                 f"{', '.join(sorted(REGIONS))}"
             )
         return value
+    if key == "municipality":
+        return municipality_key(value)
     return value if key == "worker_id" else normalise(value)
 
 

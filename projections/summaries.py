@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from domain.catalogue import AUTHORITIES, REGIONS, SERVICES
+from domain.catalogue import AUTHORITIES, MUNICIPALITIES, REGIONS, SERVICES
 from domain.events import CaseEvent, payload_of
 
 
@@ -26,7 +26,8 @@ def _identified(p: Mapping[str, Any]) -> str:
     kind = str(p["case_type"]).replace("_", " ")
     return (
         f"Identified {who} ({kind}) in {REGIONS.get(p['region'], p['region'])}, "
-        f"{p['municipality']}, via {str(p['source']).replace('_', ' ')}"
+        f"{MUNICIPALITIES.get(p['municipality'], p['municipality'])}, "
+        f"via {str(p['source']).replace('_', ' ')}"
     )
 
 

@@ -19,6 +19,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.events import ENVELOPE_FIELDS, EVENT_TYPES, CaseEvent, payload_of
+from domain.identification import upgrade_identified_v1
 from schemas.codec import (
     CodecError,
     CorruptMessage,
@@ -45,8 +46,17 @@ Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 # since carry their defaults; no field is ever removed, so the old values are
 # there to derive from) and returns the corrected record; an Envelope's uuids
 # arrive as text and its times as microseconds. Chained in version order.
-# Empty: no record has changed shape since version 1.
-UPCASTERS: Mapping[tuple[str, int], Upcaster] = {}
+UPCASTERS: Mapping[tuple[str, int], Upcaster] = {
+    ("Identified", 1): lambda record: _upgraded(upgrade_identified_v1, record),
+}
+
+
+def _upgraded(
+    upgrade: Callable[[dict[str, Any]], None], record: dict[str, Any]
+) -> dict[str, Any]:
+    upgraded = dict(record)
+    upgrade(upgraded)
+    return upgraded
 
 
 class ContractMismatch(CodecError):

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 from domain.case import Case
+from domain.catalogue import REGION_SEATS
 from domain.commands import Identify, command_named
 from domain.facts import CaseFact
 from domain.sop import (
@@ -53,23 +54,30 @@ def stamp(
 def identified_case(
     *, is_minor: bool = False, at: timedelta = -timedelta(hours=5), **overrides: Any
 ) -> Case:
-    """An adult (or minor) identified in Vlorë by worker w-1, ``at`` from NOW;
-    ``overrides`` replace any other field of the identification."""
+    """An adult of 30 (or a minor of 16) identified in Vlorë by worker w-1,
+    ``at`` from NOW; ``overrides`` replace any other field of the
+    identification."""
     fields: dict[str, Any] = {
         "case_id": uuid4(),
         "subject_ref": "PV-0001",
         "region": "vlora",
         "mobile_unit": "vlora-unit",
         "worker_id": "w-1",
-        "municipality": "Vlorë",
+        "municipality": "vlore",
         "is_minor": is_minor,
         "case_type": "trafficking",
         "protection_requested": False,
         "indicators": ["debt_bondage"],
-        "exploitation_types": ["labour"],
+        "exploitation_types": ["forced_labour"],
         "source": "outreach",
+        "sex": "female",
+        "age": 16 if is_minor else 30,
+        "birth_year": None,
+        "nationality": "AL",
         **overrides,
     }
+    if "region" in overrides and "municipality" not in overrides:
+        fields["municipality"] = REGION_SEATS[fields["region"]]
     return Case.identify(stamp(at), **fields)
 
 
@@ -88,12 +96,12 @@ ADULT: dict[str, object] = {
     "region": "vlora",
     "mobile_unit": "mu-vlora",
     "worker_id": "w-12",
-    "municipality": "Vlore",
+    "municipality": "vlore",
     "is_minor": False,
     "case_type": "trafficking",
     "protection_requested": False,
-    "indicators": ["confiscated_documents"],
-    "exploitation_types": ["labour"],
+    "indicators": ["documents_withheld"],
+    "exploitation_types": ["forced_labour"],
     "source": "outreach",
 }
 
@@ -182,15 +190,21 @@ def identify(
     **overrides: Any,
 ) -> dict[str, Any]:
     """Open an adult's case in Vlorë now, as a mobile unit's worker; return its
-    id and version. ``overrides`` replace fields of the identification."""
+    id and version. ``overrides`` replace fields of the identification; a
+    minor without an age or birth year given is 16, an adult 30."""
     fields: dict[str, Any] = {
         "subject_ref": "PV-TEST-1",
         "region": "vlora",
         "mobile_unit": "vlora-unit",
-        "municipality": "Vlorë",
         "is_minor": False,
+        "sex": "female",
+        "nationality": "AL",
         **overrides,
     }
+    # The region's seat, unless a municipality is given.
+    fields.setdefault("municipality", REGION_SEATS[fields["region"]])
+    if "age" not in overrides and "birth_year" not in overrides:
+        fields["age"] = 16 if fields["is_minor"] else 30
     return service.open_case(
         Identify(**fields),
         actor_id=actor_id,
@@ -200,16 +214,20 @@ def identify(
 
 
 def identify_minor_in_vlora(service: CaseService, clock: Clock) -> dict[str, Any]:
-    """A minor identified in Vlorë; a name is (wrongly) typed into a free-text
-    field, as happens in the field: no alert may carry it."""
+    """A minor identified in Vlorë; a name is (wrongly) typed into the one
+    free-text field of an identification, as happens in the field: no alert
+    may carry it."""
     return service.open_case(
         Identify(
             subject_ref=SUBJECT_REF,
             region="vlora",
-            mobile_unit="vlora-unit",
-            municipality="Vlorë",
+            mobile_unit=f"vlora-unit, with {SEEDED_NAME}",
+            municipality="vlore",
             is_minor=True,
-            indicators=[f"told us her name is {SEEDED_NAME}"],
+            sex="female",
+            age=15,
+            nationality="AL",
+            indicators=["documents_withheld"],
         ),
         occurred_at=clock.now() - timedelta(seconds=1),
         **WORKER,

@@ -17,6 +17,16 @@ import structlog
 from structlog.testing import capture_logs
 
 from services.store.database import Database, EmbeddedPostgres, database_from_uri
+from tests.keys import PERSONAL_DATA_KEY
+
+
+@pytest.fixture(scope="session", autouse=True)
+def personal_data_key() -> Iterator[None]:
+    """Settings read from the environment, and the ``vatra`` processes the
+    tests start, have the tests' personal-data key (``tests.keys``)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VATRA_PERSONAL_DATA_KEY", PERSONAL_DATA_KEY)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -27,7 +27,8 @@ class Referral(BaseModel):
 
 
 class CaseState(BaseModel):
-    """A case as it stands: a pseudonymous reference, never a name."""
+    """A case as it stands: a pseudonymous reference, never a name, nor the
+    person's sex, age or nationality (kept in the personal-data store)."""
 
     case_id: UUID
     version: int

@@ -35,6 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from domain.errors import (
     CorrectionError,
     DomainError,
+    InconsistentFields,
     InvalidTime,
     InvalidValue,
     UnknownCode,
@@ -67,7 +68,10 @@ from services.api.step_offers import NotOffered
 from services.app.errors import (
     CaseNotFound,
     InvalidInput,
+    PersonalDataUnavailable,
+    ReadNotPermitted,
     ServiceError,
+    SubjectErased,
     VersionConflict,
 )
 from services.config.settings import ApiSettings
@@ -261,6 +265,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         status = 422 if isinstance(error, INPUT_ERRORS) else 409
         if _is_page(request):
             return pages.error_page(request, status, error=error)
+        if isinstance(error, InconsistentFields):
+            # Fields that contradict each other: each is named, the first the
+            # one to change.
+            named = [
+                {"field": field, "rule": error.code, "message": error.message}
+                for field in error.fields
+            ]
+            return problem(status, error.code, error.message, errors=named)
         return problem(status, error.code, error.message)
 
     @handles(ServiceError)
@@ -281,6 +293,11 @@ def _install_error_handlers(app: FastAPI) -> None:
             CaseNotFound: (404, "not_found"),
             InvalidInput: (422, "invalid_input"),
             KeyReused: (422, "idempotency_key_reused"),
+            # The personal-data store cannot work (no key): the operator's to
+            # fix, not the caller's; the message names the setting.
+            PersonalDataUnavailable: (503, "personal_data_unavailable"),
+            SubjectErased: (409, "subject_erased"),
+            ReadNotPermitted: (403, "forbidden"),
         }.get(type(error), (422, "invalid_input"))
         if _is_page(request):
             kind = {

@@ -35,7 +35,8 @@ class Bounded:
     ) -> JsonSchemaValue:
         json_schema = handler(schema)
         if self.rule.codes is not None:
-            json_schema["enum"] = sorted(self.rule.codes)
+            blank = [""] if self.rule.optional else []
+            json_schema["enum"] = blank + sorted(self.rule.codes)
         item = self.rule.item
         if item is not None and item.codes is not None:
             json_schema.setdefault("items", {})["enum"] = sorted(item.codes)
@@ -50,6 +51,10 @@ def bounded(entry_type: str, field: str) -> Bounded:
 def _schema(rule: Rule) -> CoreSchema:
     if rule.kind is bool:
         inner: CoreSchema = core_schema.bool_schema()
+    elif rule.kind is int:
+        inner = core_schema.int_schema(ge=rule.minimum, le=rule.maximum, strict=True)
+        if rule.optional:
+            inner = core_schema.nullable_schema(inner)
     elif rule.kind is list:
         assert rule.item is not None
         inner = core_schema.list_schema(

@@ -131,7 +131,7 @@ def api_context(backbone: Backbone, clock: Clock | None = None) -> ApiContext:
     service = (
         backbone.service
         if clock is backbone.clock
-        else CaseService(backbone.app, clock)
+        else CaseService(backbone.app, clock, people=backbone.service.people)
     )
     context = ApiContext(
         service=service,

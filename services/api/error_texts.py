@@ -29,6 +29,7 @@ ERRORS: Mapping[str, str] = {
     "choose": N_("Choose one of the options."),
     "not_a_choice": N_("This choice is not open on this case now."),
     "too_long": N_("At most %(max)s characters."),
+    "number_range": N_("Give a number from %(min)s to %(max)s."),
     "required": N_("Fill this in."),
     "control_characters": N_("Remove the special characters."),
     "line_breaks": N_("Keep this on one line."),
@@ -40,6 +41,20 @@ ERRORS: Mapping[str, str] = {
     "time_in_future": N_(
         "This time is in the future: a step is recorded once it has happened."
     ),
+    # The identification's fields against each other.
+    "municipality_of_other_region": N_(
+        "This municipality is not in %(region)s: choose one of its municipalities."
+    ),
+    "age_missing": N_(
+        "Give the person's age or birth year (an estimate if not known)."
+    ),
+    "birth_year_after": N_("This birth year is after the identification."),
+    "age_and_birth_year": N_(
+        "The age and the birth year do not agree: by the birth year the person "
+        "was %(youngest)s or %(oldest)s."
+    ),
+    "not_a_minor": N_("A person aged %(age)s is not a minor: untick minor."),
+    "a_minor": N_("A person aged %(age)s is a minor: tick minor."),
     # The rules of the case work.
     "before_identification": N_(
         "This is before the identification: a step cannot happen before the case began."

@@ -50,17 +50,29 @@ FIELDS: Mapping[str, tuple[str, str]] = {
         ),
     ),
     "case_type": (N_("Type of case"), N_("What the case is about.")),
+    "sex": (
+        N_("Sex"),
+        N_("As the person states it; kept encrypted with their personal data."),
+    ),
+    "age": (
+        N_("Age"),
+        N_(
+            "In years; an estimate if not known exactly. Give the age or the birth year."
+        ),
+    ),
+    "birth_year": (N_("Birth year"), N_("If known, e.g. 2009.")),
+    "nationality": (N_("Nationality"), N_("The person's nationality, if known.")),
     "protection_requested": (
         N_("Protection requested"),
         N_("Tick if the person asked for a protection order."),
     ),
     "indicators": (
         N_("Indicators"),
-        N_("The indicators of trafficking seen, one per line."),
+        N_("The indicators of trafficking seen: tick each that applies."),
     ),
     "exploitation_types": (
         N_("Forms of exploitation"),
-        N_("The forms of exploitation, one per line."),
+        N_("The forms of exploitation: tick each that applies."),
     ),
     "source": (
         N_("How the person was found"),
@@ -107,7 +119,7 @@ FIELDS: Mapping[str, tuple[str, str]] = {
     "outcome": (N_("Outcome"), N_("What was found; no names or contacts.")),
     "country": (
         N_("Country"),
-        N_("The country's two-letter code (ISO 3166), e.g. AL, IT, GR."),
+        N_("The country the person returned to."),
     ),
     "assisted": (N_("Assisted return"), N_("Tick if the return was assisted.")),
     "to_region": (N_("New region"), N_("The region the case moves to.")),

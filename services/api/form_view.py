@@ -12,6 +12,8 @@ from typing import Any
 from domain.errors import DomainError
 from domain.fields import ENTRY_FIELDS, Rule
 from services.api.code_labels import coded, is_place_name, labels_for
+from services.api.code_lists import SOURCES
+from services.api.code_lists import labels as code_list_labels
 from services.api.error_texts import word_error
 from services.api.form_model import RADIO_MAX, FieldSpec, shown_value
 from services.api.form_texts import texts_of
@@ -45,9 +47,21 @@ class FormField:
         return bool(value == self.value)
 
 
+def listed(w: Wording, rule: Rule | None) -> Mapping[str, str] | None:
+    """Code -> label, in the page's language, of the named code list the
+    field's rule (or its items' rule) takes its codes from, in form order."""
+    codes = coded(rule)
+    if codes is None or not codes.codelist or codes.codelist not in SOURCES:
+        return None
+    return code_list_labels(codes.codelist, w.language)
+
+
 def code_label(w: Wording, name: str, rule: Rule | None, code: str) -> str:
     """The label of ``code`` as a value of field ``name``; the code itself when
     no catalogue knows it (a value typed before it was a choice)."""
+    named = listed(w, rule)
+    if named is not None:
+        return named.get(code, code)
     labels = labels_for(name, rule)
     english = labels.get(code) if labels is not None else None
     if english is None:
@@ -84,11 +98,18 @@ def option_label(
 
 def catalogue_choices(w: Wording, name: str, rule: Rule | None) -> list[Choice]:
     """Every code the field's rule (or catalogue) allows, in catalogue order."""
+    codes = coded(rule)
+    allowed = codes.codes if codes is not None and codes.codes is not None else None
+    named = listed(w, rule)
+    if named is not None:
+        return [
+            Choice(code, label)
+            for code, label in named.items()
+            if allowed is None or code in allowed
+        ]
     labels = labels_for(name, rule)
     if labels is None:
         return []
-    codes = coded(rule)
-    allowed = codes.codes if codes is not None and codes.codes is not None else None
     return [
         Choice(code, code_label(w, name, rule, code))
         for code in labels

@@ -58,6 +58,8 @@ _LONGEST_ITEM = max(rule.item.max_length for rule in _ITEMS if rule.item)
 CorrectedValue = (
     Annotated[str, Field(max_length=TEXT_LENGTH)]
     | bool
+    | Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+    | None
     | Annotated[
         list[Annotated[str, Field(max_length=_LONGEST_ITEM)]],
         Field(max_length=_MOST_ITEMS),

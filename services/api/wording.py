@@ -11,8 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from domain.catalogue import AGENCIES, AUTHORITIES, REGIONS, ROLES, SERVICES
+from domain.catalogue import (
+    AGENCIES,
+    AUTHORITIES,
+    MUNICIPALITIES,
+    REGIONS,
+    ROLES,
+    SERVICES,
+)
+from domain.catalogue_files import EXPLOITATION_FORMS, INDICATORS, CodeList
 from domain.sop import RuleBook
+from services.api.countries import country_names
 from services.api.i18n import Translator, translator
 from services.api.labels import FIELD_LABELS, MORE_ROLES, N_, SERVICE_STATES
 
@@ -22,6 +31,11 @@ CODE_LABELS: Mapping[str, Mapping[str, str]] = {
         "trafficking": N_("trafficking"),
         "domestic_violence": N_("domestic violence"),
         "gender_based_violence": N_("gender-based violence"),
+    },
+    "sex": {
+        "female": N_("female"),
+        "male": N_("male"),
+        "not_recorded": N_("not recorded or other"),
     },
     "source": {
         "outreach": N_("outreach"),
@@ -162,6 +176,53 @@ class Wording:
     def region(self, code: object) -> str:
         return REGIONS.get(str(code), str(code))  # place names read the same
 
+    def municipality(self, code: object) -> str:
+        # Text recorded before municipalities were codes is shown as typed.
+        return MUNICIPALITIES.get(str(code), str(code))
+
+    def country(self, code: object) -> str:
+        return country_names(self.language).get(str(code), str(code))
+
+    def _listed(self, catalogue: CodeList, codes: object) -> str:
+        if not isinstance(codes, list):
+            return ""
+        index = 0 if self.language == "en" else 1
+        return ", ".join(
+            catalogue.labels[c][index] if c in catalogue.labels else str(c)
+            for c in codes
+        )
+
+    def indicators(self, codes: object) -> str:
+        return self._listed(INDICATORS, codes)
+
+    def exploitation(self, codes: object) -> str:
+        return self._listed(EXPLOITATION_FORMS, codes)
+
+    def age(self, age: object, birth_year: object) -> str:
+        """The age, or the birth year when only that was given; "" if neither."""
+        if isinstance(age, int):
+            return self._("aged %(age)s", age=age)
+        if isinstance(birth_year, int):
+            return self._("born in %(year)s", year=birth_year)
+        return ""
+
+    def person(self, p: Mapping[str, Any]) -> str:
+        """The person's attributes as read from the personal-data store
+        (``services.app.people.person_facts``): sex, age and nationality, those
+        recorded ("female, aged 16, Albania"); or why they are not shown."""
+        status = p.get("status", "held")
+        if status == "unavailable":
+            return self._("not available")
+        if status == "erased":
+            return self._("data erased")
+        sex = p.get("sex") or "not_recorded"
+        facts = [
+            self.code("sex", sex) if sex != "not_recorded" else "",
+            self.age(p.get("age"), p.get("birth_year")),
+            self.country(p["nationality"]) if p.get("nationality") else "",
+        ]
+        return ", ".join(fact for fact in facts if fact) or self._("not recorded")
+
     def obligation(self, status: object) -> str:
         return self.code("obligation", status)
 
@@ -183,18 +244,28 @@ class Wording:
 def _identified(w: Wording, p: Mapping[str, Any]) -> str:
     values = {
         "kind": w.code("case_type", p["case_type"]),
-        "place": f"{p['municipality']}, {w.region(p['region'])}",
+        "place": f"{w.municipality(p['municipality'])}, {w.region(p['region'])}",
         "source": w.code("source", p["source"]),
     }
     if p["is_minor"]:
-        return w._(
+        said = w._(
             "Identified a minor (%(kind)s) in %(place)s, via %(source)s",
             **values,
         )
-    return w._(
-        "Identified an adult (%(kind)s) in %(place)s, via %(source)s",
-        **values,
-    )
+    else:
+        said = w._(
+            "Identified an adult (%(kind)s) in %(place)s, via %(source)s",
+            **values,
+        )
+    more = [
+        w._("forms of exploitation: %(forms)s", forms=forms)
+        if (forms := w.exploitation(p.get("exploitation_types")))
+        else "",
+        w._("indicators: %(indicators)s", indicators=indicators)
+        if (indicators := w.indicators(p.get("indicators")))
+        else "",
+    ]
+    return "; ".join([said, *(part for part in more if part)])
 
 
 def _referred(w: Wording, p: Mapping[str, Any]) -> str:
@@ -210,9 +281,10 @@ def _referred(w: Wording, p: Mapping[str, Any]) -> str:
 
 
 def _returned(w: Wording, p: Mapping[str, Any]) -> str:
+    country = w.country(p["country"])
     if p["assisted"]:
-        return w._("Returned to %(country)s (assisted)", country=p["country"])
-    return w._("Returned to %(country)s", country=p["country"])
+        return w._("Returned to %(country)s (assisted)", country=country)
+    return w._("Returned to %(country)s", country=country)
 
 
 def _corrected(w: Wording, p: Mapping[str, Any]) -> str:

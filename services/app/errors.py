@@ -26,3 +26,24 @@ class VersionConflict(ServiceError):
 
 class InvalidInput(ServiceError):
     """A value could not be read (a malformed id or time); names the field."""
+
+
+class PersonalDataError(ServiceError):
+    """Base of the personal-data store's errors. Their messages name settings
+    and pseudonymous references, never the data."""
+
+
+class PersonalDataUnavailable(PersonalDataError):
+    """No master key is configured, or it is not the one the data was stored with."""
+
+
+class PersonalDataNotFound(PersonalDataError):
+    """Nothing is stored for this subject_ref."""
+
+
+class SubjectErased(PersonalDataError):
+    """The person's data was erased: it cannot be read, nor stored again."""
+
+
+class ReadNotPermitted(PersonalDataError):
+    """The actor's role may not see personal data (the attempt is in the access log)."""

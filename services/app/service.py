@@ -31,6 +31,7 @@ from services.app.case_views import CaseViews
 from services.app.errors import CaseNotFound, InvalidInput, VersionConflict
 from services.app.group_commit import GroupCommit
 from services.app.offers import offers_of
+from services.app.people import keep_attributes, person_facts
 from services.app.plain import (
     RecordedEvent,
     case_summary,
@@ -38,6 +39,7 @@ from services.app.plain import (
     parse_moment,
     recorded,
 )
+from services.app.ports import PersonalAttributes
 from services.observability.metrics import EVENTS_RECORDED
 
 log = structlog.get_logger("vatra.service")
@@ -75,9 +77,18 @@ class CaseApplication(Application[UUID]):
 class CaseService:
     """Commands and queries on cases, for the CLI, the HTTP API and the workers."""
 
-    def __init__(self, app: CaseApplication, clock: Clock) -> None:
+    def __init__(
+        self,
+        app: CaseApplication,
+        clock: Clock,
+        *,
+        people: PersonalAttributes | None = None,
+    ) -> None:
         self.app = app
         self.clock = clock
+        # Where the person's attributes an identification takes are kept;
+        # without it, an identification carrying them is refused.
+        self.people = people
         self.views = CaseViews(lambda case_id: self._load(str(case_id)), self._newer)
 
     # -- commands -------------------------------------------------------------
@@ -98,10 +109,18 @@ class CaseService:
         ``case_id`` is the id made on a device, or from an idempotency key;
         without one the case gets a new id. An id already taken is a
         ``VersionConflict``: nothing is recorded.
+
+        The person's attributes the command carries (sex, age or birth year,
+        nationality) go to the personal-data store first, never into the
+        event; if the store refuses (``PersonalDataUnavailable``: no key;
+        ``SubjectErased``), nothing is recorded. A retry with the same
+        ``case_id`` stores the same values again and then meets the
+        ``VersionConflict`` of the case it opened.
         """
         stamp = self._stamp(actor_id, actor_role, occurred_at, correlation_id)
         new_id = parse_case_id(case_id) if case_id else uuid.uuid4()
         case = command.open(stamp, new_id)
+        keep_attributes(self.people, command, case, stamp)
         self._save(case, expected=0)
         return self._result(case)
 
@@ -169,6 +188,19 @@ class CaseService:
             lambda case: offers_of(case, role=role, unit=unit, awaited=awaited),
         )
         return offers
+
+    def person(
+        self, case_id: str, *, actor_id: str, actor_role: str, correlation_id: str
+    ) -> dict[str, Any]:
+        """The person's attributes of a case as the viewer may see them
+        (``services.app.people.person_facts``); each read is access-logged."""
+        return person_facts(
+            self.people,
+            self.case(case_id),
+            actor_id=actor_id,
+            actor_role=actor_role,
+            correlation_id=correlation_id,
+        )
 
     def events(self, case_id: str) -> list[RecordedEvent]:
         """Every event of a case, in order, as plain values."""

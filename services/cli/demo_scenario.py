@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from domain.catalogue import REGION_SEATS
+
 DEMO_NAMESPACE = uuid.UUID("5d1c7a52-7c1b-4e3c-9a52-0d8f1f7e2b10")
 
 D = timedelta(days=1)
@@ -54,14 +56,18 @@ def _identify(region: str, at: timedelta, **extra: Any) -> Step:
     fields: dict[str, Any] = {
         "region": region,
         "mobile_unit": f"{region}-unit",
-        "municipality": extra.pop("municipality", region.capitalize()),
+        "municipality": REGION_SEATS[region],
         "is_minor": False,
+        "sex": "female",
+        "nationality": "AL",
         "case_type": "trafficking",
-        "indicators": ["withheld_documents", "debt_bondage"],
-        "exploitation_types": ["labour"],
+        "indicators": ["documents_withheld", "debt_bondage"],
+        "exploitation_types": ["forced_labour"],
         "source": "outreach",
     }
     fields.update(extra)
+    if "age" not in extra and "birth_year" not in extra:
+        fields["age"] = 16 if fields["is_minor"] else 27
     return Step("identify", at, _worker(region), fields)
 
 
@@ -89,9 +95,11 @@ def scenario() -> list[CaseScript]:
                     "vlora",
                     -40 * D,
                     is_minor=True,
-                    municipality="Vlorë",
+                    municipality="vlore",
                     subject_ref="PV-VL-0001",
-                    exploitation_types=["sexual"],
+                    age=15,
+                    exploitation_types=["sexual_exploitation"],
+                    indicators=["recruited_by_partner", "restricted_movement"],
                 ),
                 _notify("police", -40 * D + 25 * M, "VL-0001-P"),
                 _notify("responsible_authority", -40 * D + 3 * H, "VL-0001-RA"),
@@ -151,7 +159,7 @@ def scenario() -> list[CaseScript]:
             "durres-adult-late",
             [
                 _identify(
-                    "durres", -20 * D, subject_ref="PV-DR-0002", municipality="Durrës"
+                    "durres", -20 * D, subject_ref="PV-DR-0002", municipality="durres"
                 ),
                 _notify("police", -20 * D + 3 * H, "DR-0002-P"),
                 _notify("responsible_authority", -20 * D + 30 * H, "DR-0002-RA"),
@@ -202,8 +210,9 @@ def scenario() -> list[CaseScript]:
                     case_type="domestic_violence",
                     protection_requested=True,
                     exploitation_types=[],
-                    indicators=["physical_violence"],
+                    indicators=["physical_abuse", "threats"],
                     source="hotline",
+                    age=34,
                 ),
                 _notify("police", -10 * D + 20 * M, "BR-0003-P"),
                 _notify("responsible_authority", -10 * D + 10 * H, "BR-0003-RA"),
@@ -242,7 +251,7 @@ def scenario() -> list[CaseScript]:
             "diber-reintegrated",
             [
                 _identify(
-                    "diber", -160 * D, subject_ref="PV-DB-0004", municipality="Peshkopi"
+                    "diber", -160 * D, subject_ref="PV-DB-0004", municipality="diber"
                 ),
                 _notify("police", -160 * D + 40 * M, "DB-0004-P"),
                 _notify("responsible_authority", -160 * D + 6 * H, "DB-0004-RA"),
@@ -292,9 +301,13 @@ def scenario() -> list[CaseScript]:
                     -2 * H,
                     is_minor=True,
                     subject_ref="PV-LZ-0005",
-                    municipality="Shëngjin",
+                    municipality="kurbin",
                     source="police",
-                    exploitation_types=["begging"],
+                    sex="male",
+                    age=14,
+                    nationality="XK",
+                    exploitation_types=["forced_begging"],
+                    indicators=["unaccompanied_child"],
                 ),
                 _notify("police", -2 * H + 40 * M, "LZ-0005-P"),
             ],
@@ -303,7 +316,7 @@ def scenario() -> list[CaseScript]:
             "vlora-returned",
             [
                 _identify(
-                    "vlora", -50 * D, subject_ref="PV-VL-0006", municipality="Sarandë"
+                    "vlora", -50 * D, subject_ref="PV-VL-0006", municipality="sarande"
                 ),
                 _notify("police", -50 * D + 30 * M, "VL-0006-P"),
                 _notify("responsible_authority", -50 * D + 4 * H, "VL-0006-RA"),
@@ -322,8 +335,9 @@ def scenario() -> list[CaseScript]:
                     "durres",
                     -15 * D,
                     subject_ref="PV-DR-0007",
-                    municipality="Shijak",
+                    municipality="shijak",
                     source="community_report",
+                    nationality="",
                 ),
                 Step(
                     "record_notification",

@@ -16,6 +16,7 @@ from services.api.serve import (
 from services.cli.demo import demo_case_id, record_scenario
 from services.cli.reports import obligations_report, sop_report, timeline_report
 from services.config.bootstrap import open_backbone
+from services.config.development import with_development_key
 from services.config.settings import load_settings
 
 
@@ -24,6 +25,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     now = SystemClock().now()
     clock = ControlledClock(now)
     settings = load_settings(defaults={"VATRA_LOG_LEVEL": "WARNING"})
+    settings, development_key = with_development_key(settings)
+    if development_key is not None:
+        print(
+            "VATRA_PERSONAL_DATA_KEY is not set: personal data is encrypted with "
+            f"the development key in {development_key} (for the demo only)."
+        )
     with open_backbone(settings, clock=clock) as backbone:
         recorded = record_scenario(backbone.service, clock, now)
         backbone.follower.catch_up()

@@ -35,8 +35,10 @@ from services.config.settings import (
 from services.store.access_log import AccessLog
 from services.store.database import Database, database_for
 from services.store.event_chain import ChainHasher
-from services.store.personal_data import DataKeyShredder, PersonalDataStore
+from services.store.person_attributes import StoredAttributes
+from services.store.personal_data import PersonalDataStore
 from services.store.personal_data_keys import KeyRing
+from services.store.personal_data_table import DataKeyShredder
 
 if TYPE_CHECKING:
     from services.kafka.consumer import KafkaRunner
@@ -201,7 +203,7 @@ def open_backbone(
             database=database,
             clock=clock,
             app=app,
-            service=CaseService(app, clock),
+            service=CaseService(app, clock, people=StoredAttributes(personal_data)),
             pool=pool,
             rulebook=rulebook,
             calendar=calendar,

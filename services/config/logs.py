@@ -37,6 +37,11 @@ PERSONAL_KEYS = frozenset(
         "contact",
         "document_number",
         "notes",
+        # The person's attributes: together they identify someone.
+        "sex",
+        "age",
+        "birth_year",
+        "nationality",
     }
 )
 

@@ -1,7 +1,8 @@
 """The personal-data store: who a pseudonymous ``subject_ref`` is, encrypted per person.
 
 Events, Kafka and logs name a person only by ``subject_ref``. Their name, date
-of birth, contacts and documents live here, in PostgreSQL, each person's record
+of birth, contacts and documents, and the sex, age or birth year and nationality
+their identification took, live here, in PostgreSQL, each person's record
 encrypted (AES-256-GCM) with a data key of their own; that key is stored
 wrapped (encrypted) by the master key from ``VATRA_PERSONAL_DATA_KEY``, which
 never reaches the database. Both ciphertexts are bound to the subject_ref, so
@@ -12,7 +13,8 @@ Erasing a person destroys their data key (crypto-shredding): the record left
 behind, and every copy of it in backups, cannot be decrypted by anyone, while
 the case history, which holds none of it, stays intact and replays. Rotating
 the master key (``rewrap``) and then destroying the old one extends that to the
-wrapped keys in old backups.
+wrapped keys in old backups. The table and the destruction of keys:
+``services.store.personal_data_table``.
 
 Every read, write and erasure goes to the access log (view ``personal_data``,
 ``personal_data_update``, ``personal_data_erasure``), refused attempts too.
@@ -21,38 +23,24 @@ Every read, write and erasure goes to the access log (view ``personal_data``,
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from psycopg import Connection, Cursor
 from psycopg_pool import ConnectionPool
 
 from domain.clock import Clock
 from projections.schema import run_ddl
-from services.store.access_log import AccessLog
-from services.store.personal_data_keys import (
-    KeyRing,
-    PersonalDataError,
+from services.app.errors import (
+    PersonalDataNotFound,
     PersonalDataUnavailable,
-    open_sealed,
-    seal,
+    ReadNotPermitted,
+    SubjectErased,
 )
-
-DDL = """
-CREATE TABLE IF NOT EXISTS personal_data (
-    subject_ref text PRIMARY KEY,
-    wrapped_key bytea,
-    master_key_id text,
-    record bytea,
-    created_at timestamptz NOT NULL,
-    updated_at timestamptz NOT NULL,
-    erased_at timestamptz,
-    CHECK ((erased_at IS NULL) = (wrapped_key IS NOT NULL))
-)
-"""
+from services.store.access_log import AccessLog
+from services.store.personal_data_keys import KeyRing, open_sealed, seal
+from services.store.personal_data_table import DDL, shred
 
 # Roles that may read or change a person's personal data: the people working
 # with them. Police, auditors and the system see cases by pseudonym only.
@@ -69,27 +57,27 @@ READERS = frozenset(
     }
 )
 
-
-class PersonalDataNotFound(PersonalDataError):
-    """Nothing is stored for this subject_ref."""
-
-
-class SubjectErased(PersonalDataError):
-    """The person's data was erased: it cannot be read, nor stored again."""
-
-
-class ReadNotPermitted(PersonalDataError):
-    """The actor's role may not see personal data (the attempt is in the access log)."""
+# The person's attributes an identification takes (``domain.fields.PERSON_FIELDS``).
+ATTRIBUTES = ("sex", "age", "birth_year", "nationality")
 
 
 @dataclass(frozen=True)
 class PersonalData:
-    """Who a subject_ref is. Never leaves this module except to an allowed reader."""
+    """Who a subject_ref is. Never leaves this module except to an allowed reader.
 
-    full_name: str
+    ``sex``, ``age``, ``birth_year`` and ``nationality`` are those the
+    identification took ("" or None: not given); records stored before they
+    were kept read with them not given.
+    """
+
+    full_name: str = ""
     date_of_birth: str = ""
     contacts: tuple[str, ...] = ()
     documents: tuple[str, ...] = ()
+    sex: str = ""
+    age: int | None = None
+    birth_year: int | None = None
+    nationality: str = ""
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), ensure_ascii=False).encode()
@@ -100,6 +88,10 @@ class PersonalData:
         raw["contacts"] = tuple(raw.get("contacts", ()))
         raw["documents"] = tuple(raw.get("documents", ()))
         return cls(**raw)
+
+    def attributes(self) -> dict[str, Any]:
+        """The person's attributes, by name."""
+        return {name: getattr(self, name) for name in ATTRIBUTES}
 
 
 class PersonalDataStore:
@@ -135,6 +127,51 @@ class PersonalDataStore:
         correlation_id: str = "",
     ) -> None:
         """Store (or replace) who ``subject_ref`` is."""
+        self._write(
+            subject_ref,
+            lambda _held: data,
+            actor_id=actor_id,
+            actor_role=actor_role,
+            case_id=case_id,
+            correlation_id=correlation_id,
+        )
+
+    def keep_attributes(
+        self,
+        subject_ref: str,
+        attributes: Mapping[str, Any],
+        *,
+        actor_id: str,
+        actor_role: str,
+        case_id: str | None = None,
+        correlation_id: str = "",
+    ) -> None:
+        """Set the person's ``attributes`` (sex, age, birth year, nationality)
+        in their record, the rest of it as it was; a record is made if none is
+        held. Doing it again with the same values changes nothing."""
+        unknown = set(attributes) - set(ATTRIBUTES)
+        if unknown:
+            raise ValueError(f"not attributes of a person: {sorted(unknown)}")
+        self._write(
+            subject_ref,
+            lambda held: replace(held or PersonalData(), **attributes),
+            actor_id=actor_id,
+            actor_role=actor_role,
+            case_id=case_id,
+            correlation_id=correlation_id,
+        )
+
+    def _write(
+        self,
+        subject_ref: str,
+        change: Callable[[PersonalData | None], PersonalData],
+        *,
+        actor_id: str,
+        actor_role: str,
+        case_id: str | None,
+        correlation_id: str,
+    ) -> None:
+        """Seal ``change(the record held, if any)`` as the person's record."""
         self._permit(
             "personal_data_update",
             subject_ref,
@@ -145,10 +182,11 @@ class PersonalDataStore:
         )
         keys = self._keyring()
         now = self.clock.now()
+        aad = _record_aad(subject_ref)
         with self.pool.connection() as conn, conn.transaction():
             row = conn.execute(
-                "SELECT wrapped_key, master_key_id, erased_at FROM personal_data "
-                "WHERE subject_ref = %s FOR UPDATE",
+                "SELECT wrapped_key, master_key_id, erased_at, record "
+                "FROM personal_data WHERE subject_ref = %s FOR UPDATE",
                 (subject_ref,),
             ).fetchone()
             if row is not None and row[2] is not None:
@@ -156,11 +194,16 @@ class PersonalDataStore:
                     f"the personal data of {subject_ref} was erased and cannot be "
                     "stored again under that reference"
                 )
+            held: PersonalData | None = None
             if row is None:
                 data_key = AESGCM.generate_key(bit_length=256)
             else:
                 data_key = keys.unwrap(subject_ref, bytes(row[0]), row[1])
-            record = seal(data_key, data.to_json(), _record_aad(subject_ref))
+                if row[3] is not None:
+                    held = PersonalData.from_json(
+                        open_sealed(data_key, bytes(row[3]), aad)
+                    )
+            record = seal(data_key, change(held).to_json(), aad)
             conn.execute(
                 """
                 INSERT INTO personal_data (subject_ref, wrapped_key, master_key_id,
@@ -308,42 +351,6 @@ class PersonalDataStore:
                 "stored or read"
             )
         return self._keys
-
-
-def shred(cur: Cursor[Any], subject_refs: Iterable[str], erased_at: datetime) -> int:
-    """Destroy the data keys of ``subject_refs`` in the caller's transaction.
-
-    A subject with nothing stored yet gets a tombstone, so nothing can be stored
-    for them later. Returns how many keys were destroyed now.
-    """
-    refs = sorted(set(subject_refs))
-    if not refs:
-        return 0
-    destroyed = cur.execute(
-        "UPDATE personal_data SET wrapped_key = NULL, master_key_id = NULL, "
-        "erased_at = %s, updated_at = %s "
-        "WHERE subject_ref = ANY(%s) AND erased_at IS NULL",
-        (erased_at, erased_at, refs),
-    ).rowcount
-    cur.execute(
-        "INSERT INTO personal_data (subject_ref, created_at, updated_at, erased_at) "
-        "SELECT ref, %s, %s, %s FROM unnest(%s::text[]) AS ref "
-        "ON CONFLICT (subject_ref) DO NOTHING",
-        (erased_at, erased_at, erased_at, refs),
-    )
-    return max(destroyed, 0)
-
-
-class DataKeyShredder:
-    """``handlers.ports.DataKeys`` on this store's table: for the erasure handler."""
-
-    def create(self, conn: Connection[Any]) -> None:
-        run_ddl(conn, DDL)
-
-    def destroy(
-        self, cur: Cursor[Any], subject_refs: Iterable[str], erased_at: datetime
-    ) -> int:
-        return shred(cur, subject_refs, erased_at)
 
 
 def _record_aad(subject_ref: str) -> bytes:

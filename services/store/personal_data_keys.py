@@ -19,17 +19,9 @@ from collections.abc import Iterable
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from services.app.errors import ServiceError
+from services.app.errors import PersonalDataUnavailable
 
 NONCE_BYTES = 12
-
-
-class PersonalDataError(ServiceError):
-    """Base of the personal-data store's errors."""
-
-
-class PersonalDataUnavailable(PersonalDataError):
-    """No master key is configured, or it is not the one the data was stored with."""
 
 
 class KeyRing:

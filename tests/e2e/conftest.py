@@ -18,6 +18,7 @@ from services.config.bootstrap import Backbone, open_backbone
 from services.config.settings import load_settings
 from services.store.database import Database
 from tests.e2e.helpers import UNITS, USERS, Api
+from tests.keys import KEYS_ENV
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday
 
@@ -29,7 +30,7 @@ def clock() -> ControlledClock:
 
 @pytest.fixture
 def backbone(database: Database, clock: ControlledClock) -> Iterator[Backbone]:
-    settings = load_settings({"VATRA_LOG_LEVEL": "WARNING"})
+    settings = load_settings({"VATRA_LOG_LEVEL": "WARNING", **KEYS_ENV})
     with open_backbone(settings, clock=clock, database=database) as built:
         yield built
 

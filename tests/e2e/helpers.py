@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 
+from domain.catalogue import REGION_SEATS
+
 # name: (user id, role, regions, language)
 USERS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "vlora_worker": ("mu-vlora-1", "mobile_unit", ("vlora",), "sq"),
@@ -29,8 +31,11 @@ IDENTIFICATION: dict[str, Any] = {
     "subject_ref": "PV-E2E-0001",
     "region": "vlora",
     "mobile_unit": "vlora-unit",
-    "municipality": "Sarandë",
+    "municipality": "sarande",
     "is_minor": False,
+    "sex": "female",
+    "age": 30,
+    "nationality": "AL",
 }
 
 
@@ -52,10 +57,14 @@ class Api:
         return self._clients[who]
 
     def identify(self, who: str = "vlora_worker", **overrides: Any) -> dict[str, Any]:
-        """Open a case (201 expected); return its id and version."""
-        response = self.as_(who).post(
-            "/api/cases", json={**IDENTIFICATION, **overrides}
-        )
+        """Open a case (201 expected); return its id and version. A minor
+        without an age or birth year given is 16."""
+        body = {**IDENTIFICATION, **overrides}
+        if "region" in overrides and "municipality" not in overrides:
+            body["municipality"] = REGION_SEATS[overrides["region"]]
+        if body["is_minor"] and not {"age", "birth_year"} & overrides.keys():
+            body["age"] = 16
+        response = self.as_(who).post("/api/cases", json=body)
         assert response.status_code == 201, response.text
         body: dict[str, Any] = response.json()
         return body

@@ -22,6 +22,7 @@ from domain.fields import (
     EARLIEST,
     ENTRY_FIELDS,
     LINE_BREAKS,
+    PERSON_FIELDS,
     SINGLE_LINE_REFUSED,
     Rule,
 )
@@ -94,19 +95,19 @@ def test_a_correction_of_ten_thousand_references_is_refused_at_once(api: Api) ->
 def test_a_line_break_in_a_single_line_field_is_refused_in_commands_and_corrections(
     api: Api,
 ) -> None:
-    injected = "Sarandë\nAcknowledge: https://evil.example/ack"
+    injected = "vlora-unit\nAcknowledge: https://evil.example/ack"
     opened = api.as_("vlora_worker").post(
-        "/api/cases", json={**IDENTIFICATION, "municipality": injected}
+        "/api/cases", json={**IDENTIFICATION, "mobile_unit": injected}
     )
     assert opened.status_code == 422
-    assert opened.json()["errors"][0]["field"] == "municipality"
+    assert opened.json()["errors"][0]["field"] == "mobile_unit"
     case = api.identify()
     corrected = _correct(
         api,
         "vlora_worker",
         case,
         corrected_version=1,
-        field_name="municipality",
+        field_name="mobile_unit",
         value=injected,
     )
     assert corrected.status_code == 422
@@ -352,7 +353,10 @@ PREFERRED: dict[str, Any] = {
     "subject_ref": "PV-FUZZ-0001",
     "region": "vlora",
     "mobile_unit": "vlora-unit",
-    "municipality": "Sarandë",
+    "municipality": "sarande",
+    "sex": "female",
+    "age": 30,
+    "nationality": "AL",
     "referral_id": "R1",
     "service": "legal_assistance",
     "agency": "Legal aid clinic",
@@ -397,6 +401,7 @@ BAD_TIMES: list[Any] = [
 ]
 WRONG_TYPES: dict[type, list[Any]] = {
     bool: ["true", 1, 0, None, [], {}],
+    int: ["30", 30.5, True, [], {}, [30]],
     list: ["legal_assistance", 1, None, {}, True],
     str: [1, 1.5, True, None, [], {}, ["x"]],
 }
@@ -406,14 +411,22 @@ LINE_BREAKERS = sorted(LINE_BREAKS | {"\t"})
 LONE_SURROGATES = ["\ud800", "\udfff"]  # not Unicode text; JSON still carries them
 
 
+# The rules of a body's fields: those of its entry's fields, and for the
+# identification those of the person's attributes it takes (in no entry).
+BODY_RULES: dict[str, dict[str, Rule]] = {
+    entry: {**rules, **(PERSON_FIELDS if entry == "Identified" else {})}
+    for entry, rules in ENTRY_FIELDS.items()
+}
+
+
 def rule_of(entry: str, name: str) -> Rule:
-    return ENTRY_FIELDS[entry][name]
+    return BODY_RULES[entry][name]
 
 
 # Every field of every body has a rule, so nothing is drawn at random.
 for _path, (_model, _entry) in BODIES.items():
     if _path != "correct":
-        missing = set(_model.model_fields) - ENVELOPE - set(ENTRY_FIELDS[_entry])
+        missing = set(_model.model_fields) - ENVELOPE - set(BODY_RULES[_entry])
         assert not missing, (_path, missing)
 assert set(ROUTE_ENTRY) == {route.path for route in COMMAND_ROUTES}
 
@@ -428,6 +441,8 @@ def canonical(name: str, rule: Rule) -> Any:
             pass
     if rule.kind is bool:
         return False
+    if rule.kind is int:
+        return rule.minimum
     if rule.kind is list:
         assert rule.item is not None
         return [canonical(name, rule.item)] * rule.min_items
@@ -437,12 +452,13 @@ def canonical(name: str, rule: Rule) -> Any:
 
 
 def canonical_body(path: str) -> dict[str, Any]:
-    """The required fields of a body, each with its canonical value."""
+    """The required fields of a body (and the age, which an identification
+    needs unless a birth year is given), each with its canonical value."""
     model, entry = BODIES[path]
     return {
         name: canonical(name, rule_of(entry, name))
         for name, field in model.model_fields.items()
-        if field.is_required() and name not in ENVELOPE
+        if (field.is_required() or name == "age") and name not in ENVELOPE
     }
 
 
@@ -479,6 +495,9 @@ def in_range(rule: Rule) -> st.SearchStrategy[Any]:
     """Any value ``rule`` allows."""
     if rule.kind is bool:
         return st.booleans()
+    if rule.kind is int:
+        numbers = st.integers(rule.minimum, rule.maximum)
+        return st.one_of(st.none(), numbers) if rule.optional else numbers
     if rule.kind is list:
         assert rule.item is not None
         return st.lists(
@@ -509,6 +528,11 @@ def out_of_range(rule: Rule) -> st.SearchStrategy[Any]:
     wrong_type = st.sampled_from(WRONG_TYPES[rule.kind])
     if rule.kind is bool:
         return wrong_type
+    if rule.kind is int:
+        assert rule.minimum is not None
+        assert rule.maximum is not None
+        beyond = [rule.minimum - 1, rule.maximum + 1, -(2**63), 2**63]
+        return st.one_of(wrong_type, st.sampled_from(beyond))
     if rule.kind is list:
         item = rule.item
         assert item is not None

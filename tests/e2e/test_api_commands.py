@@ -94,7 +94,7 @@ def test_a_case_is_worked_through_every_command_of_the_api(
             {
                 "corrected_version": 1,
                 "field_name": "municipality",
-                "value": "Vlorë",
+                "value": "vlore",
                 "reason": "typo",
             },
         ),
@@ -112,7 +112,8 @@ def test_a_case_is_worked_through_every_command_of_the_api(
     ]
     state = api.as_("durres_worker").get(f"/api/cases/{case['case_id']}").json()
     assert state["region"] == "durres"
-    assert state["municipality"] == "Vlorë"
+    # The identification's municipality stays one of its region's (Vlorë).
+    assert state["municipality"] == "vlore"
     assert state["referrals"]["R1"]["status"] == "completed"
 
 
@@ -148,11 +149,9 @@ def test_a_missing_or_wrong_field_is_a_422_naming_the_field_and_the_rule(
         "message": "Extra inputs are not permitted",
     }
 
-    control = worker.post(
-        "/api/cases", json={**IDENTIFICATION, "municipality": "a\x00"}
-    )
+    control = worker.post("/api/cases", json={**IDENTIFICATION, "mobile_unit": "a\x00"})
     assert control.status_code == 422
-    assert "municipality: must not contain control characters" in control.text
+    assert "mobile_unit: must not contain control characters" in control.text
 
 
 def test_a_broken_rule_is_refused_with_the_domains_message_and_nothing_recorded(
@@ -303,3 +302,73 @@ def test_a_retry_after_a_crash_between_saving_and_answering_finds_the_first_even
     # Without the key the same request is an ordinary stale write.
     stale = api.command("vlora_worker", case, "assess-risk", level="high")
     assert stale.status_code == 409
+
+
+def test_an_identification_records_its_codes_and_no_attribute_of_the_person(
+    api: Api,
+) -> None:
+    case = api.identify(
+        is_minor=True,
+        sex="male",
+        age=None,
+        birth_year=2009,  # 16 or 17 in 2026: a minor either way
+        nationality="XK",
+        municipality="himare",
+        indicators=["unaccompanied_child", "restricted_movement"],
+        exploitation_types=["forced_begging"],
+    )
+    state = api.as_("vlora_worker").get(f"/api/cases/{case['case_id']}").json()
+    assert (state["municipality"], state["is_minor"]) == ("himare", True)
+    assert not {"sex", "age", "birth_year", "nationality"} & state.keys()
+    (entry,) = (
+        api.as_("vlora_worker").get(f"/api/cases/{case['case_id']}/timeline").json()
+    )
+    assert entry["details"]["indicators"] == [
+        "unaccompanied_child",
+        "restricted_movement",
+    ]
+    assert not {"sex", "age", "birth_year", "nationality"} & entry["details"].keys()
+
+
+def test_an_identification_that_contradicts_itself_is_a_422_naming_the_fields(
+    api: Api,
+) -> None:
+    worker = api.as_("vlora_worker")
+    elsewhere = worker.post(
+        "/api/cases", json={**IDENTIFICATION, "municipality": "kruje"}
+    )
+    assert elsewhere.status_code == 422
+    assert elsewhere.json()["error"] == "inconsistent_fields"
+    assert elsewhere.json()["message"].startswith(
+        "Krujë is not a municipality of Vlorë"
+    )
+    assert elsewhere.json()["errors"][0]["field"] == "municipality"
+
+    adult_minor = worker.post(
+        "/api/cases", json={**IDENTIFICATION, "is_minor": True, "age": 30}
+    )
+    assert adult_minor.status_code == 422
+    assert adult_minor.json()["errors"][0]["field"] == "is_minor"
+
+    disagreeing = worker.post(
+        "/api/cases", json={**IDENTIFICATION, "age": 30, "birth_year": 2010}
+    )
+    assert disagreeing.status_code == 422
+    assert "does not agree with the birth year" in disagreeing.json()["message"]
+
+    no_age = worker.post("/api/cases", json={**IDENTIFICATION, "age": None})
+    assert no_age.status_code == 422
+    assert no_age.json()["errors"][0]["field"] == "age"
+
+    for field, value in [
+        ("nationality", "ZZ"),
+        ("sex", "woman"),
+        ("indicators", ["isolation"]),
+        ("exploitation_types", ["labour"]),
+        ("age", 121),
+        ("birth_year", "1990"),
+    ]:
+        refused = worker.post("/api/cases", json={**IDENTIFICATION, field: value})
+        assert refused.status_code == 422, (field, refused.text)
+        assert refused.json()["errors"][0]["field"].startswith(field), refused.text
+    assert worker.get("/api/cases").json() == []

@@ -30,6 +30,10 @@ HTTP_COMMANDS = COMMANDS.keys() - {
 }
 
 
+# The person's attributes: the identification takes them, no answer carries them.
+PERSONAL = {"sex", "age", "birth_year", "nationality"}
+
+
 def test_the_openapi_document_has_every_command_and_query_with_named_fields(
     app: FastAPI,
 ) -> None:
@@ -56,6 +60,31 @@ def test_the_openapi_document_has_every_command_and_query_with_named_fields(
         "lezhe",
         "vlora",
     ]
+    fields = identify["properties"]
+    assert len(fields["municipality"]["enum"]) == 61
+    assert {"vlore", "sarande", "dimal", "kurbin"} <= set(
+        fields["municipality"]["enum"]
+    )
+    assert fields["sex"]["enum"] == ["female", "male", "not_recorded"]
+    assert {"", "AL", "XK", "GR", "IT"} <= set(fields["nationality"]["enum"])
+    assert len(fields["nationality"]["enum"]) == 251  # ISO 3166-1, XK, not known
+    age = {"type": "integer", "minimum": 0, "maximum": 120}
+    assert age in fields["age"]["anyOf"]
+    assert {"type": "integer", "minimum": 1900, "maximum": 2200} in fields[
+        "birth_year"
+    ]["anyOf"]
+    assert "documents_withheld" in fields["indicators"]["items"]["enum"]
+    assert "forced_begging" in fields["exploitation_types"]["items"]["enum"]
+    assert {"sex", "nationality", "municipality", "is_minor"} <= set(
+        identify["required"]
+    )
+    # The person's attributes are in the identification's body, in no answer.
+    for name, schema in document["components"]["schemas"].items():
+        if name != "Identify":
+            assert not PERSONAL & set(schema.get("properties", {})), name
+    assert "personal-data store" in fields["sex"]["description"]
+    opening = document["paths"]["/api/cases"]["post"]["responses"]
+    assert {"409", "503"} <= set(opening)
     queries = {
         (path, method) for path, method, _op in operations.values() if method == "get"
     }

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from services.api.context import ApiContext
-from tests.e2e.helpers import Api
+from tests.e2e.helpers import IDENTIFICATION, Api
 
 
 def _access(context: ApiContext, case_id: str | None = None) -> list[tuple[Any, ...]]:
@@ -100,13 +100,7 @@ def test_a_caseworker_of_another_region_is_refused_and_the_refusal_logged(
     assert write.status_code == 403
     opened = outsider.post(
         "/api/cases",
-        json={
-            "subject_ref": "PV-X",
-            "region": "vlora",
-            "mobile_unit": "u",
-            "municipality": "Vlorë",
-            "is_minor": False,
-        },
+        json={**IDENTIFICATION, "subject_ref": "PV-X", "mobile_unit": "u"},
     )
     assert opened.status_code == 403
     assert outsider.get("/api/cases").json() == []
@@ -244,7 +238,7 @@ def test_a_child_protection_unit_neither_sees_nor_acknowledges_another_units_ale
 def test_coordinators_read_every_region_and_oversee_but_record_nothing(
     api: Api, vlora_case: dict[str, Any]
 ) -> None:
-    durres = api.identify("durres_worker", region="durres", municipality="Durrës")
+    durres = api.identify("durres_worker", region="durres", municipality="durres")
     coordinator = api.as_("coordinator")
     assert len(coordinator.get("/api/cases").json()) == 2
     for case in (vlora_case, durres):
@@ -324,13 +318,7 @@ def test_auditors_read_history_and_the_access_log_but_record_nothing(
     assert (
         auditor.post(
             "/api/cases",
-            json={
-                "subject_ref": "PV-A",
-                "region": "vlora",
-                "mobile_unit": "u",
-                "municipality": "Vlorë",
-                "is_minor": False,
-            },
+            json={**IDENTIFICATION, "subject_ref": "PV-A", "mobile_unit": "u"},
         ).status_code
         == 403
     )

@@ -7,7 +7,7 @@ import re
 from babel.messages.pofile import read_po
 
 from services.api.catalog import catalogue_labels, extracted
-from services.api.i18n import catalog_path, pick_language, translator
+from services.api.i18n import catalog_path, pick_language
 from services.api.wording import LINES, Wording
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -41,7 +41,7 @@ def test_every_event_type_has_a_timeline_line_in_both_languages() -> None:
     from domain.events import EVENT_TYPES  # noqa: PLC0415
 
     assert set(EVENT_TYPES) <= set(LINES)
-    line = Wording(translator("sq")).line(
+    line = Wording.of("sq", None).line(
         "Referred",
         {
             "service": "legal_assistance",
@@ -51,7 +51,7 @@ def test_every_event_type_has_a_timeline_line_in_both_languages() -> None:
     )
     assert line == "U referua për Asistencë ligjore pranë Legal Clinic"
     # An event of a shape the line does not know yet is named, not a crash.
-    assert Wording(translator("en")).line("Referred", {}) == "Referred"
+    assert Wording.of("en", None).line("Referred", {}) == "Referred"
 
 
 def test_the_log_in_page_speaks_the_browsers_language_albanian_by_default() -> None:

@@ -95,11 +95,13 @@ def test_a_caseworker_reads_the_timeline_in_albanian_with_sop_status_beside_step
     assert "U referua për Strehim dhe siguri në qendër pranë National Shelter" in text
     assert "✓ Njoftimi i policisë: përmbushur në kohë" in text
     assert "21 jan 2026, 09:00" in text  # 08:00 UTC shown in Tirane time
+    assert "Personi femër, 15 vjeç, Shqipëri" in text  # from the personal-data store
+    # Reading the page and reading the person are both in the access log.
     entries = context.access_log.entries(case_id=demo)
-    assert (entries[0]["actor_id"], entries[0]["view"]) == (
-        "mu-vlora-1",
-        "page:timeline",
-    )
+    assert [(e["actor_id"], e["view"]) for e in entries[:2]] == [
+        ("mu-vlora-1", "personal_data"),
+        ("mu-vlora-1", "page:timeline"),
+    ]
 
 
 def test_the_same_timeline_reads_in_english_for_an_english_speaking_user(

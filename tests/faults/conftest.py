@@ -25,6 +25,7 @@ from tests.e2e.alerts.servers import SmtpServer, SmtpSink
 from tests.faults.fault_report import ReliabilityReport
 from tests.faults.fault_stack import FaultStack
 from tests.integration.kafka_helpers import kafka_env
+from tests.keys import KEYS_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTIFY_SECRET = "fault-suite-ack-secret-0123456789"
@@ -121,7 +122,7 @@ def clock() -> ControlledClock:
 @pytest.fixture
 def backbone(database: Database, clock: ControlledClock) -> Iterator[Backbone]:
     """A backbone on a fresh database, on a clock the test moves."""
-    settings = load_settings({"VATRA_LOG_LEVEL": "WARNING"})
+    settings = load_settings({"VATRA_LOG_LEVEL": "WARNING", **KEYS_ENV})
     with open_backbone(settings, clock=clock, database=database) as built:
         yield built
 

@@ -11,7 +11,7 @@ import random
 from datetime import timedelta
 from typing import Any
 
-from domain.catalogue import REGIONS
+from domain.catalogue import REGION_SEATS, REGIONS
 from domain.clock import ControlledClock
 from domain.commands import Identify, command_named
 from services.app.service import CaseService
@@ -35,8 +35,11 @@ class History:
                 subject_ref=f"PV-REDELIVERY-{region}",
                 region=region,
                 mobile_unit=f"{region}-unit",
-                municipality=REGIONS[region],
+                municipality=REGION_SEATS[region],
                 is_minor=minor,
+                sex="female",
+                age=16 if minor else 30,
+                nationality="AL",
             ),
             occurred_at=self.clock.now() - timedelta(hours=1),
             actor_id=WORKER["actor_id"],

@@ -26,7 +26,7 @@ from typing import Any
 import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError
 
-from domain.catalogue import REGIONS
+from domain.catalogue import REGION_SEATS, REGIONS
 from domain.commands import Identify, command_named
 from services.app.errors import CaseNotFound, VersionConflict
 from services.app.service import CaseService
@@ -149,9 +149,12 @@ class Load:
             subject_ref=f"PV-LOAD-{case_id[:8].upper()}",
             region=region,
             mobile_unit=f"{region}-unit",
-            municipality=REGIONS[region],
+            municipality=REGION_SEATS[region],
             is_minor=minor,
-            indicators=["deception", "document_retention"],
+            sex="male" if minor else "female",
+            age=15 if minor else 24,
+            nationality="AL",
+            indicators=["deceptive_recruitment", "documents_withheld"],
         )
         for _attempt in range(ATTEMPTS):
             try:

@@ -16,6 +16,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from schemas.mapping import DecodedEvent, decode_event
 from services.store.database import Database
+from tests.keys import KEYS_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,6 +32,7 @@ def kafka_env(servers: str) -> dict[str, str]:
         "VATRA_KAFKA_PROJECTOR_GROUP": f"test-{tag}-projector",
         "VATRA_KAFKA_PARTITIONS": "6",
         "VATRA_LOG_LEVEL": "WARNING",
+        **KEYS_ENV,
     }
 
 

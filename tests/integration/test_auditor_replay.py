@@ -158,9 +158,11 @@ def test_an_export_holds_every_event_with_who_when_and_proof_and_is_itself_logge
             "reason": "a minor in danger tonight; guardian unreachable",
         }
     ]
-    # The export is in the access log, and lists itself.
+    # The export is in the access log, and lists itself, after the keeping of
+    # the person's attributes when the case was opened.
     assert [(a["actor_id"], a["view"]) for a in export["access_log"]] == [
-        ("aud-7", "export")
+        ("mu-vlora-1", "personal_data_update"),
+        ("aud-7", "export"),
     ]
     assert log.entries(case_id=case_id)[0]["view"] == "export"
     json.dumps(export)  # plain values only

@@ -18,8 +18,9 @@ from services.store.database import Database
 from services.store.event_chain import ChainHasher
 from services.workers.follower import LogFollower
 from tests.builders import identify, step
+from tests.fakes import KeptAttributes
 
-SEEDED = "Fshati-Seeded-Qendër-7731"  # a municipality, searched for in the raw rows
+SEEDED = "Njësia-Seeded-Qendër-7731"  # a mobile unit, searched for in the raw rows
 CHAIN_KEY = "cipher-test-chain-key-0123456789abcdef"
 
 
@@ -28,8 +29,8 @@ def record(database: Database, clock: ControlledClock, cipher_key: str) -> str:
     env = database.eventsourcing_env(cipher_key=cipher_key, chain_key=CHAIN_KEY)
     app = CaseApplication(env=env)
     try:
-        service = CaseService(app, clock)
-        case = identify(service, clock, municipality=SEEDED)
+        service = CaseService(app, clock, people=KeptAttributes())
+        case = identify(service, clock, mobile_unit=SEEDED)
         step(service, clock, case, "assess_risk", timedelta(hours=1), level="high")
         return str(case["case_id"])
     finally:
@@ -90,7 +91,7 @@ def test_with_a_key_the_events_table_holds_no_plaintext_and_the_case_replays(
 
     service = CaseService(keyed_app, clock)
     history = service.history(case_id, clock.now())
-    assert history["case"]["municipality"] == SEEDED
+    assert history["events"][0]["payload"]["mobile_unit"] == SEEDED
     assert [e["type"] for e in history["events"]] == ["Identified", "RiskAssessed"]
 
     pool = database.pool("cipher-follower")

@@ -1,9 +1,12 @@
 """Kafka and the logs carry no personal data, only pseudonyms.
 
 People's names, dates of birth, contacts and documents are seeded where they
-belong (the personal-data store), cases are worked on through the service,
-the relay publishes to a real broker, and then every byte of every topic of
-the test, and everything the process logged, is searched for them.
+belong (the personal-data store), cases are opened with the person's sex, age
+and nationality (which the identification keeps in that store) and worked on
+through the service, the relay publishes to a real broker, and then every
+byte of every topic of the test, and everything the process logged, is
+searched for them; every identification on the topic is decoded and holds
+none of the person's attributes.
 """
 
 from __future__ import annotations
@@ -14,18 +17,14 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from domain.clock import ControlledClock
+from schemas.mapping import decode_event
 from services.app.erasure import erase_personal_data
 from services.config.bootstrap import open_backbone
 from services.config.settings import load_settings
-from services.store.access_log import AccessLog
 from services.store.database import Database
-from services.store.personal_data import (
-    PersonalData,
-    PersonalDataStore,
-)
-from services.store.personal_data_keys import KeyRing, generate_master_key
+from services.store.personal_data import PersonalData
 from tests.builders import identify, step
-from tests.integration.kafka_helpers import kafka_env
+from tests.integration.kafka_helpers import kafka_env, read_topic
 
 PEOPLE = {
     "PV-KAFKA-1": PersonalData(
@@ -40,6 +39,11 @@ PEOPLE = {
         contacts=("Rruga e Seeded 14, Durrës",),
         documents=("passport BB9931SEED",),
     ),
+}
+# What each identification takes of the person: sex, age, nationality.
+ATTRIBUTES = {
+    "PV-KAFKA-1": {"sex": "female", "age": 15, "nationality": "XK"},
+    "PV-KAFKA-2": {"sex": "male", "age": None, "birth_year": 2010},
 }
 CASEWORKER = {"actor_id": "cw-1", "actor_role": "caseworker"}
 
@@ -87,13 +91,14 @@ def test_no_name_birth_date_contact_or_document_reaches_kafka_or_the_logs(
 ) -> None:
     env = {**kafka_env(kafka_servers), "VATRA_LOG_LEVEL": "DEBUG"}
     with open_backbone(load_settings(env), clock=clock, database=database) as full:
-        log = AccessLog(full.pool, clock)
-        log.create_table()
-        store = PersonalDataStore(full.pool, log, clock, KeyRing(generate_master_key()))
-        store.create_table()
+        store = full.personal_data
         cases = []
         for ref, person in PEOPLE.items():
-            case = identify(full.service, clock, subject_ref=ref, is_minor=True)
+            case = identify(
+                full.service, clock, subject_ref=ref, is_minor=True, **ATTRIBUTES[ref]
+            )
+            kept = store.read(ref, **CASEWORKER).attributes()
+            assert ATTRIBUTES[ref].items() <= kept.items()
             store.store(ref, person, **CASEWORKER, case_id=case["case_id"])
             case = step(
                 full.service,
@@ -128,6 +133,10 @@ def test_no_name_birth_date_contact_or_document_reaches_kafka_or_the_logs(
         kafka = full.kafka
         topics = [kafka.events_topic, kafka.dead_letter_topic, kafka.access_log_topic]
         on_kafka, count = every_byte_of(kafka_servers, topics)
+        events = [
+            decode_event(record.value)
+            for record in read_topic(kafka_servers, kafka.events_topic, 5)
+        ]
     out, err = capfd.readouterr()
     logged = (out + err).encode()
 
@@ -139,3 +148,10 @@ def test_no_name_birth_date_contact_or_document_reaches_kafka_or_the_logs(
             assert value.encode() not in on_kafka, f"{value!r} is on Kafka"
             assert value.lower().encode() not in on_kafka.lower(), value
             assert value.encode() not in logged, f"{value!r} was logged"
+    identifications = [e for e in events if e.type == "Identified"]
+    assert len(identifications) == 2
+    for event in identifications:
+        assert not {"sex", "age", "birth_year", "nationality"} & event.payload.keys()
+    # "male" is in "female" too: neither is on Kafka or in the logs.
+    assert b"male" not in on_kafka.lower()
+    assert b"male" not in logged.lower()

@@ -24,6 +24,7 @@ from tests.integration.kafka_helpers import (
     vatra,
     wait_for,
 )
+from tests.keys import KEYS_ENV
 
 
 def _free_port() -> int:
@@ -96,7 +97,7 @@ def test_readiness_fails_and_names_the_check_when_the_database_is_gone(
     from services.observability.health import checks_for  # noqa: PLC0415
     from services.observability.server import HealthServer  # noqa: PLC0415
 
-    env = {"VATRA_LOG_LEVEL": "WARNING", "VATRA_HEALTH_INTERVAL": "0.2"}
+    env = {"VATRA_LOG_LEVEL": "WARNING", "VATRA_HEALTH_INTERVAL": "0.2", **KEYS_ENV}
     with open_backbone(load_settings(env), clock=clock, database=database) as backbone:
         server = HealthServer("127.0.0.1", 0, checks_for(backbone, embedded=True))
         server.start()

@@ -11,26 +11,24 @@ from domain.clock import ControlledClock
 from domain.errors import NotPermitted
 from handlers.erasure import KeyDestruction
 from services.app.erasure import erase_personal_data
+from services.app.errors import (
+    PersonalDataUnavailable,
+    ReadNotPermitted,
+    SubjectErased,
+)
 from services.audit.verify import verify_chain
 from services.config.bootstrap import Backbone
 from services.store.access_log import AccessLog
 from services.store.event_chain import ChainHasher
-from services.store.personal_data import (
-    DataKeyShredder,
-    PersonalData,
-    PersonalDataStore,
-    ReadNotPermitted,
-    SubjectErased,
-)
-from services.store.personal_data_keys import (
-    KeyRing,
-    PersonalDataUnavailable,
-    generate_master_key,
-)
+from services.store.personal_data import PersonalData, PersonalDataStore
+from services.store.personal_data_keys import KeyRing, generate_master_key
+from services.store.personal_data_table import DataKeyShredder
 from services.workers.follower import LogFollower
 from tests.builders import identify, step
+from tests.keys import PERSONAL_DATA_KEY
 
-MASTER = generate_master_key()
+# The backbone's key: its identifications keep the person's attributes too.
+MASTER = PERSONAL_DATA_KEY
 CASEWORKER = {"actor_id": "cw-1", "actor_role": "caseworker"}
 COORDINATOR = {"actor_id": "co-1", "actor_role": "coordinator"}
 PERSON = PersonalData(
@@ -84,6 +82,7 @@ def test_a_reader_gets_the_data_and_the_read_is_in_the_access_log(
     assert views == [
         ("personal_data", "PV-DK-1", True),
         ("personal_data_update", "PV-DK-1", True),
+        ("personal_data_update", "PV-DK-1", True),  # the identification's attributes
     ]
 
 
@@ -249,7 +248,7 @@ def test_an_erasure_recorded_any_other_way_is_carried_out_by_the_projection(
     assert again["version"] == 3
 
 
-def test_a_person_erased_before_anything_was_stored_can_never_be_stored(
+def test_an_erased_person_can_never_be_stored_again(
     backbone: Backbone, clock: ControlledClock, store: PersonalDataStore
 ) -> None:
     opened = identify(backbone.service, clock, subject_ref="PV-NEVER")
@@ -274,3 +273,57 @@ def test_without_a_master_key_nothing_is_stored_or_read(
         keyless.store("PV-X", PERSON, **CASEWORKER)
     with pytest.raises(PersonalDataUnavailable, match="32 bytes"):
         KeyRing("c2hvcnQ=")
+
+
+# -- the person's attributes an identification takes ------------------------------
+
+
+def test_the_identification_keeps_the_persons_attributes_beside_what_is_held(
+    backbone: Backbone, clock: ControlledClock, store: PersonalDataStore
+) -> None:
+    store.store("PV-ATTR", PERSON, **CASEWORKER)
+    identify(
+        backbone.service,
+        clock,
+        subject_ref="PV-ATTR",
+        is_minor=True,
+        sex="female",
+        age=None,
+        birth_year=2009,
+        nationality="XK",
+    )
+    held = store.read("PV-ATTR", **CASEWORKER)
+    assert held.full_name == PERSON.full_name  # the rest of the record stays
+    assert held.attributes() == {
+        "sex": "female",
+        "age": None,
+        "birth_year": 2009,
+        "nationality": "XK",
+    }
+    assert b"nationality" not in raw_table(backbone)  # sealed like the rest
+
+
+def test_keeping_the_same_attributes_again_changes_nothing(
+    store: PersonalDataStore,
+) -> None:
+    attributes = {"sex": "male", "age": 40, "birth_year": None, "nationality": "AL"}
+    store.keep_attributes("PV-TWICE", attributes, **CASEWORKER)
+    store.keep_attributes("PV-TWICE", attributes, **CASEWORKER)
+    assert store.read("PV-TWICE", **CASEWORKER) == PersonalData(**attributes)
+    with pytest.raises(ValueError, match="full_name"):
+        store.keep_attributes("PV-TWICE", {"full_name": "X"}, **CASEWORKER)
+
+
+def test_a_record_stored_before_attributes_were_kept_reads_without_them() -> None:
+    before = (
+        b'{"full_name": "Drita", "date_of_birth": "2009-04-17", '
+        b'"contacts": ["+355 69 555 0142"], "documents": []}'
+    )
+    person = PersonalData.from_json(before)
+    assert person.full_name == "Drita"
+    assert person.attributes() == {
+        "sex": "",
+        "age": None,
+        "birth_year": None,
+        "nationality": "",
+    }

@@ -15,6 +15,7 @@ from services.config.settings import PROJECT_ROOT, load_settings
 from services.store.database import Database
 from tests.builders import identify
 from tests.integration.sop_helpers import obligation_rows, sop_clock_for
+from tests.keys import KEYS_ENV
 
 HOUR = timedelta(hours=1)
 # The new rules take effect on Tuesday 3 March 2026, 00:00 in Tirane.
@@ -51,7 +52,7 @@ def test_obligations_keep_the_rule_set_they_arose_under_after_a_rule_change(
     sop_dir = tmp_path / "sop"
     shutil.copytree(PROJECT_ROOT / "deploy" / "sop", sop_dir)
     settings = load_settings(
-        {"VATRA_LOG_LEVEL": "WARNING", "VATRA_SOP_DIR": str(sop_dir)}
+        {"VATRA_LOG_LEVEL": "WARNING", "VATRA_SOP_DIR": str(sop_dir), **KEYS_ENV}
     )
     with open_backbone(settings, clock=clock, database=database) as first:
         old_case = identify(first.service, clock)

@@ -32,7 +32,7 @@ NOTIFIER = {"actor_id": "vatra-notifier", "actor_role": "system"}
 def two_regions(backbone: Backbone, clock: ControlledClock) -> dict[str, str]:
     """A Vlora case whose police were told in time and a Berat case whose were not."""
     vlora = identify(backbone.service, clock, region="vlora")
-    berat = identify(backbone.service, clock, region="berat", municipality="Berat")
+    berat = identify(backbone.service, clock, region="berat", municipality="berat")
     step(
         backbone.service,
         clock,

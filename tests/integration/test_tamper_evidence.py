@@ -22,6 +22,7 @@ from services.config.logs import configure_logging
 from services.store.database import Database
 from services.store.event_chain import ChainedApplicationRecorder, ChainHasher
 from tests.builders import identify, step
+from tests.fakes import KeptAttributes
 
 CHAIN_KEY = "test-chain-key-0123456789abcdefghijklmnop"
 EVENTS = "cases_events"
@@ -56,7 +57,7 @@ def store(database: Database, clock: ControlledClock) -> Iterator[Store]:
     app = CaseApplication(env=database.eventsourcing_env(chain_key=CHAIN_KEY))
     pool = database.pool("tamper-test")
     try:
-        service = CaseService(app, clock)
+        service = CaseService(app, clock, people=KeptAttributes())
         first = identify(service, clock)
         for level in ("high", "medium", "low"):
             first = step(

@@ -15,13 +15,14 @@ from services.config.settings import SessionTimeouts, load_settings
 from services.store.database import Database
 from services.store.event_chain import ChainedApplicationRecorder
 from tests.builders import identify
+from tests.keys import KEYS_ENV
 
 SHORT = SessionTimeouts(statement=1, idle_in_transaction=1, lock=20)
 
 
 @pytest.fixture
 def bounded(database: Database, clock: ControlledClock) -> Iterator[Backbone]:
-    settings = load_settings({"VATRA_LOG_LEVEL": "WARNING"})
+    settings = load_settings({"VATRA_LOG_LEVEL": "WARNING", **KEYS_ENV})
     with open_backbone(
         settings, clock=clock, database=database.with_timeouts(SHORT)
     ) as built:

@@ -50,25 +50,25 @@ def _event(cls: type[ev.CaseEvent], version: int = 2, **fields: Any) -> ev.CaseE
     return cls(**stamp, **fields)
 
 
-def _identified(is_minor: bool, municipality: str = "Vlorë") -> ev.CaseEvent:
+def _identified(is_minor: bool, municipality: str = "vlore") -> ev.CaseEvent:
     return _event(
         ev.Identified,
         1,
         subject_ref="PV-SECRET",
         region="vlora",
-        mobile_unit="vlora-unit",
+        mobile_unit="vlora-unit, with Arta Hoxha",
         worker_id="mu-vlora-1",
         municipality=municipality,
         is_minor=is_minor,
         case_type="trafficking",
         protection_requested=False,
-        indicators=["Arta Hoxha"],
+        indicators=["documents_withheld"],
         exploitation_types=[],
         source="outreach",
     )
 
 
-def _case(is_minor: bool = True, municipality: str = "Vlorë") -> CaseContext:
+def _case(is_minor: bool = True, municipality: str = "vlore") -> CaseContext:
     return CaseContext(CASE, "vlora", municipality, is_minor, "trafficking")
 
 
@@ -113,7 +113,7 @@ def test_an_adult_identification_does_not_alert_the_child_protection_unit(
 def test_a_minor_in_a_municipality_without_a_cpu_alerts_the_coordinator_instead(
     directory: Directory,
 ) -> None:
-    event = _identified(True, municipality="Himarë")
+    event = _identified(True, municipality="himare")
     intents, missing = intents_for(
         event, _case(True, "Himarë"), None, directory, RULEBOOK
     )

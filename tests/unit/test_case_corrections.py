@@ -73,21 +73,23 @@ def test_a_corrected_value_keeps_to_the_code_list_of_its_field() -> None:
 def test_a_corrected_value_keeps_to_the_length_and_lines_of_its_field() -> None:
     case = identified_case()
     references = [f"REF-{n:05d}" for n in range(10_000)]
-    with pytest.raises(CorrectionError, match="0 to 50 items, not 10000"):
+    with pytest.raises(CorrectionError, match="0 to 15 items, not 10000"):
         correct(case, 1, "indicators", references, "mobile_unit")
     with pytest.raises(CorrectionError, match="at most 100 characters"):
-        correct(case, 1, "municipality", "x" * 101, "mobile_unit")
+        correct(case, 1, "mobile_unit", "x" * 101, "mobile_unit")
     with pytest.raises(CorrectionError, match="line breaks"):
-        correct(case, 1, "municipality", "Vlorë\nAcknowledge: http://x", "mobile_unit")
+        correct(case, 1, "mobile_unit", "unit\nAcknowledge: http://x", "mobile_unit")
     with pytest.raises(CorrectionError, match="is required"):
-        correct(case, 1, "municipality", "  ", "mobile_unit")
-    correct(case, 1, "indicators", ["debt_bondage", "isolation"], "mobile_unit")
+        correct(case, 1, "mobile_unit", "  ", "mobile_unit")
+    with pytest.raises(UnknownCode, match="unknown municipality"):
+        correct(case, 1, "municipality", "Vlorë\nAcknowledge: http://x", "mobile_unit")
+    correct(case, 1, "indicators", ["debt_bondage", "threats"], "mobile_unit")
     assert len(case.collect_events()) == 2
 
 
 def test_a_single_line_field_refuses_line_breaks_and_free_text_keeps_them() -> None:
     with pytest.raises(InvalidValue, match="line breaks"):
-        identified_case(municipality="Sarandë\r\nAcknowledge: http://evil.example")
+        identified_case(mobile_unit="unit\r\nAcknowledge: http://evil.example")
     with pytest.raises(InvalidValue, match="line breaks"):
         identified_case(mobile_unit="unit\tone")
     case = identified_case()
@@ -99,8 +101,8 @@ def test_a_single_line_field_refuses_line_breaks_and_free_text_keeps_them() -> N
 
 
 def test_every_list_a_person_records_is_bounded() -> None:
-    with pytest.raises(InvalidValue, match="0 to 50 items"):
-        identified_case(indicators=[f"i{n}" for n in range(51)])
+    with pytest.raises(InvalidValue, match="0 to 15 items"):
+        identified_case(indicators=["threats"] * 16)
     case = identified_case()
     with pytest.raises(InvalidValue, match="at most 100 characters"):
         case.refer(

@@ -20,10 +20,17 @@ from domain.commands import (
     Refer,
     WarnDeadline,
 )
-from domain.errors import ConsentRequired
-from services.app.errors import CaseNotFound, InvalidInput, VersionConflict
+from domain.errors import ConsentRequired, InconsistentFields
+from services.app.errors import (
+    CaseNotFound,
+    InvalidInput,
+    PersonalDataUnavailable,
+    SubjectErased,
+    VersionConflict,
+)
 from services.app.plain import RecordedEvent
 from services.app.service import CaseApplication, CaseService
+from tests.fakes import KeptAttributes
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 WORKER = {"actor_id": "mu-vlora-1", "actor_role": "mobile_unit"}
@@ -31,8 +38,11 @@ PERSON = Identify(
     subject_ref="VL-2026-001",
     region="vlora",
     mobile_unit="MU-Vlora-1",
-    municipality="Vlorë",
+    municipality="vlore",
     is_minor=False,
+    sex="female",
+    age=30,
+    nationality="AL",
 )
 
 
@@ -42,12 +52,24 @@ def clock() -> ControlledClock:
 
 
 @pytest.fixture
-def service(clock: ControlledClock) -> Iterator[CaseService]:
+def people() -> KeptAttributes:
+    return KeptAttributes()
+
+
+@pytest.fixture
+def app() -> Iterator[CaseApplication]:
     app = CaseApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     try:
-        yield CaseService(app, clock)
+        yield app
     finally:
         app.close()
+
+
+@pytest.fixture
+def service(
+    app: CaseApplication, clock: ControlledClock, people: KeptAttributes
+) -> CaseService:
+    return CaseService(app, clock, people=people)
 
 
 def identified(service: CaseService, clock: ControlledClock) -> dict[str, Any]:
@@ -70,6 +92,90 @@ def test_an_identification_opens_a_case_recorded_by_the_identifying_worker(
     assert opened.payload["worker_id"] == WORKER["actor_id"]
     assert opened.payload["indicators"] == ["debt_bondage"]
     assert opened.payload["source"] == "outreach"
+
+
+def test_the_persons_attributes_go_to_the_personal_data_store_not_the_event(
+    service: CaseService, clock: ControlledClock, people: KeptAttributes
+) -> None:
+    case = service.open_case(
+        dataclasses.replace(PERSON, sex="male", age=None, birth_year=1990),
+        occurred_at=clock.now(),
+        correlation_id="req-7",
+        **WORKER,
+    )
+    [opened] = service.events(case["case_id"])
+    assert not {"sex", "age", "birth_year", "nationality"} & opened.payload.keys()
+    assert "sex" not in service.case(case["case_id"])
+    assert people.kept["VL-2026-001"] == {
+        "sex": "male",
+        "age": None,
+        "birth_year": 1990,
+        "nationality": "AL",
+    }
+    # Kept with the identification's actor and correlation id.
+    assert people.calls == [("keep", "VL-2026-001", "mu-vlora-1", "req-7")]
+
+
+def test_attributes_that_contradict_the_case_are_refused_before_anything_is_kept(
+    service: CaseService, clock: ControlledClock, people: KeptAttributes
+) -> None:
+    with pytest.raises(InconsistentFields):
+        service.open_case(
+            dataclasses.replace(PERSON, is_minor=True, age=30),
+            occurred_at=clock.now(),
+            **WORKER,
+        )
+    assert people.calls == []
+
+
+@pytest.mark.parametrize(
+    ("people", "refusal"),
+    [
+        (KeptAttributes(keyed=False), PersonalDataUnavailable),
+        (KeptAttributes(erased={"VL-2026-001"}), SubjectErased),
+        (None, PersonalDataUnavailable),
+    ],
+    ids=["no key", "erased subject", "no store"],
+)
+def test_an_identification_the_store_refuses_records_nothing(
+    app: CaseApplication,
+    clock: ControlledClock,
+    people: KeptAttributes | None,
+    refusal: type[Exception],
+) -> None:
+    service = CaseService(app, clock, people=people)
+    case_id = "5d1f0c3e-8c44-4d6a-9a55-0d0b7f7e2a11"
+    with pytest.raises(refusal, match="the case was not opened"):
+        service.open_case(PERSON, case_id=case_id, occurred_at=clock.now(), **WORKER)
+    with pytest.raises(CaseNotFound):
+        service.events(case_id)
+
+
+def test_the_person_is_shown_to_those_who_work_with_them_and_to_no_one_else(
+    service: CaseService, clock: ControlledClock, people: KeptAttributes
+) -> None:
+    case = identified(service, clock)
+    seen = service.person(
+        case["case_id"], actor_id="cw-1", actor_role="caseworker", correlation_id="r"
+    )
+    assert seen == {
+        "status": "held",
+        "sex": "female",
+        "age": 30,
+        "birth_year": None,
+        "nationality": "AL",
+    }
+    reads = len(people.calls)
+    for role in ("police", "auditor"):
+        hidden = service.person(
+            case["case_id"], actor_id="x-1", actor_role=role, correlation_id="r"
+        )
+        assert hidden == {"status": "hidden"}
+    assert len(people.calls) == reads  # nothing is read for them
+    people.keyed = False
+    assert service.person(
+        case["case_id"], actor_id="cw-1", actor_role="caseworker", correlation_id="r"
+    ) == {"status": "unavailable"}
 
 
 def test_a_case_id_already_taken_is_a_conflict_and_records_nothing(

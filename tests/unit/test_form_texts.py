@@ -11,6 +11,8 @@ from babel.messages.pofile import read_po
 
 from domain.commands import every_command
 from services.api.code_labels import is_place_name, labels_for
+from services.api.code_lists import SOURCES
+from services.api.code_lists import labels as code_list_labels
 from services.api.error_texts import ERRORS, PAGE_ERRORS
 from services.api.form_model import specs_of, widget_of
 from services.api.form_texts import texts_of
@@ -55,6 +57,12 @@ def test_every_code_a_form_offers_has_its_label_in_both_languages(name: str) -> 
     for spec in specs_of(FORMS[name]):
         rule = spec.rule.item if spec.rule and spec.rule.item else spec.rule
         if rule is None or (rule.codes is None and spec.widget != "choice"):
+            continue
+        if rule.codelist in SOURCES:
+            for language in ("sq", "en"):
+                named = code_list_labels(rule.codelist, language)
+                missing = set(rule.codes or ()) - {c for c, v in named.items() if v}
+                assert not missing, f"{name}.{spec.name}: no {language} label {missing}"
             continue
         labels = labels_for(spec.name, spec.rule)
         if labels is None:

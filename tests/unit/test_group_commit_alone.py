@@ -12,6 +12,7 @@ import pytest
 from domain.clock import ControlledClock
 from domain.commands import Identify
 from services.app.service import CaseApplication, CaseService
+from tests.fakes import KeptAttributes
 
 MOMENT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
@@ -37,15 +38,18 @@ def test_a_caller_alone_saves_at_once_in_its_own_thread_and_starts_no_thread(
 
     monkeypatch.setattr(app, "save", save)
     threads_before = threading.enumerate()
-    service = CaseService(app, ControlledClock(MOMENT))
+    service = CaseService(app, ControlledClock(MOMENT), people=KeptAttributes())
 
     case = service.open_case(
         Identify(
             subject_ref="PV-1",
             region="vlora",
             mobile_unit="vlora-unit",
-            municipality="Vlorë",
+            municipality="vlore",
             is_minor=False,
+            sex="female",
+            age=30,
+            nationality="AL",
         ),
         actor_id="mu-1",
         actor_role="mobile_unit",

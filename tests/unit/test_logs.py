@@ -21,12 +21,16 @@ def test_a_personal_data_key_is_redacted_even_if_a_log_call_passes_it(
         name="Arta Hoxha",
         phone="+355 69 000 0000",
         date_of_birth="2009-04-01",
+        sex="female",
+        age=16,
+        nationality="XK",
     )
     line = capsys.readouterr().err.strip().splitlines()[-1]
     record = json.loads(line)
     assert record["event"] == "identified"
     assert record["case_id"] == "c-1"
     assert record["name"] == record["phone"] == record["date_of_birth"] == "[redacted]"
+    assert record["sex"] == record["age"] == record["nationality"] == "[redacted]"
     assert "Arta" not in line
     assert "+355" not in line
 

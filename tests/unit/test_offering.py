@@ -119,7 +119,7 @@ def test_only_the_entries_of_ones_own_side_are_offered_for_correction() -> None:
     case.determine_status(stamp(role="responsible_authority"), status="victim")
     entries = offers_of(case, role="mobile_unit", unit=None, awaited=())["entries"]
     assert [e["version"] for e in entries] == [1]
-    assert entries[0]["fields"]["municipality"] == "Vlorë"
+    assert entries[0]["fields"]["municipality"] == "vlore"
     authority = offers_of(case, role="responsible_authority", unit=None, awaited=())
     assert [e["version"] for e in authority["entries"]] == [2]
     assert authority["entries"][0]["fields"] == {

@@ -43,6 +43,19 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"model": m.Problem, "description": "Stale version, or a rule of the case"},
     422: {"model": m.Problem, "description": "A field, a code or a time is wrong"},
 }
+# Opening a case also keeps the person's attributes in the personal-data store.
+OPENING_ERRORS: dict[int | str, dict[str, Any]] = {
+    409: {
+        "model": m.Problem,
+        "description": "The case id is taken, or the person's data was erased "
+        "(subject_erased): nothing is recorded",
+    },
+    503: {
+        "model": m.Problem,
+        "description": "The personal-data store has no key "
+        "(personal_data_unavailable): nothing is recorded",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -304,6 +317,7 @@ for _opening in OPENING_ROUTES:
         methods=["POST"],
         status_code=201,
         response_model=m.Recorded,
+        responses=OPENING_ERRORS,
         summary=_opening.summary,
         operation_id=_opening.command,
     )

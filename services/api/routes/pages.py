@@ -262,6 +262,14 @@ def timeline_page(
     if viewer.role in ALERT_ONLY_ROLES:
         return RedirectResponse(f"/alerts/{case_id}", status_code=303)
     case = open_case(ctx, viewer, case_id, "page:timeline", correlation_id)
+    # The person's attributes come from the personal-data store, for the roles
+    # that may see them (each read access-logged); the events carry none.
+    person = ctx.service.person(
+        str(case_id),
+        actor_id=viewer.user_id,
+        actor_role=viewer.role,
+        correlation_id=correlation_id,
+    )
     ctx.read_models.refresh()
     with ctx.pool.connection() as conn:
         rows = timeline(conn, case_id)
@@ -281,6 +289,7 @@ def timeline_page(
         "timeline.html",
         viewer=viewer,
         case=case,
+        person=person,
         steps=steps,
         attention=needing_attention(state.obligations),
         now=ctx.clock.now(),

@@ -20,6 +20,7 @@ from services.store.database import Database
 from services.workers.notifier import Notifier
 from services.workers.supervisor import Worker
 from tests.e2e.alerts.servers import Endpoint, SmtpServer, SmtpSink, WebhookReceiver
+from tests.keys import KEYS_ENV
 
 NOTIFY_SECRET = "ack-secret-for-tests-0123456789abcdef"
 # Each webhook receiver has its own secret, named by secret_env in the directory.
@@ -149,6 +150,7 @@ def notify_env(tmp_path: Path, receivers: Receivers) -> dict[str, str]:
         "VATRA_FOLLOW_INTERVAL": "0.05",
         "VATRA_METRICS_PORT": "off",
         "VATRA_LOG_LEVEL": "WARNING",
+        **KEYS_ENV,
     }
 
 

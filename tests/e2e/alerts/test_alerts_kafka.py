@@ -71,7 +71,7 @@ def test_in_kafka_mode_a_minor_identified_in_vlora_alerts_each_authority_once(
             subject_ref="PV-WARMUP",
             region="berat",
             mobile_unit="berat-unit",
-            municipality="Berat",
+            municipality="berat",
             actor_id="mu-berat-1",
         )
         wait_for(lambda: sink.count() == 2, 90, "the first case's alerts")

@@ -35,7 +35,12 @@ def test_a_correlation_id_given_over_http_reaches_the_event_kafka_ledger_and_ema
     with running(notifier.workers(embedded=True)):
         response = client.post(
             "/api/cases",
-            json={**IDENTIFICATION, "is_minor": True, "municipality": "Vlorë"},
+            json={
+                **IDENTIFICATION,
+                "is_minor": True,
+                "age": 16,
+                "municipality": "vlore",
+            },
             headers={
                 "Authorization": f"Bearer {token}",
                 "X-Correlation-Id": CORRELATION,

@@ -1,0 +1,66 @@
+"""The ``personal_data`` table, and the destruction of data keys in it.
+
+The store (``services.store.personal_data``) reads and writes the records;
+``shred`` destroys a person's data key (crypto-shredding), in the caller's
+transaction, for the store's own ``erase`` and for the erasure handler
+(``DataKeyShredder``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from psycopg import Connection, Cursor
+
+from projections.schema import run_ddl
+
+DDL = """
+CREATE TABLE IF NOT EXISTS personal_data (
+    subject_ref text PRIMARY KEY,
+    wrapped_key bytea,
+    master_key_id text,
+    record bytea,
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL,
+    erased_at timestamptz,
+    CHECK ((erased_at IS NULL) = (wrapped_key IS NOT NULL))
+)
+"""
+
+
+def shred(cur: Cursor[Any], subject_refs: Iterable[str], erased_at: datetime) -> int:
+    """Destroy the data keys of ``subject_refs`` in the caller's transaction.
+
+    A subject with nothing stored yet gets a tombstone, so nothing can be stored
+    for them later. Returns how many keys were destroyed now.
+    """
+    refs = sorted(set(subject_refs))
+    if not refs:
+        return 0
+    destroyed = cur.execute(
+        "UPDATE personal_data SET wrapped_key = NULL, master_key_id = NULL, "
+        "erased_at = %s, updated_at = %s "
+        "WHERE subject_ref = ANY(%s) AND erased_at IS NULL",
+        (erased_at, erased_at, refs),
+    ).rowcount
+    cur.execute(
+        "INSERT INTO personal_data (subject_ref, created_at, updated_at, erased_at) "
+        "SELECT ref, %s, %s, %s FROM unnest(%s::text[]) AS ref "
+        "ON CONFLICT (subject_ref) DO NOTHING",
+        (erased_at, erased_at, erased_at, refs),
+    )
+    return max(destroyed, 0)
+
+
+class DataKeyShredder:
+    """``handlers.ports.DataKeys`` on this store's table: for the erasure handler."""
+
+    def create(self, conn: Connection[Any]) -> None:
+        run_ddl(conn, DDL)
+
+    def destroy(
+        self, cur: Cursor[Any], subject_refs: Iterable[str], erased_at: datetime
+    ) -> int:
+        return shred(cur, subject_refs, erased_at)
