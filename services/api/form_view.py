@@ -143,6 +143,8 @@ def form_fields(
         widget = spec.widget
         if widget == "choice":
             widget = "radio" if len(choices) <= RADIO_MAX else "select"
+        elif widget == "choices":
+            widget = "checkboxes"
         if spec.name in values:
             value = values[spec.name]
         else:

@@ -70,8 +70,11 @@ def test_the_identification_and_a_step_form_fit_a_phone_and_pass_axe(
             _check(page, tmp_path, "identify")
             page.fill("#subject_ref", "PV-PHONE-1")
             page.fill("#mobile_unit", "vlora-unit")
-            page.fill("#municipality", "Sarandë")
+            page.select_option("#municipality", "sarande")
             page.check("#is_minor")
+            page.fill("#age", "15")
+            page.check("input[name=sex][value=female]")
+            page.select_option("#nationality", "AL")
             page.click("main form button[type=submit]")
             expect(page.locator(".done")).to_have_text(
                 "Rasti u hap: identifikimi u regjistrua."

@@ -35,8 +35,10 @@ def _free_port() -> int:
 
 
 def _env(database: Database, **settings: str) -> dict[str, str]:
+    # Only the keys a test gives: none of the suite's own (tests.keys).
+    inherited = {k: v for k, v in os.environ.items() if k not in KEYS}
     return {
-        **os.environ,
+        **inherited,
         "POSTGRES_HOST": database.host,
         "POSTGRES_PORT": str(database.port),
         "POSTGRES_USER": database.user,
