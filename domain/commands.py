@@ -30,6 +30,7 @@ from domain.command_declaration import (
     OpeningCommand,
     RecordedBy,
     about,
+    chosen,
     command_named,
     every_command,
     ruled,
@@ -344,6 +345,27 @@ class Transfer(CaseCommand):
     )
     to_region: str
     reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssignCase(CaseCommand):
+    """Make a worker the case's owner: assign it, or hand it over."""
+
+    declaration = Declaration(
+        Case.assign,
+        ev.CaseAssigned,
+        "Assign the case",
+        path="assign",
+        recorded_by="caseworkers_or_coordinator",
+        body="Assign",
+    )
+    owner: str = field(
+        metadata=chosen(
+            "case_owners",
+            "The user id of the worker who takes the case: a caseworker of the "
+            "case's region.",
+        )
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
