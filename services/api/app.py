@@ -46,7 +46,16 @@ from services.api.edge import BodyLimit, SecurityHeaders, method_label
 from services.api.freshness import ReadModelLagHeader
 from services.api.i18n import Pages
 from services.api.idempotency import KeyReused
-from services.api.routes import ack, alerts, audit, cases, commands, oversight, pages
+from services.api.routes import (
+    ack,
+    alerts,
+    audit,
+    cases,
+    commands,
+    oversight,
+    pages,
+    work,
+)
 from services.app.errors import (
     CaseNotFound,
     InvalidInput,
@@ -96,6 +105,7 @@ def create_app(context: ApiContext, settings: ApiSettings | None = None) -> Fast
         oversight.router,
         audit.router,
         pages.router,
+        work.router,
         ack.router,
     ):
         app.include_router(router)

@@ -16,6 +16,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import write_po
 
 from domain.catalogue import AUTHORITIES, ROLES, SERVICES
+from domain.commands import every_command
 from services.api.i18n import HERE, LOCALES
 
 KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
@@ -40,7 +41,8 @@ def extracted() -> Iterator[tuple[str, str]]:
 
 
 def catalogue_labels() -> Iterator[tuple[str, str]]:
-    """The labels of codes the pages show through gettext."""
+    """The labels of codes the pages show through gettext, and the summary of
+    every command a person records through a form (``Wording.step``)."""
     for name, labels in (
         ("SERVICES", SERVICES),
         ("AUTHORITIES", AUTHORITIES),
@@ -48,6 +50,9 @@ def catalogue_labels() -> Iterator[tuple[str, str]]:
     ):
         for label in labels.values():
             yield label, f"domain/catalogue.py:{name}"
+    for command in every_command().values():
+        if command.declaration.path is not None:
+            yield command.declaration.summary, "domain/commands.py:0"
 
 
 def template() -> Catalog:
