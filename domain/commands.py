@@ -5,7 +5,8 @@ A command is a frozen dataclass of primitives: its fields are its body. Its
 its HTTP route (``POST /api/cases/{case_id}/<path>``; none for the commands
 only the backbone or ``vatra`` records), its summary and who may record it.
 The identification, which opens a case (``POST /api/cases``), is declared the
-same way in ``domain.opening_commands``.
+same way in ``domain.opening_commands``; the assignment of its owner in
+``domain.owner_commands``.
 The bounds of each field are the rule ``domain.fields`` has for the field of
 the same name in the recorded event (or the rule given beside the field).
 
@@ -30,13 +31,13 @@ from domain.command_declaration import (
     OpeningCommand,
     RecordedBy,
     about,
-    chosen,
     command_named,
     every_command,
     ruled,
 )
 from domain.fields import line
 from domain.opening_commands import Identify
+from domain.owner_commands import AssignCase
 from domain.system_commands import (
     BreachDeadline,
     ErasePersonalData,
@@ -47,6 +48,7 @@ from domain.system_commands import (
 __all__ = [
     "COMMANDS",
     "OPENING_COMMANDS",
+    "AssignCase",
     "BreachDeadline",
     "CaseCommand",
     "Command",
@@ -345,27 +347,6 @@ class Transfer(CaseCommand):
     )
     to_region: str
     reason: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class AssignCase(CaseCommand):
-    """Make a worker the case's owner: assign it, or hand it over."""
-
-    declaration = Declaration(
-        Case.assign,
-        ev.CaseAssigned,
-        "Assign the case",
-        path="assign",
-        recorded_by="caseworkers_or_coordinator",
-        body="Assign",
-    )
-    owner: str = field(
-        metadata=chosen(
-            "case_owners",
-            "The user id of the worker who takes the case: a caseworker of the "
-            "case's region.",
-        )
-    )
 
 
 @dataclass(frozen=True, kw_only=True)
