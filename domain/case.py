@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate
 
 from domain import events as ev
 from domain.case_alerts import AlertSteps
+from domain.case_corrections import CASEWORKERS
 from domain.case_programme import ProgrammeSteps
 from domain.case_state import require
 from domain.catalogue import (
@@ -42,6 +43,9 @@ from domain.stamp import Stamp
 
 # Roles that may decide to erase a person's personal data.
 ERASERS = frozenset({"coordinator", "responsible_authority"})
+# Roles that may assign a case or hand it over (caseworkers of its region: the
+# API checks the region; and coordinators).
+ASSIGNERS = CASEWORKERS | {"coordinator"}
 
 
 class Case(AlertSteps, ProgrammeSteps, Aggregate):
@@ -191,6 +195,17 @@ class Case(AlertSteps, ProgrammeSteps, Aggregate):
                 field="to_region",
             )
         self._trigger(ev.Transferred, stamp, to_region=to_region, reason=reason)
+
+    def assign(self, stamp: Stamp, *, owner: str) -> None:
+        """Make ``owner`` (a user id) the worker responsible for the case; a
+        hand-over when someone else had it. Also on a closed case: its
+        follow-ups still need an owner."""
+        self._check_time(stamp)
+        if stamp.actor_role not in ASSIGNERS:
+            raise NotPermitted("only caseworkers or a coordinator assign a case")
+        if owner == self.owner:
+            raise DomainError(f"the case is already assigned to {owner}")
+        self._trigger(ev.CaseAssigned, stamp, owner=owner, previous_owner=self.owner)
 
     def close(self, stamp: Stamp, *, reason: str) -> None:
         self._check_open(stamp)

@@ -6,7 +6,8 @@ from the same side of the work as the entry it corrects:
 
 - entries the backbone recorded itself (``actor_role`` ``system``: the
   notifier's notifications and failures, the SOP clock's warnings and
-  breaches), corrections and erasures are never corrected by hand;
+  breaches), corrections and erasures are never corrected by hand; nor are
+  assignments: a wrong one is put right by assigning the case again;
 - caseworkers (``caseworker``, ``mobile_unit``, ``shelter_staff``, ``lawyer``,
   ``psychologist``) correct the entries caseworkers recorded;
 - every other role (the Responsible Authority, the police, a Child Protection
@@ -42,6 +43,7 @@ NEVER_CORRECTED = frozenset(
         "NotificationFailed",
         "DeadlineWarning",
         "DeadlineBreached",
+        "CaseAssigned",
     }
 )
 # Fields of an entry that identify it or link it to others: never corrected.

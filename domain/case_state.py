@@ -73,6 +73,19 @@ class CaseState:
         self.deadline_events: dict[tuple[str, str], datetime] = {}
         self.entries: dict[int, Entry] = {}
         self.personal_data_erased = False
+        # Set by an assignment; until one, the identifying worker owns the case.
+        self.assigned_owner = ""
+
+    @property
+    def owner(self) -> str:
+        """The worker responsible for the case: the last one it was assigned
+        to, else the identifying worker (as corrected, if it was)."""
+        if self.assigned_owner:
+            return self.assigned_owner
+        identification = self.entries.get(1)
+        if identification is None:
+            return ""
+        return str(identification.payload.get("worker_id", ""))
 
     # -- guards ---------------------------------------------------------------
 
@@ -291,6 +304,10 @@ class CaseState:
     @when.register
     def _(self, event: ev.PersonalDataErased) -> None:
         self.personal_data_erased = True
+
+    @when.register
+    def _(self, event: ev.CaseAssigned) -> None:
+        self.assigned_owner = event.owner
 
     def apply_event(self, event: ev.CaseEvent) -> None:
         """Evolve the state by one event (called by the event itself)."""

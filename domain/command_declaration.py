@@ -21,12 +21,18 @@ if TYPE_CHECKING:
     from domain.case import Case
 
 # Who may record a command, where that is known before reading the case:
-# caseworkers (of the case's region); only the Responsible Authority; only the
-# backbone itself (the notifier, the SOP clock); the roles that erase
-# (``domain.case.ERASERS``, through ``vatra erase``); or any side, for the
-# entries it recorded itself (the case decides whose entry is whose).
+# caseworkers (of the case's region); caseworkers of the region or a
+# coordinator; only the Responsible Authority; only the backbone itself (the
+# notifier, the SOP clock); the roles that erase (``domain.case.ERASERS``,
+# through ``vatra erase``); or any side, for the entries it recorded itself
+# (the case decides whose entry is whose).
 RecordedBy = Literal[
-    "caseworkers", "responsible_authority", "system", "erasers", "own_entries"
+    "caseworkers",
+    "caseworkers_or_coordinator",
+    "responsible_authority",
+    "system",
+    "erasers",
+    "own_entries",
 ]
 # The value of any field of an entry: what a correction carries (``None``: a
 # number left out, such as an age only the birth year gives).
@@ -64,6 +70,14 @@ class Declaration:
 def about(description: str) -> dict[str, Any]:
     """A command field's metadata: its description for the people who fill it in."""
     return {"description": description}
+
+
+def chosen(source: str, description: str) -> dict[str, Any]:
+    """A command field's metadata: its value is one of a list only the running
+    system knows, named ``source`` (e.g. ``case_owners``: the users who may own
+    the case in its region). The API refuses any other value, and a form
+    offers the list as a choice (``services.api.choices``)."""
+    return {"description": description, "choices": source}
 
 
 def ruled(rule: Rule) -> dict[str, Any]:

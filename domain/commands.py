@@ -9,7 +9,8 @@ values the case allows for it now (``choices``) or that the backbone makes it
 (``made``). The identification, which opens a case (``POST /api/cases``), is
 declared the same way in ``domain.opening_commands``; the first steps after
 it in ``domain.intake_commands``, the assistance programme in
-``domain.programme_commands``, and the rest of a case's life here.
+``domain.programme_commands``, the assignment of its owner in
+``domain.owner_commands``, and the rest of a case's life here.
 The bounds of each field are the rule ``domain.fields`` has for the field of
 the same name in the recorded event (or the rule given beside the field).
 
@@ -56,6 +57,7 @@ from domain.offering import (
     other_regions,
 )
 from domain.opening_commands import Identify
+from domain.owner_commands import AssignCase
 from domain.programme_commands import (
     AcceptReferral,
     AgreePlan,
@@ -82,6 +84,7 @@ __all__ = [
     "AgreePlan",
     "AssessNeeds",
     "AssessRisk",
+    "AssignCase",
     "BreachDeadline",
     "CaseCommand",
     "Command",

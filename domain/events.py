@@ -218,6 +218,17 @@ class PersonalDataErased(CaseEvent):
     reason: str
 
 
+class CaseAssigned(CaseEvent):
+    """The case has a new owner: the worker responsible for it from now on.
+
+    ``previous_owner`` is who owned it until then (at first the identifying
+    worker), so a hand-over reads from the entry alone.
+    """
+
+    owner: str
+    previous_owner: str
+
+
 # Fields every case event has; the rest of an event's fields are its payload.
 ENVELOPE_FIELDS = frozenset(
     {

@@ -228,6 +228,13 @@ SUBJECT_REF = Rule(
     "subject_ref", min_length=1, max_length=64, pattern=r"[A-Za-z0-9][A-Za-z0-9._/-]*"
 )
 COUNTRY = code("country", COUNTRIES, "country")
+# A case's owner: a user id, as tokens are issued for (``vatra token create``).
+OWNER = Rule(
+    "owner",
+    min_length=1,
+    max_length=LINE_LENGTH,
+    pattern=r"[A-Za-z0-9][A-Za-z0-9._@-]*",
+)
 GIVEN_BY = frozenset({"subject", "guardian"})
 REFERENCE = line("reference", required=False, max_length=TEXT_LENGTH)
 REFERRAL_ID = line("referral_id")
@@ -317,6 +324,10 @@ ENTRY_FIELDS: Mapping[str, Mapping[str, Rule]] = {
     "Closed": {"reason": code("closing reason", CLOSE_REASONS, "close_reason")},
     "Reopened": {"reason": text("reason")},
     "PersonalDataErased": {"subject_ref": SUBJECT_REF, "reason": text("reason")},
+    "CaseAssigned": {
+        "owner": OWNER,
+        "previous_owner": line("previous_owner", required=False),
+    },
     "EntryCorrected": {
         "field": line("field_name"),
         "value": Rule("value", max_length=2**16),

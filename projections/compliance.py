@@ -98,7 +98,9 @@ def overdue(
     """Unmet obligations past their deadline, most overdue first.
 
     Whether the SOP clock has recorded the breach yet or not: overdue means
-    the work is still not done. ``breach_recorded`` says which.
+    the work is still not done. ``breach_recorded`` says which. Obligations
+    set aside (the case was closed or the person returned after they arose:
+    ``domain.sop.attention``) are left out.
     """
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(
@@ -109,7 +111,7 @@ def overdue(
             FROM sop_obligations
             WHERE status IN ('open', 'warning', 'breached')
               AND kind <> 'not_before' AND met_at IS NULL
-              AND due_at <= %(now)s
+              AND due_at <= %(now)s AND set_aside IS NULL
               AND (%(region)s::text IS NULL OR region = %(region)s)
             ORDER BY due_at, case_id, obligation_id LIMIT %(limit)s
             """,
@@ -120,7 +122,12 @@ def overdue(
 def near_deadline(
     conn: Connection[Any], now: datetime, limit: int = 50, region: str | None = None
 ) -> list[dict[str, Any]]:
-    """Unmet obligations past their warning point, not yet due: soonest first."""
+    """Unmet obligations due soon and not yet due: soonest first.
+
+    Due soon is from the earlier of the warning point and half the
+    obligation's time (``domain.sop.attention``), so a 1-hour rule shows
+    while there is still time to act. Obligations set aside are left out.
+    """
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(
             """
@@ -128,8 +135,9 @@ def near_deadline(
                    warn_at, due_at, due_at - %(now)s AS due_in, notify_on_breach,
                    warning_event_version IS NOT NULL AS warning_recorded
             FROM sop_obligations
-            WHERE status IN ('open', 'warning') AND kind <> 'not_before'
-              AND warn_at <= %(now)s AND due_at > %(now)s
+            WHERE status IN ('open', 'warning') AND met_at IS NULL
+              AND due_soon_at <= %(now)s AND due_at > %(now)s
+              AND set_aside IS NULL
               AND (%(region)s::text IS NULL OR region = %(region)s)
             ORDER BY due_at, case_id, obligation_id LIMIT %(limit)s
             """,

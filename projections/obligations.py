@@ -31,16 +31,14 @@ from psycopg import Connection, Cursor
 from domain.facts import CaseFact
 from domain.sop import (
     InvalidCorrection,
-    Obligation,
     RuleBook,
     WorkingCalendar,
-    apply_corrections,
-    next_action_at,
     obligations_of,
 )
 from projections.compliance import case_obligations, compliance, overdue
 from projections.copying import copy_rows, insert_new_rows
 from projections.feed import Delivered
+from projections.obligation_rows import OBLIGATION_COLUMNS, CaseContext
 from projections.schema import ddl_lock
 
 __all__ = [
@@ -84,6 +82,12 @@ CREATE TABLE IF NOT EXISTS sop_obligations (
     warning_event_version integer,
     breach_event_version integer,
     next_action_at timestamptz,
+    starts_at timestamptz,
+    due_soon_at timestamptz,
+    set_aside text,
+    referral_id text,
+    agency text,
+    agency_key text,
     PRIMARY KEY (case_id, obligation_id)
 );
 """
@@ -94,6 +98,12 @@ ADDED_COLUMNS = {
     "warning_event_version": "integer",
     "breach_event_version": "integer",
     "next_action_at": "timestamptz",
+    "starts_at": "timestamptz",
+    "due_soon_at": "timestamptz",
+    "set_aside": "text",
+    "referral_id": "text",
+    "agency": "text",
+    "agency_key": "text",
 }
 
 INDEXES = """
@@ -102,6 +112,21 @@ CREATE INDEX IF NOT EXISTS sop_obligations_open_due_at ON sop_obligations (due_a
     WHERE status IN ('open', 'warning');
 CREATE INDEX IF NOT EXISTS sop_obligations_next_action_at
     ON sop_obligations (next_action_at) WHERE next_action_at IS NOT NULL;
+-- The work still to do (the overdue lists, the task lists, the due-soon list).
+CREATE INDEX IF NOT EXISTS sop_obligations_unmet_due_at ON sop_obligations (due_at)
+    WHERE met_at IS NULL AND kind <> 'not_before'
+      AND status IN ('open', 'warning', 'breached');
+CREATE INDEX IF NOT EXISTS sop_obligations_unmet_due_soon_at
+    ON sop_obligations (due_soon_at)
+    WHERE met_at IS NULL AND status IN ('open', 'warning');
+CREATE INDEX IF NOT EXISTS sop_obligations_unmet_by_rule
+    ON sop_obligations (rule_id, due_at)
+    WHERE met_at IS NULL AND kind <> 'not_before'
+      AND status IN ('open', 'warning', 'breached');
+CREATE INDEX IF NOT EXISTS sop_obligations_unmet_by_agency
+    ON sop_obligations (agency_key, due_at)
+    WHERE agency_key IS NOT NULL AND met_at IS NULL
+      AND status IN ('open', 'warning', 'breached');
 """
 
 FACT_COLUMNS = (
@@ -111,30 +136,6 @@ FACT_COLUMNS = (
     "occurred_at",
     "recorded_at",
     "attributes",
-)
-
-OBLIGATION_COLUMNS = (
-    "case_id",
-    "obligation_id",
-    "rule_id",
-    "ruleset_version",
-    "kind",
-    "region",
-    "is_minor",
-    "trigger_version",
-    "trigger_type",
-    "triggered_at",
-    "due_at",
-    "warn_at",
-    "status",
-    "met_at",
-    "met_by_version",
-    "met_recorded_at",
-    "breached_at",
-    "notify_on_breach",
-    "warning_event_version",
-    "breach_event_version",
-    "next_action_at",
 )
 
 
@@ -215,7 +216,7 @@ class ObligationsProjection:
             return None  # the identification has not arrived yet: nothing to judge
         try:
             obligations = obligations_of(facts, self.rulebook, self.calendar)
-            region, is_minor = _case_context(facts)
+            case = CaseContext.of(facts)
         except InvalidCorrection:
             if _complete(facts):
                 raise
@@ -223,8 +224,7 @@ class ObligationsProjection:
             # corrects. Judge the case when that entry arrives (its batch
             # recomputes the case), rather than fail the batch.
             return None
-        recorded = {f.version: f.recorded_at for f in facts}
-        return [_obligation_row(o, region, is_minor, recorded) for o in obligations]
+        return [case.row(o) for o in obligations]
 
 
 def due_for_clock(
@@ -299,54 +299,3 @@ def _facts_of(cur: Cursor[Any], cases: Sequence[UUID]) -> dict[UUID, list[CaseFa
 def _complete(facts: Sequence[CaseFact]) -> bool:
     """Are the case's facts versions 1 to n without a gap (all arrived so far)?"""
     return [f.version for f in facts] == list(range(1, len(facts) + 1))
-
-
-def _case_context(facts: Sequence[CaseFact]) -> tuple[str, bool]:
-    """The case's current region and whether the person is a minor.
-
-    Read from the corrected history: a region or age entered wrong and
-    corrected counts in the compliance views as corrected.
-    """
-    history = apply_corrections(facts)
-    region = str(history[0].attributes.get("region", ""))
-    is_minor = bool(history[0].attributes.get("is_minor", False))
-    for fact in history[1:]:
-        if fact.type == "Transferred":
-            region = str(fact.attributes["to_region"])
-    return region, is_minor
-
-
-def _obligation_row(
-    o: Obligation, region: str, is_minor: bool, recorded: dict[int, datetime]
-) -> tuple[object, ...]:
-    return (
-        o.case_id,
-        o.obligation_id,
-        o.rule_id,
-        o.ruleset_version,
-        str(o.kind),
-        region,
-        is_minor,
-        o.trigger_version,
-        o.trigger_type,
-        o.triggered_at,
-        o.due_at,
-        o.warn_at,
-        str(o.status),
-        o.met_at,
-        o.met_by_version,
-        recorded.get(o.met_by_version) if o.met_by_version else None,
-        o.breached_at,
-        _text_array(o.notify_on_breach),
-        o.warning_event_version,
-        o.breach_event_version,
-        next_action_at(o),
-    )
-
-
-def _text_array(values: Sequence[str]) -> str:
-    """``values`` as a PostgreSQL array literal, for COPY (cheaper than a list)."""
-    quoted = (
-        '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values
-    )
-    return "{" + ",".join(quoted) + "}"

@@ -8,10 +8,13 @@ Pure Python: reads ``CaseFact``s and TOML files, returns values. Entry points:
 - ``summarise(obligations)``: counts and on-time rate per rule.
 - ``due_actions(obligations, now)`` / ``next_action_at(obligation)``: the
   warnings and breaches the SOP clock must record, and when.
+- ``due_soon_at(obligation)`` / ``CaseStanding``: when an obligation is due
+  soon, and whether the case set it aside (closed, returned).
 """
 
 from __future__ import annotations
 
+from domain.sop.attention import DUE_SOON_SHARE, CaseStanding, SetAside, due_soon_at
 from domain.sop.calendar import WorkingCalendar
 from domain.sop.calendar_file import load_calendar, parse_calendar
 from domain.sop.corrections import apply_corrections
@@ -66,9 +69,11 @@ from domain.sop.vocabulary import KNOWN_EVENT_TYPES, ROLES
 
 __all__ = [
     "DEFAULT_WARN_AT_FRACTION",
+    "DUE_SOON_SHARE",
     "KNOWN_EVENT_TYPES",
     "ROLES",
     "CalendarFileError",
+    "CaseStanding",
     "Condition",
     "ConditionValue",
     "Counts",
@@ -98,12 +103,14 @@ __all__ = [
     "RuleKind",
     "RuleSet",
     "RuleTitle",
+    "SetAside",
     "SopError",
     "Trigger",
     "WorkingCalendar",
     "apply_corrections",
     "catholic_easter",
     "due_actions",
+    "due_soon_at",
     "load_calendar",
     "load_rulebook",
     "load_ruleset",

@@ -76,6 +76,9 @@ class Obligation:
     cancelled_by_version: int | None = None
     warning_event_version: int | None = None
     breach_event_version: int | None = None
+    # When its time began: the trigger, or for the k-th instance of a
+    # recurring rule the (k-1)-th due date (``evaluation.Window``).
+    starts_at: datetime | None = None
 
 
 def obligations_of(
@@ -253,6 +256,7 @@ class _Arising:
             cancelled_by_version=verdict.cancelled_by_version,
             warning_event_version=None if warning is None else warning.version,
             breach_event_version=None if breach is None else breach.version,
+            starts_at=window.starts_at,
         )
 
 

@@ -46,16 +46,40 @@ class CaseState(BaseModel):
     referrals: dict[str, Referral]
     services: dict[str, str]
     personal_data_erased: bool = False
+    owner: str = Field(
+        default="",
+        description="The user id of the worker responsible for the case: the "
+        "identifying worker until the case is assigned.",
+    )
+
+
+class NextDue(BaseModel):
+    """A case's next outstanding SOP obligation (it may be past its deadline)."""
+
+    rule_id: str
+    due_at: datetime
 
 
 class CaseListItem(BaseModel):
+    """A case as lists show it: a pseudonymous reference, never a name."""
+
     case_id: UUID
+    short_id: str = Field(description="The reference alerts use: VT-3F2A9C1B.")
+    subject_ref: str
     region: str
+    municipality: str
     is_minor: bool
     case_type: str
+    status: str | None = Field(description="The status the RA determined, if any.")
+    closed: bool
+    owner: str | None = Field(description="The user id of the case's owner.")
     identified_at: datetime
     version: int
-    last_recorded_at: datetime
+    last_recorded_at: datetime = Field(
+        description="When work on the case was last recorded (the SOP clock's "
+        "warnings and breaches aside)."
+    )
+    next_due: NextDue | None
 
 
 class TimelineEntry(BaseModel):

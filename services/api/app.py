@@ -63,6 +63,7 @@ from services.api.routes import (
     language,
     oversight,
     pages,
+    work,
 )
 from services.api.step_offers import NotOffered
 from services.app.errors import (
@@ -124,6 +125,7 @@ def create_app(context: ApiContext, settings: ApiSettings | None = None) -> Fast
         pages.router,
         alert_pages.router,
         language.router,
+        work.router,
         ack.router,
     ):
         app.include_router(router)

@@ -56,9 +56,7 @@ FIELDS: Mapping[str, tuple[str, str]] = {
     ),
     "age": (
         N_("Age"),
-        N_(
-            "In years; an estimate if not known exactly. Give the age or the birth year."
-        ),
+        N_("In years; an estimate if need be. Give the age or the birth year."),
     ),
     "birth_year": (N_("Birth year"), N_("If known, e.g. 2009.")),
     "nationality": (N_("Nationality"), N_("The person's nationality, if known.")),

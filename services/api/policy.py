@@ -6,9 +6,10 @@
   sent to them for their region(s) and acknowledge them. A Child Protection
   Unit is one municipality's office: its token names its directory entry
   (``unit``), and it sees only alerts about minors sent to that entry.
-- ``coordinator`` reads every region; ``responsible_authority`` reads every
-  region, determines status, corrects its own entries (``domain.case``
-  refuses the others) and acknowledges its alerts.
+- ``coordinator`` reads every region and assigns cases (``assign``);
+  ``responsible_authority`` reads every region, determines status, corrects
+  its own entries (``domain.case`` refuses the others) and acknowledges its
+  alerts.
 - ``auditor`` reads everything, including case histories and the access log,
   and records nothing.
 
@@ -53,6 +54,9 @@ class Principal:
     # the ``recipient`` its alerts record; for shelter staff, the agency they
     # work for (a code of ``domain.catalogue.AGENCIES``). None otherwise.
     unit: str | None = None
+    # The agency whose referrals a caseworker answers (shelter staff), by the
+    # name referrals give it. None for everyone else.
+    agency: str | None = None
 
     @property
     def alert_authority(self) -> str | None:
@@ -84,6 +88,8 @@ def may_record(principal: Principal, command: str, region: str) -> bool:
         return principal.role == "responsible_authority"
     if recorded_by == "own_entries" and principal.role == "responsible_authority":
         # Its own entries only: the case decides whose entry is whose.
+        return True
+    if recorded_by == "caseworkers_or_coordinator" and principal.role == "coordinator":
         return True
     return principal.role in CASEWORKER_ROLES and region in principal.regions
 

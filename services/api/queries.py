@@ -1,8 +1,8 @@
-"""Lists the API and the pages need that the projections do not offer yet.
+"""The alerts lists the API and the pages need, from the case timeline.
 
-They read the read models (``case_timeline``, ``sop_obligations``) and never
-the event store, so a list is cheap; whoever opens one case is then checked
-against the aggregate itself.
+They read the read models (``case_timeline``) and never the event store, so a
+list is cheap; whoever opens one case is then checked against the aggregate
+itself. (Cases are found in ``case_list``: ``projections.case_search``.)
 """
 
 from __future__ import annotations
@@ -42,25 +42,6 @@ JOIN (SELECT case_id, max(version) AS version,
       FROM case_timeline GROUP BY case_id) s USING (case_id)
 WHERE i.version = 1
 """
-
-
-def cases(
-    conn: Connection[Any], regions: Collection[str] | None, limit: int = 100
-) -> list[dict[str, Any]]:
-    """Cases of ``regions`` (all with None), the most recently changed first."""
-    with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(
-            f"""
-            SELECT * FROM ({CASES}) AS c
-            WHERE %(all)s OR c.region = ANY(%(regions)s)
-            ORDER BY c.last_recorded_at DESC, c.case_id LIMIT %(limit)s
-            """,
-            {
-                "all": regions is None,
-                "regions": sorted(regions or ()),
-                "limit": limit,
-            },
-        ).fetchall()
 
 
 def alerts(

@@ -170,16 +170,19 @@ def create_token(
     regions: Sequence[str] = (),
     language: str = "sq",
     unit: str | None = None,
+    agency: str | None = None,
 ) -> str:
     """``vatra token create``: a new token for the user (only its hash is kept).
 
     A Child Protection Unit's ``unit`` must be a ``child_protection_units``
     entry of the directory (``VATRA_DIRECTORY_FILE``): its alerts name it.
+    A caseworker's ``agency`` is the agency whose referrals they answer, by
+    the name referrals give it.
     """
     if unit:
         check_unit(backbone, unit)
     return api_context(backbone).users.issue_token(
-        user_id, role, regions, language, unit
+        user_id, role, regions, language, unit, agency=agency
     )
 
 

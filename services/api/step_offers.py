@@ -148,7 +148,7 @@ def case_now(
     offers = ctx.service.offers(
         str(case_id),
         role=viewer.role,
-        unit=viewer.unit,
+        unit=viewer.unit or viewer.agency,
         awaited=awaited(ctx.rulebook, obligations),
     )
     return CaseNow(case, facts, obligations, offers)

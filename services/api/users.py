@@ -19,8 +19,9 @@ from psycopg_pool import ConnectionPool
 
 from domain.catalogue import AGENCIES, REGIONS
 from domain.clock import Clock
+from domain.fields import LINE_LENGTH
 from projections.schema import run_ddl
-from services.api.policy import API_ROLES, REGIONAL_ROLES, Principal
+from services.api.policy import API_ROLES, CASEWORKER_ROLES, REGIONAL_ROLES, Principal
 from services.app.errors import InvalidInput
 
 LANGUAGES = ("sq", "en")
@@ -50,6 +51,7 @@ CREATE TABLE IF NOT EXISTS api_tokens (
 );
 CREATE INDEX IF NOT EXISTS api_tokens_user ON api_tokens (user_id);
 ALTER TABLE api_users ADD COLUMN IF NOT EXISTS unit text;
+ALTER TABLE api_users ADD COLUMN IF NOT EXISTS agency text;
 """
 
 
@@ -75,20 +77,23 @@ class Users:
         regions: Sequence[str] = (),
         language: str = "sq",
         unit: str | None = None,
+        *,
+        agency: str | None = None,
     ) -> str:
         """Create (or update) the user and a new token; return the token, once."""
-        principal = check_user(user_id, role, regions, language, unit)
+        principal = check_user(user_id, role, regions, language, unit, agency)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = self.clock.now()
         with self.pool.connection() as conn, conn.transaction():
             conn.execute(
                 """
                 INSERT INTO api_users
-                    (user_id, role, regions, language, unit, updated_at)
-                VALUES (%s, %s, %s, %s, %s, %s)
+                    (user_id, role, regions, language, unit, agency, updated_at)
+                VALUES (%s, %s, %s, %s, %s, %s, %s)
                 ON CONFLICT (user_id) DO UPDATE SET role = EXCLUDED.role,
                     regions = EXCLUDED.regions, language = EXCLUDED.language,
-                    unit = EXCLUDED.unit, updated_at = EXCLUDED.updated_at
+                    unit = EXCLUDED.unit, agency = EXCLUDED.agency,
+                    updated_at = EXCLUDED.updated_at
                 """,
                 (
                     principal.user_id,
@@ -96,6 +101,7 @@ class Users:
                     sorted(principal.regions),
                     principal.language,
                     principal.unit,
+                    principal.agency,
                     now,
                 ),
             )
@@ -113,7 +119,7 @@ class Users:
         with self.pool.connection() as conn:
             row = conn.execute(
                 """
-                SELECT u.user_id, u.role, u.regions, u.language, u.unit
+                SELECT u.user_id, u.role, u.regions, u.language, u.unit, u.agency
                 FROM api_tokens t JOIN api_users u USING (user_id)
                 WHERE t.token_sha256 = %s AND t.revoked_at IS NULL
                 """,
@@ -121,13 +127,14 @@ class Users:
             ).fetchone()
         if row is None:
             return None
-        user_id, role, regions, language, unit = row
+        user_id, role, regions, language, unit, agency = row
         return Principal(
             str(user_id),
             str(role),
             frozenset(regions),
             str(language),
             str(unit) if unit is not None else None,
+            str(agency) if agency is not None else None,
         )
 
     def set_language(self, user_id: str, language: str) -> None:
@@ -143,6 +150,23 @@ class Users:
                 "WHERE user_id = %s",
                 (language, self.clock.now(), user_id),
             )
+
+    def case_owners(self, region: str) -> list[str]:
+        """The users who may own a case in ``region``: caseworkers of the
+        region with a live token, by user id. (The choice an assignment
+        offers: ``services.api.choices``.)"""
+        with self.pool.connection() as conn:
+            rows = conn.execute(
+                """
+                SELECT u.user_id FROM api_users u
+                WHERE u.role = ANY(%s) AND %s = ANY(u.regions)
+                  AND EXISTS (SELECT 1 FROM api_tokens t
+                              WHERE t.user_id = u.user_id AND t.revoked_at IS NULL)
+                ORDER BY u.user_id
+                """,
+                (sorted(CASEWORKER_ROLES), region),
+            ).fetchall()
+        return [str(row[0]) for row in rows]
 
     def revoke(self, user_id: str) -> int:
         """Revoke every live token of a user; return how many."""
@@ -161,6 +185,7 @@ def check_user(
     regions: Sequence[str],
     language: str,
     unit: str | None = None,
+    agency: str | None = None,
 ) -> Principal:
     """The user as a principal, or an ``InvalidInput`` naming what is wrong."""
     if not USER_ID.match(user_id):
@@ -198,4 +223,9 @@ def check_user(
         )
     if unit and not UNIT_ID.match(unit):
         raise InvalidInput(f"unit {unit!r} is not a directory entry id")
-    return Principal(user_id, role, frozenset(regions), language, unit or None)
+    agency = " ".join((agency or "").split()) or None
+    if agency and role not in CASEWORKER_ROLES:
+        raise InvalidInput(f"only caseworkers take --agency, not a {role} token")
+    if agency and len(agency) > LINE_LENGTH:
+        raise InvalidInput(f"agency is at most {LINE_LENGTH} characters long")
+    return Principal(user_id, role, frozenset(regions), language, unit or None, agency)

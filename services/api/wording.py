@@ -77,6 +77,23 @@ CODE_LABELS: Mapping[str, Mapping[str, str]] = {
         "breached": N_("overdue"),
         "cancelled": N_("cancelled"),
     },
+    # The obligations of the default rule set (deploy/sop/rules-*.toml); a
+    # rule added by an administrator shows under its id until it has a name.
+    # Who must act on an obligation (services.app.sop_actors.Actor).
+    "actor": {
+        "case_owner": N_("the case owner"),
+        "agency": N_("the agency referred to"),
+        "responsible_authority": N_("the Responsible Authority"),
+        "police": N_("the police"),
+        "child_protection_unit": N_("the Child Protection Unit"),
+    },
+    # Why an obligation is no longer work to do (projections.work).
+    "set_aside": {
+        "cancelled": N_("cancelled by its rule"),
+        "case_closed": N_("the case was closed"),
+        "returned": N_("the person returned to a country"),
+        "superseded": N_("the rule is no longer in force"),
+    },
 }
 
 Line = Callable[["Wording", Mapping[str, Any]], str]
@@ -226,6 +243,10 @@ class Wording:
     def obligation(self, status: object) -> str:
         return self.code("obligation", status)
 
+    def step(self, summary: str) -> str:
+        """A step of a case (a command's summary) in this language."""
+        return self.t.gettext(summary)
+
     def services(self, codes: object) -> str:
         return (
             ", ".join(self.service(c) for c in codes) if isinstance(codes, list) else ""
@@ -278,6 +299,16 @@ def _referred(w: Wording, p: Mapping[str, Any]) -> str:
             reason=p["consent_override_reason"],
         )
     return w._("Referred to %(service)s at %(agency)s", service=service, agency=agency)
+
+
+def _assigned(w: Wording, p: Mapping[str, Any]) -> str:
+    if p["previous_owner"]:
+        return w._(
+            "Case handed over from %(previous)s to %(owner)s",
+            previous=p["previous_owner"],
+            owner=p["owner"],
+        )
+    return w._("Case assigned to %(owner)s", owner=p["owner"])
 
 
 def _returned(w: Wording, p: Mapping[str, Any]) -> str:
@@ -407,4 +438,5 @@ LINES: dict[str, Line] = {
         "SOP deadline missed: %(rule)s",
         rule=w.rule(p["rule_id"], p.get("ruleset_version")),
     ),
+    "CaseAssigned": _assigned,
 }

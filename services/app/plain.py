@@ -44,6 +44,8 @@ def case_summary(case: Case) -> dict[str, Any]:
         },
         "services": dict(sorted(case.services.items())),
         "personal_data_erased": case.personal_data_erased,
+        # The worker responsible for the case (a user id, never a person helped).
+        "owner": case.owner,
     }
 
 

@@ -103,6 +103,13 @@ def _add_token_parsers(
         "(it sees only the alerts sent to that entry); shelter_staff: the "
         "agency they work for (they answer the referrals made to it)",
     )
+    p.add_argument(
+        "--agency",
+        metavar="NAME",
+        help="a caseworker of an agency that receives referrals (a shelter): its "
+        "name as referrals give it (its task list shows the referrals waiting "
+        "for its answer)",
+    )
     p.set_defaults(command_at="serve:cmd_token_create")
     p = tokens.add_parser("revoke", help=HELP_TOKEN_REVOKE)
     p.add_argument("--user", required=True)

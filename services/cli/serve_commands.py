@@ -72,6 +72,7 @@ def cmd_token_create(args: argparse.Namespace) -> int:
             regions=args.region,
             language=args.language,
             unit=args.unit,
+            agency=args.agency,
         )
     print(token)
     return 0

@@ -17,6 +17,7 @@ from psycopg_pool import ConnectionPool
 from domain.clock import Clock, SystemClock
 from domain.sop import RuleBook, WorkingCalendar, load_calendar, load_rulebook
 from handlers.erasure import KeyDestruction
+from projections.cases import CaseListProjection
 from projections.feed import Projection
 from projections.obligations import ObligationsProjection
 from projections.timeline import TimelineProjection
@@ -177,6 +178,7 @@ def open_backbone(
         projections: list[Projection] = [
             TimelineProjection(),
             ObligationsProjection(rulebook, calendar),
+            CaseListProjection(),
             # Not a read model: a handler that carries out every recorded
             # PersonalDataErased (crypto-shredding), fed the same way.
             KeyDestruction(DataKeyShredder()),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import uuid
 from types import TracebackType
 from typing import Any
@@ -9,6 +11,9 @@ from typing import Any
 import httpx
 
 from domain.catalogue import REGION_SEATS
+
+# How the pages write a range of a list ("1 to 50 of 55"): with an en dash.
+DASH = "\N{EN DASH}"
 
 # name: (user id, role, regions, language)
 USERS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
@@ -112,3 +117,35 @@ class Api:
 
 def new_key() -> str:
     return uuid.uuid4().hex
+
+
+def page_text(page: str) -> str:
+    """A page's text as a reader sees it: no tags, single spaces."""
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+
+
+class Browsers:
+    """Logged-in page sessions (the session cookie), one per test user."""
+
+    def __init__(self, base_url: str, tokens: dict[str, str]) -> None:
+        self.base_url = base_url
+        self.tokens = tokens
+        self._clients: dict[str, httpx.Client] = {}
+
+    def as_(self, who: str) -> httpx.Client:
+        if who not in self._clients:
+            client = httpx.Client(base_url=self.base_url, timeout=30)
+            response = client.post("/login", data={"token": self.tokens[who]})
+            assert response.status_code == 303, response.text
+            self._clients[who] = client
+        return self._clients[who]
+
+    def text(self, who: str, path: str, **params: Any) -> str:
+        """The text of a page that must answer 200."""
+        response = self.as_(who).get(path, params=params)
+        assert response.status_code == 200, response.text
+        return page_text(response.text)
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()

@@ -294,6 +294,7 @@ ROUTE_ENTRY = {
     "missed-follow-up": "FollowUpMissed",
     "return": "ReturnedToCountry",
     "transfer": "Transferred",
+    "assign": "CaseAssigned",
     "close": "Closed",
     "reopen": "Reopened",
     "correct": "EntryCorrected",
@@ -340,9 +341,10 @@ RECORD_EVERY_ENTRY: list[tuple[str, dict[str, Any]]] = [
     ("close", {}),
     ("reopen", {}),
 ]
-# Every entry a person records over the API (PersonalDataErased has no route),
-# and every field of each, its time included.
-CORRECTED_TYPES = sorted(set(ENTRY_FIELDS) - {"PersonalDataErased"})
+# Every entry a person records over the API (PersonalDataErased has no route;
+# an assignment is put right by assigning again, never corrected), and every
+# field of each, its time included.
+CORRECTED_TYPES = sorted(set(ENTRY_FIELDS) - {"PersonalDataErased", "CaseAssigned"})
 CORRECTED_FIELDS = [
     (entry, name)
     for entry in CORRECTED_TYPES

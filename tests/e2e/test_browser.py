@@ -88,9 +88,14 @@ def test_log_in_open_a_timeline_and_see_an_overdue_obligation_on_the_dashboard(
             _log_in(page, base_url, tokens["coordinator"])
             page.click("nav a[href='/dashboard']")
             expect(page.locator("h1")).to_have_text("SOP dashboard")
-            overdue = page.locator("table.overdue tbody tr")
-            expect(overdue.first).to_contain_text("Status determined")
-            expect(page.locator("table.overdue")).to_contain_text("Referral answered")
+            # Most overdue first: the Dibër case's second monthly follow-up (the
+            # status decision of the Vlorë case whose person returned is set
+            # aside); each item says who must act.
+            overdue = page.locator("ul.overdue li")
+            expect(overdue.first).to_contain_text("Monthly follow-up after closure")
+            expect(overdue.first).to_contain_text("the case owner: mu-diber-1")
+            expect(page.locator("ul.overdue")).to_contain_text("Referral answered")
+            expect(page.locator("ul.overdue")).to_contain_text("Status determined")
             assert overdue.count() >= 3
             expect(page.locator("svg.chart").first).to_be_visible()
             assert _fits_the_screen(page)
@@ -98,9 +103,9 @@ def test_log_in_open_a_timeline_and_see_an_overdue_obligation_on_the_dashboard(
             page.screenshot(path=str(dashboard_shot), full_page=True)
 
             # The overdue row leads to the case, its missed step marked.
-            overdue.first.locator("a").click()
+            overdue.first.locator(".case-head a").click()
             expect(page.locator(".attention .s-breached").first).to_contain_text(
-                "Status determined: overdue"
+                "Monthly follow-up after closure: overdue"
             )
         finally:
             browser.close()

@@ -40,6 +40,7 @@ ACTORS: dict[str, tuple[str, str]] = {
     "DeadlineWarning": ("vatra-sop-clock", "system"),
     "DeadlineBreached": ("vatra-sop-clock", "system"),
     "PersonalDataErased": ("staff-coord-0002", "coordinator"),
+    "CaseAssigned": ("staff-coord-0002", "coordinator"),
 }
 CASEWORKER = ("staff-cw-0019", "caseworker")
 
@@ -134,6 +135,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "subject_ref": "subj-7Q2M-9XKD",
         "reason": "the person asked for their data to be erased",
     },
+    "CaseAssigned": {"owner": "staff-cw-0023", "previous_owner": "staff-mu-0042"},
 }
 
 

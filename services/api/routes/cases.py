@@ -13,16 +13,13 @@ from psycopg import Connection
 from projections.obligations import case_obligations
 from projections.timeline import timeline_json
 from services.api import answers as a
-from services.api import queries
 from services.api.auth import Caller, Context, CorrelationId
+from services.api.bounds import bounded
+from services.api.case_finder import TEXT_LENGTH, Finding, State, find
 from services.api.context import ApiContext
-from services.api.policy import (
-    ALL_REGION_READERS,
-    Principal,
-    may_list_cases,
-    may_read_case,
-)
+from services.api.policy import Principal, may_list_cases, may_read_case
 from services.api.routes.commands import ERRORS
+from services.api.work_view import case_ref
 
 router = APIRouter(prefix="/api/cases", tags=["caseworkers"], responses=ERRORS)
 
@@ -49,21 +46,78 @@ def open_case(
     return case
 
 
-@router.get("", response_model=list[a.CaseListItem])
+TOTAL_HEADER = "X-Total-Count"
+Region = Annotated[str, bounded("Identified", "region")]
+
+
+@router.get(
+    "",
+    response_model=list[a.CaseListItem],
+    responses={
+        200: {
+            "headers": {
+                TOTAL_HEADER: {
+                    "description": "How many cases the search finds in all.",
+                    "schema": {"type": "integer"},
+                }
+            }
+        }
+    },
+)
 def list_cases(
     ctx: Context,
     principal: Caller,
     correlation_id: CorrelationId,
+    response: Response,
+    q: Annotated[
+        str,
+        Query(
+            max_length=TEXT_LENGTH,
+            description="The start of a subject reference (any case), or the "
+            "short id alerts use (VT-3F2A9C1B, with or without VT-, or its "
+            "first digits), or a whole case id.",
+        ),
+    ] = "",
+    region: Annotated[Region | None, Query(description="One of your regions.")] = None,
+    state: Annotated[
+        State | None, Query(description="Only open, or only closed, cases.")
+    ] = None,
+    minor: Annotated[
+        bool | None, Query(description="Only minors (true) or adults (false).")
+    ] = None,
+    overdue: Annotated[
+        bool,
+        Query(description="Only cases with an SOP obligation past its deadline."),
+    ] = False,
+    mine: Annotated[bool, Query(description="Only the cases assigned to you.")] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> list[dict[str, Any]]:
-    """The cases you may read, the most recently changed first."""
+    """The cases you may read that the search finds, the most recent work
+    first; the total is in the ``X-Total-Count`` header."""
     ctx.read(
         principal, "cases", may_list_cases(principal), correlation_id=correlation_id
     )
     ctx.read_models.refresh()
-    regions = None if principal.role in ALL_REGION_READERS else principal.regions
-    with ctx.pool.connection() as conn:
-        return queries.cases(conn, regions, limit)
+    finding = Finding(q, region, state, minor, overdue, mine)
+    page = find(ctx, principal, finding, limit=limit, offset=offset)
+    response.headers[TOTAL_HEADER] = str(page.total)
+    return [_listed(row) for row in page.rows]
+
+
+def _listed(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of the case list as the API answers it."""
+    next_due = (
+        {"rule_id": row["next_rule_id"], "due_at": row["next_due_at"]}
+        if row["next_rule_id"] is not None
+        else None
+    )
+    return {
+        **row,
+        "short_id": case_ref(row["short_id"]),
+        "last_recorded_at": row["last_activity_at"],
+        "next_due": next_due,
+    }
 
 
 @router.get("/{case_id}", response_model=a.CaseState)

@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse
 from domain.commands import COMMANDS, OPENING_COMMANDS
 from services.api import models as m
 from services.api.auth import Caller, Context, CorrelationId, IdempotencyKey
+from services.api.choices import check_chosen
 from services.api.context import ApiContext
 from services.api.idempotency import (
     Answer,
@@ -167,6 +168,7 @@ def run_command(
         case_id=case_id,
     )
     fields = body.model_dump(exclude={"expected_version", "occurred_at"})
+    check_chosen(ctx, COMMANDS[command], fields, case)
     occurred_at = body.occurred_at or ctx.clock.now()
     to_run = COMMANDS[command](**fields)
 

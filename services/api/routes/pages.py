@@ -1,5 +1,6 @@
 """Server-rendered pages for phones: log-in, cases or alerts, a case timeline
-with its SOP status, the coordinators' SOP dashboard, the auditors' history.
+with its SOP status, the auditors' history (the task lists and the SOP
+dashboard: ``services.api.routes.work``).
 
 The pages read through the same checks as the API, so every page showing a
 case is recorded in the access log (views ``page:*``). The session cookie is
@@ -22,9 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from domain.clock import TIRANE
 from domain.errors import DomainError
 from domain.fields import EARLIEST, LATEST
-from projections.compliance import compliance, near_deadline, overdue
 from projections.timeline import timeline
-from services.api import queries
 from services.api.auth import (
     SESSION_COOKIE,
     Context,
@@ -32,6 +31,7 @@ from services.api.auth import (
     Viewer,
     get_context,
 )
+from services.api.case_finder import found_cases
 from services.api.context import ApiContext
 from services.api.correction_view import (
     show_corrections,
@@ -43,7 +43,7 @@ from services.api.freshness import freshness_of_request
 from services.api.i18n import Pages, translator, visitor_language
 from services.api.models import AlertAcknowledgement
 from services.api.next_page import MAX_NEXT, here, local_path
-from services.api.policy import ALERT_ONLY_ROLES, ALL_REGION_READERS, may_oversee
+from services.api.policy import ALERT_ONLY_ROLES, may_oversee
 from services.api.routes.alerts import acknowledge, visible_alerts
 from services.api.routes.audit import history_as_of
 from services.api.routes.cases import open_case
@@ -220,26 +220,25 @@ def logout(
 def home(
     request: Request, ctx: Context, viewer: Viewer, correlation_id: CorrelationId
 ) -> HTMLResponse:
-    """Alerts for alerted authorities; the cases one may read for everyone else."""
+    """Alerts for alerted authorities; for everyone else the cases one may
+    read, found by reference or short id and filters, a page at a time."""
     alerts: list[dict[str, Any]] = []
-    cases: list[dict[str, Any]] = []
+    found: dict[str, Any] = {}
     if viewer.alert_authority is not None:
         alerts = visible_alerts(ctx, viewer, correlation_id, view="page:alerts")
     if viewer.role not in ALERT_ONLY_ROLES:
         ctx.record(viewer, "page:cases", correlation_id)
         ctx.read_models.refresh()
-        regions = None if viewer.role in ALL_REGION_READERS else viewer.regions
-        with ctx.pool.connection() as conn:
-            cases = queries.cases(conn, regions)
+        found = found_cases(ctx, viewer, request.query_params)
     return render(
         request,
         viewer.language,
         "home.html",
         viewer=viewer,
         alerts=alerts,
-        cases=cases,
         oversight=may_oversee(viewer),
         may_identify=bool(opening_regions(viewer)),
+        **found,
     )
 
 
@@ -301,34 +300,6 @@ def timeline_page(
         ),
         correctable=correctable,
         done=done_sentence(w, done),
-    )
-
-
-@router.get("/dashboard", response_class=HTMLResponse)
-def dashboard(
-    request: Request, ctx: Context, viewer: Viewer, correlation_id: CorrelationId
-) -> HTMLResponse:
-    """SOP dashboard: overdue first, then due soon, then on-time rates."""
-    ctx.read(
-        viewer, "page:dashboard", may_oversee(viewer), correlation_id=correlation_id
-    )
-    ctx.read_models.refresh()
-    now = ctx.clock.now()
-    with ctx.pool.connection() as conn:
-        late = overdue(conn, now)
-        soon = near_deadline(conn, now)
-        by_region = compliance(conn, now, "region")
-        by_rule = compliance(conn, now, "rule_id")
-    return render(
-        request,
-        viewer.language,
-        "dashboard.html",
-        viewer=viewer,
-        overdue=late,
-        approaching=soon,
-        by_region=by_region,
-        by_rule=by_rule,
-        now=now,
     )
 
 
