@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import alert_embedded, cli_startup, figures, latency
+from bench import alert_embedded, cli_startup, figures, latency, pages
 from bench.env import BenchEnv, bench_env
 from services.config.logs import configure_logging
 
@@ -35,6 +35,9 @@ SIZES = {
         "obligations": 50_000,
         "breaches": 5,
         "cli_runs": 5,
+        "page_cases": 2000,
+        "page_gets": 200,
+        "page_submits": 50,
     },
     "full": {
         "write_cases": 300,
@@ -48,6 +51,9 @@ SIZES = {
         "obligations": 1_000_000,
         "breaches": 20,
         "cli_runs": 15,
+        "page_cases": 2000,
+        "page_gets": 2000,
+        "page_submits": 300,
     },
 }
 
@@ -71,6 +77,9 @@ GROUPS: dict[str, Callable[[BenchEnv, Size], list[figures.Figure]]] = {
     ],
     "sop": lambda env, s: latency.sop_clock(env, s["obligations"], s["breaches"]),
     "cli": lambda _env, s: cli_startup.cli_startup(s["cli_runs"]),
+    "pages": lambda env, s: pages.page_figures(
+        env, s["page_cases"], s["page_gets"], s["page_submits"]
+    ),
 }
 
 

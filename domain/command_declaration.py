@@ -77,7 +77,7 @@ def chosen(source: str, description: str) -> dict[str, Any]:
     system knows, named ``source`` (e.g. ``case_owners``: the users who may own
     the case in its region). The API refuses any other value, and a form
     offers the list as a choice (``services.api.choices``)."""
-    return {"description": description, "choices": source}
+    return {"description": description, "chosen_from": source}
 
 
 def ruled(rule: Rule) -> dict[str, Any]:

@@ -29,9 +29,9 @@ SOURCES: Mapping[str, Source] = {
 def chosen_fields(command: type[Command]) -> dict[str, str]:
     """The command's fields whose values come from a source: field -> source."""
     return {
-        f.name: f.metadata["choices"]
+        f.name: f.metadata["chosen_from"]
         for f in dataclasses.fields(command)  # type: ignore[arg-type]
-        if "choices" in f.metadata
+        if "chosen_from" in f.metadata
     }
 
 

@@ -32,6 +32,7 @@ from domain.command_declaration import Command
 from domain.errors import DomainError, InvalidTime, InvalidValue
 from domain.fields import Rule as FieldRule
 from domain.fields import check_moment
+from services.api.choices import chosen_fields
 from services.api.code_labels import BY_FIELD, coded
 
 OCCURRED_AT = "occurred_at"
@@ -134,7 +135,8 @@ def specs_of(command: type[Command]) -> tuple[FieldSpec, ...]:
 def _specs(command: type[Command]) -> tuple[FieldSpec, ...]:
     hints = get_type_hints(command)
     rules = command.rules()
-    from_case = command.choices()
+    # The case's own choices, and the values only the running system knows.
+    from_case = {**command.choices(), **chosen_fields(command)}
     made = command.made()
     specs = []
     for f in dataclasses.fields(command):  # type: ignore[arg-type]

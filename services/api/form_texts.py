@@ -59,6 +59,10 @@ FIELDS: Mapping[str, tuple[str, str]] = {
         N_("In years; an estimate if need be. Give the age or the birth year."),
     ),
     "birth_year": (N_("Birth year"), N_("If known, e.g. 2009.")),
+    "owner": (
+        N_("New owner"),
+        N_("The caseworker who takes the case over: it is then theirs to follow."),
+    ),
     "nationality": (N_("Nationality"), N_("The person's nationality, if known.")),
     "protection_requested": (
         N_("Protection requested"),

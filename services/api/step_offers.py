@@ -21,6 +21,7 @@ from domain.commands import COMMANDS, CaseCommand
 from domain.facts import CaseFact
 from domain.sop import DueWithin, Obligation, Recurring, RuleBook
 from domain.sop.patterns import EventPattern
+from services.api.choices import choices_for
 from services.api.context import ApiContext
 from services.api.form_model import specs_of
 from services.api.policy import Principal, may_record
@@ -151,6 +152,11 @@ def case_now(
         unit=viewer.unit or viewer.agency,
         awaited=awaited(ctx.rulebook, obligations),
     )
+    # Fields whose values only the running system knows (the users who may
+    # own the case): offered like the case's own choices.
+    for name, offer in offers["offered"].items():
+        for chosen, values in choices_for(ctx, COMMANDS[name], case).items():
+            offer["choices"][chosen] = [{"value": v, "about": {}} for v in values]
     return CaseNow(case, facts, obligations, offers)
 
 

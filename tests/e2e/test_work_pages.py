@@ -61,7 +61,7 @@ def test_each_worker_sees_the_tasks_that_are_theirs_and_no_others(
     # The owner: the follow-up of the closed case (its earlier obligations
     # were set aside by the closure) and everything due on the open one.
     owner = browsers.text("vlora_worker", "/tasks")
-    assert "Ndjekja pas riintegrimit" in owner
+    assert "Ndjekja mujore pas mbylljes" in owner
     assert (
         f"/cases/{follow}/steps/follow-up"
         in browsers.as_("vlora_worker").get("/tasks").text
