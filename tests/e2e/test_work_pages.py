@@ -66,7 +66,7 @@ def test_each_worker_sees_the_tasks_that_are_theirs_and_no_others(
         f"/cases/{follow}/steps/follow-up"
         in browsers.as_("vlora_worker").get("/tasks").text
     )
-    assert "Përgjigjja për referimin" in owner
+    assert "Përgjigjja ndaj referimit" in owner
     assert "Njoftimi i policisë" in owner
     assert owner.count("VT-" + follow.replace("-", "")[:8].upper()) == 1
     assert "agjencia ku u bë referimi: National Shelter" in owner

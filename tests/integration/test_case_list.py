@@ -113,7 +113,7 @@ def test_the_case_list_holds_the_aggregates_values_whatever_the_order_of_events(
         case["case_id"].replace("-", "")[:8].upper(),
         "PV-LIST-1",
         summary["region"],
-        "Vlorë",
+        "vlore",
         True,
         "trafficking",
         "victim",
