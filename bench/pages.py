@@ -38,7 +38,12 @@ SUBMIT_TARGET = 150.0  # ms, p99
 # The step sent over and over: a risk assessment, offered on every open case.
 STEP = "assess-risk"
 LEVELS = ("low", "medium", "high")
-HIDDEN = re.compile(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">')
+# The fields a form sends as it was rendered: hidden ones, and the time of
+# the step (now, in Tirana time, unless the worker sets it back).
+SENT = re.compile(
+    r'<input type="(?:hidden|datetime-local)"(?: id="[a-z_]+")? name="([a-z_]+)" '
+    r'value="([^"]*)"'
+)
 
 
 def page_figures(env: BenchEnv, cases: int, gets: int, submits: int) -> list[Figure]:
@@ -116,12 +121,13 @@ def _offers(phone: httpx.Client, case_id: str) -> bool:
 def _submit(phone: httpx.Client, case_id: str, n: int) -> float:
     """Seconds from sending the step's form to the confirming timeline page."""
     path = f"/cases/{case_id}/steps/{STEP}"
-    fields = dict(HIDDEN.findall(phone.get(path).text))
+    fields = dict(SENT.findall(phone.get(path).text))
     fields["level"] = LEVELS[n % len(LEVELS)]
     started = time.perf_counter()
     answer = phone.post(path, data=fields)
     if answer.status_code != 303:
-        raise RuntimeError(f"POST {path} answered {answer.status_code}")
+        errors = re.findall(r'class="error"[^>]*>([^<]*)<', answer.text)
+        raise RuntimeError(f"POST {path} answered {answer.status_code}: {errors}")
     shown = phone.get(answer.headers["location"])
     elapsed = time.perf_counter() - started
     if shown.status_code != 200 or 'class="card done' not in shown.text:
