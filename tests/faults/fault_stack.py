@@ -73,7 +73,10 @@ class Reference:
     def __init__(self, backbone: Backbone, database: Database, directory: Path) -> None:
         self.pool = database.pool("fault-reference")
         intake = NotificationIntake(
-            load_directory(directory), backbone.rulebook, SystemClock()
+            load_directory(directory),
+            backbone.rulebook,
+            SystemClock(),
+            calendar=backbone.calendar,
         )
         self.follower = LogFollower(
             backbone.app,

@@ -192,7 +192,12 @@ def test_a_kafka_runner_fed_duplicates_out_of_order_ends_equal_to_the_rebuild(
         return [
             TimelineProjection(),
             ObligationsProjection(backbone.rulebook, backbone.calendar),
-            NotificationIntake(load_directory(directory), backbone.rulebook, clock),
+            NotificationIntake(
+                load_directory(directory),
+                backbone.rulebook,
+                clock,
+                calendar=backbone.calendar,
+            ),
         ]
 
     runner = KafkaRunner(
