@@ -24,6 +24,10 @@ from domain.catalogue import AGENCIES, REGIONS, SERVICES
 # ``unit`` of their account); caseworkers of other roles may record the answer
 # an agency gave them (by phone, in person).
 AGENCY_STAFF = frozenset({"shelter_staff"})
+# The steps that answer a referral, by command name.
+REFERRAL_ANSWERS = frozenset(
+    {"accept_referral", "decline_referral", "complete_referral"}
+)
 
 
 @dataclass(frozen=True)

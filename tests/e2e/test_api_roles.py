@@ -324,3 +324,45 @@ def test_auditors_read_history_and_the_access_log_but_record_nothing(
     )
     assert api.as_("vlora_worker").get("/api/access-log").status_code == 403
     assert ("auditor-1", "access_log", case_id, True) in _access(context, case_id)
+
+
+def test_shelter_staff_answer_only_the_referrals_made_to_their_agency(
+    api: Api, context: ApiContext, vlora_case: dict[str, Any]
+) -> None:
+    token = context.users.issue_token(
+        "shelter-api-1", "shelter_staff", ("vlora",), "sq", "national_shelter"
+    )
+    api.tokens["shelter"] = token
+    case = api.step(
+        "vlora_worker", vlora_case, "consent", scope="services", given_by="guardian"
+    )
+    case = api.step(
+        "vlora_worker",
+        case,
+        "refer",
+        referral_id="R-1",
+        service="legal_assistance",
+        agency="legal_clinic",
+    )
+    case = api.step(
+        "vlora_worker",
+        case,
+        "refer",
+        referral_id="R-2",
+        service="shelter_accommodation",
+        agency="national_shelter",
+    )
+    # Another agency's referral: refused as on the pages, and the refusal logged.
+    other = api.command("shelter", case, "accept-referral", referral_id="R-1")
+    assert other.status_code == 403
+    with context.pool.connection() as conn:
+        refused = conn.execute(
+            "SELECT count(*) FROM access_log WHERE actor_id = 'shelter-api-1' "
+            "AND NOT allowed"
+        ).fetchone()
+    assert refused is not None
+    assert refused[0] >= 1
+    api.step("shelter", case, "accept-referral", referral_id="R-2")
+    now = api.as_("vlora_worker").get(f"/api/cases/{case['case_id']}").json()
+    assert now["referrals"]["R-2"]["status"] == "accepted"
+    assert now["referrals"]["R-1"]["status"] == "pending"

@@ -22,6 +22,7 @@ from fastapi import APIRouter, Body, Path, Request
 from fastapi.responses import JSONResponse
 
 from domain.commands import COMMANDS, OPENING_COMMANDS
+from domain.offering import AGENCY_STAFF, REFERRAL_ANSWERS
 from services.api import models as m
 from services.api.auth import Caller, Context, CorrelationId, IdempotencyKey
 from services.api.choices import check_chosen
@@ -168,6 +169,13 @@ def run_command(
         case_id=case_id,
     )
     fields = body.model_dump(exclude={"expected_version", "occurred_at"})
+    ctx.check(
+        principal,
+        f"command:{command}",
+        own_referral(principal, command, fields, case),
+        correlation_id=correlation_id,
+        case_id=case_id,
+    )
     check_chosen(ctx, COMMANDS[command], fields, case)
     occurred_at = body.occurred_at or ctx.clock.now()
     to_run = COMMANDS[command](**fields)
@@ -188,6 +196,23 @@ def run_command(
         return Answer(200, {**result, "correlation_id": correlation})
 
     return respond(ctx, request, principal, key, body, correlation_id, action)
+
+
+def own_referral(
+    principal: Principal,
+    command: str,
+    fields: dict[str, Any],
+    case: dict[str, Any],
+) -> bool:
+    """Whether ``principal`` may answer the referral ``fields`` name: an
+    agency's staff answer only the referrals made to their agency, here as on
+    the pages (``domain.offering``); an unknown referral is the case's to
+    refuse."""
+    if principal.role not in AGENCY_STAFF or command not in REFERRAL_ANSWERS:
+        return True
+    referral = case["referrals"].get(str(fields.get("referral_id", "")))
+    agency = principal.unit or principal.agency
+    return referral is None or (agency is not None and referral["agency"] == agency)
 
 
 def respond(
