@@ -13,13 +13,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from domain.errors import DomainError
+from services.api.labels import N_
 from services.api.wording import Wording
-
-
-def N_(message: str) -> str:
-    """Marks a text for the catalog; it is translated where it is shown."""
-    return message
-
 
 ERRORS: Mapping[str, str] = {
     # A value against its field's rule.

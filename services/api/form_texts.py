@@ -11,11 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-
-def N_(message: str) -> str:
-    """Marks a text for the catalog; it is translated where it is shown."""
-    return message
-
+from services.api.labels import N_
 
 # Field name -> (label, help).
 FIELDS: Mapping[str, tuple[str, str]] = {
