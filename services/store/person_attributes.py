@@ -12,6 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import psycopg
+from eventsourcing import persistence
+
+from services.store.outages import is_database_outage
 from services.store.personal_data import PersonalDataStore
 
 
@@ -34,14 +38,24 @@ class StoredAttributes:
         case_id: str,
         correlation_id: str,
     ) -> None:
-        self.store.keep_attributes(
-            subject_ref,
-            attributes,
-            actor_id=actor_id,
-            actor_role=actor_role,
-            case_id=case_id,
-            correlation_id=correlation_id,
-        )
+        try:
+            self.store.keep_attributes(
+                subject_ref,
+                attributes,
+                actor_id=actor_id,
+                actor_role=actor_role,
+                case_id=case_id,
+                correlation_id=correlation_id,
+            )
+        except psycopg.Error as error:
+            if not is_database_outage(error):
+                raise
+            # PostgreSQL cannot take the write (gone, read-only, out of
+            # disk): refused as a refused event is, so every caller (the API,
+            # the CLI, the retries) treats the two writes alike.
+            raise persistence.OperationalError(
+                "the database cannot take the write now"
+            ) from error
 
     def read(
         self,
