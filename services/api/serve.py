@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from types import FrameType
 from typing import Protocol
 
@@ -23,6 +24,7 @@ from domain.clock import Clock
 from handlers.directory import DirectoryError, load_directory
 from services.api.app import create_app
 from services.api.context import ApiContext, api_context
+from services.api.token_terms import TokenInfo
 from services.app.errors import InvalidInput
 from services.config.bootstrap import Backbone
 from services.config.settings import ApiSettings, SettingsError
@@ -171,8 +173,13 @@ def create_token(
     language: str = "sq",
     unit: str | None = None,
     agency: str | None = None,
+    name: str | None = None,
+    expires_in: int | None = None,
+    expires_on: date | None = None,
 ) -> str:
-    """``vatra token create``: a new token for the user (only its hash is kept).
+    """``vatra token create``: a new token for the user (only its hash is kept),
+    named ``name``, with this scope, expiring after ``expires_in`` days or at
+    the end of ``expires_on`` (``services.api.token_terms``).
 
     A Child Protection Unit's ``unit`` must be a ``child_protection_units``
     entry of the directory (``VATRA_DIRECTORY_FILE``): its alerts name it.
@@ -182,7 +189,15 @@ def create_token(
     if unit:
         check_unit(backbone, unit)
     return api_context(backbone).users.issue_token(
-        user_id, role, regions, language, unit, agency=agency
+        user_id,
+        role,
+        regions,
+        language,
+        unit,
+        agency=agency,
+        name=name,
+        expires_in=expires_in,
+        expires_on=expires_on,
     )
 
 
@@ -203,9 +218,15 @@ def check_unit(backbone: Backbone, unit: str) -> None:
         )
 
 
-def revoke_tokens(backbone: Backbone, *, user_id: str) -> int:
-    """``vatra token revoke``: end every token of the user; return how many."""
-    return api_context(backbone).users.revoke(user_id)
+def revoke_tokens(backbone: Backbone, *, user_id: str, name: str | None = None) -> int:
+    """``vatra token revoke``: end the user's token ``name``, or every token
+    of the user without one; return how many."""
+    return api_context(backbone).users.revoke(user_id, name)
+
+
+def list_tokens(backbone: Backbone, *, user_id: str | None = None) -> list[TokenInfo]:
+    """``vatra token list``: every token (of one user), never the token itself."""
+    return api_context(backbone).users.tokens(user_id)
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,15 @@
 A token is a random string shown once, when it is created; only its SHA-256
 is stored, so a copy of the database lets nobody in. The token is long and
 random, so a plain (unsalted) hash is enough: there is nothing to guess.
-Creating a token for a user sets the user's role, regions and language, and
-for a Child Protection Unit the directory entry it is (``unit``); for a
-shelter's staff, the agency they work for.
+
+Each token is named and carries its own scope, fixed when it is issued: the
+role, the regions, and for a Child Protection Unit the directory entry it is
+(``unit``), for a shelter's staff the agency they work for. Issuing another
+token for the user, with another role or regions, changes neither the scope
+of the older tokens nor widens them: each keeps what it was issued with until
+it expires or is revoked (revoke them to take a role away). The user's row
+keeps the language their pages speak and the scope of their newest token.
+A token is refused once revoked or expired (``services.api.token_terms``).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Sequence
+from datetime import date
 
 from psycopg_pool import ConnectionPool
 
@@ -22,6 +29,13 @@ from domain.clock import Clock
 from domain.fields import LINE_LENGTH
 from projections.schema import run_ddl
 from services.api.policy import API_ROLES, CASEWORKER_ROLES, REGIONAL_ROLES, Principal
+from services.api.token_terms import (
+    LAST_USED_STEP,
+    MIGRATION,
+    TokenInfo,
+    check_name,
+    token_expiry,
+)
 from services.app.errors import InvalidInput
 
 LANGUAGES = ("sq", "en")
@@ -35,7 +49,8 @@ UNIT_ROLES = frozenset({"child_protection_unit"})
 # ``domain.catalogue.AGENCIES``): a shelter's staff answer its referrals.
 AGENCY_ROLES = frozenset({"shelter_staff"})
 
-DDL = """
+DDL = (
+    """
 CREATE TABLE IF NOT EXISTS api_users (
     user_id text PRIMARY KEY,
     role text NOT NULL,
@@ -53,6 +68,8 @@ CREATE INDEX IF NOT EXISTS api_tokens_user ON api_tokens (user_id);
 ALTER TABLE api_users ADD COLUMN IF NOT EXISTS unit text;
 ALTER TABLE api_users ADD COLUMN IF NOT EXISTS agency text;
 """
+    + MIGRATION
+)
 
 
 def token_hash(token: str) -> str:
@@ -79,11 +96,20 @@ class Users:
         unit: str | None = None,
         *,
         agency: str | None = None,
+        name: str | None = None,
+        expires_in: int | None = None,
+        expires_on: date | None = None,
     ) -> str:
-        """Create (or update) the user and a new token; return the token, once."""
+        """Create (or update) the user and a new token with this scope; return
+        the token, once. ``name`` (unique among the user's tokens not revoked)
+        defaults to ``token-N``; the expiry to ``token_terms.DEFAULT_DAYS``."""
         principal = check_user(user_id, role, regions, language, unit, agency)
+        if name is not None:
+            check_name(name)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = self.clock.now()
+        expires_at = token_expiry(now, days=expires_in, on=expires_on)
+        regions_kept = sorted(principal.regions)
         with self.pool.connection() as conn, conn.transaction():
             conn.execute(
                 """
@@ -98,36 +124,83 @@ class Users:
                 (
                     principal.user_id,
                     principal.role,
-                    sorted(principal.regions),
+                    regions_kept,
                     principal.language,
                     principal.unit,
                     principal.agency,
                     now,
                 ),
             )
+            # The upsert locks the user's row: their token issues take turns,
+            # so a name found free stays free until this one commits.
+            live = {
+                str(row[0])
+                for row in conn.execute(
+                    "SELECT name FROM api_tokens "
+                    "WHERE user_id = %s AND revoked_at IS NULL",
+                    (principal.user_id,),
+                )
+            }
+            if name is None:
+                row = conn.execute(
+                    "SELECT count(*) FROM api_tokens WHERE user_id = %s",
+                    (principal.user_id,),
+                ).fetchone()
+                number = (row[0] if row else 0) + 1
+                while f"token-{number}" in live:
+                    number += 1
+                name = f"token-{number}"
+            if name in live:
+                raise InvalidInput(
+                    f"user {principal.user_id!r} already has a token named "
+                    f"{name!r}; revoke it first or choose another --name"
+                )
             conn.execute(
-                "INSERT INTO api_tokens (token_sha256, user_id, created_at) "
-                "VALUES (%s, %s, %s)",
-                (token_hash(token), principal.user_id, now),
+                """
+                INSERT INTO api_tokens (token_sha256, user_id, name, role, regions,
+                    unit, agency, created_at, expires_at)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+                """,
+                (
+                    token_hash(token),
+                    principal.user_id,
+                    name,
+                    principal.role,
+                    regions_kept,
+                    principal.unit,
+                    principal.agency,
+                    now,
+                    expires_at,
+                ),
             )
         return token
 
     def authenticate(self, token: str) -> Principal | None:
-        """The user a live token belongs to, or None."""
+        """The caller a live token speaks for, with the token's own scope, or
+        None if it is unknown, revoked or expired."""
         if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
             return None
+        now = self.clock.now()
+        digest = token_hash(token)
         with self.pool.connection() as conn:
             row = conn.execute(
                 """
-                SELECT u.user_id, u.role, u.regions, u.language, u.unit, u.agency
+                SELECT u.user_id, t.role, t.regions, u.language, t.unit, t.agency,
+                    t.last_used_at
                 FROM api_tokens t JOIN api_users u USING (user_id)
                 WHERE t.token_sha256 = %s AND t.revoked_at IS NULL
+                  AND t.expires_at > %s
                 """,
-                (token_hash(token),),
+                (digest, now),
             ).fetchone()
-        if row is None:
-            return None
-        user_id, role, regions, language, unit, agency = row
+            if row is None:
+                return None
+            user_id, role, regions, language, unit, agency, last_used = row
+            if last_used is None or now - last_used >= LAST_USED_STEP:
+                conn.execute(
+                    "UPDATE api_tokens SET last_used_at = %s WHERE token_sha256 = %s",
+                    (now, digest),
+                )
         return Principal(
             str(user_id),
             str(role),
@@ -152,31 +225,60 @@ class Users:
             )
 
     def case_owners(self, region: str) -> list[str]:
-        """The users who may own a case in ``region``: caseworkers of the
-        region with a live token, by user id. (The choice an assignment
-        offers: ``services.api.choices``.)"""
+        """The users who may own a case in ``region``: those with a live
+        caseworker token for the region, by user id. (The choice an
+        assignment offers: ``services.api.choices``.)"""
         with self.pool.connection() as conn:
             rows = conn.execute(
                 """
-                SELECT u.user_id FROM api_users u
-                WHERE u.role = ANY(%s) AND %s = ANY(u.regions)
-                  AND EXISTS (SELECT 1 FROM api_tokens t
-                              WHERE t.user_id = u.user_id AND t.revoked_at IS NULL)
-                ORDER BY u.user_id
+                SELECT DISTINCT t.user_id FROM api_tokens t
+                WHERE t.role = ANY(%s) AND %s = ANY(t.regions)
+                  AND t.revoked_at IS NULL AND t.expires_at > %s
+                ORDER BY t.user_id
                 """,
-                (sorted(CASEWORKER_ROLES), region),
+                (sorted(CASEWORKER_ROLES), region, self.clock.now()),
             ).fetchall()
         return [str(row[0]) for row in rows]
 
-    def revoke(self, user_id: str) -> int:
-        """Revoke every live token of a user; return how many."""
+    def revoke(self, user_id: str, name: str | None = None) -> int:
+        """Revoke the user's live token ``name``, or every live token of the
+        user if no name is given; return how many."""
         with self.pool.connection() as conn:
             cur = conn.execute(
-                "UPDATE api_tokens SET revoked_at = %s "
-                "WHERE user_id = %s AND revoked_at IS NULL",
-                (self.clock.now(), user_id),
+                """
+                UPDATE api_tokens SET revoked_at = %(now)s
+                WHERE user_id = %(user)s AND revoked_at IS NULL
+                  AND (%(name)s::text IS NULL OR name = %(name)s)
+                """,
+                {"now": self.clock.now(), "user": user_id, "name": name},
             )
             return cur.rowcount
+
+    def tokens(self, user_id: str | None = None) -> list[TokenInfo]:
+        """Every token (of one user, if given), by user and creation time."""
+        with self.pool.connection() as conn:
+            rows = conn.execute(
+                """
+                SELECT user_id, name, role, regions, created_at, expires_at,
+                    last_used_at, revoked_at
+                FROM api_tokens WHERE %(user)s::text IS NULL OR user_id = %(user)s
+                ORDER BY user_id, created_at, name
+                """,
+                {"user": user_id},
+            ).fetchall()
+        return [
+            TokenInfo(
+                str(user),
+                str(name),
+                str(role),
+                tuple(regions),
+                created,
+                expires,
+                used,
+                revoked,
+            )
+            for user, name, role, regions, created, expires, used, revoked in rows
+        ]
 
 
 def check_user(

@@ -16,6 +16,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable, Collection, Iterator, Sequence
+from datetime import date
 
 from domain.catalogue import REGIONS, ROLES
 
@@ -24,7 +25,11 @@ Command = Callable[[argparse.Namespace], int]
 HELP_TOKEN_CREATE = (
     "Create an API token for a user; it is printed once, only its hash is kept."
 )
-HELP_TOKEN_REVOKE = "Revoke every token of a user."
+HELP_TOKEN_REVOKE = "Revoke one token of a user (--name), or all of them (--all)."
+HELP_TOKEN_LIST = (
+    "List the API tokens (name, user, scope, created, expires, last used, "
+    "revoked); never a token."
+)
 HELP_DEMO = "Record the demo scenario, project it, print a timeline and SOP compliance."
 HELP_API = (
     "Serve the HTTP API and pages on VATRA_API_HOST:VATRA_API_PORT until SIGTERM."
@@ -69,8 +74,8 @@ HELP_KAFKA = (
 def _add_token_parsers(
     sub: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> None:
-    """API tokens: create, revoke."""
-    p = sub.add_parser("token", help="API tokens: create, revoke")
+    """API tokens: create, list, revoke."""
+    p = sub.add_parser("token", help="API tokens: create, list, revoke")
     tokens = p.add_subparsers(dest="token_command", required=True)
     p = tokens.add_parser("create", help=HELP_TOKEN_CREATE)
     p.add_argument("--user", required=True, help="the user's id, e.g. mu-vlora-1")
@@ -110,10 +115,45 @@ def _add_token_parsers(
         "name as referrals give it (its task list shows the referrals waiting "
         "for its answer)",
     )
+    p.add_argument(
+        "--name",
+        help="the token's name, unique among the user's live tokens, e.g. "
+        "intake-sync (default: token-N)",
+    )
+    expiry = p.add_mutually_exclusive_group()
+    expiry.add_argument(
+        "--expires-in",
+        type=int,
+        metavar="DAYS",
+        help="days until the token expires (default 90, at most 365)",
+    )
+    expiry.add_argument(
+        "--expires-at",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="the last day the token works (Europe/Tirane), at most 365 days ahead",
+    )
     p.set_defaults(command_at="serve:cmd_token_create")
+    p = tokens.add_parser("list", help=HELP_TOKEN_LIST)
+    p.add_argument("--user", help="only this user's tokens")
+    p.set_defaults(command_at="serve:cmd_token_list")
     p = tokens.add_parser("revoke", help=HELP_TOKEN_REVOKE)
     p.add_argument("--user", required=True)
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--name", help="the token to revoke")
+    which.add_argument(
+        "--all", action="store_true", help="revoke every token of the user"
+    )
     p.set_defaults(command_at="serve:cmd_token_revoke")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date (YYYY-MM-DD)"
+        ) from None
 
 
 def _add_audit_parsers(

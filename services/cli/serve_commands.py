@@ -1,18 +1,24 @@
-"""The HTTP side: ``vatra demo [--serve]``, ``vatra api``, ``vatra token``."""
+"""The HTTP side: ``vatra demo [--serve]``, ``vatra api``, ``vatra token``
+(create, list, revoke)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Sequence
+from datetime import datetime
 
-from domain.clock import ControlledClock, SystemClock
+from domain.clock import TIRANE, ControlledClock, SystemClock
 from services.api.context import api_context
 from services.api.serve import (
     create_token,
     demo_banner,
     demo_tokens,
+    list_tokens,
     revoke_tokens,
     serve,
 )
+from services.api.token_terms import TokenInfo
 from services.cli.demo import demo_case_id, record_scenario
 from services.cli.reports import obligations_report, sop_report, timeline_report
 from services.config.bootstrap import open_backbone
@@ -73,13 +79,85 @@ def cmd_token_create(args: argparse.Namespace) -> int:
             language=args.language,
             unit=args.unit,
             agency=args.agency,
+            name=args.name,
+            expires_in=args.expires_in,
+            expires_on=args.expires_at,
         )
+        others = [
+            t
+            for t in list_tokens(backbone, user_id=args.user)
+            if t.revoked_at is None
+            and (t.role, set(t.regions)) != (args.role, set(args.region))
+        ]
     print(token)
+    if others:
+        # Older tokens keep their own scope: say so, in case the role changed.
+        names = ", ".join(f"{t.name} ({t.role})" for t in others)
+        print(
+            f"note: {args.user} has other tokens with another scope, which they "
+            f"keep: {names}; `vatra token revoke --user {args.user} --name NAME` "
+            "ends one",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def cmd_token_list(args: argparse.Namespace) -> int:
+    """List the API tokens (of one user): never the token or its hash."""
+    with open_backbone() as backbone:
+        tokens = list_tokens(backbone, user_id=args.user)
+    print(token_table(tokens))
     return 0
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
-    """Revoke every token of a user."""
+    """Revoke one token of a user (``--name``), or all of them (``--all``)."""
     with open_backbone() as backbone:
-        print(f"revoked {revoke_tokens(backbone, user_id=args.user)} token(s)")
+        count = revoke_tokens(backbone, user_id=args.user, name=args.name)
+    if args.name is not None and count == 0:
+        print(f"{args.user} has no live token named {args.name!r}", file=sys.stderr)
+        return 2
+    print(f"revoked {count} token(s)")
     return 0
+
+
+def token_table(tokens: Sequence[TokenInfo]) -> str:
+    """The tokens as ``vatra token list`` prints them (times in Europe/Tirane)."""
+    if not tokens:
+        return "no tokens"
+
+    def moment(value: datetime | None) -> str:
+        return value.astimezone(TIRANE).strftime("%Y-%m-%d %H:%M") if value else "-"
+
+    rows = [
+        (
+            "NAME",
+            "USER",
+            "ROLE",
+            "REGIONS",
+            "CREATED",
+            "EXPIRES",
+            "LAST USED",
+            "REVOKED",
+        )
+    ]
+    rows += [
+        (
+            t.name,
+            t.user_id,
+            t.role,
+            ",".join(t.regions) or "all",
+            moment(t.created_at),
+            moment(t.expires_at),
+            moment(t.last_used_at),
+            moment(t.revoked_at),
+        )
+        for t in tokens
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(
+            cell.ljust(width) for cell, width in zip(row, widths, strict=True)
+        ).rstrip()
+        for row in rows
+    )

@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from services.api.users import token_hash
 from services.cli.main import main
 from services.store.database import Database
 from tests.integration.kafka_helpers import kafka_env, read_topic
@@ -108,8 +109,54 @@ def test_token_create_prints_a_token_once_and_refuses_an_impossible_user(
     assert token.startswith("vatra_")
     assert main(["token", "create", "--user", "police-9", "--role", "police"]) == 2
     assert "needs at least one --region" in capsys.readouterr().err
-    assert main(["token", "revoke", "--user", "police-vlora-9"]) == 0
-    assert "1" in capsys.readouterr().out
+    assert main(["token", "revoke", "--user", "police-vlora-9", "--all"]) == 0
+    assert capsys.readouterr().out.strip() == "revoked 1 token(s)"
+
+
+def test_tokens_are_listed_without_the_token_and_revoked_one_by_one(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    create = ["token", "create", "--user", "sync-1", "--role", "caseworker"]
+    create += ["--region", "vlora"]
+    assert main([*create, "--name", "intake", "--expires-in", "30"]) == 0
+    intake = capsys.readouterr().out.strip()
+    assert main([*create, "--name", "intake"]) == 2
+    assert "already has a token named 'intake'" in capsys.readouterr().err
+    assert main([*create, "--name", "later", "--expires-in", "366"]) == 2
+    assert "from 1 to 365 days" in capsys.readouterr().err
+    assert main([*create, "--name", "later", "--expires-at", "2001-01-01"]) == 2
+    assert "has already passed" in capsys.readouterr().err
+    auditor = ["token", "create", "--user", "sync-1", "--role", "auditor"]
+    assert main([*auditor, "--name", "reports"]) == 0
+    reports, note = capsys.readouterr()
+    assert "intake (caseworker)" in note
+
+    assert main(["token", "list", "--user", "sync-1"]) == 0
+    listed = capsys.readouterr().out
+    header, *lines = listed.splitlines()
+    assert header.split()[:4] == ["NAME", "USER", "ROLE", "REGIONS"]
+    assert [line.split()[:4] for line in lines] == [
+        ["intake", "sync-1", "caseworker", "vlora"],
+        ["reports", "sync-1", "auditor", "all"],
+    ]
+    assert lines[0].rstrip().endswith("-")  # not revoked
+    for secret in (intake, reports.strip()):
+        assert secret not in listed
+        assert token_hash(secret) not in listed
+
+    assert main(["token", "revoke", "--user", "sync-1", "--name", "intake"]) == 0
+    assert capsys.readouterr().out.strip() == "revoked 1 token(s)"
+    assert main(["token", "revoke", "--user", "sync-1", "--name", "intake"]) == 2
+    assert "no live token named 'intake'" in capsys.readouterr().err
+    assert main(["token", "list"]) == 0
+    intake_line, reports_line = capsys.readouterr().out.splitlines()[1:]
+    assert not intake_line.rstrip().endswith("-")  # its revocation time
+    assert reports_line.rstrip().endswith("-")
+    # The name of a revoked token is free again.
+    assert main([*create, "--name", "intake"]) == 0
+    capsys.readouterr()
+    assert main(["token", "revoke", "--user", "sync-1", "--all"]) == 0
+    assert capsys.readouterr().out.strip() == "revoked 2 token(s)"
 
 
 def test_a_child_protection_unit_token_names_a_unit_of_the_directory(
