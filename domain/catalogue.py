@@ -6,20 +6,15 @@ change once used; the labels beside them are for people.
 
 from __future__ import annotations
 
+import importlib.util
+import json
 from collections.abc import Mapping
-
-import pycountry
+from pathlib import Path
 
 from domain.catalogue_files import EXPLOITATION_FORMS, INDICATORS, TERRITORY
+from domain.codes import REGIONS as REGIONS  # noqa: PLC0414 (re-exported)
+from domain.codes import ROLES as ROLES  # noqa: PLC0414 (re-exported)
 from domain.errors import UnknownCode
-
-REGIONS: Mapping[str, str] = {
-    "vlora": "Vlorë",
-    "diber": "Dibër",
-    "berat": "Berat",
-    "durres": "Durrës",
-    "lezhe": "Lezhë",
-}
 
 # The 24 services of the reintegration programme (SOP.md).
 SERVICES: Mapping[str, str] = {
@@ -65,19 +60,6 @@ AGENCIES: Mapping[str, str] = {
     "peshkopi_vocational_centre": "Peshkopi Vocational Centre",
 }
 
-ROLES: Mapping[str, str] = {
-    "caseworker": "Caseworker",
-    "mobile_unit": "Mobile-unit social worker",
-    "shelter_staff": "Shelter staff",
-    "lawyer": "Lawyer",
-    "psychologist": "Psychologist",
-    "police": "Police anti-trafficking officer",
-    "responsible_authority": "Responsible Authority",
-    "child_protection_unit": "Child Protection Unit",
-    "coordinator": "Coordinator",
-    "auditor": "Auditor",
-    "system": "Vatra Backbone",
-}
 
 # Albania's 61 municipalities, code -> Albanian name (deploy/catalogues/).
 MUNICIPALITIES: Mapping[str, str] = {
@@ -92,9 +74,22 @@ EXPLOITATION_TYPES = frozenset(EXPLOITATION_FORMS.labels)
 INDICATOR_CODES = frozenset(INDICATORS.labels)
 # Sex as national reporting counts it; "not_recorded" covers "other" too.
 SEXES = frozenset({"female", "male", "not_recorded"})
+
+
 # ISO 3166-1 alpha-2 codes, and XK: Kosovo, the user-assigned code the EU and
 # Kosovo's own documents use (ISO 3166-1 has none for it).
-COUNTRIES = frozenset(country.alpha_2 for country in pycountry.countries) | {"XK"}
+# Read from pycountry's data file without importing the package, whose import
+# (its version lookup) would double a command's start-up.
+def _iso_countries() -> frozenset[str]:
+    spec = importlib.util.find_spec("pycountry")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("pycountry is not installed (a dependency of the backbone)")
+    package = Path(next(iter(spec.submodule_search_locations)))
+    data = json.loads((package / "databases" / "iso3166-1.json").read_text("utf-8"))
+    return frozenset(str(country["alpha_2"]) for country in data["3166-1"])
+
+
+COUNTRIES = _iso_countries() | {"XK"}
 
 CASE_TYPES = frozenset({"trafficking", "domestic_violence", "gender_based_violence"})
 SOURCES = frozenset({"outreach", "community_report", "hotline", "police", "self"})

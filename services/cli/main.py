@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import date
 
-from domain.catalogue import REGIONS, ROLES
+from domain.codes import REGIONS, ROLES
 
 Command = Callable[[argparse.Namespace], int]
 
