@@ -51,6 +51,7 @@ def meets_view(
         query = f"?{urlencode(m.prefill)}" if m.prefill else ""
         shown.append(
             {
+                "rule": w.rule(m.obligation.rule_id, m.obligation.ruleset_version),
                 "about": " · ".join(parts),
                 "status": str(m.obligation.status),
                 "due_at": m.obligation.due_at,

@@ -159,7 +159,7 @@ def test_a_closed_case_offers_only_reopening_and_the_follow_ups_due(
     api.step("vlora_worker", other, "close", reason="reintegrated")
     page = pages["worker"].get(f"/cases/{other['case_id']}").text
     assert steps_offered(page) == ["follow-up", "missed-follow-up", "reopen"]
-    assert "SOP deadline open · due" in text_of(page)
+    assert "Monthly follow-up after closure open · due" in text_of(page)
 
 
 def test_the_obligation_beside_a_step_leads_to_its_form_filled_in(
