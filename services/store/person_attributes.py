@@ -51,11 +51,11 @@ class StoredAttributes:
             if not is_database_outage(error):
                 raise
             # PostgreSQL cannot take the write (gone, read-only, out of
-            # disk): refused as a refused event is, so every caller (the API,
-            # the CLI, the retries) treats the two writes alike.
-            raise persistence.OperationalError(
-                "the database cannot take the write now"
-            ) from error
+            # disk): refused as a refused event is, with PostgreSQL's own
+            # reason ("No space left on device"), so every caller (the API,
+            # the CLI, the retries) treats the two writes alike. An outage's
+            # message names the server and the file, never a value written.
+            raise persistence.OperationalError(_reason(error)) from error
 
     def read(
         self,
@@ -73,3 +73,8 @@ class StoredAttributes:
             case_id=case_id,
             correlation_id=correlation_id,
         ).attributes()
+
+
+def _reason(error: psycopg.Error) -> str:
+    primary = error.diag.message_primary if error.sqlstate else None
+    return primary or str(error).strip() or type(error).__name__
