@@ -7,6 +7,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 from domain.clock import TIRANE, ControlledClock, SystemClock
 from services.api.context import api_context
@@ -23,7 +24,8 @@ from services.cli.demo import demo_case_id, record_scenario
 from services.cli.reports import obligations_report, sop_report, timeline_report
 from services.config.bootstrap import open_backbone
 from services.config.development import with_development_key
-from services.config.settings import load_settings
+from services.config.production import PRODUCTION_SWITCH, missing_keys
+from services.config.settings import Settings, load_settings
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -32,12 +34,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     clock = ControlledClock(now)
     settings = load_settings(defaults={"VATRA_LOG_LEVEL": "WARNING"})
     settings, development_key = with_development_key(settings)
-    if development_key is not None:
-        print(
-            "VATRA_PERSONAL_DATA_KEY is not set: personal data is encrypted with "
-            f"the development key in {development_key} (for the demo only)."
-        )
-    with open_backbone(settings, clock=clock) as backbone:
+    warning = keys_warning(settings, development_key)
+    if warning:
+        print(warning)
+    with open_backbone(settings, clock=clock, warn_without_keys=False) as backbone:
         recorded = record_scenario(backbone.service, clock, now)
         backbone.follower.catch_up()
         case_id = demo_case_id()
@@ -58,6 +58,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
             )
             serve(backbone, host=host, port=port, context=context)
     return 0
+
+
+def keys_warning(settings: Settings, development_key: Path | None) -> str:
+    """The demo's one line on the keys it runs without (none if it has all)."""
+    missing = missing_keys(settings)
+    if not missing and development_key is None:
+        return ""
+    parts = [f"without {', '.join(missing)}"] if missing else []
+    if development_key is not None:
+        parts.append(
+            f"with personal data under the development key in {development_key}"
+        )
+    return (
+        f"Warning: this demo runs {' and '.join(parts)}: not for real cases "
+        f"({PRODUCTION_SWITCH}=on refuses to start without every key)."
+    )
 
 
 def cmd_api(_args: argparse.Namespace) -> int:

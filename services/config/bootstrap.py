@@ -152,13 +152,16 @@ def open_backbone(
     *,
     clock: Clock | None = None,
     database: Database | None = None,
+    warn_without_keys: bool = True,
 ) -> Iterator[Backbone]:
-    """Build the backbone; with ``database`` given, use it instead of the settings'."""
+    """Build the backbone; with ``database`` given, use it instead of the
+    settings'. ``warn_without_keys`` off: the caller says itself what keys it
+    runs without (``production.check_keys``)."""
     settings = settings or load_settings()
     configure_logging(
         settings.log_level, settings.log_format, secrets=secret_values(settings)
     )
-    check_keys(settings)
+    check_keys(settings, warn=warn_without_keys)
     rulebook, calendar = load_sop(settings)
     clock = clock or SystemClock()
     with contextlib.ExitStack() as stack:

@@ -45,9 +45,10 @@ def missing_keys(settings: Settings) -> list[str]:
     return [name for name in REQUIRED_KEYS if not given[name]]
 
 
-def check_keys(settings: Settings) -> None:
+def check_keys(settings: Settings, *, warn: bool = True) -> None:
     """Refuse to go on in production mode without every key; otherwise warn
-    once (one log line) about the keys this run goes without.
+    once (one log line) about the keys this run goes without, unless ``warn``
+    is off because the command says so itself (the demo's one line).
 
     Called once per command, by the composition root, before the store opens.
     """
@@ -60,6 +61,8 @@ def check_keys(settings: Settings) -> None:
             f"{', '.join(missing)}: set each (or NAME_FILE, naming a file that "
             "holds it; see the README's Settings)"
         )
+    if not warn:
+        return
     log.warning(
         "running_without_keys",
         missing=missing,
