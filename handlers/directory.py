@@ -71,7 +71,7 @@ SECTIONS: Mapping[str, tuple[str, str | None]] = {
     "workers": ("worker", "worker_id"),
 }
 _FILE_KEYS = {"default_language", *SECTIONS}
-_CONTACT_KEYS = {"id", "label", "language", "secret_env", *CHANNEL_KINDS}
+_CONTACT_KEYS = {"id", "label", "language", "phone", "secret_env", *CHANNEL_KINDS}
 # The variables a webhook contact's secret may come from (secret_env).
 WEBHOOK_SECRET_PREFIX = "VATRA_WEBHOOK_SECRET_"
 _SECRET_ENV = re.compile(r"^VATRA_WEBHOOK_SECRET_[A-Z0-9_]*[A-Z0-9]$")
@@ -97,6 +97,9 @@ class Contact:
     entry: str = ""  # where it is in the file, e.g. "police[2]", for messages
     # A webhook's secret: the variable that holds it (never the secret itself).
     secret_env: str = ""
+    # A number a person can call (shown to field workers who are offline);
+    # not a channel: the backbone never dials it.
+    phone: str = ""
 
 
 @dataclass(frozen=True)
@@ -272,8 +275,14 @@ def _contact(
         raise DirectoryError(f"{path}: {where}: label must be text")
     place = _place(path, where, raw, place_key)
     secret_env = _secret_env(path, where, contact_id, channel, raw.get("secret_env"))
+    phone = raw.get("phone", "")
+    if not isinstance(phone, str) or (phone and not _PHONE.match(phone)):
+        raise DirectoryError(
+            f"{path}: {where}: phone {phone!r} must be a number in international "
+            "form, e.g. +35533000100"
+        )
     contact = Contact(
-        contact_id, role, channel, address, language, label, where, secret_env
+        contact_id, role, channel, address, language, label, where, secret_env, phone
     )
     return contact, place
 

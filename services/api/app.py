@@ -58,6 +58,7 @@ from services.api.routes import (
     commands,
     corrections,
     docs,
+    field,
     forms,
     identify,
     language,
@@ -127,6 +128,7 @@ def create_app(context: ApiContext, settings: ApiSettings | None = None) -> Fast
         language.router,
         work.router,
         ack.router,
+        field.router,
     ):
         app.include_router(router)
     if settings.docs:

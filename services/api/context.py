@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -20,6 +21,7 @@ from services.api.policy import Principal
 from services.api.users import Users
 from services.app.service import CaseService
 from services.config.bootstrap import Backbone
+from services.config.notify_settings import DEPLOY
 from services.config.settings import KafkaSettings
 from services.observability.health import checks_for
 from services.observability.server import Check
@@ -62,6 +64,8 @@ class ApiContext:
     health_checks: dict[str, Check] = field(default_factory=dict)
     # Verifies the acknowledgement links in alerts; None when alerts are off.
     ack_tokens: AckTokens | None = None
+    # The directory of authorities: the field page shows the police's numbers.
+    directory_file: Path | None = None
 
     def check(
         self,
@@ -151,11 +155,17 @@ def api_context(backbone: Backbone, clock: Clock | None = None) -> ApiContext:
         # is ready when PostgreSQL (and Kafka, in the full mode) answers.
         health_checks=checks_for(backbone),
         ack_tokens=_ack_tokens(backbone, clock),
+        directory_file=_directory_file(backbone),
     )
     context.access_log.create_table()
     context.users.create_tables()
     context.idempotency.create_table()
     return context
+
+
+def _directory_file(backbone: Backbone) -> Path:
+    notify = backbone.settings.notify
+    return notify.directory_file if notify is not None else DEPLOY / "directory.toml"
 
 
 def _ack_tokens(backbone: Backbone, clock: Clock) -> AckTokens | None:

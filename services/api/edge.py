@@ -4,7 +4,9 @@
   ``Content-Length`` is refused before a byte of the body is read, and a
   streamed (chunked) body as soon as the bytes read pass the cap.
 - ``SecurityHeaders`` adds a strict content security policy and no-store
-  caching to every answer: pages and API answers carry case data.
+  caching to every answer: pages and API answers carry case data. The
+  field-capture app under ``/field/`` may also run its own script files (its
+  service worker among them), and its files without case data may be kept.
 
 Both are plain ASGI: no task or stream per request.
 """
@@ -36,6 +38,22 @@ DOCS_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; "
     "img-src 'self' data:; connect-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
+)
+# The field-capture app (``routes.field``, under /field/) runs its own script
+# files, its service worker and its manifest, from this server only; no
+# inline script. Other pages keep the policy above.
+FIELD_PREFIX = "/field/"
+FIELD_CSP = (
+    "default-src 'none'; script-src 'self'; connect-src 'self'; "
+    "worker-src 'self'; manifest-src 'self'; img-src 'self'; "
+    "style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'"
+)
+# The app's files carry no case data: the browser may keep them, asking the
+# server whether they changed before each use (a new version reaches phones).
+FIELD_FILES = frozenset(
+    FIELD_PREFIX + name
+    for name in ("sw.js", "app.js", "vault.js", "manifest.webmanifest", "icon.svg")
 )
 KNOWN_METHODS = frozenset(
     {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
@@ -117,7 +135,8 @@ class BodyLimit:
 
 class SecurityHeaders:
     """Add ``SECURITY_HEADERS`` to every answer; the API document's pages get
-    ``DOCS_CSP`` instead of the pages' policy."""
+    ``DOCS_CSP`` and the field-capture app ``FIELD_CSP`` instead of the pages'
+    policy."""
 
     def __init__(self, app: ASGIApp, docs: bool = False) -> None:
         self.app = app
@@ -129,6 +148,7 @@ class SecurityHeaders:
             return
         path = scope["path"]
         docs = self.docs and (path == "/docs" or path.startswith("/docs/"))
+        field = path.startswith(FIELD_PREFIX)
 
         async def answer(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -137,6 +157,10 @@ class SecurityHeaders:
                     headers[name] = value
                 if docs:
                     headers["Content-Security-Policy"] = DOCS_CSP
+                if field:
+                    headers["Content-Security-Policy"] = FIELD_CSP
+                if path in FIELD_FILES:
+                    headers["Cache-Control"] = "no-cache"
             await send(message)
 
         await self.app(scope, receive, answer)

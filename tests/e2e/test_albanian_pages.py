@@ -49,6 +49,8 @@ MORE_PAGES = (
 )
 # Links not to follow: they leave the pages or end the session.
 NOT_PAGES = ("/docs", "/openapi.json", "/logout", "/api/", "/health/", "/ack/")
+# A file the field page links to that is not a page: the app's manifest.
+NOT_PAGES += ("/field/manifest.webmanifest",)
 MAX_PAGES = 400
 # Pages of one shape (the same route, other cases or entries) crawled at most:
 # every kind of page is checked without opening every form of every case.

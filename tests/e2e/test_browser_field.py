@@ -1,0 +1,114 @@
+"""The field-capture page in Chromium at a phone's size, with the connection
+taken away (``set_offline``): what a worker records offline is kept
+encrypted on the phone and, once online, recorded once; another worker's
+step recorded meanwhile is put to the worker, never overwritten."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from domain.clock import ControlledClock
+from services.api.context import ApiContext
+from services.app.errors import CaseNotFound
+from tests.e2e.conftest import START
+from tests.e2e.field_pages import (
+    PIN,
+    STORAGE_TEXT,
+    SUBJECT_REF,
+    case_on_the_phone,
+    identify,
+    notify_by_phone,
+    open_field,
+    phone,
+    queued,
+    set_pin,
+    unlock,
+)
+from tests.e2e.helpers import Api
+from tests.e2e.test_browser_forms import _check
+
+
+def test_a_step_made_stale_by_another_worker_is_put_to_the_worker_to_decide(
+    context: ApiContext,
+    base_url: str,
+    tokens: dict[str, str],
+    api: Api,
+    clock: ControlledClock,
+    tmp_path: Path,
+) -> None:
+    case = api.identify()  # the worker's own case, on the phone before it goes
+    case_id = str(case["case_id"])
+    with phone(START) as session:
+        page = session.new_page()
+        open_field(page, base_url, tokens["vlora_worker"])
+        set_pin(page)
+        expect(page.locator("#case option")).to_have_count(2)
+
+        session.set_offline(True)
+        notify_by_phone(page, case_id)
+        # Meanwhile a lawyer records the consent on the case.
+        lawyer = api.as_("vlora_lawyer").post(
+            f"/api/cases/{case_id}/consent",
+            json={"scope": "services", "given_by": "subject", "expected_version": 1},
+        )
+        assert lawyer.status_code == 200, lawyer.text
+        clock.advance(timedelta(minutes=30))
+        session.set_offline(False)
+
+        decision = page.locator("#decisions > li")
+        expect(decision).to_contain_text("lawyer-vlora-1")
+        expect(decision).to_contain_text("pëlqimi")
+        assert queued(page) == 1
+        assert len(context.service.events(case_id)) == 2  # nothing written over it
+        _check(page, tmp_path, "field-conflict")
+
+        decision.locator("button.after").click()
+
+        expect(page.locator("#queue-empty")).to_be_visible()
+        expect(page.locator("#decide")).to_be_hidden()
+    events = context.service.events(case_id)
+    assert [(e.type, e.actor_id) for e in events] == [
+        ("Identified", "mu-vlora-1"),
+        ("ConsentRecorded", "lawyer-vlora-1"),
+        ("AuthorityNotified", "mu-vlora-1"),
+    ]
+    assert events[2].occurred_at == START  # when the phone captured it
+
+
+def test_the_queue_on_the_phone_is_not_readable_without_the_pin(
+    context: ApiContext, base_url: str, tokens: dict[str, str], tmp_path: Path
+) -> None:
+    with phone(START) as session:
+        page = session.new_page()
+        open_field(page, base_url, tokens["vlora_worker"])
+        set_pin(page)
+        session.set_offline(True)
+        expect(page.locator("#offline")).to_be_visible()
+        _check(page, tmp_path, "field-offline")
+        identify(page)
+        expect(page.locator("#queue li")).to_contain_text(SUBJECT_REF)
+
+        stored = page.evaluate(STORAGE_TEXT)
+
+        assert '"seq":1' in stored  # the queued step was read
+        for plain in (SUBJECT_REF, "sarande", "vlora-unit", PIN):
+            assert plain not in stored, f"{plain!r} is readable in the storage"
+
+        # Reloaded, the page shows nothing of the queue until the PIN is given.
+        page.reload()
+        expect(page.locator("#pin-unlock")).to_be_visible()
+        expect(page.locator("#work")).to_be_hidden()
+        page.fill("#pin", "0000")
+        page.click("#pin-unlock")
+        expect(page.locator("#pin-wrong")).to_be_visible()
+        expect(page.locator("#work")).to_be_hidden()
+        unlock(page)
+        expect(page.locator("#queue li")).to_contain_text(SUBJECT_REF)
+        case_id = case_on_the_phone(page)
+    # Never sent: the server knows nothing of it.
+    with pytest.raises(CaseNotFound):
+        context.service.case(case_id)
