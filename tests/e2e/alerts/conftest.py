@@ -31,6 +31,7 @@ COORDINATOR_ID = "coordinator-national"
 AGENCY_ID = "agency-national-shelter"
 
 POLICE_VLORA = "antitrafik.vlore@police.example.org"
+POLICE_VLORA_PHONE = "+35533000199"
 RESPONSIBLE_AUTHORITY = "njoftime@koordinatori.example.org"
 CPU_VLORE = "nmf@vlore.example.org"
 WORKER_VLORA = "punonjesi@vatra.example.org"
@@ -62,6 +63,7 @@ id = "police-vlora"
 region = "vlora"
 label = "Vlora police directorate"
 email = "{POLICE_VLORA}"
+phone = "{POLICE_VLORA_PHONE}"
 
 {police}
 

@@ -228,6 +228,7 @@
     const seq = await vault.add(entry);
     queue.push({ seq, step: entry });
     $("slot").textContent = "";
+    $("case-field").hidden = false;
     $("kept").textContent = text("tKept");
     $("kept").hidden = false;
     render();
