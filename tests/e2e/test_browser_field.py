@@ -49,6 +49,9 @@ def test_a_step_made_stale_by_another_worker_is_put_to_the_worker_to_decide(
         expect(page.locator("#case option")).to_have_count(2)
 
         session.set_offline(True)
+        page.reload()  # offline: the page and the worker's cases come from the phone
+        unlock(page)
+        expect(page.locator(f"#case option[value='{case_id}']")).to_have_count(1)
         notify_by_phone(page, case_id)
         # Meanwhile a lawyer records the consent on the case.
         lawyer = api.as_("vlora_lawyer").post(
@@ -112,3 +115,29 @@ def test_the_queue_on_the_phone_is_not_readable_without_the_pin(
     # Never sent: the server knows nothing of it.
     with pytest.raises(CaseNotFound):
         context.service.case(case_id)
+
+
+def test_an_ended_session_stops_the_sync_keeps_the_queue_and_resumes_after_log_in(
+    context: ApiContext, base_url: str, tokens: dict[str, str]
+) -> None:
+    with phone(START) as session:
+        page = session.new_page()
+        open_field(page, base_url, tokens["vlora_worker"])
+        set_pin(page)
+        session.set_offline(True)
+        identify(page)
+        case_id = case_on_the_phone(page)
+        session.clear_cookies()  # the session ends while the phone is away
+
+        session.set_offline(False)
+
+        expect(page.locator("#login")).to_be_visible()
+        assert queued(page) == 1
+        with pytest.raises(CaseNotFound):
+            context.service.case(case_id)
+
+        open_field(page, base_url, tokens["vlora_worker"])
+        unlock(page)
+
+        expect(page.locator("#queue-empty")).to_be_visible()
+    assert [e.type for e in context.service.events(case_id)] == ["Identified"]
