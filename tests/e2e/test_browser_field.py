@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from domain.clock import ControlledClock
 from services.api.context import ApiContext
+from services.api.routes import field as field_routes
 from services.app.errors import CaseNotFound
 from tests.e2e.conftest import START
 from tests.e2e.field_pages import (
@@ -141,3 +142,23 @@ def test_an_ended_session_stops_the_sync_keeps_the_queue_and_resumes_after_log_i
 
         expect(page.locator("#queue-empty")).to_be_visible()
     assert [e.type for e in context.service.events(case_id)] == ["Identified"]
+
+
+def test_a_phone_with_forms_older_than_the_servers_is_told_to_reload_them(
+    base_url: str, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with phone(START) as session:
+        page = session.new_page()
+        open_field(page, base_url, tokens["vlora_worker"])
+        set_pin(page)
+        expect(page.locator("#stale")).to_be_hidden()
+        # A new catalogue or rule file reaches the server while the phone is away.
+        monkeypatch.setattr(field_routes, "field_version", lambda _rules: "newer")
+        session.set_offline(True)
+        page.reload()
+        expect(page.locator("#stale")).to_be_hidden()
+
+        session.set_offline(False)
+
+        expect(page.locator("#stale")).to_be_visible()
+        expect(page.locator("#stale a")).to_have_attribute("href", "/field/")

@@ -54,6 +54,11 @@
       bundle = await response.json();
       $("stale").hidden = bundle.version === root.dataset.version;
       render();
+      if (response.headers.get("X-Vatra-Kept") && navigator.onLine) {
+        // Online, yet the server was not reached (the connection is coming
+        // back): ask again shortly, so the cases and the version are fresh.
+        setTimeout(refresh, 2000);
+      }
     } catch (unreachable) {
       // Offline and nothing kept yet: the cases held stay unknown.
     }

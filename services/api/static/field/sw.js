@@ -62,9 +62,12 @@ async function networkFirst(request, path) {
     return response;
   } catch (error) {
     const kept = await cache.match(path);
-    if (kept) {
-      return kept;
+    if (!kept) {
+      throw error;
     }
-    throw error;
+    // Marked, so the page knows it read the phone's copy, not the server's.
+    const headers = new Headers(kept.headers);
+    headers.set("X-Vatra-Kept", "1");
+    return new Response(kept.body, { status: kept.status, headers });
   }
 }
