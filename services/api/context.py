@@ -131,7 +131,12 @@ def api_context(backbone: Backbone, clock: Clock | None = None) -> ApiContext:
     service = (
         backbone.service
         if clock is backbone.clock
-        else CaseService(backbone.app, clock, people=backbone.service.people)
+        else CaseService(
+            backbone.app,
+            clock,
+            people=backbone.service.people,
+            texts=backbone.service.texts,
+        )
     )
     context = ApiContext(
         service=service,

@@ -40,6 +40,7 @@ from services.store.person_attributes import StoredAttributes
 from services.store.personal_data import PersonalDataStore
 from services.store.personal_data_keys import KeyRing
 from services.store.personal_data_table import DataKeyShredder
+from services.store.personal_texts import PersonalTexts
 
 if TYPE_CHECKING:
     from services.kafka.consumer import KafkaRunner
@@ -196,19 +197,22 @@ def open_backbone(
         follower.create_tables()
         access_log = AccessLog(pool, clock)
         access_log.create_table()
-        personal_data = PersonalDataStore(
-            pool,
-            access_log,
-            clock,
-            _key_ring(privacy),
-        )
+        key_ring = _key_ring(privacy)
+        personal_data = PersonalDataStore(pool, access_log, clock, key_ring)
         personal_data.create_table()
         yield Backbone(
             settings=settings,
             database=database,
             clock=clock,
             app=app,
-            service=CaseService(app, clock, people=StoredAttributes(personal_data)),
+            service=CaseService(
+                app,
+                clock,
+                people=StoredAttributes(personal_data),
+                # Without a key, typed text stays in the events (demo only:
+                # production mode refuses to start without one).
+                texts=PersonalTexts(personal_data) if key_ring else None,
+            ),
             pool=pool,
             rulebook=rulebook,
             calendar=calendar,
