@@ -42,9 +42,10 @@ TYPED_TEXT: Mapping[str, frozenset[str]] = {
     "EntryCorrected": frozenset({"reason", "value"}),
 }
 
-# Values of a typed-text field that are ids of our own, kept as they are.
+# Values of a typed-text field that are ids of our own, kept as they are: an
+# agency of the directory, by its code or its name.
 OWN_IDS: Mapping[tuple[str, str], frozenset[str]] = {
-    ("Referred", "agency"): frozenset(AGENCIES),
+    ("Referred", "agency"): frozenset(AGENCIES) | frozenset(AGENCIES.values()),
 }
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+import uuid
 from datetime import datetime
+from typing import Any
 
 from eventsourcing.persistence import MapperDeserialisationError
 
 from services.app.plain import parse_case_id, parse_moment
 from services.app.sop_views import check_region
+from services.app.text_reading import Reader, reveal
 from services.cli.exit_codes import TAMPERING_FOUND
 from services.cli.reports import (
     history_obligations_report,
@@ -22,13 +25,20 @@ from services.config.bootstrap import Backbone, open_backbone
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
-    """Print one case's timeline (exit 2 if there is no such case)."""
+    """Print one case's timeline (exit 2 if there is no such case); the text
+    people typed for ``--actor`` of ``--role``, if that role may see it."""
     case_id = parse_case_id(args.case_id)
     with open_backbone() as backbone:
         backbone.service.events(str(case_id))  # CaseNotFound: no such case
         _catch_up(backbone)
+        subject_ref = str(backbone.service.case(str(case_id))["subject_ref"])
+        reader = Reader(args.actor, args.role, uuid.uuid4().hex) if args.actor else None
+
+        def typed_text(details: list[dict[str, Any]]) -> None:
+            reveal(backbone.service.texts, subject_ref, str(case_id), details, reader)
+
         with backbone.pool.connection() as conn:
-            print(timeline_report(conn, case_id))
+            print(timeline_report(conn, case_id, typed_text))
             print("\nSOP obligations\n")
             now = backbone.clock.now()
             print(obligations_report(conn, case_id, now, backbone.rulebook))

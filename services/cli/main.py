@@ -202,6 +202,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_token_parsers(sub)
     p = sub.add_parser("timeline", help=HELP_TIMELINE)
     p.add_argument("case_id")
+    p.add_argument(
+        "--actor",
+        help="your staff id: the text people typed is shown if --role may see "
+        "the person's data (each read in the access log), else [withheld]",
+    )
+    p.add_argument("--role", choices=sorted(ROLES), default="auditor")
     p.set_defaults(command_at="case:cmd_timeline")
     p = sub.add_parser("sop", help=HELP_SOP)
     p.add_argument("--region", help="only this region: " + ", ".join(REGIONS))
