@@ -20,7 +20,7 @@ from projections.timeline import timeline, timeline_json
 from services.api.context import ApiContext
 from services.api.labels import N_
 from services.api.policy import Principal
-from services.app.text_reading import Reader, reveal
+from services.app.text_reading import Reader, reveal, reveal_events
 
 # What shows in place of a text erased with the person's data, or one the
 # viewer's role may not see.
@@ -43,6 +43,26 @@ def show_texts(
         str(case["subject_ref"]),
         str(case["case_id"]),
         [row["details"] for row in rows],
+        Reader(viewer.user_id, viewer.role, correlation_id),
+        erased=gettext(ERASED),
+        withheld=gettext(WITHHELD),
+    )
+
+
+def show_event_texts(
+    ctx: ApiContext,
+    viewer: Principal,
+    case: Mapping[str, Any],
+    events: Sequence[Mapping[str, Any]],
+    correlation_id: str,
+    gettext: Any,
+) -> None:
+    """The same for events read from the event store (a history)."""
+    reveal_events(
+        ctx.service.texts,
+        str(case["subject_ref"]),
+        str(case["case_id"]),
+        events,
         Reader(viewer.user_id, viewer.role, correlation_id),
         erased=gettext(ERASED),
         withheld=gettext(WITHHELD),

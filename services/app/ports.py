@@ -97,3 +97,9 @@ class TypedTexts(Protocol):
     ) -> Mapping[str, str | None]:
         """The texts of ``refs`` (``None``: erased)."""
         ...
+
+    def moved(self, case_id: str) -> Mapping[int, Mapping[str, str]]:
+        """The fields of the case's old events, recorded with their text
+        inline, whose text was since moved to the store: version -> field ->
+        reference."""
+        ...

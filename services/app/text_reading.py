@@ -13,7 +13,7 @@ JSON text, as the read models hold it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,3 +86,37 @@ def _read(
     except PersonalDataError:
         # No key configured, or the role was refused after all: nothing shown.
         return None
+
+
+def reveal_events(
+    texts: TypedTexts | None,
+    subject_ref: str,
+    case_id: str,
+    events: Iterable[Mapping[str, Any]],
+    reader: Reader | None,
+    *,
+    erased: str = ERASED,
+    withheld: str = WITHHELD,
+) -> None:
+    """``reveal`` for events read from the event store (each with its
+    ``version`` and ``payload``): the text of an old event that was moved to
+    the store (``vatra move-texts``) is read there too, never from the event,
+    so it is erased with the person."""
+    events = list(events)
+    moved = texts.moved(case_id) if texts is not None else {}
+    for event in events:
+        refs = moved.get(int(event["version"]))
+        if refs:
+            payload = event["payload"]
+            for field in refs:
+                payload[field] = json.dumps("") if field == "value" else ""
+            payload["text_refs"] = {**dict(payload.get("text_refs") or {}), **refs}
+    reveal(
+        texts,
+        subject_ref,
+        case_id,
+        [event["payload"] for event in events],
+        reader,
+        erased=erased,
+        withheld=withheld,
+    )

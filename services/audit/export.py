@@ -25,7 +25,7 @@ from domain.clock import local
 from projections.summaries import line_of
 from services.app.plain import parse_case_id
 from services.app.service import CaseService
-from services.app.text_reading import Reader, reveal
+from services.app.text_reading import Reader, reveal_events
 from services.audit.verify import case_chain, check_case
 from services.store.access_log import AccessLog
 from services.store.event_chain import ChainHasher
@@ -72,11 +72,11 @@ def case_export(
         entries.append(entry)
     # Typed text is looked up for the exporter, if their role may see the
     # person's data (the store records the read); else shown withheld.
-    reveal(
+    reveal_events(
         service.texts,
         str(case["subject_ref"]),
         str(uid),
-        [entry["payload"] for entry in entries],
+        entries,
         Reader(actor_id, actor_role, correlation_id),
     )
     for entry in entries:

@@ -21,6 +21,7 @@ The API, for any part of the backbone that keeps free text about a person
   text, in order; any role that may record a step may keep text.
 - ``read(subject_ref, refs, ...)``: the texts by reference, ``None`` for one
   that cannot be read any more (erased); only ``may_read`` roles.
+- ``moved(case_id)``: which inline texts of old events were moved here.
 
 Every call names who and why (case, correlation id) and goes to the access
 log: view ``personal_text_update`` for a keep, ``personal_text`` for a read
@@ -179,6 +180,24 @@ class PersonalTexts:
             found[ref] = open_sealed(
                 data_key, bytes(sealed), _aad(subject_ref, ref)
             ).decode()
+        return found
+
+    def moved(self, case_id: str) -> Mapping[int, Mapping[str, str]]:
+        """The fields of the case's old events whose inline text was moved
+        here (``services.store.moved_texts``): version -> field -> reference."""
+        found: dict[int, dict[str, str]] = {}
+        with self.people.pool.connection() as conn:
+            exists = conn.execute(
+                "SELECT to_regclass('moved_texts') IS NOT NULL"
+            ).fetchone()
+            if not (exists and exists[0]):
+                return found
+            for version, field, ref in conn.execute(
+                "SELECT version, field, text_ref FROM moved_texts "
+                "WHERE case_id = %s::uuid",
+                (case_id,),
+            ).fetchall():
+                found.setdefault(version, {})[field] = ref
         return found
 
     def _keys(self) -> KeyRing:

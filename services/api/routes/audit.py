@@ -16,7 +16,7 @@ from services.api.models import Moment
 from services.api.policy import Principal, may_audit
 from services.api.routes.commands import ERRORS
 from services.api.sop_view import facts_of_rows, judge
-from services.api.text_view import show_texts
+from services.api.text_view import show_event_texts
 
 router = APIRouter(prefix="/api", tags=["auditors"], responses=ERRORS)
 
@@ -45,13 +45,8 @@ def history_as_of(
         case_id=case_id,
     )
     history = ctx.service.history(str(case_id), as_of)
-    show_texts(
-        ctx,
-        principal,
-        history["case"],
-        [{"details": event["payload"]} for event in history["events"]],
-        correlation_id,
-        gettext,
+    show_event_texts(
+        ctx, principal, history["case"], history["events"], correlation_id, gettext
     )
     facts = facts_of_rows(case_id, history["events"])
     history["obligations"] = [
