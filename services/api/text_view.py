@@ -69,6 +69,31 @@ def show_event_texts(
     )
 
 
+def show_entry_texts(
+    ctx: ApiContext,
+    viewer: Principal,
+    case: Mapping[str, Any],
+    entries: Sequence[Mapping[str, Any]],
+    correlation_id: str,
+    gettext: Any,
+) -> None:
+    """The same for the entries a correction form offers (each with its
+    ``fields`` and their ``text_refs``): the text a worker is correcting."""
+    holding = [
+        {**entry["fields"], "text_refs": entry["text_refs"]}
+        for entry in entries
+        if entry.get("text_refs")
+    ]
+    show_texts(
+        ctx, viewer, case, [{"details": h} for h in holding], correlation_id, gettext
+    )
+    for entry, shown in zip(
+        [e for e in entries if e.get("text_refs")], holding, strict=True
+    ):
+        for field in entry["text_refs"]:
+            entry["fields"][field] = shown[field]
+
+
 def timeline_answer(
     ctx: ApiContext,
     conn: Connection[Any],
