@@ -13,7 +13,7 @@ JSON text, as the read models hold it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,3 +120,11 @@ def reveal_events(
         erased=erased,
         withheld=withheld,
     )
+
+
+def revealer(
+    texts: TypedTexts | None, subject_ref: str, case_id: str, reader: Reader | None
+) -> Callable[[list[dict[str, Any]]], object]:
+    """``reveal`` for one case and reader, to hand to whoever shows entries
+    (``services.cli.reports.timeline_report``)."""
+    return lambda entries: reveal(texts, subject_ref, case_id, entries, reader)

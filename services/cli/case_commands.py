@@ -6,13 +6,12 @@ import argparse
 import sys
 import uuid
 from datetime import datetime
-from typing import Any
 
 from eventsourcing.persistence import MapperDeserialisationError
 
 from services.app.plain import parse_case_id, parse_moment
 from services.app.sop_views import check_region
-from services.app.text_reading import Reader, reveal
+from services.app.text_reading import Reader, revealer
 from services.cli.exit_codes import TAMPERING_FOUND
 from services.cli.reports import (
     history_obligations_report,
@@ -31,12 +30,13 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     with open_backbone() as backbone:
         backbone.service.events(str(case_id))  # CaseNotFound: no such case
         _catch_up(backbone)
-        subject_ref = str(backbone.service.case(str(case_id))["subject_ref"])
         reader = Reader(args.actor, args.role, uuid.uuid4().hex) if args.actor else None
-
-        def typed_text(details: list[dict[str, Any]]) -> None:
-            reveal(backbone.service.texts, subject_ref, str(case_id), details, reader)
-
+        typed_text = revealer(
+            backbone.service.texts,
+            str(backbone.service.case(str(case_id))["subject_ref"]),
+            str(case_id),
+            reader,
+        )
         with backbone.pool.connection() as conn:
             print(timeline_report(conn, case_id, typed_text))
             print("\nSOP obligations\n")

@@ -10,7 +10,9 @@ import pytest
 from domain.clock import ControlledClock
 from services.app.erasure import erase_personal_data
 from services.app.errors import SubjectErased
+from services.cli.main import main
 from services.config.bootstrap import Backbone
+from services.store.database import Database
 from services.store.personal_texts import PersonalTexts, is_text_ref
 from tests.builders import events_of, identify, latest, step
 
@@ -154,3 +156,35 @@ def test_erasure_destroys_the_texts_and_no_text_can_be_kept_afterwards(
         )
     with backbone.pool.connection() as conn:
         assert conn.execute("SELECT count(*) FROM personal_texts").fetchone() == (0,)
+
+
+def test_vatra_timeline_shows_typed_text_to_a_reader_it_names_only(
+    backbone: Backbone,
+    clock: ControlledClock,
+    case: dict[str, Any],
+    external_env: Database,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    step(
+        backbone.service,
+        clock,
+        case,
+        "complete_follow_up",
+        timedelta(hours=1),
+        method="phone",
+        outcome=f"spoke with {NAME}",
+    )
+
+    assert main(["timeline", case["case_id"]]) == 0
+    anyone = capsys.readouterr().out
+    assert (
+        main(["timeline", case["case_id"], "--actor", "cw-1", "--role", "caseworker"])
+        == 0
+    )
+    reader = capsys.readouterr().out
+
+    assert "Follow-up by phone: [withheld]" in anyone
+    assert NAME not in anyone
+    assert f"Follow-up by phone: spoke with {NAME}" in reader
+    views = [(e["actor_id"], e["view"]) for e in backbone.access_log.entries()]
+    assert ("cw-1", "personal_text") in views
