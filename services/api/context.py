@@ -138,6 +138,7 @@ def api_context(backbone: Backbone, clock: Clock | None = None) -> ApiContext:
             texts=backbone.service.texts,
         )
     )
+    service.known_ids = backbone.service.known_ids
     context = ApiContext(
         service=service,
         pool=backbone.pool,

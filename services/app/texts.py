@@ -22,30 +22,42 @@ from typing import Any
 from domain.case import Case
 from domain.events import CaseEvent, payload_of
 from domain.stamp import Stamp
-from domain.typed_text import typed_fields
+from domain.typed_text import Known, typed_fields
 from services.app.errors import PersonalDataError
 from services.app.ports import TypedTexts
 
 
-def keep_typed_text(texts: TypedTexts | None, case: Case, stamp: Stamp) -> None:
-    """Move the typed text of ``case``'s pending events into ``texts``."""
+def keep_typed_text(
+    texts: TypedTexts | None,
+    case: Case,
+    stamp: Stamp,
+    known: Known | None = None,
+) -> None:
+    """Move the typed text of ``case``'s pending events into ``texts``;
+    ``known``: whether a value is an id of the running backbone (asked only
+    about a field that would otherwise be kept apart)."""
     if texts is None:
         return
     pending: list[Any] = case.pending_events
     for index, event in enumerate(pending):
         if isinstance(event, CaseEvent):
-            pending[index] = _kept_apart(texts, case, stamp, event)
+            pending[index] = _kept_apart(texts, case, stamp, event, known)
 
 
 def _kept_apart(
-    texts: TypedTexts, case: Case, stamp: Stamp, event: CaseEvent
+    texts: TypedTexts,
+    case: Case,
+    stamp: Stamp,
+    event: CaseEvent,
+    known: Known | None,
 ) -> CaseEvent:
     payload = payload_of(event)
+    name = type(event).__name__
     corrected = ""
     if "corrected_version" in payload:
         entry = case.entries.get(int(payload["corrected_version"]))
         corrected = entry.type if entry is not None else ""
-    fields = typed_fields(type(event).__name__, event.actor_role, payload, corrected)
+    fields = typed_fields(name, event.actor_role, payload, corrected, known)
     if not fields:
         return event
     values = [

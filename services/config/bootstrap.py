@@ -22,6 +22,7 @@ from projections.feed import Projection
 from projections.obligations import ObligationsProjection
 from projections.timeline import TimelineProjection
 from services.app.service import CaseApplication, CaseService
+from services.config.known_ids import known_ids
 from services.config.logs import configure_logging
 from services.config.production import check_keys
 from services.config.settings import (
@@ -200,19 +201,21 @@ def open_backbone(
         key_ring = _key_ring(privacy)
         personal_data = PersonalDataStore(pool, access_log, clock, key_ring)
         personal_data.create_table()
+        service = CaseService(
+            app,
+            clock,
+            people=StoredAttributes(personal_data),
+            # Without a key, typed text stays in the events (demo only:
+            # production mode refuses to start without one).
+            texts=PersonalTexts(personal_data) if key_ring else None,
+        )
+        service.known_ids = known_ids(pool, settings.notify)
         yield Backbone(
             settings=settings,
             database=database,
             clock=clock,
             app=app,
-            service=CaseService(
-                app,
-                clock,
-                people=StoredAttributes(personal_data),
-                # Without a key, typed text stays in the events (demo only:
-                # production mode refuses to start without one).
-                texts=PersonalTexts(personal_data) if key_ring else None,
-            ),
+            service=service,
             pool=pool,
             rulebook=rulebook,
             calendar=calendar,

@@ -93,3 +93,20 @@ def test_an_old_stored_follow_up_reads_with_its_outcome_inline() -> None:
     )
     assert isinstance(case, Case)
     assert case.entries[2].payload["outcome"] == "attending school; lives with an aunt"
+
+
+def test_a_uuid_and_an_id_the_running_backbone_knows_are_not_typed() -> None:
+    acknowledged = {"reference": "d348b113-db8e-55e0-9c48-0ffab4e2149f"}
+    assert typed_fields("AlertAcknowledged", "police", acknowledged) == []
+
+    def known(entry_type: str, field: str, value: str) -> bool:
+        return (entry_type, field, value) == ("AuthorityNotified", "recipient", "cpu")
+
+    told = {"recipient": "cpu", "reference": "by phone, Ana 069 123 4567"}
+    assert typed_fields("AuthorityNotified", "caseworker", told, known=known) == [
+        "reference"
+    ]
+    told = {"recipient": "Ana Hoxha", "reference": ""}
+    assert typed_fields("AuthorityNotified", "caseworker", told, known=known) == [
+        "recipient"
+    ]
