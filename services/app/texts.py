@@ -6,7 +6,9 @@ they are saved, ``keep_typed_text`` takes out the text of each field that
 holds typed text (``domain.typed_text``), keeps it in the person's encrypted
 store (``services.app.ports.TypedTexts``) with the same actor and correlation
 id, and has the event record the field empty and its reference in
-``text_refs``. If the store refuses, nothing is recorded.
+``text_refs``. If the store refuses, nothing is recorded. A text kept for a
+step that is then not saved (another writer saved first) is referenced by
+nothing; it goes with the person's key like the rest.
 
 Without a store (no ``VATRA_PERSONAL_DATA_KEY``: a demo or a development
 database; production mode refuses to start so) the text stays in the event,
@@ -60,10 +62,7 @@ def _kept_apart(
     fields = typed_fields(name, event.actor_role, payload, corrected, known)
     if not fields:
         return event
-    values = [
-        json.loads(payload[name]) if name == "value" else payload[name]
-        for name in fields
-    ]
+    values = [json.loads(payload[f]) if f == "value" else payload[f] for f in fields]
     try:
         refs = texts.keep(
             case.subject_ref,
@@ -76,7 +75,7 @@ def _kept_apart(
     except PersonalDataError as refused:
         raise type(refused)(f"{refused.message}; nothing was recorded") from None
     changes: dict[str, Any] = {
-        name: json.dumps("") if name == "value" else "" for name in fields
+        f: json.dumps("") if f == "value" else "" for f in fields
     }
     changes["text_refs"] = dict(zip(fields, refs, strict=True))
     return dataclasses.replace(event, **changes)
