@@ -278,6 +278,15 @@ class CaseState:
                 self.identified_at = entry.occurred_at
             return
         entry.payload[event.field] = value
+        # A typed text kept apart: the field's reference follows its corrections.
+        refs = dict(entry.payload.get("text_refs") or {})
+        corrected = dict(getattr(event, "text_refs", None) or {}).get("value")
+        if corrected:
+            refs[event.field] = corrected
+        else:
+            refs.pop(event.field, None)
+        if refs or "text_refs" in entry.payload:
+            entry.payload["text_refs"] = refs
         if entry.type == "Identified":
             # A correction recorded before version 2 may carry a name where
             # the identification now reads a code: it reads as the code too.

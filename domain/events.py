@@ -7,6 +7,11 @@ rename one; add a new class (and an upcaster) instead.
 Every event carries who recorded it (``actor_id``, ``actor_role``), when it
 happened (``occurred_at``), and the request it belongs to (``correlation_id``).
 The store adds ``timestamp`` (when it was recorded) and the version.
+
+An event with fields a person types has ``text_refs`` (field name -> reference
+to the text in the person's encrypted store, ``domain.typed_text``) since its
+version 2 (``Identified``: 3); such a field is then empty in the event. An
+event stored before reads with no references and its text inline.
 """
 
 from __future__ import annotations
@@ -24,6 +29,12 @@ class AppliesEvents(Protocol):
     """What a case event evolves: the state of ``domain.case_state.CaseState``."""
 
     def apply_event(self, event: CaseEvent) -> None: ...
+
+
+def no_text_refs(state: dict[str, Any]) -> None:
+    """Upcast an event stored before typed text was kept apart: its text is
+    inline, in its own fields, and it has no references."""
+    state.setdefault("text_refs", {})
 
 
 class CaseEvent(Aggregate.Event):
@@ -46,10 +57,12 @@ class Identified(CaseEvent, Aggregate.Created):
     codes of their catalogues; a version 1 event reads as version 2
     (``domain.identification.upgrade_identified_v1``). The person's sex, age,
     birth year and nationality, which the identification takes, are not here:
-    they are kept in the personal-data store, by ``subject_ref``.
+    they are kept in the personal-data store, by ``subject_ref``. Version 3
+    added ``text_refs`` (``domain.typed_text``): the name of the mobile unit,
+    typed by a person, is kept in the person's encrypted store.
     """
 
-    class_version = 2
+    class_version = 3
 
     subject_ref: str
     region: str
@@ -62,10 +75,13 @@ class Identified(CaseEvent, Aggregate.Created):
     indicators: list[str]
     exploitation_types: list[str]
     source: str
+    text_refs: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         upgrade_identified_v1(state)
+
+    upcast_v2_v3 = staticmethod(no_text_refs)
 
 
 class AuthorityNotified(CaseEvent):
@@ -73,6 +89,10 @@ class AuthorityNotified(CaseEvent):
     channel: str
     recipient: str
     reference: str
+    text_refs: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    class_version = 2
+    upcast_v1_v2 = staticmethod(no_text_refs)
 
 
 class NotificationFailed(CaseEvent):
@@ -86,6 +106,10 @@ class NotificationFailed(CaseEvent):
 class AlertAcknowledged(CaseEvent):
     authority: str
     reference: str
+    text_refs: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    class_version = 2
+    upcast_v1_v2 = staticmethod(no_text_refs)
 
 
 class ConsentRecorded(CaseEvent):
@@ -110,6 +134,10 @@ class Referred(CaseEvent):
     service: str
     agency: str
     consent_override_reason: str
+    text_refs: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    class_version = 2
+    upcast_v1_v2 = staticmethod(no_text_refs)
 
 
 class ReferralAccepted(CaseEvent):
@@ -121,6 +149,10 @@ class ReferralDeclined(CaseEvent):
     referral_id: str
     service: str
     reason: str
+    text_refs: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    class_version = 2
+    upcast_v1_v2 = staticmethod(no_text_refs)
 
 
 class ReferralCompleted(CaseEvent):
@@ -150,20 +182,36 @@ class ServiceDiscontinued(CaseEvent):
     service: str
     referral_id: str
     reason: str
+    text_refs: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    class_version = 2
+    upcast_v1_v2 = staticmethod(no_text_refs)
 
 
 class ProtectionOrderIssued(CaseEvent):
     court: str
     reference: str
+    text_refs: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    class_version = 2
+    upcast_v1_v2 = staticmethod(no_text_refs)
 
 
 class FollowUpCompleted(CaseEvent):
     method: str
     outcome: str
+    text_refs: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    class_version = 2
+    upcast_v1_v2 = staticmethod(no_text_refs)
 
 
 class FollowUpMissed(CaseEvent):
     reason: str
+    text_refs: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    class_version = 2
+    upcast_v1_v2 = staticmethod(no_text_refs)
 
 
 class ReturnedToCountry(CaseEvent):
@@ -174,6 +222,10 @@ class ReturnedToCountry(CaseEvent):
 class Transferred(CaseEvent):
     to_region: str
     reason: str
+    text_refs: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    class_version = 2
+    upcast_v1_v2 = staticmethod(no_text_refs)
 
 
 class Closed(CaseEvent):
@@ -182,6 +234,10 @@ class Closed(CaseEvent):
 
 class Reopened(CaseEvent):
     reason: str
+    text_refs: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    class_version = 2
+    upcast_v1_v2 = staticmethod(no_text_refs)
 
 
 class EntryCorrected(CaseEvent):
@@ -191,6 +247,10 @@ class EntryCorrected(CaseEvent):
     field: str
     value: str
     reason: str
+    text_refs: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    class_version = 2
+    upcast_v1_v2 = staticmethod(no_text_refs)
 
 
 class DeadlineWarning(CaseEvent):
@@ -216,6 +276,10 @@ class PersonalDataErased(CaseEvent):
 
     subject_ref: str
     reason: str
+    text_refs: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    class_version = 2
+    upcast_v1_v2 = staticmethod(no_text_refs)
 
 
 class CaseAssigned(CaseEvent):

@@ -90,8 +90,14 @@ LATENCY = Histogram(
 # Domain errors about what was typed, not about the state of the case.
 INPUT_ERRORS = (UnknownCode, InvalidTime, CorrectionError, InvalidValue)
 # An opaque id only: free text could carry a name or a phone number into every
-# log line and Kafka header of the request.
-CORRELATION_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+# log line, access-log row, event and Kafka header of the request. So a
+# client's id is kept only if it is a UUID (with or without its hyphens, as
+# the backbone makes them): hexadecimal digits in a fixed shape carry no name
+# ("Engjellushe-Cela" fits a looser rule) and no phone number with its
+# country code and spacing. Anything else is replaced by an id of our own.
+CORRELATION_ID = re.compile(
+    r"^(?:[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
+)
 
 
 def create_app(context: ApiContext, settings: ApiSettings | None = None) -> FastAPI:

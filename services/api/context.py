@@ -135,8 +135,14 @@ def api_context(backbone: Backbone, clock: Clock | None = None) -> ApiContext:
     service = (
         backbone.service
         if clock is backbone.clock
-        else CaseService(backbone.app, clock, people=backbone.service.people)
+        else CaseService(
+            backbone.app,
+            clock,
+            people=backbone.service.people,
+            texts=backbone.service.texts,
+        )
     )
+    service.known_ids = backbone.service.known_ids
     context = ApiContext(
         service=service,
         pool=backbone.pool,

@@ -30,6 +30,7 @@ from pydantic import (
 
 from domain.commands import COMMANDS, OPENING_COMMANDS, Command, FieldValue
 from domain.fields import EARLIEST, ENTRY_FIELDS, LATEST, TEXT_LENGTH, Rule
+from domain.typed_text import TYPED_TEXT
 from services.api.bounds import Bounded, bounded
 
 
@@ -120,13 +121,24 @@ def _default(f: dataclasses.Field[Any]) -> dict[str, Any]:
     return {"default": ... if f.default is dataclasses.MISSING else f.default}
 
 
+# Said of every field whose text is kept apart (``domain.typed_text``).
+KEPT_APART = (
+    "Typed text: kept in the encrypted personal-data store, erased with the "
+    "person's data; the event carries a reference to it."
+)
+
+
 def _body_of(command: type[Command], base: type[B]) -> type[B]:
     declaration = command.declaration
     hints = get_type_hints(command)
     rules = command.rules()
     fields: dict[str, Any] = {}
+    typed = TYPED_TEXT.get(declaration.records.__name__, frozenset())
     for f in dataclasses.fields(command):  # type: ignore[arg-type]
-        info = Field(**_default(f), description=f.metadata.get("description"))
+        description = f.metadata.get("description")
+        if f.name in typed:
+            description = f"{description or ''} {KEPT_APART}".strip()
+        info = Field(**_default(f), description=description)
         fields[f.name] = (_annotation(hints[f.name], rules[f.name]), info)
     model: type[B] = create_model(
         declaration.body or command.__name__,

@@ -64,4 +64,10 @@ def _entry(case: Case, option: Option) -> dict[str, Any]:
     for name in correctable_fields(entry):
         value = entry.occurred_at if name == "occurred_at" else entry.payload[name]
         values[name] = value.isoformat() if isinstance(value, datetime) else value
-    return {"version": version, "type": entry.type, "fields": values}
+    # The fields whose typed text is kept apart: their references.
+    refs = {
+        name: ref
+        for name, ref in dict(entry.payload.get("text_refs") or {}).items()
+        if name in values
+    }
+    return {"version": version, "type": entry.type, "fields": values, "text_refs": refs}

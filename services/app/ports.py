@@ -2,13 +2,14 @@
 own words.
 
 The application service never reaches a store directly for these: the
-composition root passes in an adapter (``services.store.person_attributes``
-on the encrypted personal-data store); unit tests pass a fake.
+composition root passes in adapters on the encrypted personal-data store
+(``services.store.person_attributes``, ``services.store.personal_texts``);
+unit tests pass fakes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 
@@ -52,4 +53,53 @@ class PersonalAttributes(Protocol):
         correlation_id: str,
     ) -> dict[str, Any]:
         """The person's attributes, by field name (``""`` or None: not given)."""
+        ...
+
+
+class TypedTexts(Protocol):
+    """Keeps and reads text people typed about the person of a case (reasons,
+    outcomes, references), by ``subject_ref``, outside the events; an event
+    carries only each text's reference.
+
+    Every call names who does it and why and is recorded in the access log.
+    ``keep`` returns one reference per text, in order (``SubjectErased`` once
+    the person's data was erased); ``read`` gives the texts by reference,
+    ``None`` for one erased, and is refused (``ReadNotPermitted``) to a role
+    that may not see personal data.
+    """
+
+    def may_read(self, actor_role: str) -> bool:
+        """Whether people of ``actor_role`` may read the texts."""
+        ...
+
+    def keep(
+        self,
+        subject_ref: str,
+        texts: Sequence[str],
+        *,
+        actor_id: str,
+        actor_role: str,
+        case_id: str,
+        correlation_id: str,
+    ) -> list[str]:
+        """Keep ``texts``; their references."""
+        ...
+
+    def read(
+        self,
+        subject_ref: str,
+        refs: Sequence[str],
+        *,
+        actor_id: str,
+        actor_role: str,
+        case_id: str,
+        correlation_id: str,
+    ) -> Mapping[str, str | None]:
+        """The texts of ``refs`` (``None``: erased)."""
+        ...
+
+    def moved(self, case_id: str) -> Mapping[int, Mapping[str, str]]:
+        """The fields of the case's old events, recorded with their text
+        inline, whose text was since moved to the store: version -> field ->
+        reference."""
         ...

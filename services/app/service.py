@@ -27,6 +27,7 @@ from domain.clock import Clock
 from domain.commands import CaseCommand, CorrectEntry, OpeningCommand
 from domain.events import CaseEvent
 from domain.stamp import Stamp
+from domain.typed_text import Known
 from services.app.case_views import CaseViews
 from services.app.errors import CaseNotFound, InvalidInput, VersionConflict
 from services.app.group_commit import GroupCommit
@@ -39,7 +40,8 @@ from services.app.plain import (
     parse_moment,
     recorded,
 )
-from services.app.ports import PersonalAttributes
+from services.app.ports import PersonalAttributes, TypedTexts
+from services.app.texts import keep_typed_text
 from services.observability.metrics import EVENTS_RECORDED
 
 log = structlog.get_logger("vatra.service")
@@ -83,12 +85,19 @@ class CaseService:
         clock: Clock,
         *,
         people: PersonalAttributes | None = None,
+        texts: TypedTexts | None = None,
     ) -> None:
         self.app = app
         self.clock = clock
         # Where the person's attributes an identification takes are kept;
         # without it, an identification carrying them is refused.
         self.people = people
+        # Where the text people type goes, the events keeping its reference
+        # (``services.app.texts``); without it, the text stays in the event.
+        self.texts = texts
+        # Whether a typed value is an id of the running backbone, kept as it
+        # is (``domain.typed_text.Known``): set by the composition root.
+        self.known_ids: Known | None = None
         self.views = CaseViews(lambda case_id: self._load(str(case_id)), self._newer)
 
     # -- commands -------------------------------------------------------------
@@ -121,6 +130,7 @@ class CaseService:
         new_id = parse_case_id(case_id) if case_id else uuid.uuid4()
         case = command.open(stamp, new_id)
         keep_attributes(self.people, command, case, stamp)
+        keep_typed_text(self.texts, case, stamp, self.known_ids)
         self._save(case, expected=0)
         return self._result(case)
 
@@ -161,6 +171,7 @@ class CaseService:
                 actual=case.version,
             )
         action(case, stamp)
+        keep_typed_text(self.texts, case, stamp, self.known_ids)
         self._save(case, expected=expected_version)
         return self._result(case)
 

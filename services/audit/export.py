@@ -4,7 +4,8 @@ The export holds the case as it stands, every event with who recorded it, when
 it happened and when it was recorded, its position in the store and its chain
 hash, the result of verifying the case's chain, the referrals made without
 consent and why, whether the person's personal data is held or was erased (never
-the data itself: the export names the person by pseudonym only), and every
+the data itself: the export names the person by pseudonym only; text people
+typed shows for an exporter whose role may see the person's data), and every
 recorded access to the case. The export is itself recorded in the access log
 before it is built, so it lists itself.
 """
@@ -24,6 +25,7 @@ from domain.clock import local
 from projections.summaries import line_of
 from services.app.plain import parse_case_id
 from services.app.service import CaseService
+from services.app.text_reading import Reader, reveal_events
 from services.audit.verify import case_chain, check_case
 from services.store.access_log import AccessLog
 from services.store.event_chain import ChainHasher
@@ -65,10 +67,20 @@ def case_export(
     entries = []
     for event in events:
         entry = event.summary()
-        entry["summary"] = line_of(event.type, event.payload)
         entry["position"] = positions.get(event.version)
         entry["chain_hash"] = hashes.get(event.version)
         entries.append(entry)
+    # Typed text is looked up for the exporter, if their role may see the
+    # person's data (the store records the read); else shown withheld.
+    reveal_events(
+        service.texts,
+        str(case["subject_ref"]),
+        str(uid),
+        entries,
+        Reader(actor_id, actor_role, correlation_id),
+    )
+    for entry in entries:
+        entry["summary"] = line_of(entry["type"], entry["payload"])
     return {
         "format": FORMAT,
         "exported_at": service.clock.now().isoformat(),

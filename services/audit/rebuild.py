@@ -19,6 +19,7 @@ from psycopg.sql import SQL, Identifier
 from psycopg_pool import ConnectionPool
 
 from services.render import table
+from services.store.moved_texts import scrub_read_models
 from services.workers.follower import LogFollower
 
 
@@ -95,6 +96,9 @@ def rebuild_with_checksums(
         before = checksums(conn, tables)
     applied = follower.rebuild(progress=progress)
     with pool.connection() as conn:
+        with conn.transaction():
+            # Text moved out of old events stays out of the rebuilt models.
+            scrub_read_models(conn)
         after = checksums(conn, tables)
     return RebuildReport(applied, before, after)
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import uuid
 from datetime import datetime
 
 from eventsourcing.persistence import MapperDeserialisationError
 
 from services.app.plain import parse_case_id, parse_moment
 from services.app.sop_views import check_region
+from services.app.text_reading import Reader, revealer
 from services.cli.exit_codes import TAMPERING_FOUND
 from services.cli.reports import (
     history_obligations_report,
@@ -22,13 +24,21 @@ from services.config.bootstrap import Backbone, open_backbone
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
-    """Print one case's timeline (exit 2 if there is no such case)."""
+    """Print one case's timeline (exit 2 if there is no such case); the text
+    people typed for ``--actor`` of ``--role``, if that role may see it."""
     case_id = parse_case_id(args.case_id)
     with open_backbone() as backbone:
         backbone.service.events(str(case_id))  # CaseNotFound: no such case
         _catch_up(backbone)
+        reader = Reader(args.actor, args.role, uuid.uuid4().hex) if args.actor else None
+        typed_text = revealer(
+            backbone.service.texts,
+            str(backbone.service.case(str(case_id))["subject_ref"]),
+            str(case_id),
+            reader,
+        )
         with backbone.pool.connection() as conn:
-            print(timeline_report(conn, case_id))
+            print(timeline_report(conn, case_id, typed_text))
             print("\nSOP obligations\n")
             now = backbone.clock.now()
             print(obligations_report(conn, case_id, now, backbone.rulebook))

@@ -7,7 +7,8 @@ command loads only what it needs (``bench/cli_startup.py`` measures both).
 The commands' modules: ``case_commands`` (timeline, sop, history),
 ``worker_commands`` (relay, project, sop-clock, run, notify, ack),
 ``serve_commands`` (demo, api, token), ``audit_commands`` (rebuild, verify,
-export, erase, dlq) and ``kafka_commands`` (topics, kafka).
+export, erase, dlq), ``texts_commands`` (move-texts) and ``kafka_commands``
+(topics, kafka).
 """
 
 from __future__ import annotations
@@ -55,6 +56,10 @@ HELP_NOTIFY = (
     "until SIGTERM: intake on Kafka (--embedded: the event store) and dispatcher."
 )
 HELP_ACK = "Record that an authority acknowledged an alert (TOKEN from its link)."
+HELP_MOVE_TEXTS = (
+    "Move the text typed into events recorded before it was kept apart into "
+    "the encrypted personal-data store."
+)
 HELP_REBUILD = (
     "Rebuild every read model from the events; checksums show it equals the old."
 )
@@ -159,7 +164,7 @@ def _date(text: str) -> date:
 def _add_audit_parsers(
     sub: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> None:
-    """The auditor's commands: verify, export, erase."""
+    """The auditor's commands: verify, export, erase; and move-texts."""
     p = sub.add_parser("verify", help=HELP_VERIFY)
     p.add_argument(
         "--seal-legacy",
@@ -183,6 +188,10 @@ def _add_audit_parsers(
         "--role", choices=("coordinator", "responsible_authority"), required=True
     )
     p.set_defaults(command_at="audit:cmd_erase")
+    p = sub.add_parser("move-texts", help=HELP_MOVE_TEXTS)
+    p.add_argument("--actor", required=True, help="your staff id (access log)")
+    p.add_argument("--role", choices=sorted(ROLES), default="coordinator")
+    p.set_defaults(command_at="texts:cmd_move_texts")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -202,6 +211,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_token_parsers(sub)
     p = sub.add_parser("timeline", help=HELP_TIMELINE)
     p.add_argument("case_id")
+    p.add_argument(
+        "--actor",
+        help="your staff id: the text people typed is shown if --role may see "
+        "the person's data (each read in the access log), else [withheld]",
+    )
+    p.add_argument("--role", choices=sorted(ROLES), default="auditor")
     p.set_defaults(command_at="case:cmd_timeline")
     p = sub.add_parser("sop", help=HELP_SOP)
     p.add_argument("--region", help="only this region: " + ", ".join(REGIONS))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -17,6 +17,7 @@ from projections.compliance import (
     near_deadline,
     overdue,
 )
+from projections.summaries import line_of
 from projections.timeline import timeline
 from services.render import duration, percent, table, when
 
@@ -35,8 +36,16 @@ def rule_name(rulebook: RuleBook | None, rule_id: str, version: str = "") -> str
     return rule_name(rulebook, rule_id) if version else rule_id
 
 
-def timeline_report(conn: Connection[Any], case_id: UUID) -> str:
+def timeline_report(
+    conn: Connection[Any],
+    case_id: UUID,
+    reveal: Callable[[list[dict[str, Any]]], object] | None = None,
+) -> str:
+    """One case's timeline; ``reveal`` puts the typed text into the rows'
+    details (``services.app.text_reading.reveal``) before they are shown."""
     rows = timeline(conn, case_id)
+    if reveal is not None:
+        reveal([row["details"] for row in rows])
     if not rows:
         return f"No timeline for case {case_id} (unknown case, or not projected yet)."
     body = table(
@@ -49,7 +58,9 @@ def timeline_report(conn: Connection[Any], case_id: UUID) -> str:
                 if (r["recorded_at"] - r["occurred_at"]).total_seconds() >= 3600
                 else "promptly",
                 f"{r['actor_id']} ({r['actor_role']})",
-                r["summary"],
+                line_of(r["event_type"], r["details"])
+                if r["details"].get("text_refs")
+                else r["summary"],
             )
             for r in rows
         ],

@@ -20,6 +20,7 @@ from services.api.serve import (
     serve,
 )
 from services.api.token_terms import TokenInfo
+from services.app.text_reading import Reader, revealer
 from services.cli.demo import demo_case_id, record_scenario
 from services.cli.reports import obligations_report, sop_report, timeline_report
 from services.config.bootstrap import open_backbone
@@ -42,8 +43,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
         backbone.follower.catch_up()
         case_id = demo_case_id()
         print(f"Vatra Backbone demo: {recorded} new events recorded.\n")
+        # Whoever runs the demo reads its timeline as its coordinator would,
+        # typed text included (the read is in the access log).
+        typed_text = revealer(
+            backbone.service.texts,
+            str(backbone.service.case(str(case_id))["subject_ref"]),
+            str(case_id),
+            Reader("demo-coordinator", "coordinator", "vatra-demo"),
+        )
         with backbone.pool.connection() as conn:
-            print(timeline_report(conn, case_id))
+            print(timeline_report(conn, case_id, typed_text))
             print("\nIts SOP obligations\n")
             print(obligations_report(conn, case_id, now, backbone.rulebook))
             print()

@@ -22,6 +22,7 @@ from projections.feed import Projection
 from projections.obligations import ObligationsProjection
 from projections.timeline import TimelineProjection
 from services.app.service import CaseApplication, CaseService
+from services.config.known_ids import known_ids
 from services.config.logs import configure_logging
 from services.config.production import check_keys
 from services.config.settings import (
@@ -40,6 +41,7 @@ from services.store.person_attributes import StoredAttributes
 from services.store.personal_data import PersonalDataStore
 from services.store.personal_data_keys import KeyRing
 from services.store.personal_data_table import DataKeyShredder
+from services.store.personal_texts import PersonalTexts
 
 if TYPE_CHECKING:
     from services.kafka.consumer import KafkaRunner
@@ -196,19 +198,24 @@ def open_backbone(
         follower.create_tables()
         access_log = AccessLog(pool, clock)
         access_log.create_table()
-        personal_data = PersonalDataStore(
-            pool,
-            access_log,
-            clock,
-            _key_ring(privacy),
-        )
+        key_ring = _key_ring(privacy)
+        personal_data = PersonalDataStore(pool, access_log, clock, key_ring)
         personal_data.create_table()
+        service = CaseService(
+            app,
+            clock,
+            people=StoredAttributes(personal_data),
+            # Without a key, typed text stays in the events (demo only:
+            # production mode refuses to start without one).
+            texts=PersonalTexts(personal_data) if key_ring else None,
+        )
+        service.known_ids = known_ids(pool, settings.notify)
         yield Backbone(
             settings=settings,
             database=database,
             clock=clock,
             app=app,
-            service=CaseService(app, clock, people=StoredAttributes(personal_data)),
+            service=service,
             pool=pool,
             rulebook=rulebook,
             calendar=calendar,

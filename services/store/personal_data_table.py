@@ -26,7 +26,16 @@ CREATE TABLE IF NOT EXISTS personal_data (
     updated_at timestamptz NOT NULL,
     erased_at timestamptz,
     CHECK ((erased_at IS NULL) = (wrapped_key IS NOT NULL))
-)
+);
+-- Text people typed about a person (reasons, outcomes, references), each
+-- sealed with the person's data key (``services.store.personal_texts``).
+CREATE TABLE IF NOT EXISTS personal_texts (
+    text_ref text PRIMARY KEY,
+    subject_ref text NOT NULL,
+    sealed bytea NOT NULL,
+    created_at timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS personal_texts_subject ON personal_texts (subject_ref);
 """
 
 
@@ -34,7 +43,8 @@ def shred(cur: Cursor[Any], subject_refs: Iterable[str], erased_at: datetime) ->
     """Destroy the data keys of ``subject_refs`` in the caller's transaction.
 
     A subject with nothing stored yet gets a tombstone, so nothing can be stored
-    for them later. Returns how many keys were destroyed now.
+    for them later. The texts sealed with those keys, unreadable from now on,
+    are deleted too. Returns how many keys were destroyed now.
     """
     refs = sorted(set(subject_refs))
     if not refs:
@@ -51,6 +61,7 @@ def shred(cur: Cursor[Any], subject_refs: Iterable[str], erased_at: datetime) ->
         "ON CONFLICT (subject_ref) DO NOTHING",
         (erased_at, erased_at, erased_at, refs),
     )
+    cur.execute("DELETE FROM personal_texts WHERE subject_ref = ANY(%s)", (refs,))
     return max(destroyed, 0)
 
 

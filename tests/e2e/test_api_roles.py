@@ -80,9 +80,11 @@ def test_caseworkers_read_and_write_their_regions_cases_and_each_read_is_logged(
     for view in ("", "/timeline", "/obligations"):
         assert worker.get(f"/api/cases/{case_id}{view}").status_code == 200
     assert [c["case_id"] for c in worker.get("/api/cases").json()] == [case_id]
-    assert _access(context, case_id)[-3:] == [
+    assert _access(context, case_id)[-4:] == [
         ("mu-vlora-1", "case", case_id, True),
         ("mu-vlora-1", "timeline", case_id, True),
+        # The mobile unit typed on the identification, read from the store.
+        ("mu-vlora-1", "personal_text", case_id, True),
         ("mu-vlora-1", "obligations", case_id, True),
     ]
 

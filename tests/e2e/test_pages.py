@@ -96,9 +96,11 @@ def test_a_caseworker_reads_the_timeline_in_albanian_with_sop_status_beside_step
     assert "✓ Njoftimi i policisë: përmbushur në kohë" in text
     assert "21 jan 2026, 09:00" in text  # 08:00 UTC shown in Tirane time
     assert "Personi femër, 15 vjeç, Shqipëri" in text  # from the personal-data store
-    # Reading the page and reading the person are both in the access log.
+    # Reading the page, the person and the text typed about them (the mobile
+    # unit) are all in the access log.
     entries = context.access_log.entries(case_id=demo)
-    assert [(e["actor_id"], e["view"]) for e in entries[:2]] == [
+    assert [(e["actor_id"], e["view"]) for e in entries[:3]] == [
+        ("mu-vlora-1", "personal_text"),
         ("mu-vlora-1", "personal_data"),
         ("mu-vlora-1", "page:timeline"),
     ]

@@ -48,7 +48,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "Identified": {
         "subject_ref": "subj-7Q2M-9XKD",
         "region": "vlora",
-        "mobile_unit": "mu-vlora-1",
+        "mobile_unit": "",
         "worker_id": "staff-mu-0042",
         "municipality": "sarande",
         "is_minor": True,
@@ -57,12 +57,14 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "indicators": ["documents_withheld", "debt_bondage"],
         "exploitation_types": ["forced_labour", "forced_begging"],
         "source": "community_report",
+        "text_refs": {"mobile_unit": "txt_0c5a9f3e2b7d4e18a6f1c2d3e4f5a6b7"},
     },
     "AuthorityNotified": {
         "authority": "police",
         "channel": "email",
         "recipient": "antitrafficking.vlora@police.example",
         "reference": "<a1b2c3@vatra.example>",
+        "text_refs": {},
     },
     "NotificationFailed": {
         "authority": "child_protection_unit",
@@ -71,7 +73,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "reason": "HTTP 503 from receiver",
         "attempts": 5,
     },
-    "AlertAcknowledged": {"authority": "police", "reference": "<a1b2c3@vatra.example>"},
+    "AlertAcknowledged": {
+        "authority": "police",
+        "reference": "",
+        "text_refs": {"reference": "txt_1b6e0a4f3c8e4f29b7a2d3e4f5a6b7c8"},
+    },
     "ConsentRecorded": {"scope": "services", "given_by": "guardian"},
     "ConsentWithdrawn": {"scope": "data_sharing"},
     "StatusDetermined": {"status": "victim"},
@@ -79,14 +85,18 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "Referred": {
         "referral_id": "ref-0001",
         "service": "shelter_accommodation",
-        "agency": "agency-shelter-tirane",
+        "agency": "national_shelter",
         "consent_override_reason": "",
+        "text_refs": {
+            "consent_override_reason": "txt_2c7f1b5a4d9f4a3ac8b3e4f5a6b7c8d9"
+        },
     },
     "ReferralAccepted": {"referral_id": "ref-0001", "service": "shelter_accommodation"},
     "ReferralDeclined": {
         "referral_id": "ref-0002",
         "service": "vocational_training",
-        "reason": "no places until September",
+        "reason": "",
+        "text_refs": {"reason": "txt_3d8a2c6b5e0a4b4bd9c4f5a6b7c8d9ea"},
     },
     "ReferralCompleted": {
         "referral_id": "ref-0001",
@@ -101,23 +111,43 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "ServiceDiscontinued": {
         "service": "psychological_counselling",
         "referral_id": "",
-        "reason": "moved to another region",
+        "reason": "",
+        "text_refs": {"reason": "txt_4e9b3d7c6f1b4c5ceaf5a6b7c8d9eafb"},
     },
     "ProtectionOrderIssued": {
-        "court": "Vlorë District Court",
-        "reference": "PO-2024-117",
+        "court": "",
+        "reference": "",
+        "text_refs": {
+            "court": "txt_5fac4e8d7a2c4d6dfbe6b7c8d9eafb0c",
+            "reference": "txt_60bd5f9e8b3d4e7e0cf7c8d9eafb0c1d",
+        },
     },
-    "FollowUpCompleted": {"method": "visit", "outcome": "attending school"},
-    "FollowUpMissed": {"reason": "not at home; rescheduled"},
+    "FollowUpCompleted": {
+        "method": "visit",
+        "outcome": "",
+        "text_refs": {"outcome": "txt_71ce6a0f9c4e4f8f1d08d9eafb0c1d2e"},
+    },
+    "FollowUpMissed": {
+        "reason": "",
+        "text_refs": {"reason": "txt_82df7b1a0d5f4a9a2e19eafb0c1d2e3f"},
+    },
     "ReturnedToCountry": {"country": "AL", "assisted": True},
-    "Transferred": {"to_region": "durres", "reason": "family moved"},
+    "Transferred": {
+        "to_region": "durres",
+        "reason": "",
+        "text_refs": {"reason": "txt_93e08c2b1e6a4bab3f2afb0c1d2e3f40"},
+    },
     "Closed": {"reason": "reintegrated"},
-    "Reopened": {"reason": "new risk reported"},
+    "Reopened": {
+        "reason": "",
+        "text_refs": {"reason": "txt_a4f19d3c2f7b4cbc403b0c1d2e3f4051"},
+    },
     "EntryCorrected": {
         "corrected_version": 1,
         "field": "municipality",
-        "value": '"Himarë"',
-        "reason": "entered the wrong municipality",
+        "value": '"himare"',
+        "reason": "",
+        "text_refs": {"reason": "txt_b50a0e4d308c4dcd514c1d2e3f405162"},
     },
     "DeadlineWarning": {
         "obligation_id": "obl-0003",
@@ -133,7 +163,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "PersonalDataErased": {
         "subject_ref": "subj-7Q2M-9XKD",
-        "reason": "the person asked for their data to be erased",
+        "reason": "",
+        "text_refs": {"reason": "txt_c61b1f5e419d4ede625d2e3f40516273"},
     },
     "CaseAssigned": {"owner": "staff-cw-0023", "previous_owner": "staff-mu-0042"},
 }

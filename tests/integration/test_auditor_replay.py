@@ -155,18 +155,38 @@ def test_an_export_holds_every_event_with_who_when_and_proof_and_is_itself_logge
             "actor_role": "mobile_unit",
             "referral_id": "R1",
             "service": "shelter_accommodation",
-            "reason": "a minor in danger tonight; guardian unreachable",
+            # Typed text: an auditor's role may not see the person's data.
+            "reason": "[withheld]",
         }
     ]
     # The export is in the access log, and lists itself, after the keeping of
-    # the person's attributes when the case was opened.
+    # the person's attributes and typed text when the case was recorded.
     assert [(a["actor_id"], a["view"]) for a in export["access_log"]] == [
         ("mu-vlora-1", "personal_data_update"),
+        ("mu-vlora-1", "personal_text_update"),  # the mobile unit
+        ("mu-vlora-1", "personal_text_update"),  # the referral's agency and reason
         ("aud-7", "export"),
     ]
     assert log.entries(case_id=case_id)[0]["view"] == "export"
     json.dumps(export)  # plain values only
+    assert "guardian unreachable" not in json.dumps(export)
 
+    # A coordinator's export shows the text, read from the store.
+    export = case_export(
+        backbone.service,
+        backbone.pool,
+        log,
+        case_id,
+        actor_id="co-1",
+        actor_role="coordinator",
+        hasher=ChainHasher(None),
+    )
+    assert export["consent_overrides"][0]["reason"] == (
+        "a minor in danger tonight; guardian unreachable"
+    )
+    assert ("co-1", "personal_text") in {
+        (a["actor_id"], a["view"]) for a in log.entries(case_id=case_id)
+    }
     html = to_html(export)
     assert "The case's event chain is intact" in html
     assert "Shelter &lt;Tirana&gt; &amp; Co" in html  # escaped, never markup

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 import pytest
 
@@ -16,7 +17,9 @@ from services.app.errors import (
     ReadNotPermitted,
     SubjectErased,
 )
+from services.app.text_reading import Reader, reveal
 from services.audit.verify import verify_chain
+from services.cli.reports import timeline_report
 from services.config.bootstrap import Backbone
 from services.store.access_log import AccessLog
 from services.store.event_chain import ChainHasher
@@ -82,6 +85,7 @@ def test_a_reader_gets_the_data_and_the_read_is_in_the_access_log(
     assert views == [
         ("personal_data", "PV-DK-1", True),
         ("personal_data_update", "PV-DK-1", True),
+        ("personal_text_update", "PV-DK-1", True),  # the mobile unit typed
         ("personal_data_update", "PV-DK-1", True),  # the identification's attributes
     ]
 
@@ -171,10 +175,10 @@ def test_erasure_destroys_the_key_records_the_decision_and_the_case_still_replay
     ]
     assert history["case"]["subject_ref"] == "PV-DK-1"
     assert history["case"]["personal_data_erased"] is True
-    assert history["events"][2]["payload"] == {
-        "subject_ref": "PV-DK-1",
-        "reason": "the person asked for erasure",
-    }
+    # The reason was typed: kept with the person's data, erased with it.
+    erasure = history["events"][2]["payload"]
+    assert (erasure["subject_ref"], erasure["reason"]) == ("PV-DK-1", "")
+    assert set(erasure["text_refs"]) == {"reason"}
     assert (
         backbone.service.history(case["case_id"], version=2)["case"][
             "personal_data_erased"
@@ -183,10 +187,20 @@ def test_erasure_destroys_the_key_records_the_decision_and_the_case_still_replay
     )
     backbone.follower.catch_up()
     with backbone.pool.connection() as conn:
-        summary = conn.execute(
-            "SELECT summary FROM case_timeline WHERE version = 3"
-        ).fetchone()
-    assert summary == ("Personal data erased: the person asked for erasure",)
+        shown = timeline_report(
+            conn,
+            UUID(case["case_id"]),
+            lambda details: reveal(
+                backbone.service.texts,
+                "PV-DK-1",
+                case["case_id"],
+                details,
+                Reader("co-1", "coordinator", "test"),
+            ),
+        )
+    # Its reason, typed, was the person's data: erased with it.
+    assert "Personal data erased: [erased]" in shown
+    assert "asked for erasure" not in shown
     assert verify_chain(backbone.pool, "cases_events", ChainHasher(None)).ok
     views = [e["view"] for e in log.entries()]
     assert "personal_data_erasure" in views

@@ -79,6 +79,8 @@ def value_strategy(annotation: object) -> st.SearchStrategy[Any]:
         return utc_times
     if annotation == list[str]:
         return st.lists(st.text(), max_size=4)
+    if annotation == dict[str, str]:
+        return st.dictionaries(st.text(), st.text(), max_size=3)
     if annotation == int | None:
         return st.none() | longs
     raise TypeError(f"no strategy for {annotation!r}: extend the contract and test")
@@ -605,6 +607,7 @@ AVRO_TYPES: dict[object, object] = {
     datetime: {"type": "long", "logicalType": "timestamp-micros"},
     list[str]: {"type": "array", "items": "string"},
     int | None: ["null", "long"],
+    dict[str, str]: {"type": "map", "values": "string"},
 }
 PERSONAL_DATA_NAMES = {
     "name",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -15,6 +16,7 @@ from services.api.models import Moment
 from services.api.policy import Principal, may_audit
 from services.api.routes.commands import ERRORS
 from services.api.sop_view import facts_of_rows, judge
+from services.api.text_view import show_event_texts
 
 router = APIRouter(prefix="/api", tags=["auditors"], responses=ERRORS)
 
@@ -26,11 +28,14 @@ def history_as_of(
     as_of: datetime,
     correlation_id: str,
     view: str = "history",
+    gettext: Callable[[str], str] = str,
 ) -> dict[str, Any]:
     """The case, its events and its obligations as anyone could see them at ``as_of``.
 
     The obligations are judged at ``as_of`` from the events recorded by then,
-    by the rule set in force when each arose.
+    by the rule set in force when each arose. Typed text shows for a role
+    that may see the person's data (``services.api.text_view``), in the
+    language of ``gettext``.
     """
     ctx.read(
         principal,
@@ -40,6 +45,9 @@ def history_as_of(
         case_id=case_id,
     )
     history = ctx.service.history(str(case_id), as_of)
+    show_event_texts(
+        ctx, principal, history["case"], history["events"], correlation_id, gettext
+    )
     facts = facts_of_rows(case_id, history["events"])
     history["obligations"] = [
         {

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Query, Response
 from psycopg import Connection
 
 from projections.obligations import case_obligations
-from projections.timeline import timeline_json
 from services.api import answers as a
 from services.api.auth import Caller, Context, CorrelationId
 from services.api.bounds import bounded
@@ -19,6 +18,7 @@ from services.api.case_finder import TEXT_LENGTH, Finding, State, find
 from services.api.context import ApiContext
 from services.api.policy import Principal, may_list_cases, may_read_case
 from services.api.routes.commands import ERRORS
+from services.api.text_view import timeline_answer
 from services.api.work_view import case_ref
 
 router = APIRouter(prefix="/api/cases", tags=["caseworkers"], responses=ERRORS)
@@ -135,9 +135,10 @@ def read_timeline(
     """What happened on a case, who recorded it and when, oldest first."""
     ctx.read_models.refresh()
     with ctx.pool.connection() as conn:
-        open_case(ctx, principal, case_id, "timeline", correlation_id, conn)
-        # Joined by PostgreSQL from entries written with the read model.
-        return Response(timeline_json(conn, case_id), media_type="application/json")
+        case = open_case(ctx, principal, case_id, "timeline", correlation_id, conn)
+        # Typed text is looked up for the caller (``services.api.text_view``).
+        answer = timeline_answer(ctx, conn, principal, case, correlation_id)
+        return Response(answer, media_type="application/json")
 
 
 @router.get("/{case_id}/obligations", response_model=list[a.Obligation])

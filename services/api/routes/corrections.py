@@ -39,6 +39,7 @@ from services.api.routes.cases import open_case
 from services.api.routes.pages import render
 from services.api.step_offers import CaseNow, NotOffered, case_now
 from services.api.step_page import step_page
+from services.api.text_view import show_entry_texts
 from services.api.wording import Wording
 
 router = APIRouter(include_in_schema=False)
@@ -128,6 +129,8 @@ def _open(
     now = case_now(ctx, viewer, case_id, case)
     if NAME not in now.offers["offered"]:
         raise NotOffered
+    gettext = Wording.of(viewer.language, ctx.rulebook).t.gettext
+    show_entry_texts(ctx, viewer, case, now.offers["entries"], correlation_id, gettext)
     return now
 
 

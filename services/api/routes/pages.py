@@ -54,6 +54,7 @@ from services.api.sop_view import (
 )
 from services.api.step_offers import case_now, offered_steps, opening_regions
 from services.api.step_views import done_sentence, steps_view
+from services.api.text_view import show_texts
 from services.api.wording import Wording
 from services.app.errors import InvalidInput
 
@@ -272,9 +273,10 @@ def timeline_page(
     ctx.read_models.refresh()
     with ctx.pool.connection() as conn:
         rows = timeline(conn, case_id)
+    w = Wording.of(viewer.language, ctx.rulebook)
+    show_texts(ctx, viewer, case, rows, correlation_id, w.t.gettext)
     state = case_now(ctx, viewer, case_id, case, facts_of_rows(case_id, rows))
     steps = steps_with_obligations(rows, state.obligations)
-    w = Wording.of(viewer.language, ctx.rulebook)
     show_corrections(w, viewer.language, steps)
     offered = offered_steps(ctx, viewer, state)
     correctable = (
@@ -314,10 +316,10 @@ def history_page(
 ) -> HTMLResponse:
     """The case as it stood at a chosen moment (Europe/Tirane), for auditors."""
     moment = _tirane_moment(as_of) if as_of else ctx.clock.now()
-    history = history_as_of(
-        ctx, viewer, case_id, moment, correlation_id, "page:history"
-    )
     w = Wording.of(viewer.language, ctx.rulebook)
+    history = history_as_of(
+        ctx, viewer, case_id, moment, correlation_id, "page:history", w.t.gettext
+    )
     show_corrections_in_events(w, viewer.language, history["events"])
     return render(
         request,
