@@ -63,6 +63,8 @@ from services.api.routes import (
     language,
     oversight,
     pages,
+    person,
+    person_api,
     work,
 )
 from services.api.step_offers import NotOffered
@@ -120,6 +122,8 @@ def create_app(context: ApiContext, settings: ApiSettings | None = None) -> Fast
         oversight.router,
         audit.router,
         identify.router,
+        person_api.router,
+        person.router,
         corrections.router,
         forms.router,
         pages.router,

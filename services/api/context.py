@@ -24,6 +24,7 @@ from services.config.settings import KafkaSettings
 from services.observability.health import checks_for
 from services.observability.server import Check
 from services.store.access_log import AccessLog
+from services.store.person_record import PersonRecords
 
 log = structlog.get_logger("vatra.api")
 
@@ -62,6 +63,8 @@ class ApiContext:
     health_checks: dict[str, Check] = field(default_factory=dict)
     # Verifies the acknowledgement links in alerts; None when alerts are off.
     ack_tokens: AckTokens | None = None
+    # The person records (``routes.person``); None: not set up.
+    people: PersonRecords | None = None
 
     def check(
         self,
@@ -133,6 +136,7 @@ def api_context(backbone: Backbone, clock: Clock | None = None) -> ApiContext:
         if clock is backbone.clock
         else CaseService(backbone.app, clock, people=backbone.service.people)
     )
+    people = PersonRecords(backbone.pool, clock, backbone.personal_data.key_ring)
     context = ApiContext(
         service=service,
         pool=backbone.pool,
@@ -151,8 +155,10 @@ def api_context(backbone: Backbone, clock: Clock | None = None) -> ApiContext:
         # is ready when PostgreSQL (and Kafka, in the full mode) answers.
         health_checks=checks_for(backbone),
         ack_tokens=_ack_tokens(backbone, clock),
+        people=people,
     )
     context.access_log.create_table()
+    people.create_tables()
     context.users.create_tables()
     context.idempotency.create_table()
     return context

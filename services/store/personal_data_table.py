@@ -26,7 +26,17 @@ CREATE TABLE IF NOT EXISTS personal_data (
     updated_at timestamptz NOT NULL,
     erased_at timestamptz,
     CHECK ((erased_at IS NULL) = (wrapped_key IS NOT NULL))
-)
+);
+-- The blind index of the person records (services.store.person_record): a
+-- keyed hash of each folded name token and of the birth year, per person.
+-- An erasure deletes a person's rows with their key.
+CREATE TABLE IF NOT EXISTS person_index (
+    subject_ref text NOT NULL,
+    case_id uuid NOT NULL,
+    token bytea NOT NULL,
+    PRIMARY KEY (subject_ref, token)
+);
+CREATE INDEX IF NOT EXISTS person_index_token ON person_index (token);
 """
 
 
@@ -34,11 +44,13 @@ def shred(cur: Cursor[Any], subject_refs: Iterable[str], erased_at: datetime) ->
     """Destroy the data keys of ``subject_refs`` in the caller's transaction.
 
     A subject with nothing stored yet gets a tombstone, so nothing can be stored
-    for them later. Returns how many keys were destroyed now.
+    for them later; the blind index forgets them. Returns how many keys were
+    destroyed now.
     """
     refs = sorted(set(subject_refs))
     if not refs:
         return 0
+    cur.execute("DELETE FROM person_index WHERE subject_ref = ANY(%s)", (refs,))
     destroyed = cur.execute(
         "UPDATE personal_data SET wrapped_key = NULL, master_key_id = NULL, "
         "erased_at = %s, updated_at = %s "
