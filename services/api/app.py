@@ -53,6 +53,7 @@ from services.api.routes import (
     ack,
     alert_pages,
     alerts,
+    attachments,
     audit,
     cases,
     commands,
@@ -114,6 +115,7 @@ def create_app(context: ApiContext, settings: ApiSettings | None = None) -> Fast
     )
     app.state.context = context
     app.state.pages = Pages()
+    app.state.document_max_bytes = settings.document_max_bytes
     # The forms before the pages: /cases/new is not a case id.
     for router in (
         commands.router,
@@ -123,6 +125,8 @@ def create_app(context: ApiContext, settings: ApiSettings | None = None) -> Fast
         audit.router,
         identify.router,
         person_api.router,
+        attachments.api,
+        attachments.pages,
         person.router,
         corrections.router,
         forms.router,
@@ -143,7 +147,11 @@ def create_app(context: ApiContext, settings: ApiSettings | None = None) -> Fast
     # The last added runs first: count and log every answer (413s included),
     # then refuse a body too large before anything reads it.
     app.add_middleware(ReadModelLagHeader)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        upload_bytes=settings.document_max_bytes,
+    )
     app.add_middleware(SecurityHeaders, docs=settings.docs)
     app.add_middleware(Observe)
     _install_error_handlers(app)

@@ -24,6 +24,7 @@ from services.config.settings import KafkaSettings
 from services.observability.health import checks_for
 from services.observability.server import Check
 from services.store.access_log import AccessLog
+from services.store.case_attachments import CaseAttachments
 from services.store.person_record import PersonRecords
 
 log = structlog.get_logger("vatra.api")
@@ -65,6 +66,8 @@ class ApiContext:
     ack_tokens: AckTokens | None = None
     # The person records (``routes.person``); None: not set up.
     people: PersonRecords | None = None
+    # The notes and documents of cases (``routes.attachments``).
+    attachments: CaseAttachments | None = None
 
     def check(
         self,
@@ -137,6 +140,7 @@ def api_context(backbone: Backbone, clock: Clock | None = None) -> ApiContext:
         else CaseService(backbone.app, clock, people=backbone.service.people)
     )
     people = PersonRecords(backbone.pool, clock, backbone.personal_data.key_ring)
+    attachments = CaseAttachments(backbone.pool, clock, backbone.personal_data.key_ring)
     context = ApiContext(
         service=service,
         pool=backbone.pool,
@@ -156,9 +160,11 @@ def api_context(backbone: Backbone, clock: Clock | None = None) -> ApiContext:
         health_checks=checks_for(backbone),
         ack_tokens=_ack_tokens(backbone, clock),
         people=people,
+        attachments=attachments,
     )
     context.access_log.create_table()
     people.create_tables()
+    attachments.create_tables()
     context.users.create_tables()
     context.idempotency.create_table()
     return context

@@ -52,6 +52,7 @@ CODE_LABELS: Mapping[str, Mapping[str, str]] = {
         "in_person": N_("in person"),
     },
     "scope": {"services": N_("services"), "data_sharing": N_("data sharing")},
+    "attachment_kind": {"note": N_("note"), "document": N_("document")},
     "given_by": {"subject": N_("the person"), "guardian": N_("a guardian")},
     "status": {
         "potential_victim": N_("potential victim"),
@@ -429,6 +430,9 @@ LINES: dict[str, Line] = {
     "EntryCorrected": _corrected,
     "PersonalDataErased": lambda w, p: w._(
         "Personal data erased: %(reason)s", reason=p["reason"]
+    ),
+    "AttachmentAdded": lambda w, p: (
+        w._("Document added") if p["kind"] == "document" else w._("Note added")
     ),
     "DeadlineWarning": lambda w, p: w._(
         "SOP deadline near: %(rule)s",

@@ -87,10 +87,12 @@ def subject_key(
 ) -> bytes | None:
     """The data key of ``subject_ref``, made (and stored wrapped) when none is
     held and ``create``; None when none is held. ``SubjectErased`` once the
-    person was erased. Locks the person's row in the caller's transaction."""
+    person was erased. To create, locks the person's row in the caller's
+    transaction."""
+    lock = " FOR UPDATE" if create else ""
     row = conn.execute(
         "SELECT wrapped_key, master_key_id, erased_at FROM personal_data "
-        "WHERE subject_ref = %s FOR UPDATE",
+        "WHERE subject_ref = %s" + lock,
         (subject_ref,),
     ).fetchone()
     if row is not None and row[2] is not None:

@@ -136,6 +136,10 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "reason": "the person asked for their data to be erased",
     },
     "CaseAssigned": {"owner": "staff-cw-0023", "previous_owner": "staff-mu-0042"},
+    "AttachmentAdded": {
+        "attachment_id": "5d0c2a4e-7b1f-4c3a-9e6d-2f8b1a0c9e47",
+        "kind": "note",
+    },
 }
 
 

@@ -24,6 +24,7 @@ from domain.clock import TIRANE
 from domain.errors import DomainError
 from domain.fields import EARLIEST, LATEST
 from projections.timeline import timeline
+from services.api.attachment_access import may_work_on, read_attachments
 from services.api.auth import (
     SESSION_COOKIE,
     Context,
@@ -300,6 +301,9 @@ def timeline_page(
         ),
         correctable=correctable,
         done=done_sentence(w, done),
+        # Notes and documents: their content for those who work the case.
+        attachments=read_attachments(ctx, viewer, case, "page:notes", correlation_id),
+        may_add=may_work_on(viewer, case),
     )
 
 
