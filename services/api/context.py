@@ -25,7 +25,9 @@ from services.observability.health import checks_for
 from services.observability.server import Check
 from services.store.access_log import AccessLog
 from services.store.case_attachments import CaseAttachments
+from services.store.erasure_requests import ErasureRequests
 from services.store.person_record import PersonRecords
+from services.store.personal_data import PersonalDataStore
 
 log = structlog.get_logger("vatra.api")
 
@@ -68,6 +70,10 @@ class ApiContext:
     people: PersonRecords | None = None
     # The notes and documents of cases (``routes.attachments``).
     attachments: CaseAttachments | None = None
+    # Erasure from the pages: the requests awaiting a second person, and the
+    # store whose keys an erasure destroys (``routes.erasure``).
+    erasure_requests: ErasureRequests | None = None
+    personal_data: PersonalDataStore | None = None
 
     def check(
         self,
@@ -161,10 +167,13 @@ def api_context(backbone: Backbone, clock: Clock | None = None) -> ApiContext:
         ack_tokens=_ack_tokens(backbone, clock),
         people=people,
         attachments=attachments,
+        erasure_requests=ErasureRequests(backbone.pool, clock),
+        personal_data=backbone.personal_data,
     )
     context.access_log.create_table()
     people.create_tables()
     attachments.create_tables()
+    ErasureRequests(backbone.pool, clock).create_table()
     context.users.create_tables()
     context.idempotency.create_table()
     return context

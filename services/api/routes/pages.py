@@ -39,6 +39,7 @@ from services.api.correction_view import (
     show_corrections_in_events,
 )
 from services.api.csrf import check_form, page_token, same_origin
+from services.api.erasure_flow import may_erase
 from services.api.error_texts import word_error, word_page_error
 from services.api.freshness import freshness_of_request
 from services.api.i18n import Pages, translator, visitor_language
@@ -304,6 +305,7 @@ def timeline_page(
         # Notes and documents: their content for those who work the case.
         attachments=read_attachments(ctx, viewer, case, "page:notes", correlation_id),
         may_add=may_work_on(viewer, case),
+        may_erase=may_erase(viewer, case),
     )
 
 
