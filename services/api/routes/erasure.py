@@ -129,6 +129,7 @@ class ErasureAsked(Body):
 
     reason: str = Field(
         pattern="^(" + "|".join(ERASURE_REASONS) + ")$",
+        max_length=max(map(len, ERASURE_REASONS)),
         description="Why: " + ", ".join(ERASURE_REASONS),
     )
 
