@@ -235,3 +235,36 @@ def test_without_a_key_nothing_is_recorded(
     finally:
         context.people._keys = keys
     assert refused.status_code == 503
+
+
+def test_a_first_record_starts_from_what_the_identification_took(
+    api: Api, base_url: str, tokens: dict[str, str]
+) -> None:
+    case = api.identify(subject_ref="PV-PR-9", sex="female", age=None, birth_year=1990)
+    with _logged_in(base_url, tokens["vlora_lawyer"]) as lawyer:
+        form = lawyer.get(f"/cases/{case['case_id']}/person/edit").text
+    assert 'value="1990"' in form
+    assert re.search(r'value="female"\s+checked', form)
+    assert re.search(r'<option value="AL" selected>', form)
+
+
+def test_the_police_reach_the_person_from_their_alert(
+    api: Api, base_url: str, tokens: dict[str, str]
+) -> None:
+    case = api.identify(subject_ref="PV-PR-10")
+    api.step(
+        "vlora_worker",
+        case,
+        "notify",
+        authority="police",
+        channel="phone",
+        recipient="police",
+    )
+    assert _put(api, "vlora_worker", case).status_code == 200
+    with _logged_in(base_url, tokens["vlora_police"]) as police:
+        alert = police.get(f"/alerts/{case['case_id']}")
+        assert f'href="/cases/{case["case_id"]}/person"' in alert.text
+        person = _text(police.get(f"/cases/{case['case_id']}/person").text)
+    assert "Çela" in person
+    assert PHONE not in person
+    assert "Shihni vetëm fushat që i duhen rolit tuaj." in person

@@ -138,7 +138,34 @@ def person_form(
         correlation_id=correlation_id,
         case_id=case_id,
     )
-    return _form(request, viewer, view.case, shown_record(view.fields), {}, reason)
+    values = (
+        view.fields
+        if view.status == "held"
+        else _identified(ctx, viewer, view, correlation_id)
+    )
+    return _form(request, viewer, view.case, shown_record(values), {}, reason)
+
+
+def _identified(
+    ctx: ApiContext, viewer: Principal, view: PersonView, correlation_id: str
+) -> dict[str, Any]:
+    """A first record starts from what the identification took: the sex,
+    birth year and nationality kept in the store (an access-logged read)."""
+    if view.status != "none":
+        return {}
+    facts = ctx.service.person(
+        str(view.case["case_id"]),
+        actor_id=viewer.user_id,
+        actor_role=viewer.role,
+        correlation_id=correlation_id,
+    )
+    if facts.get("status") != "held":
+        return {}
+    return {
+        name: facts[name]
+        for name in ("sex", "birth_year", "nationality")
+        if facts.get(name) not in (None, "")
+    }
 
 
 def _form(
