@@ -89,7 +89,7 @@ def test_two_erasers_erase_on_the_pages_and_the_case_replays_with_the_text_gone(
     assert "Çela" not in timeline
     assert "[erased]" in person
     assert "Çela" not in person
-    found = api.as_("vlora_worker").get("/api/people", params={"name": "cela"})
+    found = api.as_("vlora_worker").post("/api/people/search", json={"name": "cela"})
     assert found.json() == []
     with context.pool.connection() as conn:
         [[left]] = conn.execute(

@@ -189,7 +189,7 @@ def test_a_person_is_found_by_a_folded_name_without_reading_anyone(
         f"/api/cases/{other['case_id']}/person",
         json={**RECORD, "given_names": "Drita", "family_name": "Hoxha"},
     )
-    found = api.as_("vlora_worker").get("/api/people", params={"name": typed})
+    found = api.as_("vlora_worker").post("/api/people/search", json={"name": typed})
     assert found.json() == [
         {
             "known_elsewhere": False,
@@ -198,12 +198,14 @@ def test_a_person_is_found_by_a_folded_name_without_reading_anyone(
             "region": "vlora",
         }
     ]
-    elsewhere = api.as_("durres_worker").get("/api/people", params={"name": typed})
+    elsewhere = api.as_("durres_worker").post(
+        "/api/people/search", json={"name": typed}
+    )
     assert elsewhere.json() == [
         {"known_elsewhere": True, "case_id": None, "subject_ref": None, "region": None}
     ]
-    wrong_year = api.as_("vlora_worker").get(
-        "/api/people", params={"name": typed, "birth_year": 2001}
+    wrong_year = api.as_("vlora_worker").post(
+        "/api/people/search", json={"name": typed, "birth_year": 2001}
     )
     assert wrong_year.json() == []
 
@@ -215,7 +217,11 @@ def test_the_search_page_is_offered_before_opening_a_case(
     assert _put(api, "vlora_worker", case).status_code == 200
     with _logged_in(base_url, tokens["durres_worker"]) as durres:
         assert 'href="/people/search"' in durres.get("/cases/new").text
-        page = durres.get("/people/search", params={"name": "engjellushe"})
+        form = durres.get("/people/search").text
+        assert 'method="post" action="/people/search"' in form
+        page = durres.post(
+            "/people/search", data={"csrf": _csrf(form), "name": "engjellushe"}
+        )
     assert page.status_code == 200
     text = _text(page.text)
     assert "Known in another region: ask the coordinator." in text

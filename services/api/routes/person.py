@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -234,27 +234,49 @@ def _record(
 
 
 @router.get("/people/search", response_class=HTMLResponse)
+def search_form(
+    request: Request, ctx: Context, viewer: Viewer, correlation_id: CorrelationId
+) -> HTMLResponse:
+    """Is this person already known? Asked before opening a new case."""
+    ctx.check(
+        viewer, "page:person_search", may_search(viewer), correlation_id=correlation_id
+    )
+    return _search_page(request, viewer, "", "", None)
+
+
+@router.post("/people/search", response_class=HTMLResponse)
 def search_page(
     request: Request,
     ctx: Context,
     viewer: Viewer,
     correlation_id: CorrelationId,
-    name: Annotated[str, Query(max_length=LINE_LENGTH)] = "",
-    birth_year: Annotated[str, Query(max_length=4)] = "",
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    name: Annotated[str, Form(max_length=LINE_LENGTH)] = "",
+    birth_year: Annotated[str, Form(max_length=4)] = "",
 ) -> HTMLResponse:
-    """Is this person already known? Asked before opening a new case: finds
-    people by their folded names (and birth year) without reading anyone's
-    record, and shows only the cases the viewer may read."""
+    """Finds people by their folded names (and birth year) without reading
+    anyone's record, and shows only the cases the viewer may read. Sent by
+    POST, so the name typed stays out of addresses and the phone's history."""
+    check_form(request, csrf)
     ctx.check(
         viewer, "page:person_search", may_search(viewer), correlation_id=correlation_id
     )
     year = _year(birth_year)
-    searched = bool(name.strip())
     found = (
         search_people(ctx, viewer, name, year, "page:person_search", correlation_id)
-        if searched
+        if name.strip()
         else []
     )
+    return _search_page(request, viewer, name, birth_year if year else "", found)
+
+
+def _search_page(
+    request: Request,
+    viewer: Principal,
+    name: str,
+    birth_year: str,
+    found: list[dict[str, Any]] | None,
+) -> HTMLResponse:
     w = Wording.of(viewer.language, None)
     return render(
         request,
@@ -262,13 +284,13 @@ def search_page(
         "person_search.html",
         viewer=viewer,
         name=name,
-        birth_year=birth_year if year is not None else "",
-        searched=searched,
+        birth_year=birth_year,
+        searched=found is not None,
         found=[
             {**hit, "region_label": w.region(hit["region"])}
             if not hit["known_elsewhere"]
             else hit
-            for hit in found
+            for hit in found or []
         ],
         year_range=(EARLIEST_BIRTH_YEAR, LATEST.year),
         max_name=PERSON_RECORD["given_names"].max_length,

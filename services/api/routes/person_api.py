@@ -134,21 +134,26 @@ def put_person(
     return {"case_id": case_id, "version": version}
 
 
-@router.get("/api/people", response_model=list[PersonFound])
+class PersonSearch(Body):
+    """A name or alias, and optionally the year of birth. Sent in the body,
+    never in the address, so no log of addresses holds it."""
+
+    name: Annotated[str, Field(min_length=1, max_length=LINE_LENGTH)]
+    birth_year: Annotated[int | None, Field(ge=EARLIEST_BIRTH_YEAR, le=LATEST.year)] = (
+        None
+    )
+
+
+@router.post("/api/people/search", response_model=list[PersonFound])
 def find_people(
+    body: PersonSearch,
     ctx: Context,
     principal: Caller,
     correlation_id: CorrelationId,
-    name: Annotated[
-        str, Query(min_length=1, max_length=LINE_LENGTH, description="A name or alias")
-    ],
-    birth_year: Annotated[
-        int | None, Query(ge=EARLIEST_BIRTH_YEAR, le=LATEST.year)
-    ] = None,
 ) -> list[dict[str, Any]]:
     """Is this person already known? Matches folded name tokens ("cela"
     finds "Çela") and the birth year through the blind index, without
     decrypting anyone; cases you may not read show only as known elsewhere."""
     return search_people(
-        ctx, principal, name, birth_year, "person_search", correlation_id
+        ctx, principal, body.name, body.birth_year, "person_search", correlation_id
     )
