@@ -198,6 +198,31 @@ class PersonRecords:
                 [(subject_ref, case_id, token) for token in tokens],
             )
 
+    def reindex(self) -> int:
+        """Rebuild the blind index under the current master key, from each
+        person's newest record; return how many people it holds. Run after
+        rotating ``VATRA_PERSONAL_DATA_KEY`` (with ``PersonalDataStore.rewrap``):
+        the index's key is derived from the master key, so until then people
+        recorded before the rotation are not found."""
+        keys = self.keyring()
+        with self.pool.connection() as conn:
+            newest = conn.execute(
+                "SELECT DISTINCT ON (subject_ref) subject_ref, case_id "
+                "FROM person_records ORDER BY subject_ref, version DESC"
+            ).fetchall()
+        done = 0
+        for subject_ref, case_id in newest:
+            try:
+                current = self.current(subject_ref)
+            except SubjectErased:
+                continue
+            if current is None:
+                continue
+            with self.pool.connection() as conn, conn.transaction():
+                self._index(conn, keys, subject_ref, str(case_id), current.record)
+            done += 1
+        return done
+
     def versions(self, subject_ref: str) -> list[RecordVersion]:
         """Every version of the person's record, oldest first (none: ``[]``);
         ``SubjectErased`` once the person was erased."""

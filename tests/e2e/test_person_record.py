@@ -6,6 +6,7 @@ found by a folded name through the blind index."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import html
 import re
@@ -17,6 +18,7 @@ import pytest
 
 from services.api.context import ApiContext
 from services.config.bootstrap import Backbone
+from services.store.personal_data_keys import KeyRing, generate_master_key
 from tests.e2e.helpers import Api
 
 NAME = {"given_names": "Ëngjëllushe", "family_name": "Çela"}
@@ -274,3 +276,24 @@ def test_the_police_reach_the_person_from_their_alert(
     assert "Çela" in person
     assert PHONE not in person
     assert "Shihni vetëm fushat që i duhen rolit tuaj." in person
+
+
+def test_after_a_master_key_rotation_the_index_is_rebuilt_and_finds_people_again(
+    api: Api, context: ApiContext
+) -> None:
+    case = api.identify(subject_ref="PV-PR-11")
+    assert _put(api, "vlora_worker", case).status_code == 200
+    assert context.people is not None
+    old = context.people.keyring()
+    rotated = KeyRing(generate_master_key(), [base64.b64encode(old.current).decode()])
+    context.people._keys = rotated
+    try:
+        search = {"name": "cela"}
+        assert (
+            api.as_("vlora_worker").post("/api/people/search", json=search).json() == []
+        )
+        assert context.people.reindex() == 1
+        found = api.as_("vlora_worker").post("/api/people/search", json=search)
+        assert [hit["case_id"] for hit in found.json()] == [case["case_id"]]
+    finally:
+        context.people._keys = old
