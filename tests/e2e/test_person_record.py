@@ -297,3 +297,17 @@ def test_after_a_master_key_rotation_the_index_is_rebuilt_and_finds_people_again
         assert [hit["case_id"] for hit in found.json()] == [case["case_id"]]
     finally:
         context.people._keys = old
+
+
+def test_the_auditor_reads_the_reason_in_the_access_log(api: Api) -> None:
+    case = api.identify(subject_ref="PV-PR-12")
+    assert _put(api, "vlora_worker", case).status_code == 200
+    url = f"/api/cases/{case['case_id']}/person"
+    assert api.as_("coordinator").get(url, params={"reason": "transfer"}).is_success
+    entries = api.as_("auditor").get(
+        "/api/access-log", params={"case_id": case["case_id"]}
+    )
+    assert entries.status_code == 200
+    assert {
+        (e["actor_id"], e["reason"]) for e in entries.json() if e["view"] == "person"
+    } == {("coordinator-1", "transfer")}
