@@ -222,6 +222,20 @@ class Case(AlertSteps, ProgrammeSteps, Aggregate):
         require("reason", reason)
         self._trigger(ev.Reopened, stamp, reason=reason)
 
+    def add_attachment(self, stamp: Stamp, *, attachment_id: str, kind: str) -> None:
+        """Record that a note or a document (``kind``) was added; its content
+        is in the encrypted store under ``attachment_id``, never in the event.
+        Closed cases take notes too: follow-ups go on after closing."""
+        self._check_time(stamp)
+        if any(
+            entry.payload.get("attachment_id") == attachment_id
+            for entry in self.entries.values()
+        ):
+            raise DomainError(
+                "this note or document was already added", kind="attachment_exists"
+            )
+        self._trigger(ev.AttachmentAdded, stamp, attachment_id=attachment_id, kind=kind)
+
     def erase_personal_data(self, stamp: Stamp, *, reason: str) -> None:
         """Record that the person's personal data is to be erased (crypto-shredded).
 

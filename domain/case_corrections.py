@@ -44,6 +44,9 @@ NEVER_CORRECTED = frozenset(
         "DeadlineWarning",
         "DeadlineBreached",
         "CaseAssigned",
+        # A note or a document is added again, never corrected: its content
+        # is in the personal-data store, not in the entry.
+        "AttachmentAdded",
     }
 )
 # Fields of an entry that identify it or link it to others: never corrected.

@@ -70,6 +70,7 @@ from domain.programme_commands import (
     StartService,
 )
 from domain.system_commands import (
+    AddAttachment,
     BreachDeadline,
     ErasePersonalData,
     RecordNotificationFailure,
@@ -81,6 +82,7 @@ __all__ = [
     "OPENING_COMMANDS",
     "AcceptReferral",
     "AcknowledgeAlert",
+    "AddAttachment",
     "AgreePlan",
     "AssessNeeds",
     "AssessRisk",

@@ -293,6 +293,18 @@ class CaseAssigned(CaseEvent):
     previous_owner: str
 
 
+class AttachmentAdded(CaseEvent):
+    """A note or a document was added to the case.
+
+    Its content is in the encrypted personal-data store under
+    ``attachment_id``, sealed with the person's key: the event holds neither
+    the text nor a file name, so erasing the person erases it too.
+    """
+
+    attachment_id: str
+    kind: str
+
+
 # Fields every case event has; the rest of an event's fields are its payload.
 ENVELOPE_FIELDS = frozenset(
     {

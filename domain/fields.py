@@ -240,6 +240,11 @@ REFERENCE = line("reference", required=False, max_length=TEXT_LENGTH)
 REFERRAL_ID = line("referral_id")
 OPTIONAL_REFERRAL_ID = line("referral_id", required=False)
 SERVICE = code("service", SERVICES, "service")
+# A note or a document of a case: a reference into the encrypted store.
+ATTACHMENT_KINDS = frozenset({"note", "document"})
+ATTACHMENT_ID = Rule(
+    "attachment_id", min_length=36, max_length=36, pattern=r"[0-9a-f-]{36}"
+)
 
 # The person's attributes an identification takes: checked like every field,
 # kept in the per-person encrypted store (``services.store.personal_data``),
@@ -324,6 +329,10 @@ ENTRY_FIELDS: Mapping[str, Mapping[str, Rule]] = {
     "Closed": {"reason": code("closing reason", CLOSE_REASONS, "close_reason")},
     "Reopened": {"reason": text("reason")},
     "PersonalDataErased": {"subject_ref": SUBJECT_REF, "reason": text("reason")},
+    "AttachmentAdded": {
+        "attachment_id": ATTACHMENT_ID,
+        "kind": code("kind", ATTACHMENT_KINDS, "attachment_kind"),
+    },
     "CaseAssigned": {
         "owner": OWNER,
         "previous_owner": line("previous_owner", required=False),

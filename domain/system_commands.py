@@ -1,6 +1,8 @@
 """The commands only the backbone records (the notifier's failed alerts, the SOP
-clock's deadline warnings and breaches) and erasure, which ``vatra erase``
-records with its key destruction: none is sent over HTTP.
+clock's deadline warnings and breaches), erasure, which ``vatra erase`` and
+the erasure pages record with the key destruction, and the adding of a note
+or a document, recorded with its content sealed in the personal-data store:
+none has a generic body or form.
 """
 
 from __future__ import annotations
@@ -73,3 +75,18 @@ class ErasePersonalData(CaseCommand):
         recorded_by="erasers",
     )
     reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddAttachment(CaseCommand):
+    """Record that a note or a document was added (its content: in the
+    personal-data store, under ``attachment_id``)."""
+
+    declaration = Declaration(
+        Case.add_attachment,
+        ev.AttachmentAdded,
+        "Add a note or a document",
+        recorded_by="caseworkers_or_coordinator",
+    )
+    attachment_id: str
+    kind: str

@@ -93,6 +93,9 @@ LINES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "DeadlineBreached": lambda p: f"SOP deadline missed: {p['rule_id']}",
     # The pseudonym is not repeated: the line says what happened and why.
     "PersonalDataErased": lambda p: f"Personal data erased: {p['reason']}",
+    "AttachmentAdded": lambda p: (
+        "Document added" if p["kind"] == "document" else "Note added"
+    ),
     "CaseAssigned": lambda p: (
         f"Case handed over from {p['previous_owner']} to {p['owner']}"
         if p["previous_owner"]

@@ -188,3 +188,7 @@ class AccessEntry(BaseModel):
     case_id: UUID | None
     allowed: bool
     correlation_id: str
+    # Why someone who does not work the case in its region read the person
+    # record: a code (``services.api.person_access.READ_REASONS``), or
+    # ``alert`` for an alerted authority.
+    reason: str | None = None

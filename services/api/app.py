@@ -53,17 +53,21 @@ from services.api.routes import (
     ack,
     alert_pages,
     alerts,
+    attachments,
     audit,
     cases,
     commands,
     corrections,
     docs,
+    erasure,
     field,
     forms,
     identify,
     language,
     oversight,
     pages,
+    person,
+    person_api,
     work,
 )
 from services.api.step_offers import NotOffered
@@ -119,6 +123,7 @@ def create_app(context: ApiContext, settings: ApiSettings | None = None) -> Fast
     )
     app.state.context = context
     app.state.pages = Pages()
+    app.state.document_max_bytes = settings.document_max_bytes
     # The forms before the pages: /cases/new is not a case id.
     for router in (
         commands.router,
@@ -127,6 +132,12 @@ def create_app(context: ApiContext, settings: ApiSettings | None = None) -> Fast
         oversight.router,
         audit.router,
         identify.router,
+        person_api.router,
+        attachments.api,
+        attachments.pages,
+        erasure.api,
+        erasure.pages,
+        person.router,
         corrections.router,
         forms.router,
         pages.router,
@@ -147,7 +158,11 @@ def create_app(context: ApiContext, settings: ApiSettings | None = None) -> Fast
     # The last added runs first: count and log every answer (413s included),
     # then refuse a body too large before anything reads it.
     app.add_middleware(ReadModelLagHeader)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        upload_bytes=settings.document_max_bytes,
+    )
     app.add_middleware(SecurityHeaders, docs=settings.docs)
     app.add_middleware(Observe)
     _install_error_handlers(app)

@@ -26,6 +26,10 @@ from services.config.settings import KafkaSettings
 from services.observability.health import checks_for
 from services.observability.server import Check
 from services.store.access_log import AccessLog
+from services.store.case_attachments import CaseAttachments
+from services.store.erasure_requests import ErasureRequests
+from services.store.person_record import PersonRecords
+from services.store.personal_data import PersonalDataStore
 
 log = structlog.get_logger("vatra.api")
 
@@ -66,6 +70,14 @@ class ApiContext:
     ack_tokens: AckTokens | None = None
     # The directory of authorities: the field page shows the police's numbers.
     directory_file: Path | None = None
+    # The person records (``routes.person``); None: not set up.
+    people: PersonRecords | None = None
+    # The notes and documents of cases (``routes.attachments``).
+    attachments: CaseAttachments | None = None
+    # Erasure from the pages: the requests awaiting a second person, and the
+    # store whose keys an erasure destroys (``routes.erasure``).
+    erasure_requests: ErasureRequests | None = None
+    personal_data: PersonalDataStore | None = None
 
     def check(
         self,
@@ -143,6 +155,8 @@ def api_context(backbone: Backbone, clock: Clock | None = None) -> ApiContext:
         )
     )
     service.known_ids = backbone.service.known_ids
+    people = PersonRecords(backbone.pool, clock, backbone.personal_data.key_ring)
+    attachments = CaseAttachments(backbone.pool, clock, backbone.personal_data.key_ring)
     context = ApiContext(
         service=service,
         pool=backbone.pool,
@@ -162,8 +176,15 @@ def api_context(backbone: Backbone, clock: Clock | None = None) -> ApiContext:
         health_checks=checks_for(backbone),
         ack_tokens=_ack_tokens(backbone, clock),
         directory_file=_directory_file(backbone),
+        people=people,
+        attachments=attachments,
+        erasure_requests=ErasureRequests(backbone.pool, clock),
+        personal_data=backbone.personal_data,
     )
     context.access_log.create_table()
+    people.create_tables()
+    attachments.create_tables()
+    ErasureRequests(backbone.pool, clock).create_table()
     context.users.create_tables()
     context.idempotency.create_table()
     return context

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -69,21 +70,32 @@ class _TooLarge(Exception):
     pass
 
 
-class BodyLimit:
-    """Refuse request bodies larger than ``max_bytes`` with 413, unread."""
+# The document uploads (``routes.attachments``): their bodies may be larger.
+UPLOADS = re.compile(r"^/(api/)?cases/[^/]+/documents$")
+# Room for the form's other fields and the multipart framing of an upload.
+UPLOAD_FRAMING = 64 * 1024
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+
+class BodyLimit:
+    """Refuse request bodies larger than ``max_bytes`` with 413, unread; a
+    document upload may carry up to ``upload_bytes`` (and its framing)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int = 0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_bytes = upload_bytes + UPLOAD_FRAMING
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = (
+            max(self.max_bytes, self.upload_bytes)
+            if UPLOADS.match(scope.get("path", ""))
+            else self.max_bytes
+        )
         declared = Headers(scope=scope).get("content-length")
-        if declared is not None and (
-            not declared.isdigit() or int(declared) > self.max_bytes
-        ):
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await self._refuse(send)
             return
         received = 0
@@ -95,7 +107,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     exceeded = True
                     raise _TooLarge
             return message

@@ -52,6 +52,14 @@ CODE_LABELS: Mapping[str, Mapping[str, str]] = {
         "in_person": N_("in person"),
     },
     "scope": {"services": N_("services"), "data_sharing": N_("data sharing")},
+    "attachment_kind": {"note": N_("note"), "document": N_("document")},
+    # The reasons the erasure pages give (``services.api.erasure_flow``).
+    "erasure_reason": {
+        "person_asked": N_("the person asked for their data to be erased"),
+        "retention_ended": N_("the time the data may be kept has ended"),
+        "recorded_in_error": N_("the person was recorded by mistake"),
+        "ordered": N_("a court or the data protection authority ordered it"),
+    },
     "given_by": {"subject": N_("the person"), "guardian": N_("a guardian")},
     "status": {
         "potential_victim": N_("potential victim"),
@@ -428,7 +436,11 @@ LINES: dict[str, Line] = {
     "Reopened": lambda w, p: w._("Case reopened: %(reason)s", reason=p["reason"]),
     "EntryCorrected": _corrected,
     "PersonalDataErased": lambda w, p: w._(
-        "Personal data erased: %(reason)s", reason=p["reason"]
+        "Personal data erased: %(reason)s",
+        reason=w.code("erasure_reason", p["reason"]),
+    ),
+    "AttachmentAdded": lambda w, p: (
+        w._("Document added") if p["kind"] == "document" else w._("Note added")
     ),
     "DeadlineWarning": lambda w, p: w._(
         "SOP deadline near: %(rule)s",

@@ -55,6 +55,9 @@ class ApiSettings:
     # HTTPS: the certificate chain and its key (PEM); both empty: plain HTTP.
     tls_cert_file: str = ""
     tls_key_file: str = ""
+    # The largest document (a PDF, JPEG or PNG) a case takes; its upload is
+    # the one body allowed past ``max_body_bytes``.
+    document_max_bytes: int = 5 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -237,6 +240,7 @@ def load_settings(
             v.api_docs,
             tls_cert_file=v.api_tls_cert_file,
             tls_key_file=v.api_tls_key_file,
+            document_max_bytes=v.api_document_max_bytes,
         ),
         ready_max_lag=v.ready_max_lag,
         read_wait=v.read_wait,

@@ -86,6 +86,9 @@ class BackboneVariables(EnvironmentSettings):
     api_max_body_bytes: WholeNumber = Field(
         1024 * 1024, alias="VATRA_API_MAX_BODY_BYTES"
     )
+    api_document_max_bytes: WholeNumber = Field(
+        5 * 1024 * 1024, alias="VATRA_API_DOCUMENT_MAX_BYTES"
+    )
     api_tls_cert_file: str = Field("", alias="VATRA_API_TLS_CERT_FILE")
     api_tls_key_file: str = Field("", alias="VATRA_API_TLS_KEY_FILE")
     api_metrics: Switch = Field(False, alias="VATRA_API_METRICS")

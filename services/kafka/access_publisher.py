@@ -69,6 +69,8 @@ def message_of(row: dict[str, Any]) -> dict[str, Any]:
         "case_id": str(row["case_id"]) if row["case_id"] else None,
         "allowed": row["allowed"],
         "correlation_id": row["correlation_id"],
+        # Why the person record was read (a code), for reads that need one.
+        "reason": row.get("reason"),
     }
 
 

@@ -35,6 +35,8 @@ CREATE TABLE IF NOT EXISTS access_log (
     correlation_id text NOT NULL
 );
 CREATE INDEX IF NOT EXISTS access_log_case ON access_log (case_id, occurred_at);
+-- Why someone outside the case's region read it: a code, never free text.
+ALTER TABLE access_log ADD COLUMN IF NOT EXISTS reason text;
 CREATE OR REPLACE FUNCTION access_log_is_append_only() RETURNS trigger AS $$
 BEGIN
     RAISE EXCEPTION 'access_log is append-only';
@@ -68,6 +70,7 @@ class AccessLog:
         allowed: bool = True,
         correlation_id: str = "",
         conn: Connection[Any] | None = None,
+        reason: str | None = None,
     ) -> str:
         """Record one read (or a refused attempt); return its access id.
 
@@ -80,8 +83,8 @@ class AccessLog:
                 """
                 INSERT INTO access_log (
                     access_id, occurred_at, actor_id, actor_role, view, case_id,
-                    subject_ref, allowed, correlation_id
-                ) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+                    subject_ref, allowed, correlation_id, reason
+                ) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                 """,
                 (
                     access_id,
@@ -93,6 +96,7 @@ class AccessLog:
                     subject_ref,
                     allowed,
                     correlation_id or uuid.uuid4().hex,
+                    reason,
                 ),
             )
         return str(access_id)

@@ -116,6 +116,12 @@ class PersonalDataStore:
         with self.pool.connection() as conn:
             run_ddl(conn, DDL)
 
+    @property
+    def key_ring(self) -> KeyRing | None:
+        """The master keys (None: not configured), for the stores that seal
+        with the same per-person data keys (``services.store.person_record``)."""
+        return self._keys
+
     def store(
         self,
         subject_ref: str,

@@ -36,6 +36,16 @@ CREATE TABLE IF NOT EXISTS personal_texts (
     created_at timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS personal_texts_subject ON personal_texts (subject_ref);
+-- The blind index of the person records (services.store.person_record): a
+-- keyed hash of each folded name token and of the birth year, per person.
+-- An erasure deletes a person's rows with their key.
+CREATE TABLE IF NOT EXISTS person_index (
+    subject_ref text NOT NULL,
+    case_id uuid NOT NULL,
+    token bytea NOT NULL,
+    PRIMARY KEY (subject_ref, token)
+);
+CREATE INDEX IF NOT EXISTS person_index_token ON person_index (token);
 """
 
 
@@ -44,11 +54,13 @@ def shred(cur: Cursor[Any], subject_refs: Iterable[str], erased_at: datetime) ->
 
     A subject with nothing stored yet gets a tombstone, so nothing can be stored
     for them later. The texts sealed with those keys, unreadable from now on,
-    are deleted too. Returns how many keys were destroyed now.
+    are deleted too, and the blind index forgets them. Returns how many keys
+    were destroyed now.
     """
     refs = sorted(set(subject_refs))
     if not refs:
         return 0
+    cur.execute("DELETE FROM person_index WHERE subject_ref = ANY(%s)", (refs,))
     destroyed = cur.execute(
         "UPDATE personal_data SET wrapped_key = NULL, master_key_id = NULL, "
         "erased_at = %s, updated_at = %s "

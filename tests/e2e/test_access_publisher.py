@@ -78,6 +78,7 @@ def test_every_read_is_published_once_in_order_and_without_the_subject(
         "case_id",
         "allowed",
         "correlation_id",
+        "reason",
     }
     for record in records:
         assert b"PV-SECRET" not in record.value

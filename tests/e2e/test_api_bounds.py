@@ -342,9 +342,11 @@ RECORD_EVERY_ENTRY: list[tuple[str, dict[str, Any]]] = [
     ("reopen", {}),
 ]
 # Every entry a person records over the API (PersonalDataErased has no route;
-# an assignment is put right by assigning again, never corrected), and every
-# field of each, its time included.
-CORRECTED_TYPES = sorted(set(ENTRY_FIELDS) - {"PersonalDataErased", "CaseAssigned"})
+# an assignment is put right by assigning again, a note or a document by adding
+# another, never corrected), and every field of each, its time included.
+CORRECTED_TYPES = sorted(
+    set(ENTRY_FIELDS) - {"PersonalDataErased", "CaseAssigned", "AttachmentAdded"}
+)
 CORRECTED_FIELDS = [
     (entry, name)
     for entry in CORRECTED_TYPES

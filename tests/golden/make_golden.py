@@ -167,6 +167,10 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "text_refs": {"reason": "txt_c61b1f5e419d4ede625d2e3f40516273"},
     },
     "CaseAssigned": {"owner": "staff-cw-0023", "previous_owner": "staff-mu-0042"},
+    "AttachmentAdded": {
+        "attachment_id": "5d0c2a4e-7b1f-4c3a-9e6d-2f8b1a0c9e47",
+        "kind": "note",
+    },
 }
 
 

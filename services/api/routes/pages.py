@@ -24,6 +24,7 @@ from domain.clock import TIRANE
 from domain.errors import DomainError
 from domain.fields import EARLIEST, LATEST
 from projections.timeline import timeline
+from services.api.attachment_access import may_work_on, read_attachments
 from services.api.auth import (
     SESSION_COOKIE,
     Context,
@@ -38,6 +39,7 @@ from services.api.correction_view import (
     show_corrections_in_events,
 )
 from services.api.csrf import check_form, page_token, same_origin
+from services.api.erasure_flow import may_erase
 from services.api.error_texts import word_error, word_page_error
 from services.api.freshness import freshness_of_request
 from services.api.i18n import Pages, translator, visitor_language
@@ -302,6 +304,10 @@ def timeline_page(
         ),
         correctable=correctable,
         done=done_sentence(w, done),
+        # Notes and documents: their content for those who work the case.
+        attachments=read_attachments(ctx, viewer, case, "page:notes", correlation_id),
+        may_add=may_work_on(viewer, case),
+        may_erase=may_erase(viewer, case),
     )
 
 
