@@ -213,15 +213,28 @@ class PageLogins:
 class Browsers:
     """Logged-in page sessions (the session cookie), one per test user."""
 
-    def __init__(self, base_url: str, logins: PageLogins) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        logins: PageLogins,
+        tokens: dict[str, str] | None = None,
+    ) -> None:
+        """``tokens``: people beside ``USERS``, by name, each logged in as
+        the person their token was issued to."""
         self.base_url = base_url
         self.logins = logins
+        self.tokens = tokens or {}
         self._clients: dict[str, httpx.Client] = {}
 
     def as_(self, who: str) -> httpx.Client:
         if who not in self._clients:
-            self._clients[who] = self.logins.client(self.base_url, who)
+            person = self.tokens.get(who, who)
+            self._clients[who] = self.logins.client(self.base_url, person)
         return self._clients[who]
+
+    def log_in_again(self, who: str) -> None:
+        """A new session for ``who`` (theirs ended: the clock moved past it)."""
+        self._clients.pop(who).close()
 
     def text(self, who: str, path: str, **params: Any) -> str:
         """The text of a page that must answer 200."""
