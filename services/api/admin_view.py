@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from domain.catalogue import AGENCIES, REGIONS
+from domain.catalogue import REGIONS
 from domain.clock import TIRANE
+from domain.fields import LINE_LENGTH
 from services.accounts.accounts import Account
 from services.accounts.audit import AuditEntry
 from services.api.form_view import Choice, FormField
@@ -81,14 +82,15 @@ def account_fields(
             list(values.get("regions", ())),
             [Choice(code, w.region(code)) for code in REGIONS],
         ),
+        # By its name, as referrals name it (``services.api.users.check_user``).
         FormField(
             "agency",
-            "select",
+            "text",
             _("Agency"),
             _("For caseworkers: the agency whose referrals they answer."),
             False,
             values.get("agency") or "",
-            [Choice(code, w.agency(code)) for code in AGENCIES],
+            max_length=LINE_LENGTH,
         ),
         FormField(
             "unit",
