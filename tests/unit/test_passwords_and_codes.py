@@ -23,7 +23,9 @@ from services.accounts.second_factor import (
 )
 from services.app.errors import InvalidInput
 from services.config.environment import SettingsError
+from services.config.production import check_keys
 from services.config.settings import load_settings
+from tests.unit.test_secret_settings import ALL_KEYS
 
 NOW = datetime(2026, 3, 2, 8, 0, 10, tzinfo=UTC)
 
@@ -126,3 +128,10 @@ def test_the_session_and_lock_out_defaults() -> None:
     assert (accounts.lock_failures, accounts.lock_minutes) == (5, 30)
     assert accounts.password_hashing == "strong"
     assert base64  # the tests' key is base64 (tests.keys)
+
+
+def test_production_mode_refuses_the_weak_password_hashing_of_the_tests() -> None:
+    env = {**ALL_KEYS, "VATRA_PRODUCTION": "on", "VATRA_PASSWORD_HASHING": "fast"}
+    with pytest.raises(SettingsError, match="VATRA_PASSWORD_HASHING=fast"):
+        check_keys(load_settings(env))
+    check_keys(load_settings({**env, "VATRA_PASSWORD_HASHING": "strong"}))
