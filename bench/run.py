@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import alert_embedded, cli_startup, figures, latency, pages
+from bench import alert_embedded, cli_startup, figures, latency, login, pages
 from bench.env import BenchEnv, bench_env
 from services.config.logs import configure_logging
 
@@ -38,6 +38,7 @@ SIZES = {
         "page_cases": 2000,
         "page_gets": 200,
         "page_submits": 50,
+        "login_attempts": 30,
     },
     "full": {
         "write_cases": 300,
@@ -54,6 +55,7 @@ SIZES = {
         "page_cases": 2000,
         "page_gets": 2000,
         "page_submits": 300,
+        "login_attempts": 200,
     },
 }
 
@@ -80,6 +82,7 @@ GROUPS: dict[str, Callable[[BenchEnv, Size], list[figures.Figure]]] = {
     "pages": lambda env, s: pages.page_figures(
         env, s["page_cases"], s["page_gets"], s["page_submits"]
     ),
+    "login": lambda env, s: login.login_figure(env, s["login_attempts"]),
 }
 
 
