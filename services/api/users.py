@@ -13,7 +13,8 @@ it expires or is revoked (revoke them to take a role away). The user's row
 keeps the language their pages speak and the scope of their newest token,
 unless it is a person's account (``services.accounts``): an account keeps
 the scope its administrator gave it, and its pages act with that scope.
-A token is refused once revoked or expired (``services.api.token_terms``).
+A token is refused once revoked or expired (``services.api.token_terms``), and
+while its user's account is deactivated.
 """
 
 from __future__ import annotations
@@ -69,6 +70,10 @@ CREATE TABLE IF NOT EXISTS api_tokens (
 CREATE INDEX IF NOT EXISTS api_tokens_user ON api_tokens (user_id);
 ALTER TABLE api_users ADD COLUMN IF NOT EXISTS unit text;
 ALTER TABLE api_users ADD COLUMN IF NOT EXISTS agency text;
+-- A person's account (``services.accounts``): a token issue leaves its scope
+-- alone, and a deactivated account takes its tokens with it.
+ALTER TABLE api_users ADD COLUMN IF NOT EXISTS password_hash text;
+ALTER TABLE api_users ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT 'active';
 """
     + MIGRATION
 )
@@ -193,7 +198,7 @@ class Users:
                     t.last_used_at
                 FROM api_tokens t JOIN api_users u USING (user_id)
                 WHERE t.token_sha256 = %s AND t.revoked_at IS NULL
-                  AND t.expires_at > %s
+                  AND t.expires_at > %s AND u.status = 'active'
                 """,
                 (digest, now),
             ).fetchone()

@@ -244,3 +244,16 @@ def test_a_code_works_once_and_the_secret_is_kept_sealed(parts: Parts) -> None:
             "SELECT totp_secret FROM api_users WHERE user_id = %s", (user,)
         ).fetchone() or ("",)
     assert secret not in stored
+
+
+def test_a_deactivated_persons_api_tokens_are_refused_until_reactivated(
+    parts: Parts,
+) -> None:
+    users = Users(parts.pool, parts.clock)
+    token = users.issue_token("mu-vlora-1", "mobile_unit", ["vlora"], "sq")
+    user = parts.person()
+    assert users.authenticate(token) is not None
+    parts.accounts.set_status("admin-1", user, active=False)
+    assert users.authenticate(token) is None
+    parts.accounts.set_status("admin-1", user, active=True)
+    assert users.authenticate(token) is not None

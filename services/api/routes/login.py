@@ -15,6 +15,7 @@ going. ``POST /logout`` ends the session on the server.
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -139,7 +140,8 @@ def _check_login_form(request: Request, csrf: str) -> str:
     """The log-in in progress's id, if the form is its own."""
     same_origin(request)
     login_id = request.cookies.get(LOGIN_COOKIE, "")
-    if not login_id or csrf != token_for(login_id):
+    expected = token_for(login_id).encode() if login_id else b""
+    if not expected or not hmac.compare_digest(csrf.encode(), expected):
         raise FormRefused("this form has expired or was not sent from this site")
     return login_id
 
