@@ -18,8 +18,8 @@ from pydantic import BeforeValidator, Field
 from services.config.environment import EnvironmentSettings, one_of
 
 # The password hashing profiles (``services.accounts.passwords``): ``strong``
-# is argon2id with RFC 9106's second recommended parameters; ``fast`` is only
-# for test suites, and production mode refuses it.
+# is argon2id with OWASP's first recommended parameters; ``fast`` is only for
+# test suites, and production mode refuses it.
 PASSWORD_HASHING = ("strong", "fast")
 
 

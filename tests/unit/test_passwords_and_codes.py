@@ -59,11 +59,11 @@ def test_the_hash_is_argon2id_and_over_long_input_is_refused_before_hashing() ->
     assert Passwords("strong").verify(stored, "correct horse battery")
 
 
-def test_the_strong_profile_is_argon2_cffis_rfc_9106_default() -> None:
+def test_the_strong_profile_is_owasps_first_argon2id_configuration() -> None:
     assert (
         Passwords()
         .hash("correct horse battery")
-        .startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+        .startswith("$argon2id$v=19$m=47104,t=1,p=1$")
     )
 
 
