@@ -79,20 +79,20 @@ def login_figure(env: BenchEnv, attempts: int) -> list[Figure]:
         logins = [_password_step(phone) for _ in range(attempts)]
     passwords = Passwords("strong")
     stored = passwords.hash(PASSWORD)
-    bare = timed(max(attempts // 4, 5), lambda: passwords.verify(stored, PASSWORD))
+    bare = timed(attempts, lambda: passwords.verify(stored, PASSWORD))
     p99 = percentile(logins, 99) * 1000
     return [
         Figure(
             "password log-in (argon2id, production parameters)",
             p99,
             "ms p99",
-            percentile(bare, 50) * 1000,
+            percentile(bare, 99) * 1000,
             f"p99 ≤ {LOGIN_TARGET:.0f} ms",
             p99 <= LOGIN_TARGET,
             note=f"p50 {percentile(logins, 50) * 1000:.1f} ms; {attempts} log-in "
             "forms sent with the right password to vatra api, each answered with "
             "the second-factor step; argon2id m=46 MiB t=1 p=1; baseline: one "
-            "bare argon2id verification (p50) in the bench's process",
+            "bare argon2id verification (p99) in the bench's process",
         )
     ]
 
