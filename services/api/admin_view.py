@@ -29,6 +29,11 @@ ACTION_LABELS: Mapping[str, str] = {
     "reset_second_factor": N_("reset the second factor"),
     "unlock": N_("lifted the lock-out"),
 }
+# Who did it, when not a person: ``vatra user`` and ``vatra demo --serve``.
+SYSTEM_ACTORS: Mapping[str, str] = {
+    "command line": N_("the command line"),
+    "vatra demo": N_("the demo"),
+}
 FIELD_NAMES: Mapping[str, str] = {
     "role": N_("role"),
     "regions": N_("regions"),
@@ -137,7 +142,9 @@ def audit_rows(w: Wording, entries: Sequence[AuditEntry]) -> list[dict[str, str]
         rows.append(
             {
                 "at": entry.at.astimezone(TIRANE).strftime("%Y-%m-%d %H:%M"),
-                "actor": entry.actor_id,
+                "actor": _(SYSTEM_ACTORS[entry.actor_id])
+                if entry.actor_id in SYSTEM_ACTORS
+                else entry.actor_id,
                 "action": _(ACTION_LABELS.get(entry.action, entry.action)),
                 "target": entry.target_id,
                 "changed": changed if entry.action == "edit" else "",

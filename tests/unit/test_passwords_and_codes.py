@@ -135,3 +135,20 @@ def test_production_mode_refuses_the_weak_password_hashing_of_the_tests() -> Non
     with pytest.raises(SettingsError, match="VATRA_PASSWORD_HASHING=fast"):
         check_keys(load_settings(env))
     check_keys(load_settings({**env, "VATRA_PASSWORD_HASHING": "strong"}))
+
+
+def test_the_audit_trail_names_the_command_line_and_the_changes_in_albanian() -> None:
+    from services.accounts.audit import AuditEntry  # noqa: PLC0415
+    from services.api.admin_view import audit_rows  # noqa: PLC0415
+    from services.api.wording import Wording  # noqa: PLC0415
+
+    entries = [
+        AuditEntry(NOW, "command line", "create", "admin-1", {}),
+        AuditEntry(NOW, "admin-1", "edit", "mu-vlora-1", {"role": ["a", "b"]}),
+    ]
+    rows = audit_rows(Wording.of("sq", None), entries)
+    assert [(r["actor"], r["action"], r["changed"]) for r in rows] == [
+        ("linja e komandave", "krijoi llogarinë", ""),
+        ("admin-1", "ndryshoi llogarinë", "roli"),
+    ]
+    assert rows[0]["at"] == "2026-03-02 09:00"  # Tirane time
