@@ -2,7 +2,8 @@
 
 ``vatra api`` runs in its own process on the embedded default (it brings its
 read models up to date before it answers, as a page does after a step), and
-a phone's part is played by an HTTP client with a session cookie:
+a phone's part is played by an HTTP client logged in through the form
+(``bench.login``):
 
 - render: the timeline page of a case and the form of one of its steps, p99;
 - submit to timeline: a step's form sent (with its token, key and version),
@@ -24,11 +25,11 @@ from bench.env import BenchEnv
 from bench.figures import Figure, bulk_load
 from bench.generator import scripts
 from bench.latency import _answers, _bare_timeline
+from bench.login import bench_account, log_in
 from bench.mail import LOOPBACK, free_port
 from bench.stack import running, wait_until, worker_env
 from bench.timing import percentile, timed
 from domain.catalogue import REGIONS
-from services.api.auth import SESSION_COOKIE
 from services.api.context import api_context
 from services.config.bootstrap import open_backbone
 from services.config.settings import load_settings
@@ -54,21 +55,18 @@ def page_figures(env: BenchEnv, cases: int, gets: int, submits: int) -> list[Fig
     process_env = worker_env(db, VATRA_LOG_LEVEL="ERROR")
     with open_backbone(load_settings(process_env), database=db) as backbone:
         backbone.follower.catch_up()
-        token = api_context(backbone).users.issue_token(
-            "cw-bench-pages", "caseworker", tuple(REGIONS), "sq"
+        key = bench_account(
+            api_context(backbone), "cw-bench-pages", "caseworker", tuple(REGIONS)
         )
     port = free_port()
     process_env |= {"VATRA_API_HOST": LOOPBACK, "VATRA_API_PORT": str(port)}
     logs = env.workdir / "logs" / db.dbname
     with (
         running({"api": ["api"]}, process_env, logs) as processes,
-        httpx.Client(
-            base_url=f"http://{LOOPBACK}:{port}",
-            cookies={SESSION_COOKIE: token},
-            timeout=30,
-        ) as phone,
+        httpx.Client(base_url=f"http://{LOOPBACK}:{port}", timeout=30) as phone,
     ):
         wait_until(lambda: _answers(phone), 60, "the API", processes)
+        log_in(phone, "cw-bench-pages", key)
         open_cases = [c for c in case_ids if _offers(phone, c)][: max(submits, 1)]
         if not open_cases:
             raise RuntimeError(f"no generated case offers {STEP}")

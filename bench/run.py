@@ -16,7 +16,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import alert_embedded, cli_startup, field_sync, figures, latency, pages
+from bench import (
+    alert_embedded,
+    cli_startup,
+    field_sync,
+    figures,
+    latency,
+    login,
+    pages,
+)
 from bench.env import BenchEnv, bench_env
 from services.config.logs import configure_logging
 
@@ -39,6 +47,7 @@ SIZES = {
         "page_gets": 200,
         "page_submits": 50,
         "field_cases": 50,
+        "login_attempts": 30,
     },
     "full": {
         "write_cases": 300,
@@ -56,6 +65,7 @@ SIZES = {
         "page_gets": 2000,
         "page_submits": 300,
         "field_cases": 50,
+        "login_attempts": 200,
     },
 }
 
@@ -83,6 +93,7 @@ GROUPS: dict[str, Callable[[BenchEnv, Size], list[figures.Figure]]] = {
         env, s["page_cases"], s["page_gets"], s["page_submits"]
     ),
     "field": lambda env, s: field_sync.field_sync_figure(env, s["field_cases"]),
+    "login": lambda env, s: login.login_figure(env, s["login_attempts"]),
 }
 
 

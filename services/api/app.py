@@ -51,6 +51,7 @@ from services.api.idempotency import KeyReused
 from services.api.next_page import here, login_url
 from services.api.routes import (
     ack,
+    admin,
     alert_pages,
     alerts,
     attachments,
@@ -64,6 +65,7 @@ from services.api.routes import (
     forms,
     identify,
     language,
+    login,
     oversight,
     pages,
     person,
@@ -141,6 +143,8 @@ def create_app(context: ApiContext, settings: ApiSettings | None = None) -> Fast
         corrections.router,
         forms.router,
         pages.router,
+        login.router,
+        admin.router,
         alert_pages.router,
         language.router,
         work.router,

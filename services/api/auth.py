@@ -1,9 +1,10 @@
 """Request dependencies: the context, the caller, the correlation id, the key.
 
-The API takes ``Authorization: Bearer <token>``; the pages take the same
-token from an HttpOnly, SameSite=Strict cookie set by the log-in form. The
-two never mix: a cookie does not authorise an API call, so another site
-cannot make a browser call the API on someone's behalf.
+The API takes ``Authorization: Bearer <token>``; the pages take a server-side
+session (``services.accounts.sessions``) whose random id the log-in form
+puts in an HttpOnly, SameSite=Strict cookie. The two never mix: a session
+cookie does not authorise an API call, so another site cannot make a browser
+call the API on someone's behalf, and an API token is not a session.
 """
 
 from __future__ import annotations
@@ -56,10 +57,17 @@ class LoginRequired(Exception):
     """A page was asked for without a valid session: show the log-in form."""
 
 
+def page_viewer(request: Request) -> Principal | None:
+    """The person a page request's session cookie names, if it is live."""
+    session_id = request.cookies.get(SESSION_COOKIE, "")
+    if not session_id:
+        return None
+    return get_context(request).sessions.principal(session_id)
+
+
 def page_principal(request: Request) -> Principal:
-    """The person looking at a page, from the session cookie."""
-    token = request.cookies.get(SESSION_COOKIE, "")
-    principal = get_context(request).users.authenticate(token) if token else None
+    """The person looking at a page, from the session and their account now."""
+    principal = page_viewer(request)
     if principal is None:
         raise LoginRequired
     return principal

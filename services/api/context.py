@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +16,13 @@ from psycopg_pool import ConnectionPool
 from domain.clock import Clock
 from domain.sop import RuleBook, WorkingCalendar
 from handlers.acknowledgements import AckTokens
+from projections.schema import run_ddl
+from services.accounts.accounts import Accounts
+from services.accounts.login import LogIns
+from services.accounts.passwords import Passwords
+from services.accounts.schema import DDL as ACCOUNTS_DDL
+from services.accounts.second_factor import SecretBox
+from services.accounts.sessions import Sessions
 from services.api.freshness import ReadModels
 from services.api.idempotency import IdempotencyStore
 from services.api.policy import Principal
@@ -64,6 +72,10 @@ class ApiContext:
     rulebook: RuleBook
     calendar: WorkingCalendar
     read_models: ReadModels
+    # People's accounts, their page sessions and log-ins (``services.accounts``).
+    accounts: Accounts
+    sessions: Sessions
+    logins: LogIns
     kafka: KafkaSettings | None = None
     health_checks: dict[str, Check] = field(default_factory=dict)
     # Verifies the acknowledgement links in alerts; None when alerts are off.
@@ -144,6 +156,10 @@ def api_context(backbone: Backbone, clock: Clock | None = None) -> ApiContext:
     Creates the API's tables (users, tokens, idempotency keys, access log).
     """
     clock = clock or backbone.clock
+    settings = backbone.settings.accounts
+    passwords = Passwords(settings.password_hashing)
+    key = backbone.settings.privacy.personal_data_key.get_secret_value()
+    box = SecretBox(base64.b64decode(key) if key else None)
     service = (
         backbone.service
         if clock is backbone.clock
@@ -170,6 +186,9 @@ def api_context(backbone: Backbone, clock: Clock | None = None) -> ApiContext:
             backbone.follower if backbone.settings.kafka is None else None,
             wait=backbone.settings.read_wait,
         ),
+        accounts=Accounts(backbone.pool, clock, settings, passwords),
+        sessions=Sessions(backbone.pool, clock, settings),
+        logins=LogIns(backbone.pool, clock, settings, passwords, box),
         kafka=backbone.settings.kafka,
         # The API reads the read models after catching them up itself, so it
         # is ready when PostgreSQL (and Kafka, in the full mode) answers.
@@ -186,6 +205,8 @@ def api_context(backbone: Backbone, clock: Clock | None = None) -> ApiContext:
     attachments.create_tables()
     ErasureRequests(backbone.pool, clock).create_table()
     context.users.create_tables()
+    with backbone.pool.connection() as conn:
+        run_ddl(conn, ACCOUNTS_DDL)
     context.idempotency.create_table()
     return context
 

@@ -1,12 +1,13 @@
 """Forms only this site's pages can send: a token bound to the session.
 
 Every form a logged-in page shows carries ``csrf``, a keyed hash of the
-session (the HttpOnly cookie no script and no other site can read); every
+session id (the HttpOnly cookie no script and no other site can read); every
 page POST made with a session must send it back, besides coming from this
 site's origin. Another site can make a browser post a form, but cannot know
 the token, so a forged post is refused before it does anything. The token is
-not the session's own hash (which identifies its account's token in the
-database), and says nothing about it.
+not the session id's SHA-256 (which names the session in the database), and
+says nothing about it. The log-in's own forms carry the same kind of token
+of the log-in in progress (``routes.login``).
 """
 
 from __future__ import annotations

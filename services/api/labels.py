@@ -61,6 +61,7 @@ MORE_ROLES: Mapping[str, str] = {
     "case_manager": N_("Case manager"),
     "referring_worker": N_("The worker who referred"),
     "agency": N_("Receiving agency"),
+    "administrator": N_("Administrator"),
 }
 
 SERVICE_STATES: Mapping[str, str] = {

@@ -11,7 +11,10 @@
   its own entries (``domain.case`` refuses the others) and acknowledges its
   alerts.
 - ``auditor`` reads everything, including case histories and the access log,
-  and records nothing.
+  and the administrators' audit trail, and records nothing.
+- ``administrator`` manages the people's accounts (``services.accounts``) and
+  reads no case. Coordinators do not manage accounts: whoever reads every
+  case should not also be the one who grants reading.
 
 A case's region is its current one (after transfers and corrections), read
 from the aggregate, never from a read model that may lag.
@@ -40,6 +43,9 @@ OVERSIGHT_ROLES = ALL_REGION_READERS
 # Roles whose rights stop at their regions: a token for them names at least one.
 REGIONAL_ROLES = CASEWORKER_ROLES | {"police", "child_protection_unit"}
 API_ROLES = REGIONAL_ROLES | ALL_REGION_READERS
+ADMINISTRATOR = "administrator"
+# Roles a person's account may have; administrators get no API token.
+ACCOUNT_ROLES = API_ROLES | {ADMINISTRATOR}
 
 
 @dataclass(frozen=True)
@@ -131,3 +137,13 @@ def may_oversee(principal: Principal) -> bool:
 def may_audit(principal: Principal) -> bool:
     """Case histories as of a moment, and the access log."""
     return principal.role == "auditor"
+
+
+def may_administer(principal: Principal) -> bool:
+    """Create, change, deactivate and unlock accounts."""
+    return principal.role == ADMINISTRATOR
+
+
+def may_read_account_audit(principal: Principal) -> bool:
+    """The administrators' audit trail."""
+    return principal.role in (ADMINISTRATOR, "auditor")

@@ -1,4 +1,5 @@
-"""Running the API: ``vatra api``, ``vatra demo --serve``, ``vatra token create``.
+"""Running the API: ``vatra api``, ``vatra demo --serve`` (its demo tokens and
+log-ins), ``vatra token create``.
 
 ``serve`` runs uvicorn in the foreground until SIGTERM or Ctrl-C; in the full
 mode it also runs the access-log publisher beside it. ``ApiServer`` runs the
@@ -22,6 +23,8 @@ from fastapi import FastAPI
 
 from domain.clock import Clock
 from handlers.directory import DirectoryError, load_directory
+from services.accounts.passwords import one_time_password
+from services.accounts.second_factor import new_secret
 from services.api.app import create_app
 from services.api.context import ApiContext, api_context
 from services.api.token_terms import TokenInfo
@@ -245,6 +248,8 @@ DEMO_USERS = (
     DemoUser("ra-office-1", "responsible_authority", (), "sq"),
     DemoUser("auditor-1", "auditor", (), "en"),
 )
+# Manages the demo's accounts (``/admin/accounts``).
+DEMO_ADMIN = DemoUser("admin-1", "administrator", (), "en")
 
 
 def demo_tokens(context: ApiContext) -> list[tuple[DemoUser, str]]:
@@ -260,14 +265,59 @@ def demo_tokens(context: ApiContext) -> list[tuple[DemoUser, str]]:
     ]
 
 
-def demo_banner(base_url: str, tokens: Sequence[tuple[DemoUser, str]]) -> str:
+@dataclass(frozen=True)
+class DemoLogin:
+    """A demo user's page log-in: their password and second-factor key."""
+
+    user: DemoUser
+    password: str
+    key: str
+
+
+def demo_logins(context: ApiContext) -> list[DemoLogin]:
+    """An account for each demo user, with a new password and second-factor
+    key each run (printed by ``vatra demo --serve``), plus an administrator."""
+    made = []
+    for user in (*DEMO_USERS, DEMO_ADMIN):
+        account = context.accounts.get(user.user_id)
+        if account is None or not account.has_password:
+            context.accounts.create(
+                "vatra demo", user.user_id, user.role, user.regions, user.language
+            )
+        password = one_time_password()
+        context.accounts.change_own_password(user.user_id, password)
+        key = new_secret()
+        context.logins.keep_second_factor(user.user_id, key)
+        made.append(DemoLogin(user, password, key))
+    return made
+
+
+def demo_banner(
+    base_url: str,
+    tokens: Sequence[tuple[DemoUser, str]],
+    logins: Sequence[DemoLogin] = (),
+) -> str:
     """What ``vatra demo --serve`` prints: where to go and how to log in."""
     lines = [
         f"Vatra pages and API on {base_url} (API document: {base_url}/openapi.json)",
-        "Log in with one of these demo tokens (they work on this database only):",
+        "API tokens of the demo users (they work on this database only):",
         "",
     ]
     for user, token in tokens:
         regions = ",".join(user.regions) or "all regions"
         lines.append(f"  {user.role:<22} {user.user_id:<16} {regions:<12} {token}")
+    if logins:
+        lines += [
+            "",
+            f"Log in to the pages at {base_url}/login with a username and password,",
+            "then the six-digit code of the key: add it to an authenticator app, or",
+            "  .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('KEY').now())\"",
+            "",
+        ]
+        for login in logins:
+            user = login.user
+            lines.append(
+                f"  {user.role:<22} {user.user_id:<16} password {login.password}"
+                f"  key {login.key}"
+            )
     return "\n".join(lines)

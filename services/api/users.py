@@ -10,8 +10,11 @@ role, the regions, and for a Child Protection Unit the directory entry it is
 token for the user, with another role or regions, changes neither the scope
 of the older tokens nor widens them: each keeps what it was issued with until
 it expires or is revoked (revoke them to take a role away). The user's row
-keeps the language their pages speak and the scope of their newest token.
-A token is refused once revoked or expired (``services.api.token_terms``).
+keeps the language their pages speak and the scope of their newest token,
+unless it is a person's account (``services.accounts``): an account keeps
+the scope its administrator gave it, and its pages act with that scope.
+A token is refused once revoked or expired (``services.api.token_terms``), and
+while its user's account is deactivated.
 """
 
 from __future__ import annotations
@@ -67,6 +70,10 @@ CREATE TABLE IF NOT EXISTS api_tokens (
 CREATE INDEX IF NOT EXISTS api_tokens_user ON api_tokens (user_id);
 ALTER TABLE api_users ADD COLUMN IF NOT EXISTS unit text;
 ALTER TABLE api_users ADD COLUMN IF NOT EXISTS agency text;
+-- A person's account (``services.accounts``): a token issue leaves its scope
+-- alone, and a deactivated account takes its tokens with it.
+ALTER TABLE api_users ADD COLUMN IF NOT EXISTS password_hash text;
+ALTER TABLE api_users ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT 'active';
 """
     + MIGRATION
 )
@@ -120,6 +127,8 @@ class Users:
                     regions = EXCLUDED.regions, language = EXCLUDED.language,
                     unit = EXCLUDED.unit, agency = EXCLUDED.agency,
                     updated_at = EXCLUDED.updated_at
+                -- A person's account keeps the scope its administrator gave it.
+                WHERE api_users.password_hash IS NULL
                 """,
                 (
                     principal.user_id,
@@ -189,7 +198,7 @@ class Users:
                     t.last_used_at
                 FROM api_tokens t JOIN api_users u USING (user_id)
                 WHERE t.token_sha256 = %s AND t.revoked_at IS NULL
-                  AND t.expires_at > %s
+                  AND t.expires_at > %s AND u.status = 'active'
                 """,
                 (digest, now),
             ).fetchone()
@@ -226,17 +235,26 @@ class Users:
 
     def case_owners(self, region: str) -> list[str]:
         """The users who may own a case in ``region``: those with a live
-        caseworker token for the region, by user id. (The choice an
+        caseworker token or an active caseworker account for the region, by
+        user id. (The choice an
         assignment offers: ``services.api.choices``.)"""
         with self.pool.connection() as conn:
             rows = conn.execute(
                 """
-                SELECT DISTINCT t.user_id FROM api_tokens t
-                WHERE t.role = ANY(%s) AND %s = ANY(t.regions)
-                  AND t.revoked_at IS NULL AND t.expires_at > %s
-                ORDER BY t.user_id
+                SELECT t.user_id FROM api_tokens t
+                WHERE t.role = ANY(%(roles)s) AND %(region)s = ANY(t.regions)
+                  AND t.revoked_at IS NULL AND t.expires_at > %(now)s
+                UNION
+                SELECT u.user_id FROM api_users u
+                WHERE u.password_hash IS NOT NULL AND u.status = 'active'
+                  AND u.role = ANY(%(roles)s) AND %(region)s = ANY(u.regions)
+                ORDER BY 1
                 """,
-                (sorted(CASEWORKER_ROLES), region, self.clock.now()),
+                {
+                    "roles": sorted(CASEWORKER_ROLES),
+                    "region": region,
+                    "now": self.clock.now(),
+                },
             ).fetchall()
         return [str(row[0]) for row in rows]
 

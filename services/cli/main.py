@@ -6,9 +6,9 @@ parsed, so ``vatra --help`` loads no database, Kafka or web library, and a
 command loads only what it needs (``bench/cli_startup.py`` measures both).
 The commands' modules: ``case_commands`` (timeline, sop, history),
 ``worker_commands`` (relay, project, sop-clock, run, notify, ack),
-``serve_commands`` (demo, api, token), ``audit_commands`` (rebuild, verify,
-export, erase, dlq), ``texts_commands`` (move-texts) and ``kafka_commands``
-(topics, kafka).
+``serve_commands`` (demo, api, token), ``user_commands`` (user),
+``audit_commands`` (rebuild, verify, export, erase, dlq), ``texts_commands``
+(move-texts) and ``kafka_commands`` (topics, kafka).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import date
 
 from domain.codes import REGIONS, ROLES
+from services.cli.user_parsers import add_user_parsers
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -209,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(command_at="serve:cmd_demo")
     sub.add_parser("api", help=HELP_API).set_defaults(command_at="serve:cmd_api")
     _add_token_parsers(sub)
+    add_user_parsers(sub)
     p = sub.add_parser("timeline", help=HELP_TIMELINE)
     p.add_argument("case_id")
     p.add_argument(

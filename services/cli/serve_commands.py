@@ -14,6 +14,7 @@ from services.api.context import api_context
 from services.api.serve import (
     create_token,
     demo_banner,
+    demo_logins,
     demo_tokens,
     list_tokens,
     revoke_tokens,
@@ -62,9 +63,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             context = api_context(backbone, SystemClock())
             host, port = settings.api_host, settings.api_port
             print()
-            print(
-                demo_banner(f"http://{host}:{port}", demo_tokens(context)), flush=True
+            banner = demo_banner(
+                f"http://{host}:{port}", demo_tokens(context), demo_logins(context)
             )
+            print(banner, flush=True)
             serve(backbone, host=host, port=port, context=context)
     return 0
 

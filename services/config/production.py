@@ -6,7 +6,9 @@ unless the chain key, the event cipher key, the personal-data key and the
 notify secret are all set, and names each one missing. Without it (the demo,
 development) the same command logs one warning naming what it runs without.
 
-The keys' values are never part of a message: only their names.
+It also refuses ``VATRA_PASSWORD_HASHING=fast`` (weak password hashes, for
+test suites only). The keys' values are never part of a message: only their
+names.
 """
 
 from __future__ import annotations
@@ -52,6 +54,11 @@ def check_keys(settings: Settings, *, warn: bool = True) -> None:
 
     Called once per command, by the composition root, before the store opens.
     """
+    if settings.production and settings.accounts.password_hashing != "strong":
+        raise SettingsError(
+            f"production mode ({PRODUCTION_SWITCH}) refuses "
+            "VATRA_PASSWORD_HASHING=fast: it is for test suites only"
+        )
     missing = missing_keys(settings)
     if not missing:
         return

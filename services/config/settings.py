@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlparse
 
 from pydantic import SecretStr
 
+from services.config.account_settings import AccountSettings, load_account_settings
 from services.config.environment import NO_SECRET, PROJECT_ROOT, SettingsError
 from services.config.notify_settings import NotifySettings, load_notify_settings
 from services.config.variables import BackboneVariables
@@ -170,6 +171,8 @@ class Settings:
     shutdown_timeout: float = 8.0
     # Refuse to start without the keys (services.config.production).
     production: bool = False
+    # The page log-in: sessions, lock-out, password hashing.
+    accounts: AccountSettings = field(default_factory=AccountSettings)
 
 
 def secret_values(settings: Settings) -> list[str]:
@@ -255,6 +258,7 @@ def load_settings(
         sop_clock_interval=v.sop_clock_interval,
         shutdown_timeout=v.shutdown_timeout,
         production=v.production,
+        accounts=load_account_settings(env),
     )
 
 

@@ -1,5 +1,6 @@
 """End-to-end fixtures: a backbone on a fresh database, the API served by
-uvicorn on 127.0.0.1 (an ephemeral port) and a token for each audience.
+uvicorn on 127.0.0.1 (an ephemeral port), a token for each audience, and
+their page log-ins (``logins``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from services.api.serve import ApiServer
 from services.config.bootstrap import Backbone, open_backbone
 from services.config.settings import load_settings
 from services.store.database import Database
-from tests.e2e.helpers import UNITS, USERS, Api
+from tests.e2e.helpers import UNITS, USERS, Api, PageLogins
 from tests.keys import KEYS_ENV
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday
@@ -30,7 +31,9 @@ def clock() -> ControlledClock:
 
 @pytest.fixture
 def backbone(database: Database, clock: ControlledClock) -> Iterator[Backbone]:
-    settings = load_settings({"VATRA_LOG_LEVEL": "WARNING", **KEYS_ENV})
+    settings = load_settings(
+        {"VATRA_LOG_LEVEL": "WARNING", "VATRA_PASSWORD_HASHING": "fast", **KEYS_ENV}
+    )
     with open_backbone(settings, clock=clock, database=database) as built:
         yield built
 
@@ -70,3 +73,10 @@ def tokens(context: ApiContext) -> dict[str, str]:
 def api(base_url: str, tokens: dict[str, str]) -> Iterator[Api]:
     with Api(base_url, tokens) as client:
         yield client
+
+
+@pytest.fixture
+def logins(context: ApiContext, tokens: dict[str, str]) -> PageLogins:
+    """Logs the test users (and anyone a test issues a token to) in through
+    the log-in form, with a password and a second-factor code."""
+    return PageLogins(context)

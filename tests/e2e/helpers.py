@@ -5,12 +5,16 @@ from __future__ import annotations
 import html
 import re
 import uuid
+from datetime import timedelta
 from types import TracebackType
 from typing import Any
 
 import httpx
+import pyotp
 
 from domain.catalogue import REGION_SEATS
+from services.accounts.second_factor import STEP_SECONDS, step_of
+from services.api.context import ApiContext
 
 # How the pages write a range of a list ("1 to 50 of 55"): with an en dash.
 DASH = "\N{EN DASH}"
@@ -124,21 +128,113 @@ def page_text(page: str) -> str:
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 
+# Every test account's password (the tests hash with VATRA_PASSWORD_HASHING=fast).
+TEST_PASSWORD = "a passphrase only the tests use"
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+class PageLogins:
+    """Logs test people in through the pages' form: username and password,
+    then the code their authenticator app would show (computed with pyotp at
+    the server's clock).
+
+    ``who`` is a name of ``USERS``, a user id, or an API token: the person the
+    token was issued to gets an account with the token's scope the first
+    time (a token itself never opens a page).
+    """
+
+    def __init__(self, context: ApiContext) -> None:
+        self.context = context
+        self.secrets: dict[str, str] = {}
+        self._last_step: dict[str, int] = {}
+
+    def account(self, who: str) -> str:
+        """The user id of ``who``, whose account is ready to log in."""
+        if who in USERS:
+            user_id, role, regions, language = USERS[who]
+            scope = (role, regions, language, UNITS.get(who), None)
+        elif who.startswith("vatra_"):
+            p = self.context.users.authenticate(who)
+            assert p is not None, "the token is unknown"
+            user_id = p.user_id
+            scope = (p.role, tuple(p.regions), p.language, p.unit, p.agency)
+        else:
+            user_id, scope = who, None
+        if user_id in self.secrets:
+            return user_id
+        accounts = self.context.accounts
+        existing = accounts.get(user_id)
+        if existing is None or not existing.has_password:
+            assert scope is not None, f"{user_id} has no account"
+            accounts.create("tests", user_id, *scope)
+        accounts.change_own_password(user_id, TEST_PASSWORD)
+        self.secrets[user_id] = pyotp.random_base32()
+        self.context.logins.keep_second_factor(user_id, self.secrets[user_id])
+        return user_id
+
+    def code(self, user_id: str) -> str:
+        """The next code not used yet: the app's code now, or one step either
+        side; the clock moves on a step when the user has used all three."""
+        now = step_of(self.context.clock.now())
+        step = max(self._last_step.get(user_id, now - 2) + 1, now - 1)
+        if step > now + 1:
+            advance = getattr(self.context.clock, "advance", None)
+            assert advance is not None, "a real clock: wait for the next code"
+            advance(timedelta(seconds=STEP_SECONDS))
+            return self.code(user_id)
+        self._last_step[user_id] = step
+        return str(pyotp.TOTP(self.secrets[user_id]).at(step * STEP_SECONDS))
+
+    def log_in(self, client: httpx.Client, who: str, next: str = "") -> httpx.Response:
+        """Log ``who`` in on ``client``; return the answer to the code (a 303
+        to ``next`` or the start page)."""
+        user_id = self.account(who)
+        going = {"next": next} if next else {}
+        answer = client.post(
+            "/login",
+            data={"username": user_id, "password": TEST_PASSWORD, **going},
+        )
+        assert answer.status_code == 303, answer.text
+        step = client.get(answer.headers["location"])
+        assert step.status_code == 200, step.text
+        found = CSRF.search(step.text)
+        assert found is not None, step.text
+        data = {"code": self.code(user_id), "csrf": found.group(1), **going}
+        return client.post("/login/code", data=data)
+
+    def client(self, base_url: str, who: str) -> httpx.Client:
+        """A new client with ``who`` logged in."""
+        client = httpx.Client(base_url=base_url, timeout=30)
+        answer = self.log_in(client, who)
+        assert answer.status_code == 303, answer.text
+        return client
+
+
 class Browsers:
     """Logged-in page sessions (the session cookie), one per test user."""
 
-    def __init__(self, base_url: str, tokens: dict[str, str]) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        logins: PageLogins,
+        tokens: dict[str, str] | None = None,
+    ) -> None:
+        """``tokens``: people beside ``USERS``, by name, each logged in as
+        the person their token was issued to."""
         self.base_url = base_url
-        self.tokens = tokens
+        self.logins = logins
+        self.tokens = tokens or {}
         self._clients: dict[str, httpx.Client] = {}
 
     def as_(self, who: str) -> httpx.Client:
         if who not in self._clients:
-            client = httpx.Client(base_url=self.base_url, timeout=30)
-            response = client.post("/login", data={"token": self.tokens[who]})
-            assert response.status_code == 303, response.text
-            self._clients[who] = client
+            person = self.tokens.get(who, who)
+            self._clients[who] = self.logins.client(self.base_url, person)
         return self._clients[who]
+
+    def log_in_again(self, who: str) -> None:
+        """A new session for ``who`` (theirs ended: the clock moved past it)."""
+        self._clients.pop(who).close()
 
     def text(self, who: str, path: str, **params: Any) -> str:
         """The text of a page that must answer 200."""

@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 
+from tests.e2e.helpers import PageLogins
+
 
 class _Form(HTMLParser):
     """The fields of the first ``method="post"`` form of a page, as a browser
@@ -113,10 +115,10 @@ def words(text: str) -> Iterator[str]:
 class Browser:
     """One logged-in person's pages."""
 
-    def __init__(self, base_url: str, token: str) -> None:
-        self.client = httpx.Client(base_url=base_url, timeout=30)
-        answer = self.client.post("/login", data={"token": token})
-        assert answer.status_code == 303, answer.text
+    def __init__(self, base_url: str, logins: PageLogins, who: str) -> None:
+        """``who``: a name of ``helpers.USERS``, a user id or an API token
+        (``PageLogins``), logged in through the log-in form."""
+        self.client = logins.client(base_url, who)
 
     def get(self, path: str, **params: Any) -> httpx.Response:
         return self.client.get(path, params=params or None)

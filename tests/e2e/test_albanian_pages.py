@@ -29,6 +29,7 @@ from services.api.context import ApiContext
 from services.cli.demo import demo_case_id, record_scenario
 from services.cli.demo_scenario import scenario
 from tests.codes import codes_in, known_codes
+from tests.e2e.helpers import PageLogins
 
 # Who crawls: (user id, role, regions); each speaks Albanian.
 CRAWLERS = {
@@ -104,7 +105,7 @@ def links_in(page: str, url: str) -> Iterator[str]:
 
 @pytest.fixture
 def crawl(
-    base_url: str, context: ApiContext, clock: ControlledClock
+    base_url: str, context: ApiContext, clock: ControlledClock, logins: PageLogins
 ) -> Iterator[Callable[[str], dict[str, str]]]:
     clients: list[httpx.Client] = []
     record_scenario(context.service, clock, clock.now())
@@ -114,9 +115,9 @@ def crawl(
         """Every page ``who`` reaches: path -> its HTML."""
         user_id, role, regions = CRAWLERS[who]
         token = context.users.issue_token(user_id, role, regions, "sq")
-        client = httpx.Client(base_url=base_url, timeout=30, follow_redirects=True)
+        client = logins.client(base_url, token)
+        client.follow_redirects = True
         clients.append(client)
-        assert client.post("/login", data={"token": token}).status_code == 200
         queue = ["/", *(p.format(case=case) for p in MORE_PAGES)]
         pages: dict[str, str] = {}
         shapes: dict[str, int] = {}

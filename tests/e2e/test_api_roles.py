@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from services.api.context import ApiContext
-from tests.e2e.helpers import IDENTIFICATION, Api
+from tests.e2e.helpers import IDENTIFICATION, Api, PageLogins
 
 
 def _access(context: ApiContext, case_id: str | None = None) -> list[tuple[Any, ...]]:
@@ -207,7 +207,7 @@ def test_a_child_protection_unit_sees_alerts_about_minors_only(
 def test_a_child_protection_unit_neither_sees_nor_acknowledges_another_units_alert(
     api: Api,
     base_url: str,
-    tokens: dict[str, str],
+    logins: PageLogins,
     context: ApiContext,
     vlora_case: dict[str, Any],
 ) -> None:
@@ -220,7 +220,7 @@ def test_a_child_protection_unit_neither_sees_nor_acknowledges_another_units_ale
     refused = himare.post(f"/api/alerts/{case_id}/acknowledge", json={})
     assert refused.status_code == 403
     with httpx.Client(base_url=base_url) as browser:
-        assert browser.post("/login", data={"token": tokens["himare_cpu"]}).is_redirect
+        assert logins.log_in(browser, "himare_cpu").is_redirect
         page = browser.get("/")
         assert page.status_code == 200
         assert case_id not in page.text

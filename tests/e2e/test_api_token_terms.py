@@ -19,7 +19,7 @@ def bearer(base_url: str, token: str) -> httpx.Client:
     )
 
 
-def test_an_expired_token_is_refused_on_the_api_and_the_pages(
+def test_an_expired_token_is_refused_on_the_api_and_no_token_opens_a_page(
     context: ApiContext, clock: ControlledClock, base_url: str
 ) -> None:
     token = context.users.issue_token(
@@ -31,7 +31,8 @@ def test_an_expired_token_is_refused_on_the_api_and_the_pages(
     ):
         clock.advance(timedelta(days=7) - timedelta(seconds=1))
         assert client.get("/api/me").status_code == 200
-        assert browser.get("/").status_code == 200
+        # A token is never a page session, live or not.
+        assert browser.get("/").headers["location"].startswith("/login")
         clock.advance(timedelta(seconds=1))
         refused = client.get("/api/me")
         assert refused.status_code == 401

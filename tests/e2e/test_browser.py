@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from domain.clock import ControlledClock
 from services.api.context import ApiContext
 from services.cli.demo import demo_case_id, record_scenario
+from tests.e2e.helpers import TEST_PASSWORD, PageLogins
 
 CHROMIUM = os.environ.get("VATRA_TEST_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -30,12 +31,20 @@ ARGS = [
 PHONE = {"width": 390, "height": 844}
 
 
-def _log_in(page: Page, base_url: str, token: str) -> None:
+def _log_in(
+    page: Page, base_url: str, logins: PageLogins, who: str, lands: str = "/"
+) -> None:
+    """Log ``who`` in through the form: password, then the app's code."""
+    user_id = logins.account(who)
     page.goto(f"{base_url}/")
     expect(page).to_have_url(f"{base_url}/login")
-    page.fill("#token", token)
+    page.fill("#username", user_id)
+    page.fill("#password", TEST_PASSWORD)
     page.click("form[action='/login'] button")
-    expect(page).to_have_url(f"{base_url}/")
+    expect(page).to_have_url(f"{base_url}/login/next")
+    page.fill("#code", logins.code(user_id))
+    page.click("form[action='/login/code'] button")
+    expect(page).to_have_url(f"{base_url}{lands}")
 
 
 def _fits_the_screen(page: Page) -> bool:
@@ -48,7 +57,7 @@ def test_log_in_open_a_timeline_and_see_an_overdue_obligation_on_the_dashboard(
     context: ApiContext,
     clock: ControlledClock,
     base_url: str,
-    tokens: dict[str, str],
+    logins: PageLogins,
     tmp_path: Path,
 ) -> None:
     assert Path(CHROMIUM).exists(), (
@@ -63,7 +72,7 @@ def test_log_in_open_a_timeline_and_see_an_overdue_obligation_on_the_dashboard(
             page = session.new_page()
 
             # A caseworker logs in with a token and opens a timeline.
-            _log_in(page, base_url, tokens["vlora_worker"])
+            _log_in(page, base_url, logins, "vlora_worker")
             (cookie,) = session.cookies()
             assert (cookie["name"], cookie["httpOnly"], cookie["sameSite"]) == (
                 "vatra_session",
@@ -85,7 +94,7 @@ def test_log_in_open_a_timeline_and_see_an_overdue_obligation_on_the_dashboard(
             expect(page).to_have_url(f"{base_url}/login")
 
             # A coordinator sees the overdue obligations first on the dashboard.
-            _log_in(page, base_url, tokens["coordinator"])
+            _log_in(page, base_url, logins, "coordinator")
             page.click("nav a[href='/dashboard']")
             expect(page.locator("h1")).to_have_text("SOP dashboard")
             # Most overdue first: the Dibër case's second monthly follow-up (the

@@ -11,6 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect, sync_playwright
 
 from services.api.context import ApiContext
+from tests.e2e.helpers import PageLogins
 from tests.e2e.test_browser import ARGS, CHROMIUM, PHONE, _fits_the_screen, _log_in
 
 # Tap targets (inputs, buttons, boxes) at least this big, in CSS pixels.
@@ -53,7 +54,7 @@ def _check(page: Page, shots: Path, name: str) -> None:
 
 
 def test_the_identification_and_a_step_form_fit_a_phone_and_pass_axe(
-    context: ApiContext, base_url: str, tokens: dict[str, str], tmp_path: Path
+    context: ApiContext, base_url: str, logins: PageLogins, tmp_path: Path
 ) -> None:
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: make system-deps"
     with sync_playwright() as playwright:
@@ -63,7 +64,7 @@ def test_the_identification_and_a_step_form_fit_a_phone_and_pass_axe(
                 viewport=PHONE, locale="sq-AL", java_script_enabled=True
             )
             page = session.new_page()
-            _log_in(page, base_url, tokens["vlora_worker"])
+            _log_in(page, base_url, logins, "vlora_worker")
 
             page.click("a[href='/cases/new']")
             expect(page.locator("h1")).to_have_text("Hap një rast")

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from domain.clock import ControlledClock
 from services.api.context import ApiContext
 from services.cli.demo import demo_case_id, record_scenario
+from tests.e2e.helpers import PageLogins
 from tests.e2e.test_browser import ARGS, CHROMIUM, PHONE, _fits_the_screen, _log_in
 
 # What a finger taps: links, buttons, fields and the labels of check boxes.
@@ -53,7 +54,7 @@ def test_finding_a_case_the_tasks_and_the_dashboard_work_on_a_phone(
     context: ApiContext,
     clock: ControlledClock,
     base_url: str,
-    tokens: dict[str, str],
+    logins: PageLogins,
     tmp_path: Path,
 ) -> None:
     record_scenario(context.service, clock, clock.now())
@@ -66,7 +67,7 @@ def test_finding_a_case_the_tasks_and_the_dashboard_work_on_a_phone(
             page = session.new_page()
 
             # A worker types the short id from an alert, only their cases.
-            _log_in(page, base_url, tokens["vlora_worker"])
+            _log_in(page, base_url, logins, "vlora_worker")
             _check(page, "home", tmp_path)
             page.fill("#q", short.lower())
             page.check("input[name=mine]")
@@ -81,7 +82,7 @@ def test_finding_a_case_the_tasks_and_the_dashboard_work_on_a_phone(
             _check(page, "tasks", tmp_path)
             page.click("header button")
 
-            _log_in(page, base_url, tokens["coordinator"])
+            _log_in(page, base_url, logins, "coordinator")
             page.click("nav a[href='/dashboard']")
             expect(page.locator("ul.overdue li").first).to_be_visible()
             _check(page, "dashboard", tmp_path)

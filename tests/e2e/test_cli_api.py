@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
+import pyotp
 import pytest
 
 from services.api.users import token_hash
@@ -193,7 +194,7 @@ def test_demo_serve_records_the_demo_and_prints_a_token_per_audience(
     process, base_url = run("demo", "--serve")
     assert process.stdout is not None
     banner = ""
-    while "auditor" not in banner:
+    while "admin-1" not in banner:
         line = process.stdout.readline()
         assert line, f"no demo tokens printed: {banner!r}"
         banner += line
@@ -214,6 +215,53 @@ def test_demo_serve_records_the_demo_and_prints_a_token_per_audience(
         headers={"Authorization": f"Bearer {tokens['coordinator']}"},
     )
     assert len(cases.json()) == 7
+    # The demo's page log-ins: a password, then the code of the printed key.
+    logins = {
+        words[1]: (words[3], words[5])
+        for words in (line.split() for line in banner.splitlines())
+        if len(words) == 6 and words[2:5:2] == ["password", "key"]
+    }
+    assert set(logins) >= {"mu-vlora-1", "admin-1"}
+    password, key = logins["mu-vlora-1"]
+    with httpx.Client(base_url=base_url) as browser:
+        step = browser.post(
+            "/login", data={"username": "mu-vlora-1", "password": password}
+        )
+        assert step.headers["location"] == "/login/next"
+        page = browser.get("/login/next").text
+        csrf = page.split('name="csrf" value="')[1].split('"')[0]
+        code = pyotp.TOTP(key).now()
+        done = browser.post("/login/code", data={"code": code, "csrf": csrf})
+        assert done.headers["location"] == "/"
+        assert "mu-vlora-1" in browser.get("/").text
+
+
+def test_the_first_administrator_and_accounts_come_from_the_command_line(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["user", "create", "--admin", "--user", "admin-1"]) == 0
+    out = capsys.readouterr().out
+    first_line, password = out.strip().splitlines()
+    assert "one-time password" in first_line
+    assert len(password) == 19
+    assert main(["user", "create", "--admin", "--user", "admin-1"]) == 2
+    assert "exists already" in capsys.readouterr().err
+    worker = ["user", "create", "--user", "mu-vlora-7", "--role", "mobile_unit"]
+    assert main(worker) == 2
+    assert "needs at least one --region" in capsys.readouterr().err
+    assert main([*worker, "--region", "vlora"]) == 0
+    capsys.readouterr()
+    assert main(["user", "deactivate", "mu-vlora-7"]) == 0
+    assert main(["user", "unlock", "nobody"]) == 2
+    assert "no account named 'nobody'" in capsys.readouterr().err
+    assert main(["user", "list"]) == 0
+    header, *rows = capsys.readouterr().out.splitlines()
+    assert header.split() == ["USER", "ROLE", "REGIONS", "STATE", "LAST", "LOG-IN"]
+    assert [row.split()[:4] for row in rows] == [
+        ["admin-1", "administrator", "-", "first"],
+        ["mu-vlora-7", "mobile_unit", "vlora", "deactivated"],
+    ]
+    assert password not in "\n".join(rows)
 
 
 def test_vatra_api_in_the_full_mode_publishes_each_read_to_the_access_log_topic(

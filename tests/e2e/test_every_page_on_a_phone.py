@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from services.api.context import ApiContext
+from tests.e2e.helpers import PageLogins
 from tests.e2e.test_albanian_pages import CRAWLERS, crawl, shape_of
 from tests.e2e.test_browser import ARGS, CHROMIUM, PHONE, _log_in
 from tests.e2e.test_browser_forms import _check
@@ -29,6 +30,7 @@ def test_every_kind_of_page_fits_a_phone_and_passes_axe(
     crawl: Callable[[str], dict[str, str]],
     context: ApiContext,
     base_url: str,
+    logins: PageLogins,
     tmp_path: Path,
 ) -> None:
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: make system-deps"
@@ -42,7 +44,7 @@ def test_every_kind_of_page_fits_a_phone_and_passes_axe(
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_context(viewport=PHONE, locale="sq-AL").new_page()
-            _log_in(page, base_url, token)
+            _log_in(page, base_url, logins, token)
             for n, path in enumerate(sorted(one_of_each.values())):
                 page.goto(base_url + path)
                 try:

@@ -12,12 +12,12 @@ import pytest
 
 from domain.clock import ControlledClock
 from services.api.context import ApiContext
-from tests.e2e.helpers import DASH, Api, Browsers
+from tests.e2e.helpers import DASH, Api, Browsers, PageLogins
 
 
 @pytest.fixture
-def browsers(base_url: str, tokens: dict[str, str]) -> Iterator[Browsers]:
-    sessions = Browsers(base_url, tokens)
+def browsers(base_url: str, logins: PageLogins) -> Iterator[Browsers]:
+    sessions = Browsers(base_url, logins)
     yield sessions
     sessions.close()
 

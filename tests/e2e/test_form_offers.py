@@ -13,13 +13,13 @@ import pytest
 from domain.commands import COMMANDS, OPENING_COMMANDS
 from services.api.context import ApiContext
 from services.api.form_model import specs_of
-from tests.e2e.helpers import Api
+from tests.e2e.helpers import Api, PageLogins
 from tests.e2e.page_forms import Browser, form_of, text_of
 
 
 @pytest.fixture
 def pages(
-    base_url: str, tokens: dict[str, str], context: ApiContext
+    base_url: str, tokens: dict[str, str], context: ApiContext, logins: PageLogins
 ) -> Iterator[dict[str, Browser]]:
     """Logged-in page users, all reading English: a mobile-unit worker, the
     National Shelter's staff, the Responsible Authority."""
@@ -35,7 +35,7 @@ def pages(
         ),
         "sq_worker": tokens["vlora_worker"],
     }
-    browsers = {who: Browser(base_url, token) for who, token in made.items()}
+    browsers = {who: Browser(base_url, logins, token) for who, token in made.items()}
     yield browsers
     for browser in browsers.values():
         browser.close()

@@ -16,7 +16,7 @@ from services.api.context import ApiContext
 from services.api.form_model import specs_of
 from services.api.form_texts import texts_of
 from services.api.i18n import translator
-from tests.e2e.helpers import Api
+from tests.e2e.helpers import Api, PageLogins
 from tests.e2e.page_forms import Browser, form_of, text_of, words
 
 # path -> the steps (through the API, as the mobile unit) that make it make sense.
@@ -52,7 +52,7 @@ FORMS = sorted(
 
 @pytest.fixture
 def people(
-    base_url: str, tokens: dict[str, str], context: ApiContext
+    base_url: str, tokens: dict[str, str], context: ApiContext, logins: PageLogins
 ) -> Iterator[dict[str, Browser]]:
     """Logged-in page users: a mobile-unit worker (sq), a lawyer (en), the
     Responsible Authority in Albanian and in English."""
@@ -63,7 +63,7 @@ def people(
         ),
     }
     browsers = {
-        who: Browser(base_url, tokens[who])
+        who: Browser(base_url, logins, tokens[who])
         for who in ("vlora_worker", "vlora_lawyer", "authority", "authority_en")
     }
     yield browsers

@@ -8,6 +8,7 @@ import re
 import httpx
 
 from services.api.context import ApiContext
+from tests.e2e.helpers import PageLogins
 
 SWITCH = re.compile(r'<form method="post" action="/language" class="lang"')
 
@@ -35,11 +36,11 @@ def test_before_log_in_the_switch_sets_a_cookie_and_the_log_in_page_follows_it(
 
 
 def test_a_logged_in_users_choice_is_kept_with_the_user_on_every_device(
-    base_url: str, tokens: dict[str, str], context: ApiContext
+    base_url: str, tokens: dict[str, str], context: ApiContext, logins: PageLogins
 ) -> None:
     token = tokens["vlora_lawyer"]  # an English-speaking user
     with httpx.Client(base_url=base_url) as phone:
-        phone.post("/login", data={"token": token})
+        logins.log_in(phone, "vlora_lawyer")
         first = phone.get("/").text
         assert '<html lang="en">' in first
         switched = phone.post(
@@ -53,7 +54,7 @@ def test_a_logged_in_users_choice_is_kept_with_the_user_on_every_device(
     assert principal is not None
     assert principal.language == "sq"
     with httpx.Client(base_url=base_url) as laptop:
-        laptop.post("/login", data={"token": token})
+        logins.log_in(laptop, "vlora_lawyer")
         there = laptop.get("/").text
         assert '<html lang="sq">' in there
         laptop.post(
@@ -63,10 +64,10 @@ def test_a_logged_in_users_choice_is_kept_with_the_user_on_every_device(
 
 
 def test_the_switch_is_refused_from_another_site_and_for_a_language_not_offered(
-    base_url: str, tokens: dict[str, str], context: ApiContext
+    base_url: str, tokens: dict[str, str], context: ApiContext, logins: PageLogins
 ) -> None:
     with httpx.Client(base_url=base_url) as browser:
-        browser.post("/login", data={"token": tokens["vlora_worker"]})
+        logins.log_in(browser, "vlora_worker")
         csrf = _csrf(browser.get("/").text)
         forged = browser.post(
             "/language",
@@ -92,11 +93,11 @@ def test_the_switch_is_refused_from_another_site_and_for_a_language_not_offered(
 
 
 def test_every_page_carries_the_switch_with_labelled_buttons(
-    base_url: str, tokens: dict[str, str]
+    base_url: str, logins: PageLogins
 ) -> None:
     with httpx.Client(base_url=base_url) as browser:
         pages = [browser.get("/login").text]
-        browser.post("/login", data={"token": tokens["coordinator"]})
+        logins.log_in(browser, "coordinator")
         pages += [browser.get(path).text for path in ("/", "/dashboard", "/nowhere")]
     for page in pages:
         assert SWITCH.search(page)

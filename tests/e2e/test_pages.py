@@ -17,7 +17,7 @@ from projections.timeline import timeline
 from services.api.context import ApiContext
 from services.api.sop_view import facts_of_rows, judge
 from services.cli.demo import demo_case_id, record_scenario
-from tests.e2e.helpers import Api
+from tests.e2e.helpers import Api, PageLogins
 
 
 @pytest.fixture
@@ -28,15 +28,13 @@ def demo(context: ApiContext, clock: ControlledClock) -> str:
 
 
 @pytest.fixture
-def browser_of(base_url: str, tokens: dict[str, str]) -> Iterator[Any]:
+def browser_of(base_url: str, logins: PageLogins) -> Iterator[Any]:
     """Log in as a user through the form; returns their cookie-holding client."""
     clients: list[httpx.Client] = []
 
     def login(who: str) -> httpx.Client:
-        client = httpx.Client(base_url=base_url, timeout=30)
+        client = logins.client(base_url, who)
         clients.append(client)
-        response = client.post("/login", data={"token": tokens[who]})
-        assert response.status_code == 303
         return client
 
     yield login
@@ -56,14 +54,17 @@ def _text(page: str) -> str:
 
 
 def test_logging_in_sets_an_httponly_strict_cookie_that_opens_pages_not_the_api(
-    base_url: str, tokens: dict[str, str]
+    base_url: str, tokens: dict[str, str], logins: PageLogins
 ) -> None:
     with httpx.Client(base_url=base_url) as client:
         assert client.get("/").headers["location"] == "/login"
-        refused = client.post("/login", data={"token": "vatra_wrong"})
-        assert refused.status_code == 401
-        assert "Ky token është i panjohur" in refused.text
-        response = client.post("/login", data={"token": tokens["vlora_worker"]})
+        refused = client.post("/login", data={"token": tokens["vlora_worker"]})
+        assert refused.status_code == 401  # a token is no password
+        assert "Emri i përdoruesit ose fjalëkalimi është i gabuar" in refused.text
+        client.cookies.set("vatra_session", tokens["vlora_worker"])
+        assert client.get("/").status_code == 303  # nor a session
+        client.cookies.clear()
+        response = logins.log_in(client, "vlora_worker")
         assert response.status_code == 303
         cookie = response.headers["set-cookie"]
         assert "HttpOnly" in cookie
@@ -115,23 +116,19 @@ def test_the_same_timeline_reads_in_english_for_an_english_speaking_user(
 
 
 def test_log_in_returns_to_the_page_asked_for_and_never_to_another_site(
-    demo: str, base_url: str, tokens: dict[str, str]
+    demo: str, base_url: str, logins: PageLogins
 ) -> None:
     with httpx.Client(base_url=base_url) as client:
         asked = client.get(f"/cases/{demo}")
         assert asked.headers["location"] == f"/login?next=%2Fcases%2F{demo}"
-        back = client.post(
-            "/login", data={"token": tokens["vlora_worker"], "next": f"/cases/{demo}"}
-        )
+        back = logins.log_in(client, "vlora_worker", next=f"/cases/{demo}")
         assert back.headers["location"] == f"/cases/{demo}"
     for elsewhere in ("https://evil.example/", "//evil.example", "/\\evil.example"):
         with httpx.Client(base_url=base_url) as client:
             form = client.get("/login", params={"next": elsewhere})
             assert 'name="next" value="/login' in form.text  # the language switch
             assert f'name="next" value="{html.escape(elsewhere)}"' not in form.text
-            sent = client.post(
-                "/login", data={"token": tokens["vlora_worker"], "next": elsewhere}
-            )
+            sent = logins.log_in(client, "vlora_worker", next=elsewhere)
             assert sent.headers["location"] == "/"
 
 

@@ -27,7 +27,7 @@ from services.app.erasure import erase_personal_data
 from services.config.bootstrap import Backbone, open_backbone
 from services.config.settings import load_settings
 from services.store.database import Database
-from tests.e2e.helpers import IDENTIFICATION, USERS, Api, new_key
+from tests.e2e.helpers import IDENTIFICATION, USERS, Api, PageLogins, new_key
 
 PERSONAL = {"sex", "age", "birth_year", "nationality"}
 WORKER = {"actor_id": "mu-vlora-1", "actor_role": "mobile_unit"}
@@ -38,10 +38,9 @@ def _text(page: str) -> str:
 
 
 @contextlib.contextmanager
-def _logged_in(base_url: str, token: str) -> Iterator[httpx.Client]:
-    """A browser logged in with ``token``: its session cookie opens the pages."""
-    with httpx.Client(base_url=base_url, timeout=30) as client:
-        assert client.post("/login", data={"token": token}).status_code == 303
+def _logged_in(base_url: str, logins: PageLogins, who: str) -> Iterator[httpx.Client]:
+    """A browser logged in as ``who``: its session cookie opens the pages."""
+    with contextlib.closing(logins.client(base_url, who)) as client:
         yield client
 
 
@@ -77,17 +76,17 @@ def test_the_store_keeps_the_persons_attributes_and_no_event_or_read_model_does(
 
 
 def test_the_case_page_shows_the_person_to_those_working_with_them_only(
-    api: Api, base_url: str, tokens: dict[str, str], context: ApiContext
+    api: Api, base_url: str, logins: PageLogins, context: ApiContext
 ) -> None:
     case = api.identify(subject_ref="PV-ATTR-2", sex="female", age=30)
     page = f"/cases/{case['case_id']}"
 
-    with _logged_in(base_url, tokens["vlora_worker"]) as worker:
+    with _logged_in(base_url, logins, "vlora_worker") as worker:
         albanian = _text(worker.get(page).text)
     assert "Personi femër, 30 vjeç, Shqipëri" in albanian
-    with _logged_in(base_url, tokens["vlora_lawyer"]) as lawyer:
+    with _logged_in(base_url, logins, "vlora_lawyer") as lawyer:
         assert "Person female, aged 30, Albania" in _text(lawyer.get(page).text)
-    with _logged_in(base_url, tokens["auditor"]) as auditor:
+    with _logged_in(base_url, logins, "auditor") as auditor:
         audited = auditor.get(page)
     assert audited.status_code == 200
     assert "Person" not in _text(audited.text)
@@ -106,7 +105,7 @@ def test_the_case_page_shows_the_person_to_those_working_with_them_only(
 
 
 def test_an_erased_person_is_not_identified_again_under_the_same_reference(
-    api: Api, backbone: Backbone, context: ApiContext
+    api: Api, backbone: Backbone, context: ApiContext, logins: PageLogins
 ) -> None:
     case = api.identify(subject_ref="PV-ATTR-3")
     erase_personal_data(
@@ -127,7 +126,7 @@ def test_an_erased_person_is_not_identified_again_under_the_same_reference(
     assert [c["case_id"] for c in api.as_("vlora_worker").get("/api/cases").json()] == [
         case["case_id"]
     ]
-    with _logged_in(api.base_url, api.tokens["vlora_worker"]) as worker:
+    with _logged_in(api.base_url, logins, "vlora_worker") as worker:
         text = _text(worker.get(f"/cases/{case['case_id']}").text)
     assert "Personi të dhënat u fshinë" in text
 

@@ -4,6 +4,7 @@ and say how stale that is."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 
 import httpx
 import pytest
@@ -11,15 +12,13 @@ import pytest
 from domain.clock import ControlledClock
 from services.api.context import ApiContext
 from services.config.bootstrap import Backbone
-from tests.e2e.helpers import Api
+from tests.e2e.helpers import Api, PageLogins
 from tests.integration.bad_events import append_correction_without_offset
 
 
 @pytest.fixture
-def page_client(base_url: str, tokens: dict[str, str]) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url, timeout=30) as client:
-        response = client.post("/login", data={"token": tokens["coordinator"]})
-        assert response.status_code == 303
+def page_client(base_url: str, logins: PageLogins) -> Iterator[httpx.Client]:
+    with closing(logins.client(base_url, "coordinator")) as client:
         yield client
 
 

@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from domain.clock import ControlledClock
 from services.api.context import ApiContext
+from tests.e2e.helpers import PageLogins
 from tests.e2e.test_browser import ARGS, CHROMIUM, PHONE, _log_in
 from tests.e2e.test_browser_forms import _check
 
@@ -42,12 +43,14 @@ def browser() -> Iterator[Browser]:
             launched.close()
 
 
-def _phone(browser: Browser, base_url: str, token: str, language: str) -> Page:
+def _phone(
+    browser: Browser, base_url: str, logins: PageLogins, token: str, language: str
+) -> Page:
     session = browser.new_context(
         viewport=PHONE, locale="sq-AL" if language == "sq" else "en-GB"
     )
     page = session.new_page()
-    _log_in(page, base_url, token)
+    _log_in(page, base_url, logins, token)
     return page
 
 
@@ -64,13 +67,14 @@ def test_a_whole_case_is_worked_through_the_pages_by_four_people_on_phones(
     clock: ControlledClock,
     base_url: str,
     browser: Browser,
+    logins: PageLogins,
     tmp_path: Path,
 ) -> None:
     tokens = {
         who: context.users.issue_token(user, role, regions, language, unit)
         for who, (user, role, regions, language, unit) in PEOPLE.items()
     }
-    walk = Walk(browser, base_url, tokens, tmp_path)
+    walk = Walk(browser, base_url, logins, tokens, tmp_path)
     case_id = walk.worker_identifies_a_minor_and_refers()
     walk.shelter_accepts(case_id)
     caseworker = walk.authority_decides_after_a_stale_form(case_id)
@@ -106,15 +110,23 @@ class Walk:
     """The four people's phones, and what each does on the case."""
 
     def __init__(
-        self, browser: Browser, base_url: str, tokens: dict[str, str], shots: Path
+        self,
+        browser: Browser,
+        base_url: str,
+        logins: PageLogins,
+        tokens: dict[str, str],
+        shots: Path,
     ) -> None:
         self.browser = browser
         self.base_url = base_url
+        self.logins = logins
         self.tokens = tokens
         self.shots = shots
 
     def phone(self, who: str) -> Page:
-        return _phone(self.browser, self.base_url, self.tokens[who], PEOPLE[who][3])
+        return _phone(
+            self.browser, self.base_url, self.logins, self.tokens[who], PEOPLE[who][3]
+        )
 
     def worker_identifies_a_minor_and_refers(self) -> str:
         """The mobile-unit worker identifies a minor from the home page, records

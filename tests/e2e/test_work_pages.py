@@ -11,14 +11,14 @@ import pytest
 
 from domain.clock import ControlledClock
 from services.api.context import ApiContext
-from tests.e2e.helpers import DASH, Api, Browsers
+from tests.e2e.helpers import DASH, Api, Browsers, PageLogins
 
 MINUTE = timedelta(minutes=1)
 
 
 @pytest.fixture
 def browsers(
-    base_url: str, tokens: dict[str, str], context: ApiContext
+    base_url: str, tokens: dict[str, str], context: ApiContext, logins: PageLogins
 ) -> Iterator[Browsers]:
     """The test users, and shelter and clinic staff of their agencies."""
     users = context.users
@@ -31,7 +31,7 @@ def browsers(
     tokens["vlora_clinic"] = users.issue_token(
         "clinic-vlora-1", "lawyer", ["vlora"], "en", agency="Legal Clinic"
     )
-    sessions = Browsers(base_url, tokens)
+    sessions = Browsers(base_url, logins, tokens)
     yield sessions
     sessions.close()
 
@@ -118,6 +118,7 @@ def test_the_dashboard_counts_every_overdue_item_and_says_who_must_act(
     # Eight days on, the notifications of the Responsible Authority, the
     # status decisions and the shelter's answer are late too: 53 times 3, plus 1.
     clock.advance(timedelta(days=8))
+    browsers.log_in_again("coordinator")  # the session ended long ago
     assert f"151{DASH}160 of 160 overdue" in browsers.text(
         "coordinator", "/dashboard", page="4"
     )

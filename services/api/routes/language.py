@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from services.api.auth import SESSION_COOKIE, Context
+from services.api.auth import SESSION_COOKIE, Context, page_viewer
 from services.api.csrf import check_form, same_origin
 from services.api.i18n import LANGUAGE_COOKIE, LANGUAGES
 from services.api.next_page import MAX_NEXT, local_path
@@ -45,7 +45,7 @@ def choose_language(
         raise InvalidInput(
             f"language {language!r} is not offered; languages: {', '.join(LANGUAGES)}"
         )
-    viewer = ctx.users.authenticate(token) if token else None
+    viewer = page_viewer(request) if token else None
     if viewer is not None:
         ctx.users.set_language(viewer.user_id, language)
     response = RedirectResponse(local_path(next) or "/", status_code=303)

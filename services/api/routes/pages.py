@@ -1,7 +1,8 @@
-"""Server-rendered pages for phones: log-in, cases or alerts, a case timeline
+"""Server-rendered pages for phones: cases or alerts, a case timeline
 with its SOP status, the auditors' history (the task lists and the SOP
 dashboard: ``services.api.routes.work``).
 
+The log-in is ``routes.login``, the accounts' pages ``routes.admin``.
 The pages read through the same checks as the API, so every page showing a
 case is recorded in the access log (views ``page:*``). The session cookie is
 HttpOnly and SameSite=Strict, a form posted from another origin is refused,
@@ -25,27 +26,21 @@ from domain.errors import DomainError
 from domain.fields import EARLIEST, LATEST
 from projections.timeline import timeline
 from services.api.attachment_access import may_work_on, read_attachments
-from services.api.auth import (
-    SESSION_COOKIE,
-    Context,
-    CorrelationId,
-    Viewer,
-    get_context,
-)
+from services.api.auth import Context, CorrelationId, Viewer, page_viewer
 from services.api.case_finder import found_cases
 from services.api.context import ApiContext
 from services.api.correction_view import (
     show_corrections,
     show_corrections_in_events,
 )
-from services.api.csrf import check_form, page_token, same_origin
+from services.api.csrf import check_form, page_token
 from services.api.erasure_flow import may_erase
 from services.api.error_texts import word_error, word_page_error
 from services.api.freshness import freshness_of_request
 from services.api.i18n import Pages, translator, visitor_language
 from services.api.models import AlertAcknowledgement
 from services.api.next_page import MAX_NEXT, here, local_path
-from services.api.policy import ALERT_ONLY_ROLES, may_oversee
+from services.api.policy import ALERT_ONLY_ROLES, may_administer, may_oversee
 from services.api.routes.alerts import acknowledge, visible_alerts
 from services.api.routes.audit import history_as_of
 from services.api.routes.cases import open_case
@@ -62,7 +57,6 @@ from services.app.errors import InvalidInput
 
 router = APIRouter(include_in_schema=False)
 
-SESSION_SECONDS = 12 * 3600
 # Pages carry case data: never cached on a shared phone, never framed, and
 # nothing but their own inline style runs (there is no script at all).
 PAGE_HEADERS = {
@@ -134,8 +128,7 @@ def error_page(
     the error's), the API's own words; no English text, code or field name
     reaches an Albanian page.
     """
-    token = request.cookies.get(SESSION_COOKIE, "")
-    viewer = get_context(request).users.authenticate(token) if token else None
+    viewer = page_viewer(request)
     language = viewer.language if viewer else visitor_language(request)
     rulebook = cast(ApiContext, request.app.state.context).rulebook
     w = Wording(translator(language), rulebook, language)
@@ -157,74 +150,15 @@ def error_page(
     )
 
 
-@router.get("/login", response_class=HTMLResponse)
-def login_form(
-    request: Request, next: Annotated[str, Query(max_length=MAX_NEXT)] = ""
-) -> HTMLResponse:
-    """The log-in form: paste the token you were given; ``next`` is the page
-    to return to afterwards (a local path only)."""
-    return render(
-        request,
-        visitor_language(request),
-        "login.html",
-        viewer=None,
-        failed=False,
-        next=local_path(next) or "",
-    )
-
-
-@router.post("/login")
-def login(
-    request: Request,
-    ctx: Context,
-    token: Annotated[str, Form(max_length=200)] = "",
-    next: Annotated[str, Form(max_length=MAX_NEXT)] = "",
-) -> Response:
-    """Check the token and keep it in an HttpOnly, SameSite=Strict cookie, then
-    go to ``next`` (a local path) or the start page."""
-    # No session yet, so no token to check: the origin is.
-    same_origin(request)
-    principal = ctx.users.authenticate(token.strip())
-    if principal is None:
-        return render(
-            request,
-            visitor_language(request),
-            "login.html",
-            401,
-            viewer=None,
-            failed=True,
-            next=local_path(next) or "",
-        )
-    response = RedirectResponse(local_path(next) or "/", status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token.strip(),
-        max_age=SESSION_SECONDS,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
-    return response
-
-
-@router.post("/logout")
-def logout(
-    request: Request, csrf: Annotated[str, Form(max_length=200)] = ""
-) -> Response:
-    """Forget the session cookie."""
-    check_form(request, csrf)
-    response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
-    return response
-
-
-@router.get("/", response_class=HTMLResponse)
+@router.get("/", response_class=HTMLResponse, response_model=None)
 def home(
     request: Request, ctx: Context, viewer: Viewer, correlation_id: CorrelationId
-) -> HTMLResponse:
+) -> Response:
     """Alerts for alerted authorities; for everyone else the cases one may
-    read, found by reference or short id and filters, a page at a time."""
+    read, found by reference or short id and filters, a page at a time.
+    An administrator reads no case: their start page is the accounts."""
+    if may_administer(viewer):
+        return RedirectResponse("/admin/accounts", status_code=303)
     alerts: list[dict[str, Any]] = []
     found: dict[str, Any] = {}
     if viewer.alert_authority is not None:

@@ -28,6 +28,7 @@ from tests.e2e.alerts.conftest import (
     Receivers,
     running,
 )
+from tests.e2e.helpers import PageLogins
 
 PUBLIC = "https://vatra.example.org"
 WORKER = {"actor_id": "mu-vlora-1", "actor_role": "mobile_unit"}
@@ -72,7 +73,7 @@ def test_the_case_link_in_a_police_alert_leads_after_log_in_to_the_alert_and_its
     assert form.status_code == 200
     assert f'name="next" value="{case_link}"' in form.text
 
-    logged_in = client.post("/login", data={"token": token, "next": case_link})
+    logged_in = PageLogins(context).log_in(client, token, next=case_link)
     assert (logged_in.status_code, logged_in.headers["location"]) == (303, case_link)
     # The police read alerts, not timelines: the case's alert, not a 403.
     redirected = client.get(case_link)
@@ -181,6 +182,6 @@ def test_a_referral_e_mail_says_by_when_to_answer_and_links_to_accept_and_declin
     # keeps the referral's address, query string and all.
     form = client.get("/login", params={"next": accept}).text
     assert f'name="next" value="{accept}"' in form
-    logged_in = client.post("/login", data={"token": token, "next": accept})
+    logged_in = PageLogins(context).log_in(client, token, next=accept)
     # Back to the accept form of that referral, its query string kept.
     assert (logged_in.status_code, logged_in.headers["location"]) == (303, accept)
