@@ -28,6 +28,7 @@ import httpx
 from bench.env import BenchEnv
 from bench.figures import Figure
 from bench.latency import _answers
+from bench.login import bench_account, log_in
 from bench.mail import LOOPBACK, free_port
 from bench.stack import running, wait_until, worker_env
 from services.api.auth import SESSION_COOKIE
@@ -56,9 +57,9 @@ def field_sync_figure(env: BenchEnv, cases: int) -> list[Figure]:
     db = env.fresh_database("field")
     process_env = worker_env(db, VATRA_LOG_LEVEL="ERROR")
     with open_backbone(load_settings(process_env), database=db) as backbone:
-        users = api_context(backbone).users
-        session = users.issue_token(*WORKER)
-        api_token = users.issue_token("mu-bench-api", *WORKER[1:])
+        context = api_context(backbone)
+        key = bench_account(context, *WORKER[:3])
+        api_token = context.users.issue_token("mu-bench-api", *WORKER[1:])
     port = free_port()
     process_env |= {"VATRA_API_HOST": LOOPBACK, "VATRA_API_PORT": str(port)}
     base = f"http://{LOOPBACK}:{port}"
@@ -66,6 +67,10 @@ def field_sync_figure(env: BenchEnv, cases: int) -> list[Figure]:
     with running({"api": ["api"]}, process_env, env.workdir / "logs" / db.dbname):
         with httpx.Client(base_url=base, timeout=30) as client:
             wait_until(lambda: _answers(client), 60, "the API")
+            # The phone's session: logged in through the form (bench.login).
+            log_in(client, WORKER[0], key)
+            session = str(client.cookies.get(SESSION_COOKIE))
+            client.cookies.clear()
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             try:

@@ -93,6 +93,11 @@ COUNTRIES = _iso_countries() | {"XK"}
 
 CASE_TYPES = frozenset({"trafficking", "domestic_violence", "gender_based_violence"})
 SOURCES = frozenset({"outreach", "community_report", "hotline", "police", "self"})
+# The reasons an erasure asked for on the pages gives (its four-eyes flow);
+# ``vatra erase`` takes a reason typed on the command line instead.
+ERASURE_REASONS = frozenset(
+    {"person_asked", "retention_ended", "recorded_in_error", "ordered"}
+)
 CHANNELS = frozenset({"email", "webhook", "sms", "phone", "in_person"})
 CONSENT_SCOPES = frozenset({"services", "data_sharing"})
 STATUSES = frozenset({"potential_victim", "victim", "not_victim"})

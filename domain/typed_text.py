@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from domain.catalogue import AGENCIES
+from domain.catalogue import AGENCIES, ERASURE_REASONS
 
 SYSTEM = "system"
 
@@ -50,6 +50,8 @@ TYPED_TEXT: Mapping[str, frozenset[str]] = {
 # agency of the directory, by its code or its name.
 OWN_IDS: Mapping[tuple[str, str], frozenset[str]] = {
     ("Referred", "agency"): frozenset(AGENCIES) | frozenset(AGENCIES.values()),
+    # A reason chosen from a code list, not typed (the erasure pages).
+    ("PersonalDataErased", "reason"): ERASURE_REASONS,
 }
 
 

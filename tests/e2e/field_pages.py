@@ -9,6 +9,7 @@ from typing import Any
 
 from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 
+from tests.e2e.helpers import PageLogins
 from tests.e2e.test_browser import ARGS, CHROMIUM, PHONE, _log_in
 
 PIN = "4821"
@@ -67,9 +68,9 @@ def phone(phone_time: datetime | None = None) -> Iterator[BrowserContext]:
             browser.close()
 
 
-def open_field(page: Page, base_url: str, token: str) -> None:
+def open_field(page: Page, base_url: str, logins: PageLogins, who: str) -> None:
     """Log in, open the field page, wait until its service worker keeps it."""
-    _log_in(page, base_url, token)
+    _log_in(page, base_url, logins, who)
     page.goto(f"{base_url}/field/")
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     expect(page.locator("h1")).to_have_text("Regjistrim në terren")

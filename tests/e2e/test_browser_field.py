@@ -29,7 +29,7 @@ from tests.e2e.field_pages import (
     set_pin,
     unlock,
 )
-from tests.e2e.helpers import Api
+from tests.e2e.helpers import Api, PageLogins
 from tests.e2e.test_browser_forms import _check
 
 
@@ -37,6 +37,7 @@ def test_a_step_made_stale_by_another_worker_is_put_to_the_worker_to_decide(
     context: ApiContext,
     base_url: str,
     tokens: dict[str, str],
+    logins: PageLogins,
     api: Api,
     clock: ControlledClock,
     tmp_path: Path,
@@ -45,7 +46,7 @@ def test_a_step_made_stale_by_another_worker_is_put_to_the_worker_to_decide(
     case_id = str(case["case_id"])
     with phone(START) as session:
         page = session.new_page()
-        open_field(page, base_url, tokens["vlora_worker"])
+        open_field(page, base_url, logins, tokens["vlora_worker"])
         set_pin(page)
         expect(page.locator("#case option")).to_have_count(2)
 
@@ -60,7 +61,8 @@ def test_a_step_made_stale_by_another_worker_is_put_to_the_worker_to_decide(
             json={"scope": "services", "given_by": "subject", "expected_version": 1},
         )
         assert lawyer.status_code == 200, lawyer.text
-        clock.advance(timedelta(minutes=30))
+        # (within the session's idle expiry: an expired one is another test)
+        clock.advance(timedelta(minutes=20))
         session.set_offline(False)
 
         decision = page.locator("#decisions > li")
@@ -84,11 +86,15 @@ def test_a_step_made_stale_by_another_worker_is_put_to_the_worker_to_decide(
 
 
 def test_the_queue_on_the_phone_is_not_readable_without_the_pin(
-    context: ApiContext, base_url: str, tokens: dict[str, str], tmp_path: Path
+    context: ApiContext,
+    base_url: str,
+    tokens: dict[str, str],
+    logins: PageLogins,
+    tmp_path: Path,
 ) -> None:
     with phone(START) as session:
         page = session.new_page()
-        open_field(page, base_url, tokens["vlora_worker"])
+        open_field(page, base_url, logins, tokens["vlora_worker"])
         set_pin(page)
         session.set_offline(True)
         expect(page.locator("#offline")).to_be_visible()
@@ -119,11 +125,14 @@ def test_the_queue_on_the_phone_is_not_readable_without_the_pin(
 
 
 def test_an_ended_session_stops_the_sync_keeps_the_queue_and_resumes_after_log_in(
-    context: ApiContext, base_url: str, tokens: dict[str, str]
+    context: ApiContext,
+    base_url: str,
+    tokens: dict[str, str],
+    logins: PageLogins,
 ) -> None:
     with phone(START) as session:
         page = session.new_page()
-        open_field(page, base_url, tokens["vlora_worker"])
+        open_field(page, base_url, logins, tokens["vlora_worker"])
         set_pin(page)
         session.set_offline(True)
         identify(page)
@@ -137,7 +146,7 @@ def test_an_ended_session_stops_the_sync_keeps_the_queue_and_resumes_after_log_i
         with pytest.raises(CaseNotFound):
             context.service.case(case_id)
 
-        open_field(page, base_url, tokens["vlora_worker"])
+        open_field(page, base_url, logins, tokens["vlora_worker"])
         unlock(page)
 
         expect(page.locator("#queue-empty")).to_be_visible()
@@ -145,11 +154,14 @@ def test_an_ended_session_stops_the_sync_keeps_the_queue_and_resumes_after_log_i
 
 
 def test_a_phone_with_forms_older_than_the_servers_is_told_to_reload_them(
-    base_url: str, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    base_url: str,
+    tokens: dict[str, str],
+    logins: PageLogins,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with phone(START) as session:
         page = session.new_page()
-        open_field(page, base_url, tokens["vlora_worker"])
+        open_field(page, base_url, logins, tokens["vlora_worker"])
         set_pin(page)
         expect(page.locator("#stale")).to_be_hidden()
         # A new catalogue or rule file reaches the server while the phone is away.

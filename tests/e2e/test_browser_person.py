@@ -10,16 +10,16 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.e2e.helpers import Api
+from tests.e2e.helpers import Api, PageLogins
 from tests.e2e.test_browser import ARGS, CHROMIUM, PHONE, _log_in
 from tests.e2e.test_browser_forms import _check
 
 NOTE = "Ëngjëllushe Çela thotë se e mbajnë me borxh. Tel. +355 69 123 4567."
 
 
-def _page(browser: Browser, base_url: str, token: str) -> Page:
+def _page(browser: Browser, base_url: str, logins: PageLogins, who: str) -> Page:
     page = browser.new_context(viewport=PHONE, locale="sq-AL").new_page()
-    _log_in(page, base_url, token)
+    _log_in(page, base_url, logins, who)
     return page
 
 
@@ -83,7 +83,7 @@ def _erase_with_two_people(
 
 
 def test_record_find_and_erase_a_person_with_two_people_on_a_phone(
-    api: Api, base_url: str, tokens: dict[str, str], tmp_path: Path
+    api: Api, base_url: str, tokens: dict[str, str], logins: PageLogins, tmp_path: Path
 ) -> None:
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: make system-deps"
     case = api.identify(subject_ref="PV-BROWSER-1")
@@ -91,12 +91,12 @@ def test_record_find_and_erase_a_person_with_two_people_on_a_phone(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            worker = _page(browser, base_url, tokens["vlora_worker"])
+            worker = _page(browser, base_url, logins, tokens["vlora_worker"])
             _record_the_person_and_a_note(worker, timeline, tmp_path)
             _find_by_the_folded_name(worker, base_url, tmp_path)
             _erase_with_two_people(
-                _page(browser, base_url, tokens["coordinator"]),
-                _page(browser, base_url, tokens["authority"]),
+                _page(browser, base_url, logins, tokens["coordinator"]),
+                _page(browser, base_url, logins, tokens["authority"]),
                 timeline,
                 tmp_path,
             )

@@ -15,7 +15,7 @@ import httpx
 from services.api.context import ApiContext
 from services.app.erasure import erase_personal_data
 from services.config.bootstrap import Backbone
-from tests.e2e.helpers import Api
+from tests.e2e.helpers import Api, PageLogins
 
 NOTE = "Ëngjëllushe Çela called from +355 69 123 4567."
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -26,11 +26,11 @@ def _text(page: str) -> str:
 
 
 @contextlib.contextmanager
-def _logged_in(base_url: str, token: str) -> Iterator[httpx.Client]:
+def _logged_in(base_url: str, logins: PageLogins, who: str) -> Iterator[httpx.Client]:
     with httpx.Client(
         base_url=base_url, timeout=30, headers={"Origin": base_url}
     ) as client:
-        assert client.post("/login", data={"token": token}).status_code == 303
+        assert logins.log_in(client, who).status_code == 303
         yield client
 
 
@@ -41,10 +41,14 @@ def _csrf(page: str) -> str:
 
 
 def test_a_note_is_sealed_and_the_case_records_only_its_reference(
-    api: Api, base_url: str, tokens: dict[str, str], context: ApiContext
+    api: Api,
+    base_url: str,
+    tokens: dict[str, str],
+    logins: PageLogins,
+    context: ApiContext,
 ) -> None:
     case = api.identify(subject_ref="PV-NOTE-1")
-    with _logged_in(base_url, tokens["vlora_lawyer"]) as lawyer:
+    with _logged_in(base_url, logins, tokens["vlora_lawyer"]) as lawyer:
         form = lawyer.get(f"/cases/{case['case_id']}/notes/new").text
         sent = lawyer.post(
             f"/cases/{case['case_id']}/notes",
@@ -65,14 +69,17 @@ def test_a_note_is_sealed_and_the_case_records_only_its_reference(
     assert len(events) == 2
     assert "Çela" not in repr([e.payload for e in events])
     assert set(events[-1].payload) == {"attachment_id", "kind"}
-    with _logged_in(base_url, tokens["auditor"]) as auditor:
+    with _logged_in(base_url, logins, tokens["auditor"]) as auditor:
         audited = _text(auditor.get(f"/cases/{case['case_id']}").text)
     assert "Note added" in audited
     assert "Çela" not in audited
 
 
 def test_a_note_beyond_its_bounds_is_refused_on_the_page_and_the_api(
-    api: Api, base_url: str, tokens: dict[str, str]
+    api: Api,
+    base_url: str,
+    tokens: dict[str, str],
+    logins: PageLogins,
 ) -> None:
     case = api.identify(subject_ref="PV-NOTE-2")
     url = f"/api/cases/{case['case_id']}/notes"
@@ -82,7 +89,7 @@ def test_a_note_beyond_its_bounds_is_refused_on_the_page_and_the_api(
     assert api.as_("vlora_worker").post(url, json={"text": ""}).status_code == 422
     assert api.as_("durres_worker").post(url, json={"text": "hi"}).status_code == 403
     assert api.as_("auditor").post(url, json={"text": "hi"}).status_code == 403
-    with _logged_in(base_url, tokens["vlora_lawyer"]) as lawyer:
+    with _logged_in(base_url, logins, tokens["vlora_lawyer"]) as lawyer:
         form = lawyer.get(f"/cases/{case['case_id']}/notes/new").text
         refused = lawyer.post(
             f"/cases/{case['case_id']}/notes",
@@ -93,7 +100,11 @@ def test_a_note_beyond_its_bounds_is_refused_on_the_page_and_the_api(
 
 
 def test_documents_are_known_by_their_first_bytes_and_bounded_in_size(
-    api: Api, base_url: str, tokens: dict[str, str], context: ApiContext
+    api: Api,
+    base_url: str,
+    tokens: dict[str, str],
+    logins: PageLogins,
+    context: ApiContext,
 ) -> None:
     case = api.identify(subject_ref="PV-DOC-1")
     url = f"/api/cases/{case['case_id']}/documents"
@@ -122,7 +133,7 @@ def test_documents_are_known_by_their_first_bytes_and_bounded_in_size(
         .status_code
         == 403
     )
-    with _logged_in(base_url, tokens["vlora_lawyer"]) as lawyer:
+    with _logged_in(base_url, logins, tokens["vlora_lawyer"]) as lawyer:
         page = lawyer.get(f"/cases/{case['case_id']}").text
         assert f"/attachments/{attachment}" in page
         download = lawyer.get(f"/cases/{case['case_id']}/attachments/{attachment}")
@@ -143,6 +154,7 @@ def test_after_erasure_the_case_replays_with_erased_where_the_note_was(
     api: Api,
     base_url: str,
     tokens: dict[str, str],
+    logins: PageLogins,
     backbone: Backbone,
     context: ApiContext,
 ) -> None:
@@ -160,7 +172,7 @@ def test_after_erasure_the_case_replays_with_erased_where_the_note_was(
         actor_role="coordinator",
         reason="the person asked for erasure",
     )
-    with _logged_in(base_url, tokens["vlora_lawyer"]) as lawyer:
+    with _logged_in(base_url, logins, tokens["vlora_lawyer"]) as lawyer:
         timeline = _text(lawyer.get(f"/cases/{case['case_id']}").text)
     assert "Note added" in timeline
     assert "[erased]" in timeline

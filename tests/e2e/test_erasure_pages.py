@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from services.api.context import ApiContext
-from tests.e2e.helpers import Api
+from tests.e2e.helpers import Api, PageLogins
 
 RECORD = {"given_names": "Ëngjëllushe", "family_name": "Çela", "birth_year": 1999}
 
@@ -30,11 +30,11 @@ def _csrf(page: str) -> str:
 
 
 @contextlib.contextmanager
-def _logged_in(base_url: str, token: str) -> Iterator[httpx.Client]:
+def _logged_in(base_url: str, logins: PageLogins, who: str) -> Iterator[httpx.Client]:
     with httpx.Client(
         base_url=base_url, timeout=30, headers={"Origin": base_url}
     ) as client:
-        assert client.post("/login", data={"token": token}).status_code == 303
+        assert logins.log_in(client, who).status_code == 303
         yield client
 
 
@@ -51,11 +51,15 @@ def _case_with_a_person_and_a_note(api: Api, ref: str) -> dict[str, Any]:
 
 
 def test_two_erasers_erase_on_the_pages_and_the_case_replays_with_the_text_gone(
-    api: Api, base_url: str, tokens: dict[str, str], context: ApiContext
+    api: Api,
+    base_url: str,
+    tokens: dict[str, str],
+    logins: PageLogins,
+    context: ApiContext,
 ) -> None:
     case = _case_with_a_person_and_a_note(api, "PV-ER-1")
     page = f"/cases/{case['case_id']}/erase"
-    with _logged_in(base_url, tokens["coordinator"]) as coordinator:
+    with _logged_in(base_url, logins, tokens["coordinator"]) as coordinator:
         assert page in coordinator.get(f"/cases/{case['case_id']}").text
         form = coordinator.get(page).text
         asked = coordinator.post(
@@ -72,14 +76,14 @@ def test_two_erasers_erase_on_the_pages_and_the_case_replays_with_the_text_gone(
         in api.as_("vlora_worker").get(f"/api/cases/{case['case_id']}/person").text
     )
 
-    with _logged_in(base_url, tokens["authority"]) as authority:
+    with _logged_in(base_url, logins, tokens["authority"]) as authority:
         shown = authority.get(page).text
         action = re.search(r'action="([^"]+/confirm)"', shown)
         assert action
         confirmed = authority.post(action.group(1), data={"csrf": _csrf(shown)})
         assert confirmed.status_code == 303
 
-    with _logged_in(base_url, tokens["vlora_lawyer"]) as lawyer:
+    with _logged_in(base_url, logins, tokens["vlora_lawyer"]) as lawyer:
         timeline = _text(lawyer.get(f"/cases/{case['case_id']}").text)
         person = _text(lawyer.get(f"/cases/{case['case_id']}/person").text)
     assert "Personal data erased: the person asked for their data to be erased" in (
@@ -129,14 +133,18 @@ def test_the_one_who_asked_cannot_confirm_and_a_request_can_be_withdrawn(
 
 
 def test_only_the_roles_that_erase_may_ask(
-    api: Api, base_url: str, tokens: dict[str, str], context: ApiContext
+    api: Api,
+    base_url: str,
+    tokens: dict[str, str],
+    logins: PageLogins,
+    context: ApiContext,
 ) -> None:
     case = _case_with_a_person_and_a_note(api, "PV-ER-3")
     url = f"/api/cases/{case['case_id']}/erasure-requests"
     for who in ("vlora_worker", "auditor", "vlora_police"):
         refused = api.as_(who).post(url, json={"reason": "person_asked"})
         assert refused.status_code == 403, who
-    with _logged_in(base_url, tokens["vlora_lawyer"]) as lawyer:
+    with _logged_in(base_url, logins, tokens["vlora_lawyer"]) as lawyer:
         assert lawyer.get(f"/cases/{case['case_id']}/erase").status_code == 403
         timeline = lawyer.get(f"/cases/{case['case_id']}").text
     assert f"/cases/{case['case_id']}/erase" not in timeline

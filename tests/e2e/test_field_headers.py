@@ -7,13 +7,16 @@ from __future__ import annotations
 import httpx
 
 from services.api.edge import CSP
+from tests.e2e.helpers import PageLogins
 from tests.e2e.page_forms import Browser
 
 
 def test_the_field_page_runs_only_its_own_script_files(
-    base_url: str, tokens: dict[str, str]
+    base_url: str,
+    tokens: dict[str, str],
+    logins: PageLogins,
 ) -> None:
-    worker = Browser(base_url, tokens["vlora_worker"])
+    worker = Browser(base_url, logins, tokens["vlora_worker"])
     try:
         page = worker.get("/field/")
         home = worker.get("/")
@@ -46,12 +49,14 @@ def test_the_service_worker_and_manifest_are_served_as_files_that_may_be_kept(
 
 
 def test_the_field_page_needs_a_session_and_the_right_to_open_cases(
-    base_url: str, tokens: dict[str, str]
+    base_url: str,
+    tokens: dict[str, str],
+    logins: PageLogins,
 ) -> None:
     with httpx.Client(base_url=base_url) as client:
         assert client.get("/field/").status_code == 303
         assert client.get("/field/data/bundle").status_code == 303
-    police = Browser(base_url, tokens["vlora_police"])
+    police = Browser(base_url, logins, tokens["vlora_police"])
     try:
         assert police.get("/field/").status_code == 403
     finally:

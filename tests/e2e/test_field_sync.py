@@ -15,15 +15,17 @@ from domain.commands import RecordNotification
 from services.api.context import ApiContext
 from services.app.errors import CaseNotFound
 from tests.e2e.conftest import START
-from tests.e2e.helpers import IDENTIFICATION, Api
+from tests.e2e.helpers import IDENTIFICATION, Api, PageLogins
 from tests.e2e.page_forms import Browser
 
 CAPTURED = (START - timedelta(hours=3)).isoformat()
 
 
 @pytest.fixture
-def worker(base_url: str, tokens: dict[str, str]) -> Iterator[Browser]:
-    browser = Browser(base_url, tokens["vlora_worker"])
+def worker(
+    base_url: str, tokens: dict[str, str], logins: PageLogins
+) -> Iterator[Browser]:
+    browser = Browser(base_url, logins, tokens["vlora_worker"])
     yield browser
     browser.close()
 

@@ -19,7 +19,7 @@ import pytest
 from services.api.context import ApiContext
 from services.config.bootstrap import Backbone
 from services.store.personal_data_keys import KeyRing, generate_master_key
-from tests.e2e.helpers import Api
+from tests.e2e.helpers import Api, PageLogins
 
 NAME = {"given_names": "Ëngjëllushe", "family_name": "Çela"}
 PHONE = "+355 69 123 4567"
@@ -48,11 +48,11 @@ def _csrf(page: str) -> str:
 
 
 @contextlib.contextmanager
-def _logged_in(base_url: str, token: str) -> Iterator[httpx.Client]:
+def _logged_in(base_url: str, logins: PageLogins, who: str) -> Iterator[httpx.Client]:
     with httpx.Client(
         base_url=base_url, timeout=30, headers={"Origin": base_url}
     ) as client:
-        assert client.post("/login", data={"token": token}).status_code == 303
+        assert logins.log_in(client, who).status_code == 303
         yield client
 
 
@@ -63,10 +63,14 @@ def _put(api: Api, who: str, case: dict[str, Any], **query: str) -> httpx.Respon
 
 
 def test_a_worker_records_the_person_on_the_page_and_no_event_holds_them(
-    api: Api, base_url: str, tokens: dict[str, str], context: ApiContext
+    api: Api,
+    base_url: str,
+    tokens: dict[str, str],
+    logins: PageLogins,
+    context: ApiContext,
 ) -> None:
     case = api.identify(subject_ref="PV-PR-1")
-    with _logged_in(base_url, tokens["vlora_lawyer"]) as lawyer:
+    with _logged_in(base_url, logins, tokens["vlora_lawyer"]) as lawyer:
         timeline = lawyer.get(f"/cases/{case['case_id']}").text
         assert f'href="/cases/{case["case_id"]}/person"' in timeline
         form = lawyer.get(f"/cases/{case['case_id']}/person/edit")
@@ -100,7 +104,10 @@ def test_a_worker_records_the_person_on_the_page_and_no_event_holds_them(
 
 
 def test_the_page_and_the_api_refuse_the_same_values(
-    api: Api, base_url: str, tokens: dict[str, str]
+    api: Api,
+    base_url: str,
+    tokens: dict[str, str],
+    logins: PageLogins,
 ) -> None:
     case = api.identify(subject_ref="PV-PR-2")
     bad = api.as_("vlora_worker").put(
@@ -110,7 +117,7 @@ def test_the_page_and_the_api_refuse_the_same_values(
     assert bad.status_code == 422
     fields = {e["field"].split(".")[0] for e in bad.json()["errors"]}
     assert fields >= {"phone", "languages"}
-    with _logged_in(base_url, tokens["vlora_lawyer"]) as lawyer:
+    with _logged_in(base_url, logins, tokens["vlora_lawyer"]) as lawyer:
         form = lawyer.get(f"/cases/{case['case_id']}/person/edit").text
         refused = lawyer.post(
             f"/cases/{case['case_id']}/person/edit",
@@ -122,7 +129,11 @@ def test_the_page_and_the_api_refuse_the_same_values(
 
 
 def test_readers_outside_the_region_give_a_reason_and_see_their_minimum(
-    api: Api, base_url: str, tokens: dict[str, str], context: ApiContext
+    api: Api,
+    base_url: str,
+    tokens: dict[str, str],
+    logins: PageLogins,
+    context: ApiContext,
 ) -> None:
     case = api.identify(subject_ref="PV-PR-3")
     assert _put(api, "vlora_worker", case).status_code == 200
@@ -141,7 +152,7 @@ def test_readers_outside_the_region_give_a_reason_and_see_their_minimum(
     assert not {"phone", "address", "guardian_name"} & police.keys()
     assert api.as_("durres_police").get(url).status_code == 403
 
-    with _logged_in(base_url, tokens["coordinator"]) as coordinator:
+    with _logged_in(base_url, logins, tokens["coordinator"]) as coordinator:
         asked = coordinator.get(f"/cases/{case['case_id']}/person")
         assert "Why do you read the person record?" in _text(asked.text)
         assert "Çela" not in asked.text
@@ -213,11 +224,14 @@ def test_a_person_is_found_by_a_folded_name_without_reading_anyone(
 
 
 def test_the_search_page_is_offered_before_opening_a_case(
-    api: Api, base_url: str, tokens: dict[str, str]
+    api: Api,
+    base_url: str,
+    tokens: dict[str, str],
+    logins: PageLogins,
 ) -> None:
     case = api.identify(subject_ref="PV-PR-7")
     assert _put(api, "vlora_worker", case).status_code == 200
-    with _logged_in(base_url, tokens["durres_worker"]) as durres:
+    with _logged_in(base_url, logins, tokens["durres_worker"]) as durres:
         assert 'href="/people/search"' in durres.get("/cases/new").text
         form = durres.get("/people/search").text
         assert 'method="post" action="/people/search"' in form
@@ -246,10 +260,13 @@ def test_without_a_key_nothing_is_recorded(
 
 
 def test_a_first_record_starts_from_what_the_identification_took(
-    api: Api, base_url: str, tokens: dict[str, str]
+    api: Api,
+    base_url: str,
+    tokens: dict[str, str],
+    logins: PageLogins,
 ) -> None:
     case = api.identify(subject_ref="PV-PR-9", sex="female", age=None, birth_year=1990)
-    with _logged_in(base_url, tokens["vlora_lawyer"]) as lawyer:
+    with _logged_in(base_url, logins, tokens["vlora_lawyer"]) as lawyer:
         form = lawyer.get(f"/cases/{case['case_id']}/person/edit").text
     assert 'value="1990"' in form
     assert re.search(r'value="female"\s+checked', form)
@@ -257,7 +274,10 @@ def test_a_first_record_starts_from_what_the_identification_took(
 
 
 def test_the_police_reach_the_person_from_their_alert(
-    api: Api, base_url: str, tokens: dict[str, str]
+    api: Api,
+    base_url: str,
+    tokens: dict[str, str],
+    logins: PageLogins,
 ) -> None:
     case = api.identify(subject_ref="PV-PR-10")
     api.step(
@@ -269,7 +289,7 @@ def test_the_police_reach_the_person_from_their_alert(
         recipient="police",
     )
     assert _put(api, "vlora_worker", case).status_code == 200
-    with _logged_in(base_url, tokens["vlora_police"]) as police:
+    with _logged_in(base_url, logins, tokens["vlora_police"]) as police:
         alert = police.get(f"/alerts/{case['case_id']}")
         assert f'href="/cases/{case["case_id"]}/person"' in alert.text
         person = _text(police.get(f"/cases/{case['case_id']}/person").text)

@@ -27,7 +27,7 @@ from services.api.serve import ApiServer
 from services.config.bootstrap import Backbone, open_backbone
 from services.config.settings import ApiSettings, load_settings
 from services.store.database import Database
-from tests.e2e.helpers import UNITS, USERS, Api, Browsers
+from tests.e2e.helpers import UNITS, USERS, Api, Browsers, PageLogins
 from tests.integration.kafka_helpers import kafka_env
 from tests.integration.test_no_personal_data_on_kafka import every_byte_of
 
@@ -253,7 +253,7 @@ def test_typed_text_is_only_in_the_encrypted_store_and_gone_after_erasure(
     with Api(url, tokens) as api:
         case = seed_every_text_field(api)
     catch_up(full)
-    browsers = Browsers(url, tokens)
+    browsers = Browsers(url, PageLogins(context))
     try:
         # The people working the case read the text, looked up at read time.
         page = browsers.text("durres_worker", f"/cases/{case['case_id']}")

@@ -9,15 +9,15 @@ from collections.abc import Iterator
 import pytest
 
 from services.api.context import ApiContext
-from tests.e2e.helpers import Api, Browsers
+from tests.e2e.helpers import Api, Browsers, PageLogins
 
 OUTCOME = "met Ana Hoxha, 069 555 0101"
 CORRECTED = "met Ana Hoxha at school"
 
 
 @pytest.fixture
-def browsers(base_url: str, tokens: dict[str, str]) -> Iterator[Browsers]:
-    found = Browsers(base_url, tokens)
+def browsers(base_url: str, logins: PageLogins) -> Iterator[Browsers]:
+    found = Browsers(base_url, logins)
     try:
         yield found
     finally:

@@ -10,9 +10,11 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 
 from domain.case import Case
+from domain.catalogue import ERASURE_REASONS
 from domain.events import EVENT_TYPES, FollowUpCompleted, payload_fields
 from domain.fields import ENTRY_FIELDS
 from domain.typed_text import TYPED_TEXT, typed_fields
+from services.api.wording import CODE_LABELS
 from services.app.service import CaseApplication
 
 STORED = Path(__file__).resolve().parents[1] / "golden" / "stored"
@@ -110,3 +112,14 @@ def test_a_uuid_and_an_id_the_running_backbone_knows_are_not_typed() -> None:
     assert typed_fields("AuthorityNotified", "caseworker", told, known=known) == [
         "recipient"
     ]
+
+
+def test_an_erasure_reason_chosen_on_the_pages_stays_a_typed_one_is_kept_apart() -> (
+    None
+):
+    chosen = {"subject_ref": "PV-1", "reason": "person_asked"}
+    assert typed_fields("PersonalDataErased", "coordinator", chosen) == []
+    typed = {"subject_ref": "PV-1", "reason": "Ana asked by phone, 069 123 4567"}
+    assert typed_fields("PersonalDataErased", "coordinator", typed) == ["reason"]
+    # The pages offer exactly the reasons the domain knows as codes.
+    assert set(CODE_LABELS["erasure_reason"]) == ERASURE_REASONS

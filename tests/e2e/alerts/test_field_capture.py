@@ -32,6 +32,7 @@ from tests.e2e.field_pages import (
     set_pin,
     unlock,
 )
+from tests.e2e.helpers import PageLogins
 from tests.e2e.test_browser_forms import _check
 
 
@@ -47,7 +48,7 @@ def test_an_offline_identification_and_two_steps_are_recorded_once_on_reconnect(
     try:
         with running(notifier.workers(embedded=True)), phone(captured) as session:
             page = session.new_page()
-            open_field(page, base_url, token)
+            open_field(page, base_url, PageLogins(context), token)
             set_pin(page)
 
             session.set_offline(True)
