@@ -63,6 +63,7 @@ from services.api.routes import (
     language,
     oversight,
     pages,
+    statistics,
     work,
 )
 from services.api.step_offers import NotOffered
@@ -127,6 +128,7 @@ def create_app(context: ApiContext, settings: ApiSettings | None = None) -> Fast
         language.router,
         work.router,
         ack.router,
+        statistics.router,
     ):
         app.include_router(router)
     if settings.docs:

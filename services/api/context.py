@@ -62,6 +62,8 @@ class ApiContext:
     health_checks: dict[str, Check] = field(default_factory=dict)
     # Verifies the acknowledgement links in alerts; None when alerts are off.
     ack_tokens: AckTokens | None = None
+    # Published statistics show counts below it as "<N" (VATRA_STATS_THRESHOLD).
+    stats_threshold: int = 5
 
     def check(
         self,
@@ -151,6 +153,7 @@ def api_context(backbone: Backbone, clock: Clock | None = None) -> ApiContext:
         # is ready when PostgreSQL (and Kafka, in the full mode) answers.
         health_checks=checks_for(backbone),
         ack_tokens=_ack_tokens(backbone, clock),
+        stats_threshold=backbone.settings.stats_threshold,
     )
     context.access_log.create_table()
     context.users.create_tables()

@@ -48,7 +48,15 @@ MORE_PAGES = (
     "/no-such-page",
 )
 # Links not to follow: they leave the pages or end the session.
-NOT_PAGES = ("/docs", "/openapi.json", "/logout", "/api/", "/health/", "/ack/")
+NOT_PAGES = (
+    "/docs",
+    "/openapi.json",
+    "/logout",
+    "/api/",
+    "/health/",
+    "/ack/",
+    "/statistics/download",
+)
 MAX_PAGES = 400
 # Pages of one shape (the same route, other cases or entries) crawled at most:
 # every kind of page is checked without opening every form of every case.
