@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import alert_embedded, cli_startup, figures, latency, pages
+from bench import alert_embedded, cli_startup, figures, latency, pages, stats
 from bench.env import BenchEnv, bench_env
 from services.config.logs import configure_logging
 
@@ -38,6 +38,8 @@ SIZES = {
         "page_cases": 2000,
         "page_gets": 200,
         "page_submits": 50,
+        "stats_cases": 2000,
+        "stats_gets": 50,
     },
     "full": {
         "write_cases": 300,
@@ -54,6 +56,8 @@ SIZES = {
         "page_cases": 2000,
         "page_gets": 2000,
         "page_submits": 300,
+        "stats_cases": 100_000,
+        "stats_gets": 200,
     },
 }
 
@@ -80,6 +84,7 @@ GROUPS: dict[str, Callable[[BenchEnv, Size], list[figures.Figure]]] = {
     "pages": lambda env, s: pages.page_figures(
         env, s["page_cases"], s["page_gets"], s["page_submits"]
     ),
+    "stats": lambda env, s: stats.stats_figures(env, s["stats_cases"], s["stats_gets"]),
 }
 
 

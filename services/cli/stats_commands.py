@@ -11,9 +11,9 @@ import argparse
 import sys
 from datetime import date
 
-from services.cli.case_commands import _catch_up
 from services.config.bootstrap import open_backbone
 from services.stats.formats import to_csv, to_markdown, to_xlsx
+from services.stats.heading import describe
 from services.stats.period import PeriodError, choose
 from services.stats.sets import tables
 from services.stats.tables import publish
@@ -25,7 +25,6 @@ def cmd_stats(args: argparse.Namespace) -> int:
     """Print (or write to ``--output``) the statistics of a period."""
     # Imported here: the page's wording is only needed once the command runs.
     from domain.clock import TIRANE  # noqa: PLC0415
-    from services.api.routes.statistics import describe  # noqa: PLC0415
     from services.api.wording import Wording  # noqa: PLC0415
 
     with open_backbone() as backbone:
@@ -46,7 +45,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
         if args.format == "xlsx" and not args.output and sys.stdout.isatty():
             print("vatra stats: --format xlsx needs --output FILE", file=sys.stderr)
             return USAGE
-        _catch_up(backbone)
+        # Embedded: bring the read models up to date first (the projector
+        # owns them in the full mode).
+        if backbone.settings.kafka is None:
+            backbone.follower.catch_up()
         threshold = backbone.settings.stats_threshold
         w = Wording.of(args.language, backbone.rulebook)
         only = [name for names in args.by for name in names.split(",") if name]
