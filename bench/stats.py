@@ -65,6 +65,10 @@ def stats_figures(env: BenchEnv, cases: int, gets: int) -> list[Figure]:
     process_env = worker_env(db, VATRA_LOG_LEVEL="ERROR")
     with open_backbone(load_settings(process_env), database=db) as backbone:
         backbone.follower.catch_up()  # the other read models (SOP obligations)
+        # Fresh tables of a bulk load: give the planner its statistics now,
+        # as autovacuum would soon after.
+        with backbone.pool.connection() as conn:
+            conn.execute("ANALYZE")
         token = api_context(backbone).users.issue_token(
             "coord-bench-stats", "coordinator", (), "en"
         )

@@ -119,13 +119,24 @@ def steps(
     return _counted(conn, query, f.params(types=list(event_types)), len(keys))
 
 
+# The size, median and 90th percentile of a set of durations, in hours.
+SPREAD = """
+    count({x}) AS n,
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY {x}) AS median,
+    percentile_disc(0.9) WITHIN GROUP (ORDER BY {x}) AS p90
+"""
+
+
+def _hours(later: str, earlier: str) -> str:
+    return f"EXTRACT(EPOCH FROM {later} - {earlier})::float8 / 3600.0"
+
+
 def referral_answers(conn: Connection[Any], f: Filters) -> list[dict[str, Any]]:
-    """Per service and answer (accepted, declined): the answers given in the
-    period, and the hours from the referral to each, as a sorted list."""
+    """Per answer (accepted, declined) given in the period: how many, and the
+    median and 90th percentile of the hours from the referral to the answer."""
+    spread = SPREAD.format(x=_hours("a.occurred_at", "r.occurred_at"))
     query = f"""
-        SELECT a.code AS service, a.event_type AS answer,
-               array_agg(EXTRACT(EPOCH FROM a.occurred_at - r.occurred_at) / 3600.0
-                         ORDER BY a.occurred_at - r.occurred_at) AS hours
+        SELECT a.event_type AS answer, {spread}
         FROM stats_steps a
         JOIN stats_steps r ON r.case_id = a.case_id
              AND r.referral_id = a.referral_id AND r.event_type = 'Referred'
@@ -133,15 +144,18 @@ def referral_answers(conn: Connection[Any], f: Filters) -> list[dict[str, Any]]:
         WHERE {CASE_FILTER}
           AND a.event_type IN ('ReferralAccepted', 'ReferralDeclined')
           AND a.occurred_at >= %(start)s AND a.occurred_at < %(end)s
-        GROUP BY 1, 2
+        GROUP BY 1
     """
     return _dicts(conn, query, f.params())
 
 
 def notification_times(conn: Connection[Any], f: Filters) -> list[dict[str, Any]]:
-    """Per authority, for the cases identified in the period: the hours from
-    the identification to the first notification of that authority, and from
-    that notification to its first acknowledgement, each a sorted list."""
+    """Per authority, for the cases identified in the period: how many were
+    notified, and the median hours from the identification to the first
+    notification; how many notifications were acknowledged, and the median
+    hours from that notification to its first acknowledgement."""
+    notified = _hours("notified_at", "identified_at")
+    acknowledged = _hours("acknowledged_at", "notified_at")
     query = f"""
         WITH firsts AS (
             SELECT s.case_id, s.code AS authority, c.identified_at,
@@ -156,13 +170,12 @@ def notification_times(conn: Connection[Any], f: Filters) -> list[dict[str, Any]
             GROUP BY 1, 2, 3
         )
         SELECT authority,
-               array_agg(EXTRACT(EPOCH FROM notified_at - identified_at) / 3600.0
-                         ORDER BY notified_at - identified_at)
-                   FILTER (WHERE notified_at IS NOT NULL) AS notified,
-               array_agg(EXTRACT(EPOCH FROM acknowledged_at - notified_at) / 3600.0
-                         ORDER BY acknowledged_at - notified_at)
-                   FILTER (WHERE notified_at IS NOT NULL
-                           AND acknowledged_at IS NOT NULL) AS acknowledged
+               count({notified}) AS notified,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY {notified})
+                   AS notified_median,
+               count({acknowledged}) AS acknowledged,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY {acknowledged})
+                   AS acknowledged_median
         FROM firsts GROUP BY 1
     """
     return _dicts(conn, query, f.params())

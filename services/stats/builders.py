@@ -8,7 +8,6 @@ longer in the catalogue) by its code.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +21,7 @@ from projections import stats_queries as q
 from projections.stats_person import band_names
 from services.api.labels import N_
 from services.api.wording import Wording
-from services.stats.tables import Measure, Table, Value
+from services.stats.tables import Table, Value
 
 Counts = Mapping[tuple[str, ...], int]
 NOT_RECORDED = q.NOT_RECORDED
@@ -172,28 +171,6 @@ _HEADINGS: Mapping[str, str] = {
 
 def _int(value: Value) -> int:
     return value if isinstance(value, int) else 0
-
-
-def median(values: Sequence[float] | None) -> Measure:
-    """The median of ``values`` (hours), with how many there were."""
-    if not values:
-        return Measure(None, 0)
-    ordered = sorted(float(v) for v in values)
-    middle = len(ordered) // 2
-    value = (
-        ordered[middle]
-        if len(ordered) % 2
-        else (ordered[middle - 1] + ordered[middle]) / 2
-    )
-    return Measure(value, len(ordered))
-
-
-def percentile(values: Sequence[float] | None, share: float) -> Measure:
-    """The smallest value at least ``share`` of ``values`` do not exceed."""
-    if not values:
-        return Measure(None, 0)
-    ordered = sorted(float(v) for v in values)
-    return Measure(ordered[max(0, math.ceil(share * len(ordered)) - 1)], len(ordered))
 
 
 CATALOGUES: Mapping[str, Sequence[str]] = {

@@ -9,7 +9,7 @@ from typing import Any
 
 from projections import stats_queries as q
 from services.api.labels import N_
-from services.stats.builders import CATALOGUES, Builder, median, months, percentile
+from services.stats.builders import CATALOGUES, Builder, months
 from services.stats.tables import Measure, Table, Value
 
 IDENTIFIED = N_(
@@ -179,17 +179,21 @@ def _per_service(
 
 
 def referral_times(b: Builder) -> Table:
-    merged: dict[str, list[float]] = {}
-    for row in q.referral_answers(b.conn, b.f):
-        merged.setdefault(row["answer"], []).extend(float(h) for h in row["hours"])
+    found = {row["answer"]: row for row in q.referral_answers(b.conn, b.f)}
     w = b.w
     rows: list[tuple[str, list[Value]]] = []
     for event, label in (
         ("ReferralAccepted", N_("Accepted")),
         ("ReferralDeclined", N_("Declined")),
     ):
-        hours = merged.get(event, [])
-        rows.append((w._(label), [len(hours), median(hours), percentile(hours, 0.9)]))
+        r: dict[str, Any] = found.get(event, {})
+        n = int(r.get("n", 0))
+        rows.append(
+            (
+                w._(label),
+                [n, Measure(r.get("median"), n), Measure(r.get("p90"), n)],
+            )
+        )
     return Table(
         "referral_times",
         w._("How long answers to referrals took"),
@@ -209,12 +213,16 @@ def notifications(b: Builder) -> Table:
     codes = b.ordered("authority", CATALOGUES["authority"], found)
     for code in codes:
         r: dict[str, Any] = found.get(code, {})
-        notified = [float(h) for h in r.get("notified") or []]
-        acked = [float(h) for h in r.get("acknowledged") or []]
+        notified, acked = int(r.get("notified", 0)), int(r.get("acknowledged", 0))
         rows.append(
             (
                 b.label("authority", code),
-                [len(notified), median(notified), len(acked), median(acked)],
+                [
+                    notified,
+                    Measure(r.get("notified_median"), notified),
+                    acked,
+                    Measure(r.get("acknowledged_median"), acked),
+                ],
             )
         )
     w = b.w

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from domain.clock import ControlledClock
 from domain.commands import command_named
 from domain.opening_commands import Identify
 from projections.stats_queries import Filters
@@ -18,6 +19,7 @@ from services.stats.builders import Builder
 from services.stats.sets import tables
 from services.stats.tables import Measure, Table
 from tests import stats_data as d
+from tests.builders import identify, step
 from tests.stats_data import YEAR_2025, Period
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -236,3 +238,56 @@ def test_opening_a_case_keeps_its_bands_and_erasure_clears_them(
     sexes = column(built(backbone, march)["identified_sex_age"], -1)
     assert sexes.get("male", 0) == 0
     assert sexes["not recorded"] == 1
+
+
+def test_a_transfer_and_corrections_move_the_counts(
+    backbone: Backbone, clock: ControlledClock
+) -> None:
+    service = backbone.service
+    case = identify(
+        service, clock, subject_ref="PV-STATS-1", exploitation_types=["forced_labour"]
+    )
+    case = step(
+        service,
+        clock,
+        case,
+        "transfer",
+        timedelta(hours=1),
+        to_region="durres",
+        reason="moved",
+    )
+    case = step(
+        service,
+        clock,
+        case,
+        "correct_entry",
+        timedelta(minutes=5),
+        corrected_version=1,
+        field_name="exploitation_types",
+        value=["sexual_exploitation"],
+        reason="told later",
+    )
+    case = step(service, clock, case, "close", timedelta(days=1), reason="lost_contact")
+    closed_version = case["version"]
+    step(
+        service,
+        clock,
+        case,
+        "correct_entry",
+        timedelta(minutes=5),
+        corrected_version=closed_version,
+        field_name="reason",
+        value="reintegrated",
+        reason="she was reached again",
+    )
+    backbone.follower.catch_up()
+    around = Period(clock.now() - timedelta(days=10), clock.now() + timedelta(days=1))
+    found = built(backbone, around)
+    assert nonzero(column(found["identified_region"])) == {"Durrës": 1}
+    forms = {label: cells[-1] for label, cells in found["identified_exploitation"].rows}
+    assert nonzero(forms) == labels(
+        backbone, "exploitation", {"sexual_exploitation": 1}
+    )
+    assert nonzero(column(found["closed_close_reason"])) == labels(
+        backbone, "close_reason", {"reintegrated": 1}
+    )
