@@ -131,12 +131,12 @@ def test_referrals_and_services_are_counted_per_service(
 def answer_services(plan: list[Any], command: str) -> dict[str, int]:
     """An answer carries no service in the scripts: it is its referral's."""
     counts: dict[str, int] = {}
-    for s, step in d.steps(plan, YEAR_2025, command):
+    for s, answer in d.steps(plan, YEAR_2025, command):
         service = next(
             r.fields["service"]
             for r in s.steps
             if r.command == "refer"
-            and r.fields["referral_id"] == step.fields["referral_id"]
+            and r.fields["referral_id"] == answer.fields["referral_id"]
         )
         counts[service] = counts.get(service, 0) + 1
     return counts
