@@ -186,15 +186,25 @@ def sop_by_month(
 ) -> dict[tuple[str, ...], int]:
     """SOP obligations due in the period, as judged ``now``, by (rule, month
     due, status): ``met``, ``met_late``, ``breached`` (the others are not
-    decided yet or were cancelled)."""
+    decided yet or were cancelled). The region is the obligation's own; the
+    case type, the case's (joined only when asked for)."""
+    by_type = (
+        """AND EXISTS (SELECT 1 FROM stats_cases c WHERE c.case_id = o.case_id
+                       AND c.case_type = %(case_type)s)"""
+        if f.case_type
+        else ""
+    )
     query = f"""
-        SELECT o.rule_id, {MONTH.format("o.due_at")}, o.s, count(*) FROM (
-            SELECT case_id, rule_id, due_at, {STATUS_AT_NOW} AS s
-            FROM sop_obligations
+        SELECT rule_id, to_char(month, 'YYYY-MM'), s, count(*) FROM (
+            SELECT rule_id,
+                   date_trunc('month', due_at AT TIME ZONE 'Europe/Tirane') AS month,
+                   {STATUS_AT_NOW} AS s
+            FROM sop_obligations o
             WHERE due_at >= %(start)s AND due_at < %(end)s
-        ) AS o JOIN stats_cases c ON c.case_id = o.case_id
-        WHERE {CASE_FILTER} AND o.s IN ('met', 'met_late', 'breached')
-        GROUP BY 1, 2, 3
+              AND (%(region)s::text IS NULL OR region = %(region)s) {by_type}
+        ) AS o
+        WHERE s IN ('met', 'met_late', 'breached')
+        GROUP BY rule_id, month, s
     """
     return _counted(conn, query, f.params(now=now), 3)
 

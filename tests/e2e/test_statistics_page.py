@@ -83,6 +83,8 @@ def test_the_page_shows_the_counts_of_the_events_to_coordinators_only(
     albanian = pages["authority"].get("/statistics", **YEAR)
     assert albanian.status_code == 200
     assert "Persona të identifikuar sipas burimit" in albanian.text
+    wrong = pages["coordinator"].get("/statistics", period="custom", to="2025-01-01")
+    assert wrong.status_code == 422
 
 
 def test_the_csv_has_every_table_with_small_counts_hidden(

@@ -12,6 +12,7 @@ import pytest
 from domain.clock import ControlledClock
 from domain.commands import command_named
 from domain.opening_commands import Identify
+from projections.compliance import compliance_by
 from projections.stats_queries import Filters
 from services.api.wording import Wording
 from services.config.bootstrap import Backbone
@@ -291,3 +292,34 @@ def test_a_transfer_and_corrections_move_the_counts(
     assert nonzero(column(found["closed_close_reason"])) == labels(
         backbone, "close_reason", {"reintegrated": 1}
     )
+
+
+def test_activity_by_month_adds_up_to_the_scripts_steps(
+    backbone: Backbone, plan: list[Any]
+) -> None:
+    table = built(backbone, YEAR_2025)["activity_by_month"]
+    months = dict(table.rows)
+    assert list(months)[:12] == [f"2025-{m:02d}" for m in range(1, 13)]
+    january = [s for s in plan if s.start.month == 1]
+    assert months["2025-01"][0] == len(january)
+    refers = sum(1 for _ in d.steps(plan, YEAR_2025, "refer"))
+    starts = sum(1 for _ in d.steps(plan, YEAR_2025, "start_service"))
+    assert months["Total"] == [len(plan), refers, starts]
+
+
+def test_the_sop_rates_for_the_whole_time_are_the_dashboards(
+    backbone: Backbone, plan: list[Any]
+) -> None:
+    everything = Period(
+        datetime(2024, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
+    )
+    table = built(backbone, everything)["sop_on_time"]
+    w = Wording.of("en", backbone.rulebook)
+    with backbone.pool.connection() as conn:
+        dashboard = compliance_by(conn, NOW, ("rule_id",))
+    decided = [row for row in dashboard if row["on_time_rate"] is not None]
+    assert len(decided) >= 3
+    for row in decided:
+        whole = column_row(table, w.rule(row["rule_id"]))[-1]
+        assert whole.n == row["met"] + row["met_late"] + row["breached"]
+        assert whole.value == pytest.approx(row["on_time_rate"])
