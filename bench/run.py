@@ -24,6 +24,7 @@ from bench import (
     latency,
     login,
     pages,
+    stats,
 )
 from bench.env import BenchEnv, bench_env
 from services.config.logs import configure_logging
@@ -48,6 +49,8 @@ SIZES = {
         "page_submits": 50,
         "field_cases": 50,
         "login_attempts": 30,
+        "stats_cases": 2000,
+        "stats_gets": 50,
     },
     "full": {
         "write_cases": 300,
@@ -66,6 +69,8 @@ SIZES = {
         "page_submits": 300,
         "field_cases": 50,
         "login_attempts": 200,
+        "stats_cases": 100_000,
+        "stats_gets": 200,
     },
 }
 
@@ -94,6 +99,7 @@ GROUPS: dict[str, Callable[[BenchEnv, Size], list[figures.Figure]]] = {
     ),
     "field": lambda env, s: field_sync.field_sync_figure(env, s["field_cases"]),
     "login": lambda env, s: login.login_figure(env, s["login_attempts"]),
+    "stats": lambda env, s: stats.stats_figures(env, s["stats_cases"], s["stats_gets"]),
 }
 
 

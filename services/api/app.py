@@ -70,6 +70,7 @@ from services.api.routes import (
     pages,
     person,
     person_api,
+    statistics,
     work,
 )
 from services.api.step_offers import NotOffered
@@ -150,6 +151,7 @@ def create_app(context: ApiContext, settings: ApiSettings | None = None) -> Fast
         work.router,
         ack.router,
         field.router,
+        statistics.router,
     ):
         app.include_router(router)
     if settings.docs:

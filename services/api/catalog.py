@@ -27,6 +27,10 @@ METHODS = [
 ]
 
 
+# The statistics' tables (services/stats/) are worded in the page's language too.
+STATS = HERE.parent / "stats"
+
+
 def extracted() -> Iterator[tuple[str, str]]:
     """(text, where) for every marked text of the templates and the page code."""
     for filename, lineno, message, _comments, _context in extract_from_dir(
@@ -39,6 +43,13 @@ def extracted() -> Iterator[tuple[str, str]]:
         for text in texts:
             if text:
                 yield text, f"{filename}:{lineno}"
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+        STATS, [("**.py", "python")], keywords=KEYWORDS
+    ):
+        texts = message if isinstance(message, tuple) else (message,)
+        for text in texts:
+            if text:
+                yield text, f"../stats/{filename}:{lineno}"
 
 
 def catalogue_labels() -> Iterator[tuple[str, str]]:

@@ -90,6 +90,8 @@ class ApiContext:
     # store whose keys an erasure destroys (``routes.erasure``).
     erasure_requests: ErasureRequests | None = None
     personal_data: PersonalDataStore | None = None
+    # Published statistics show counts below it as "<N" (VATRA_STATS_THRESHOLD).
+    stats_threshold: int = 5
 
     def check(
         self,
@@ -199,6 +201,7 @@ def api_context(backbone: Backbone, clock: Clock | None = None) -> ApiContext:
         attachments=attachments,
         erasure_requests=ErasureRequests(backbone.pool, clock),
         personal_data=backbone.personal_data,
+        stats_threshold=backbone.settings.stats_threshold,
     )
     context.access_log.create_table()
     people.create_tables()

@@ -5,6 +5,7 @@ in ``services/cli/``); only that module is imported, after the arguments are
 parsed, so ``vatra --help`` loads no database, Kafka or web library, and a
 command loads only what it needs (``bench/cli_startup.py`` measures both).
 The commands' modules: ``case_commands`` (timeline, sop, history),
+``stats_commands`` (stats),
 ``worker_commands`` (relay, project, sop-clock, run, notify, ack),
 ``serve_commands`` (demo, api, token), ``user_commands`` (user),
 ``audit_commands`` (rebuild, verify, export, erase, dlq), ``texts_commands``
@@ -38,6 +39,10 @@ HELP_API = (
 )
 HELP_TIMELINE = "Print one case's timeline (exit 2 if there is no such case)."
 HELP_SOP = "Print SOP compliance per rule and region, deadlines near, and the overdue."
+HELP_STATS = (
+    "Print the statistics of a period (small counts suppressed) as Markdown, "
+    "CSV or Excel."
+)
 HELP_HISTORY = (
     "Print a case as it stood at a moment or right after a version (for auditors)."
 )
@@ -195,6 +200,51 @@ def _add_audit_parsers(
     p.set_defaults(command_at="texts:cmd_move_texts")
 
 
+def _add_stats_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    p = sub.add_parser("stats", help=HELP_STATS)
+    p.add_argument(
+        "--from",
+        dest="from_",
+        type=_date,
+        metavar="DATE",
+        help="the first day counted, YYYY-MM-DD (default: 1 January this year)",
+    )
+    p.add_argument(
+        "--to",
+        type=_date,
+        metavar="DATE",
+        help="the last day counted, included (default: today)",
+    )
+    p.add_argument(
+        "--by",
+        action="append",
+        default=[],
+        metavar="TABLES",
+        help="only these tables, by the start of their names (comma-separated, "
+        "repeatable): identified, identified_sex, referrals, services, "
+        "notifications, sop, caseload...; default: every table of the preset",
+    )
+    p.add_argument("--region", help="only this region: " + ", ".join(REGIONS))
+    p.add_argument(
+        "--case-type",
+        metavar="CODE",
+        help="only this case type: trafficking, domestic_violence, "
+        "gender_based_violence",
+    )
+    p.add_argument(
+        "--preset",
+        choices=["all", "report"],
+        default="all",
+        help="all: every table; report: the report inputs for GRETA and TIP",
+    )
+    p.add_argument("--format", choices=["md", "csv", "xlsx"], default="md")
+    p.add_argument("--language", choices=["en", "sq"], default="en")
+    p.add_argument("--output", metavar="FILE", help="write here, not to stdout")
+    p.set_defaults(command_at="stats:cmd_stats")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vatra",
@@ -223,6 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sop", help=HELP_SOP)
     p.add_argument("--region", help="only this region: " + ", ".join(REGIONS))
     p.set_defaults(command_at="case:cmd_sop")
+    _add_stats_parser(sub)
     p = sub.add_parser("sop-clock", help=HELP_SOP_CLOCK)
     p.add_argument("--once", action="store_true", help="one tick, then exit")
     p.add_argument(

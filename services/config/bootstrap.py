@@ -20,6 +20,7 @@ from handlers.erasure import KeyDestruction
 from projections.cases import CaseListProjection
 from projections.feed import Projection
 from projections.obligations import ObligationsProjection
+from projections.statistics import StatisticsProjection
 from projections.timeline import TimelineProjection
 from services.app.service import CaseApplication, CaseService
 from services.config.known_ids import known_ids
@@ -184,6 +185,7 @@ def open_backbone(
             TimelineProjection(),
             ObligationsProjection(rulebook, calendar),
             CaseListProjection(),
+            StatisticsProjection(),
             # Not a read model: a handler that carries out every recorded
             # PersonalDataErased (crypto-shredding), fed the same way.
             KeyDestruction(DataKeyShredder()),

@@ -167,6 +167,8 @@ class Settings:
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     sop_clock: bool = True
     sop_clock_interval: float = 30.0
+    # Counts below it are published as "<N" (services.stats.suppression).
+    stats_threshold: int = 5
     # Seconds from SIGTERM to the process's end, however stuck a thread is.
     shutdown_timeout: float = 8.0
     # Refuse to start without the keys (services.config.production).
@@ -256,6 +258,7 @@ def load_settings(
         ),
         sop_clock=v.sop_clock,
         sop_clock_interval=v.sop_clock_interval,
+        stats_threshold=max(1, v.stats_threshold),
         shutdown_timeout=v.shutdown_timeout,
         production=v.production,
         accounts=load_account_settings(env),

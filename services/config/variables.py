@@ -77,6 +77,8 @@ class BackboneVariables(EnvironmentSettings):
     # The longest the SOP clock sleeps: it bounds how late a breach is seen.
     sop_clock_interval: Number = Field(30.0, alias="VATRA_SOP_CLOCK_INTERVAL")
     shutdown_timeout: Number = Field(8.0, alias="VATRA_SHUTDOWN_TIMEOUT")
+    # Published statistics show a count below this as "<N" (small-cell protection).
+    stats_threshold: WholeNumber = Field(5, alias="VATRA_STATS_THRESHOLD")
 
     # -- HTTP and metrics -------------------------------------------------------
     metrics_host: str = Field("127.0.0.1", alias="VATRA_METRICS_HOST")

@@ -4,17 +4,22 @@ application service's ``services.app.ports.PersonalAttributes``.
 An identification takes the person's sex, age or birth year and nationality;
 the application service keeps them here, in the person's record, before it
 saves the case's first event, which does not carry them. Statistics by sex,
-age or nationality read them here too, never from the events.
+age or nationality read them here too, never from the events: as the
+attributes are kept, their coded and banded values (sex, age band,
+nationality) are written beside the case id for the statistics
+(``projections.stats_person``), and nothing more.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from eventsourcing import persistence
 
+from projections.stats_person import keep_bands
 from services.store.outages import is_database_outage
 from services.store.personal_data import PersonalDataStore
 
@@ -47,6 +52,8 @@ class StoredAttributes:
                 case_id=case_id,
                 correlation_id=correlation_id,
             )
+            with self.store.pool.connection() as conn:
+                keep_bands(conn, UUID(case_id), attributes, self.store.clock.now().year)
         except psycopg.Error as error:
             if not is_database_outage(error):
                 raise

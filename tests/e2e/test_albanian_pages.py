@@ -49,7 +49,15 @@ MORE_PAGES = (
     "/no-such-page",
 )
 # Links not to follow: they leave the pages or end the session.
-NOT_PAGES = ("/docs", "/openapi.json", "/logout", "/api/", "/health/", "/ack/")
+NOT_PAGES = (
+    "/docs",
+    "/openapi.json",
+    "/logout",
+    "/api/",
+    "/health/",
+    "/ack/",
+    "/statistics/download",
+)
 # A file the field page links to that is not a page: the app's manifest.
 NOT_PAGES += ("/field/manifest.webmanifest",)
 MAX_PAGES = 400
