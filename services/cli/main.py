@@ -167,6 +167,24 @@ def _date(text: str) -> date:
         ) from None
 
 
+def _add_case_parsers(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """``timeline`` and ``sop``: a case and the SOP compliance, read."""
+    p = sub.add_parser("timeline", help=HELP_TIMELINE)
+    p.add_argument("case_id")
+    p.add_argument(
+        "--actor",
+        help="your staff id: the text people typed is shown if --role may see "
+        "the person's data (each read in the access log), else [withheld]",
+    )
+    p.add_argument("--role", choices=sorted(ROLES), default="auditor")
+    p.set_defaults(command_at="case:cmd_timeline")
+    p = sub.add_parser("sop", help=HELP_SOP)
+    p.add_argument("--region", help="only this region: " + ", ".join(REGIONS))
+    p.set_defaults(command_at="case:cmd_sop")
+
+
 def _add_audit_parsers(
     sub: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> None:
@@ -261,18 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("api", help=HELP_API).set_defaults(command_at="serve:cmd_api")
     _add_token_parsers(sub)
     add_user_parsers(sub)
-    p = sub.add_parser("timeline", help=HELP_TIMELINE)
-    p.add_argument("case_id")
-    p.add_argument(
-        "--actor",
-        help="your staff id: the text people typed is shown if --role may see "
-        "the person's data (each read in the access log), else [withheld]",
-    )
-    p.add_argument("--role", choices=sorted(ROLES), default="auditor")
-    p.set_defaults(command_at="case:cmd_timeline")
-    p = sub.add_parser("sop", help=HELP_SOP)
-    p.add_argument("--region", help="only this region: " + ", ".join(REGIONS))
-    p.set_defaults(command_at="case:cmd_sop")
+    _add_case_parsers(sub)
     _add_stats_parser(sub)
     p = sub.add_parser("sop-clock", help=HELP_SOP_CLOCK)
     p.add_argument("--once", action="store_true", help="one tick, then exit")
