@@ -19,6 +19,7 @@ from services.api.context import ApiContext
 from services.api.wording import Wording
 from services.config.bootstrap import Backbone
 from tests import stats_data as d
+from tests.e2e.helpers import PageLogins
 from tests.e2e.page_forms import Browser
 from tests.e2e.test_browser import ARGS, CHROMIUM, PHONE, _log_in
 from tests.e2e.test_browser_forms import _check
@@ -32,9 +33,11 @@ def plan(backbone: Backbone) -> list[Any]:
 
 
 @pytest.fixture
-def pages(base_url: str, tokens: dict[str, str]) -> Iterator[dict[str, Browser]]:
+def pages(
+    base_url: str, tokens: dict[str, str], logins: PageLogins
+) -> Iterator[dict[str, Browser]]:
     browsers = {
-        who: Browser(base_url, tokens[who])
+        who: Browser(base_url, logins, tokens[who])
         for who in ("coordinator", "auditor", "vlora_police", "authority")
     }
     yield browsers
@@ -162,7 +165,11 @@ def test_only_auditors_get_the_unsuppressed_export_and_it_is_logged(
 
 
 def test_the_page_fits_a_phone_passes_axe_and_filters_without_javascript(
-    plan: list[Any], base_url: str, tokens: dict[str, str], tmp_path: Path
+    plan: list[Any],
+    base_url: str,
+    tokens: dict[str, str],
+    logins: PageLogins,
+    tmp_path: Path,
 ) -> None:
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: make system-deps"
     with sync_playwright() as playwright:
@@ -173,7 +180,7 @@ def test_the_page_fits_a_phone_passes_axe_and_filters_without_javascript(
                 viewport=PHONE, locale="sq-AL", java_script_enabled=False
             )
             page = session.new_page()
-            _log_in(page, base_url, tokens["authority"])
+            _log_in(page, base_url, logins, tokens["authority"])
             page.click("a[href='/statistics']")
             expect(page.locator("h1")).to_have_text("Statistika")
             page.select_option("#period", "month")
@@ -187,7 +194,7 @@ def test_the_page_fits_a_phone_passes_axe_and_filters_without_javascript(
             # axe-core runs as a script: checked in a session that runs them.
             session = browser.new_context(viewport=PHONE, locale="sq-AL")
             page = session.new_page()
-            _log_in(page, base_url, tokens["authority"])
+            _log_in(page, base_url, logins, tokens["authority"])
             page.goto(shown)
             _check(page, tmp_path, "statistics-report")
             page.goto(base_url + "/statistics?period=year&year=2025")
