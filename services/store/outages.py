@@ -9,6 +9,9 @@ worker waits and tries again from its stored position.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import psycopg
 from eventsourcing import persistence
 
@@ -42,3 +45,21 @@ def is_database_outage(error: BaseException) -> bool:
             return True
         current = current.__cause__ or current.__context__
     return False
+
+
+@contextmanager
+def refused_as_events_are() -> Iterator[None]:
+    """Turn an outage of PostgreSQL during a write beside the events (the
+    person's attributes, typed text) into the refusal a refused event gets
+    (``eventsourcing``'s ``OperationalError``, with PostgreSQL's own reason,
+    e.g. "No space left on device"), so every caller (the API, the CLI, the
+    retries) treats the two writes alike. An outage's message names the
+    server and the file, never a value written."""
+    try:
+        yield
+    except psycopg.Error as error:
+        if not is_database_outage(error):
+            raise
+        primary = error.diag.message_primary if error.sqlstate else None
+        reason = primary or str(error).strip() or type(error).__name__
+        raise persistence.OperationalError(reason) from error

@@ -16,11 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
-import psycopg
-from eventsourcing import persistence
-
 from projections.stats_person import keep_bands
-from services.store.outages import is_database_outage
+from services.store.outages import refused_as_events_are
 from services.store.personal_data import PersonalDataStore
 
 
@@ -43,7 +40,8 @@ class StoredAttributes:
         case_id: str,
         correlation_id: str,
     ) -> None:
-        try:
+        # PostgreSQL unable to take the write: refused as a refused event is.
+        with refused_as_events_are():
             self.store.keep_attributes(
                 subject_ref,
                 attributes,
@@ -54,15 +52,6 @@ class StoredAttributes:
             )
             with self.store.pool.connection() as conn:
                 keep_bands(conn, UUID(case_id), attributes, self.store.clock.now().year)
-        except psycopg.Error as error:
-            if not is_database_outage(error):
-                raise
-            # PostgreSQL cannot take the write (gone, read-only, out of
-            # disk): refused as a refused event is, with PostgreSQL's own
-            # reason ("No space left on device"), so every caller (the API,
-            # the CLI, the retries) treats the two writes alike. An outage's
-            # message names the server and the file, never a value written.
-            raise persistence.OperationalError(_reason(error)) from error
 
     def read(
         self,
@@ -80,8 +69,3 @@ class StoredAttributes:
             case_id=case_id,
             correlation_id=correlation_id,
         ).attributes()
-
-
-def _reason(error: psycopg.Error) -> str:
-    primary = error.diag.message_primary if error.sqlstate else None
-    return primary or str(error).strip() or type(error).__name__

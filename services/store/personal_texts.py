@@ -36,6 +36,7 @@ from collections.abc import Mapping, Sequence
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from services.app.errors import ReadNotPermitted, SubjectErased
+from services.store.outages import refused_as_events_are
 from services.store.personal_data import PersonalDataStore
 from services.store.personal_data_keys import KeyRing, open_sealed, seal
 
@@ -80,7 +81,28 @@ class PersonalTexts:
 
         ``SubjectErased`` if the person's data was erased (no text can be
         kept about them any more); ``PersonalDataUnavailable`` without a key.
+        PostgreSQL unable to take the write: refused as a refused event is.
         """
+        with refused_as_events_are():
+            return self._keep(
+                subject_ref,
+                texts,
+                actor_id=actor_id,
+                actor_role=actor_role,
+                case_id=case_id,
+                correlation_id=correlation_id,
+            )
+
+    def _keep(
+        self,
+        subject_ref: str,
+        texts: Sequence[str],
+        *,
+        actor_id: str,
+        actor_role: str,
+        case_id: str,
+        correlation_id: str,
+    ) -> list[str]:
         self.people.access_log.record(
             actor_id=actor_id,
             actor_role=actor_role,

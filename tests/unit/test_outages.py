@@ -8,7 +8,7 @@ from eventsourcing import persistence
 from psycopg_pool import PoolTimeout
 
 from domain.sop import InvalidCorrection
-from services.store.outages import is_database_outage
+from services.store.outages import is_database_outage, refused_as_events_are
 
 
 def _wrapped(cause: Exception) -> persistence.PersistenceError:
@@ -57,3 +57,13 @@ def test_an_unavailable_database_is_an_outage(error: Exception) -> None:
 )
 def test_a_failure_of_the_work_itself_is_not_an_outage(error: Exception) -> None:
     assert not is_database_outage(error)
+
+
+def test_a_write_beside_the_events_is_refused_as_an_event_is_on_a_full_disk() -> None:
+    full = psycopg.errors.DiskFull("could not extend file: No space left on device")
+    refused = pytest.raises(persistence.OperationalError, match="No space left")
+    with refused, refused_as_events_are():
+        raise full
+    # A fault of the write itself is not an outage: it stays what it is.
+    with pytest.raises(psycopg.errors.UniqueViolation), refused_as_events_are():
+        raise psycopg.errors.UniqueViolation("duplicate key")
