@@ -23,6 +23,7 @@ from services.accounts.passwords import Passwords
 from services.accounts.schema import DDL as ACCOUNTS_DDL
 from services.accounts.second_factor import SecretBox
 from services.accounts.sessions import Sessions
+from services.accounts.single_sign_on import OpenIdProvider
 from services.api.freshness import ReadModels
 from services.api.idempotency import IdempotencyStore
 from services.api.policy import Principal
@@ -90,6 +91,8 @@ class ApiContext:
     # store whose keys an erasure destroys (``routes.erasure``).
     erasure_requests: ErasureRequests | None = None
     personal_data: PersonalDataStore | None = None
+    # Log-in through an OpenID provider (``routes.single_sign_on``); None: off.
+    single_sign_on: OpenIdProvider | None = None
 
     def check(
         self,
@@ -199,6 +202,11 @@ def api_context(backbone: Backbone, clock: Clock | None = None) -> ApiContext:
         attachments=attachments,
         erasure_requests=ErasureRequests(backbone.pool, clock),
         personal_data=backbone.personal_data,
+        single_sign_on=(
+            OpenIdProvider(settings.single_sign_on, backbone.pool, clock)
+            if settings.single_sign_on is not None
+            else None
+        ),
     )
     context.access_log.create_table()
     people.create_tables()
