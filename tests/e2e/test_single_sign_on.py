@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from domain.clock import ControlledClock
 from services.api.context import ApiContext
@@ -21,6 +23,8 @@ from services.store.database import Database
 from tests.e2e.helpers import CSRF, PageLogins
 from tests.e2e.oidc_provider import CLIENT_ID, CLIENT_SECRET, OpenIdTestProvider
 from tests.e2e.oidc_provider import new_key as other_key
+from tests.e2e.test_browser import ARGS, CHROMIUM, PHONE
+from tests.e2e.test_browser_forms import _check
 from tests.keys import KEYS_ENV
 
 WORKER = "mu-vlora-1"  # helpers.USERS["vlora_worker"]
@@ -91,7 +95,9 @@ def test_a_worker_logs_in_through_the_provider_then_gives_their_code(
     provider.user = WORKER
     login_page = browser.get("/login")
     assert "Log in with Test ID" in login_page.text
-    assert 'action="/login/sso"' in login_page.text
+    assert 'href="/login/sso"' in login_page.text
+    going_on = browser.get("/login", params={"next": "/tasks"})
+    assert 'href="/login/sso?next=/tasks"' in going_on.text
     albanian = browser.get("/login", headers={"Accept-Language": "sq"})
     assert "Hyr me Test ID" in albanian.text
 
@@ -198,3 +204,32 @@ def test_the_clock_ends_an_attempt_left_open(
     answer = browser.get(approved.headers["location"])
     assert answer.status_code == 401
     assert REFUSED in answer.text
+
+
+def test_on_a_phone_the_button_leads_through_the_provider_to_the_code_and_in(
+    base_url: str,
+    provider: OpenIdTestProvider,
+    logins: PageLogins,
+    tmp_path: Path,
+) -> None:
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: make system-deps"
+    worker = logins.account("vlora_worker")
+    provider.user = worker
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            session = chromium.new_context(viewport=PHONE, locale="sq-AL")
+            page = session.new_page()
+            page.goto(f"{base_url}/login")
+            button = page.locator("a[href='/login/sso']")
+            expect(button).to_have_text("Hyr me Test ID")
+            _check(page, tmp_path, "login-single-sign-on")
+            button.click()
+            expect(page.locator("#code")).to_be_visible()
+            _check(page, tmp_path, "single-sign-on-code")
+            page.fill("#code", logins.code(worker))
+            page.click("form[action='/login/code'] button")
+            expect(page).to_have_url(f"{base_url}/")
+            expect(page.locator(".who")).to_contain_text(worker)
+        finally:
+            chromium.close()
