@@ -74,6 +74,28 @@ class LogIns:
         self.fail(username, address)
         return False
 
+    def may_log_in(self, username: str, address: str) -> bool:
+        """Whether ``username``, whom an OpenID provider has vouched for, may
+        go on to the second factor from ``address``: an active account, not
+        locked, from an address not blocked. A refusal is recorded."""
+        username = username[:MAX_USERNAME]
+        address = address[:MAX_ADDRESS]
+        with self.pool.connection() as conn:
+            row = conn.execute(
+                "SELECT status, locked_at FROM api_users "
+                "WHERE user_id = %s AND password_hash IS NOT NULL",
+                (username,),
+            ).fetchone()
+        if (
+            row is not None
+            and row[0] == "active"
+            and not self._locked(row[1], self.clock.now())
+            and not self.address_blocked(address)
+        ):
+            return True
+        self.fail(username, address)
+        return False
+
     def check_code(self, user_id: str, secret: str, code: str, address: str) -> bool:
         """Whether ``code`` is the next unused code of ``secret`` for the
         account; if so it is used up, else the failure is recorded."""

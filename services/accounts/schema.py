@@ -1,5 +1,6 @@
 """The accounts' tables: columns added to ``api_users``, the page sessions,
-the failed log-ins and the administrators' audit trail.
+the failed log-ins, the single sign-on attempts and the administrators' audit
+trail.
 
 Every statement is safe to run again (``IF NOT EXISTS``), so a database made
 before accounts existed gains them when the API next starts. The failed
@@ -42,6 +43,18 @@ CREATE TABLE IF NOT EXISTS login_failures (
 );
 CREATE INDEX IF NOT EXISTS login_failures_user ON login_failures (username, at);
 CREATE INDEX IF NOT EXISTS login_failures_address ON login_failures (address, at);
+
+-- Log-ins through the OpenID provider under way (``single_sign_on``): kept
+-- here, never in a cookie, and deleted when the provider's answer comes back.
+CREATE TABLE IF NOT EXISTS single_sign_on_flows (
+    flow_sha256 text PRIMARY KEY,
+    state text NOT NULL,
+    nonce text NOT NULL,
+    code_verifier text NOT NULL,
+    redirect_uri text NOT NULL,
+    next text NOT NULL,
+    created_at timestamptz NOT NULL
+);
 
 CREATE TABLE IF NOT EXISTS account_audit (
     id bigserial PRIMARY KEY,

@@ -70,6 +70,7 @@ from services.api.routes import (
     pages,
     person,
     person_api,
+    single_sign_on,
     statistics,
     work,
 )
@@ -145,6 +146,7 @@ def create_app(context: ApiContext, settings: ApiSettings | None = None) -> Fast
         forms.router,
         pages.router,
         login.router,
+        single_sign_on.router,
         admin.router,
         alert_pages.router,
         language.router,

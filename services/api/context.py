@@ -23,6 +23,7 @@ from services.accounts.passwords import Passwords
 from services.accounts.schema import DDL as ACCOUNTS_DDL
 from services.accounts.second_factor import SecretBox
 from services.accounts.sessions import Sessions
+from services.accounts.single_sign_on import OpenIdProvider
 from services.api.freshness import ReadModels
 from services.api.idempotency import IdempotencyStore
 from services.api.policy import Principal
@@ -92,6 +93,8 @@ class ApiContext:
     personal_data: PersonalDataStore | None = None
     # Published statistics show counts below it as "<N" (VATRA_STATS_THRESHOLD).
     stats_threshold: int = 5
+    # Log-in through an OpenID provider (``routes.single_sign_on``); None: off.
+    single_sign_on: OpenIdProvider | None = None
 
     def check(
         self,
@@ -202,6 +205,11 @@ def api_context(backbone: Backbone, clock: Clock | None = None) -> ApiContext:
         erasure_requests=ErasureRequests(backbone.pool, clock),
         personal_data=backbone.personal_data,
         stats_threshold=backbone.settings.stats_threshold,
+        single_sign_on=(
+            OpenIdProvider(settings.single_sign_on, backbone.pool, clock)
+            if settings.single_sign_on is not None
+            else None
+        ),
     )
     context.access_log.create_table()
     people.create_tables()

@@ -16,6 +16,10 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field
 
 from services.config.environment import EnvironmentSettings, one_of
+from services.config.single_sign_on_settings import (
+    SingleSignOnSettings,
+    load_single_sign_on,
+)
 
 # The password hashing profiles (``services.accounts.passwords``): ``strong``
 # is argon2id with OWASP's first recommended parameters; ``fast`` is only for
@@ -77,6 +81,8 @@ class AccountSettings:
     lock_minutes: int = 30
     address_failures: int = 30
     password_hashing: str = "strong"
+    # Log-in through an OpenID provider; None: off.
+    single_sign_on: SingleSignOnSettings | None = None
 
 
 # The window in which failed log-ins are counted.
@@ -92,4 +98,5 @@ def load_account_settings(env: Mapping[str, str]) -> AccountSettings:
         lock_minutes=v.lock_minutes,
         address_failures=v.address_failures,
         password_hashing=v.password_hashing,
+        single_sign_on=load_single_sign_on(env),
     )

@@ -24,6 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.accounts.passwords import MAX_INPUT, check_new_password
 from services.accounts.second_factor import grouped, new_secret, qr_svg
 from services.api.auth import SESSION_COOKIE, Context
+from services.api.context import ApiContext
 from services.api.csrf import FormRefused, check_form, same_origin, token_for
 from services.api.i18n import visitor_language
 from services.api.next_page import MAX_NEXT, local_path, login_url
@@ -46,9 +47,17 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def single_sign_on(ctx: ApiContext) -> str | None:
+    """The label of the single sign-on button ("" for the default), or None
+    when single sign-on is off."""
+    return ctx.single_sign_on.label if ctx.single_sign_on is not None else None
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_form(
-    request: Request, next: Annotated[str, Query(max_length=MAX_NEXT)] = ""
+    request: Request,
+    ctx: Context,
+    next: Annotated[str, Query(max_length=MAX_NEXT)] = "",
 ) -> HTMLResponse:
     """The log-in form; ``next`` is the page to return to afterwards."""
     return render(
@@ -58,6 +67,7 @@ def login_form(
         viewer=None,
         failed=False,
         next=local_path(next) or "",
+        single_sign_on=single_sign_on(ctx),
     )
 
 
@@ -82,6 +92,7 @@ def login(
             failed=True,
             username=username.strip()[:100],
             next=local_path(next) or "",
+            single_sign_on=single_sign_on(ctx),
         )
     login_id = ctx.sessions.start(username.strip(), stage="login")
     response = RedirectResponse(_next_step(next), status_code=303)
@@ -105,9 +116,15 @@ def login_step(
 
 
 def _step_page(
-    request: Request, ctx: Context, next_path: str, failed: str, status: int = 200
+    request: Request,
+    ctx: Context,
+    next_path: str,
+    failed: str,
+    status: int = 200,
+    login_id: str | None = None,
 ) -> Response:
-    login_id = request.cookies.get(LOGIN_COOKIE, "")
+    if login_id is None:
+        login_id = request.cookies.get(LOGIN_COOKIE, "")
     progress = ctx.sessions.login_in_progress(login_id)
     if progress is None:
         return RedirectResponse(login_url(next_path), status_code=303)
@@ -134,6 +151,18 @@ def _step_page(
         qr=qr_svg(secret, user_id) if secret else "",
         user_id=user_id,
     )
+
+
+def second_step(
+    request: Request, ctx: ApiContext, user_id: str, next_path: str
+) -> Response:
+    """Start a log-in in progress for ``user_id``, whose identity is proved
+    (by the password or the OpenID provider), and answer with the page of
+    what is still owed (a new password, the second factor) at once."""
+    login_id = ctx.sessions.start(user_id, stage="login")
+    response = _step_page(request, ctx, local_path(next_path) or "", "", 200, login_id)
+    set_cookie(request, response, LOGIN_COOKIE, login_id, LOGIN_PATH)
+    return response
 
 
 def _check_login_form(request: Request, csrf: str) -> str:
