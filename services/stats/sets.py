@@ -55,7 +55,7 @@ def assisted(b: Builder) -> Table:
 
 
 def prosecutions(b: Builder) -> Table:
-    counts = q.steps(b.conn, b.f, ["ProtectionOrderIssued"], ("event_type",))
+    counts = b.steps(["ProtectionOrderIssued"], ("event_type",))
     w = b.w
     return Table(
         "prosecutions",
