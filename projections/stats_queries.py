@@ -106,9 +106,11 @@ def identified_sets(
     """Cases identified in the period, counted by each of ``sets`` of
     dimensions in one query: the same counts as ``identified`` for each."""
     dims = list(dict.fromkeys(d for s in sets for d in s))
-    inner = ", ".join(f"{CASE_DIMENSIONS[d]} AS {d}" for d in dims)
+    inner = ", ".join(
+        f"{_key(CASE_DIMENSIONS, d, 'c.identified_at')} AS {d}" for d in dims
+    )
     query = f"""
-        SELECT {", ".join(dims)}, GROUPING({", ".join(dims)}), count(*) FROM (
+        SELECT {_shown(dims)}, GROUPING({", ".join(dims)}), count(*) FROM (
             SELECT {inner} FROM stats_cases c
             LEFT JOIN stats_person p ON p.case_id = c.case_id
             WHERE {CASE_FILTER}
@@ -136,9 +138,11 @@ def step_sets(
     """Steps of ``event_types`` that happened in the period, counted by each
     of ``sets`` in one query (the same counts as ``steps`` for each)."""
     dims = list(dict.fromkeys(d for s in sets for d in s))
-    inner = ", ".join(f"{STEP_DIMENSIONS[d]} AS {d}" for d in dims)
+    inner = ", ".join(
+        f"{_key(STEP_DIMENSIONS, d, 's.occurred_at')} AS {d}" for d in dims
+    )
     query = f"""
-        SELECT {", ".join(dims)}, GROUPING({", ".join(dims)}), count(*) FROM (
+        SELECT {_shown(dims)}, GROUPING({", ".join(dims)}), count(*) FROM (
             SELECT {inner} FROM stats_steps s
             JOIN stats_cases c ON c.case_id = s.case_id
             WHERE {CASE_FILTER} AND s.event_type = ANY(%(types)s)
@@ -148,6 +152,20 @@ def step_sets(
     """
     params = f.params(types=list(event_types))
     return _by_set(conn, query, params, dims, sets)
+
+
+# A month is grouped by as a truncated time (cheaper than text for every
+# row) and shown as ``YYYY-MM`` once per group.
+MONTH_KEY = "date_trunc('month', {} AT TIME ZONE 'Europe/Tirane')"
+
+
+def _key(dimensions: Mapping[str, str], dim: str, when: str) -> str:
+    """The expression grouped by: ``dim``'s, or the month of ``when``."""
+    return MONTH_KEY.format(when) if dim == "month" else dimensions[dim]
+
+
+def _shown(dims: Sequence[str]) -> str:
+    return ", ".join("to_char(month, 'YYYY-MM')" if d == "month" else d for d in dims)
 
 
 def _by_set(
