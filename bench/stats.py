@@ -29,13 +29,14 @@ from bench.env import BenchEnv
 from bench.figures import Figure, _app, bulk_load
 from bench.generator import scripts
 from bench.latency import _answers
+from bench.login import bench_account, log_in
 from bench.mail import LOOPBACK, free_port
 from bench.stack import ROOT, running, wait_until, worker_env
 from bench.timing import percentile, timed
+from domain.catalogue import REGIONS
 from projections.schema import run_ddl
 from projections.statistics import StatisticsProjection
 from projections.stats_person import DDL, banded
-from services.api.auth import SESSION_COOKIE
 from services.api.context import api_context
 from services.config.bootstrap import open_backbone
 from services.config.settings import load_settings
@@ -69,21 +70,18 @@ def stats_figures(env: BenchEnv, cases: int, gets: int) -> list[Figure]:
         # as autovacuum would soon after.
         with backbone.pool.connection() as conn:
             conn.execute("ANALYZE")
-        token = api_context(backbone).users.issue_token(
-            "coord-bench-stats", "coordinator", (), "en"
+        key = bench_account(
+            api_context(backbone), "coord-bench-stats", "coordinator", tuple(REGIONS)
         )
     port = free_port()
     process_env |= {"VATRA_API_HOST": LOOPBACK, "VATRA_API_PORT": str(port)}
     logs = env.workdir / "logs" / db.dbname
     with (
         running({"api": ["api"]}, process_env, logs) as processes,
-        httpx.Client(
-            base_url=f"http://{LOOPBACK}:{port}",
-            cookies={SESSION_COOKIE: token},
-            timeout=60,
-        ) as browser,
+        httpx.Client(base_url=f"http://{LOOPBACK}:{port}", timeout=60) as browser,
     ):
         wait_until(lambda: _answers(browser), 60, "the API", processes)
+        log_in(browser, "coord-bench-stats", key)
         page = timed(gets, lambda: _page(browser), warmup=2)
     output = env.workdir / "stats.md"
     command = [

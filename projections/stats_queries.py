@@ -86,6 +86,111 @@ def identified(
     return _counted(conn, query, f.params(), len(keys))
 
 
+# The ways the page counts identified cases, counted in one pass
+# (``identified_sets``); the forms of exploitation, which count a case once
+# per form, are counted apart (``identified``).
+IDENTIFIED_SETS: tuple[tuple[str, ...], ...] = (
+    ("sex", "age_band"),
+    ("minor",),
+    ("nationality",),
+    ("source",),
+    ("region",),
+    ("month",),
+    ("nationality", "minor"),
+)
+
+
+def identified_sets(
+    conn: Connection[Any], f: Filters, sets: Sequence[tuple[str, ...]]
+) -> dict[tuple[str, ...], dict[tuple[str, ...], int]]:
+    """Cases identified in the period, counted by each of ``sets`` of
+    dimensions in one query: the same counts as ``identified`` for each."""
+    dims = list(dict.fromkeys(d for s in sets for d in s))
+    inner = ", ".join(
+        f"{_key(CASE_DIMENSIONS, d, 'c.identified_at')} AS {d}" for d in dims
+    )
+    query = f"""
+        SELECT {_shown(dims)}, GROUPING({", ".join(dims)}), count(*) FROM (
+            SELECT {inner} FROM stats_cases c
+            LEFT JOIN stats_person p ON p.case_id = c.case_id
+            WHERE {CASE_FILTER}
+              AND c.identified_at >= %(start)s AND c.identified_at < %(end)s
+        ) AS d
+        GROUP BY GROUPING SETS ({", ".join(f"({', '.join(s)})" for s in sets)})
+    """
+    return _by_set(conn, query, f.params(), dims, sets)
+
+
+# The ways the page counts steps, in one pass (``step_sets``).
+STEP_SETS: tuple[tuple[str, ...], ...] = (
+    ("event_type", "code"),
+    ("event_type", "month"),
+    ("event_type", "assisted"),
+)
+
+
+def step_sets(
+    conn: Connection[Any],
+    f: Filters,
+    event_types: Sequence[str],
+    sets: Sequence[tuple[str, ...]] = STEP_SETS,
+) -> dict[tuple[str, ...], dict[tuple[str, ...], int]]:
+    """Steps of ``event_types`` that happened in the period, counted by each
+    of ``sets`` in one query (the same counts as ``steps`` for each)."""
+    dims = list(dict.fromkeys(d for s in sets for d in s))
+    inner = ", ".join(
+        f"{_key(STEP_DIMENSIONS, d, 's.occurred_at')} AS {d}" for d in dims
+    )
+    query = f"""
+        SELECT {_shown(dims)}, GROUPING({", ".join(dims)}), count(*) FROM (
+            SELECT {inner} FROM stats_steps s
+            JOIN stats_cases c ON c.case_id = s.case_id
+            WHERE {CASE_FILTER} AND s.event_type = ANY(%(types)s)
+              AND s.occurred_at >= %(start)s AND s.occurred_at < %(end)s
+        ) AS d
+        GROUP BY GROUPING SETS ({", ".join(f"({', '.join(s)})" for s in sets)})
+    """
+    params = f.params(types=list(event_types))
+    return _by_set(conn, query, params, dims, sets)
+
+
+# A month is grouped by as a truncated time (cheaper than text for every
+# row) and shown as ``YYYY-MM`` once per group.
+MONTH_KEY = "date_trunc('month', {} AT TIME ZONE 'Europe/Tirane')"
+
+
+def _key(dimensions: Mapping[str, str], dim: str, when: str) -> str:
+    """The expression grouped by: ``dim``'s, or the month of ``when``."""
+    return MONTH_KEY.format(when) if dim == "month" else dimensions[dim]
+
+
+def _shown(dims: Sequence[str]) -> str:
+    return ", ".join("to_char(month, 'YYYY-MM')" if d == "month" else d for d in dims)
+
+
+def _by_set(
+    conn: Connection[Any],
+    query: str,
+    params: Mapping[str, object],
+    dims: Sequence[str],
+    sets: Sequence[tuple[str, ...]],
+) -> dict[tuple[str, ...], dict[tuple[str, ...], int]]:
+    """The rows of a GROUPING SETS query, by the set each was counted by
+    (``GROUPING`` has a bit set for each dimension the row is not grouped by,
+    the first dimension's the highest)."""
+    width = len(dims)
+    mask = {
+        sum(1 << (width - 1 - i) for i, d in enumerate(dims) if d not in s): s
+        for s in sets
+    }
+    found: dict[tuple[str, ...], dict[tuple[str, ...], int]] = {s: {} for s in sets}
+    for row in conn.execute(sql.SQL(query), params).fetchall():
+        s = mask[int(row[width])]
+        key = tuple(str(row[dims.index(d)]) for d in s)
+        found[s][key] = int(row[width + 1])
+    return found
+
+
 STEP_DIMENSIONS: Mapping[str, str] = {
     "event_type": "s.event_type",
     "code": "s.code",
@@ -222,6 +327,24 @@ def caseload(conn: Connection[Any], f: Filters, by: str) -> dict[tuple[str, ...]
         GROUP BY 1
     """
     return _counted(conn, query, f.params(), 1)
+
+
+def caseloads(
+    conn: Connection[Any], f: Filters
+) -> dict[str, dict[tuple[str, ...], int]]:
+    """``caseload`` by every key of ``CASELOAD_BY``, in one query."""
+    names = list(CASELOAD_BY)
+    inner = ", ".join(f"{CASELOAD_BY[n]} AS {n}" for n in names)
+    query = f"""
+        SELECT {", ".join(names)}, GROUPING({", ".join(names)}), count(*) FROM (
+            SELECT {inner} FROM stats_cases c
+            WHERE {CASE_FILTER} AND c.identified_at < %(end)s
+              AND (c.closed_at IS NULL OR c.closed_at >= %(start)s)
+        ) AS d
+        GROUP BY GROUPING SETS ({", ".join(f"({n})" for n in names)})
+    """
+    found = _by_set(conn, query, f.params(), names, [(n,) for n in names])
+    return {n: found[(n,)] for n in names}
 
 
 def _counted(

@@ -18,17 +18,21 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from io import BytesIO
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from babel.dates import format_datetime, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_percent
 from babel.support import Translations
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from starlette.requests import Request
 
 from domain.clock import TIRANE
+
+if TYPE_CHECKING:
+    # Only the pages need Jinja2 and Starlette: ``vatra stats`` words its
+    # tables with this module and should not load them.
+    from jinja2 import Environment
+    from starlette.requests import Request
 
 HERE = Path(__file__).resolve().parent
 LOCALES = HERE / "locales"
@@ -113,6 +117,12 @@ class Pages:
 
     @staticmethod
     def _environment(language: str) -> Environment:
+        from jinja2 import (  # noqa: PLC0415
+            Environment,
+            FileSystemLoader,
+            select_autoescape,
+        )
+
         env = Environment(
             loader=FileSystemLoader(TEMPLATES),
             autoescape=select_autoescape(["html"]),

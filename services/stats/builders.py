@@ -47,6 +47,50 @@ class Builder:
         self, conn: Connection[Any], f: q.Filters, now: datetime, w: Wording
     ) -> None:
         self.conn, self.f, self.now, self.w = conn, f, now, w
+        self._identified: dict[tuple[str, ...], dict[tuple[str, ...], int]] | None
+        self._identified = None
+        self._steps: dict[tuple[str, ...], dict[tuple[str, ...], int]] | None
+        self._steps = None
+        self._caseloads: dict[str, dict[tuple[str, ...], int]] | None = None
+
+    # -- counts ---------------------------------------------------------------
+    # The tables share a few set-based queries, each run once per page (the
+    # first table that needs it): counting every cell on its own would read
+    # the read model once per table.
+    def identified(self, dims: tuple[str, ...]) -> Counts:
+        """``stats_queries.identified``, from the one pass over the cases
+        when ``dims`` is one of its sets."""
+        if dims not in q.IDENTIFIED_SETS:
+            return q.identified(self.conn, self.f, dims)
+        if self._identified is None:
+            self._identified = q.identified_sets(self.conn, self.f, q.IDENTIFIED_SETS)
+        return self._identified[dims]
+
+    def steps(self, event_types: Sequence[str], dims: tuple[str, ...]) -> Counts:
+        """``stats_queries.steps`` (counting steps, not cases), from the one
+        pass over the steps of ``STEP_TYPES``."""
+        if not set(event_types) <= STEP_TYPES or not _from_sets(dims):
+            return q.steps(self.conn, self.f, event_types, dims)
+        if self._steps is None:
+            self._steps = q.step_sets(self.conn, self.f, sorted(STEP_TYPES))
+        wanted = set(event_types)
+        found: dict[tuple[str, ...], int] = {}
+        by = "code" if dims in (("event_type",), ("code", "event_type")) else dims[0]
+        for (event, value), n in self._steps[("event_type", by)].items():
+            if event not in wanted:
+                continue
+            key = {
+                ("event_type",): (event,),
+                ("code", "event_type"): (value, event),
+            }.get(dims, (value,))
+            found[key] = found.get(key, 0) + n
+        return found
+
+    def caseload(self, by: str) -> Counts:
+        """``stats_queries.caseload``, every kind from one query."""
+        if self._caseloads is None:
+            self._caseloads = q.caseloads(self.conn, self.f)
+        return self._caseloads[by]
 
     # -- labels ---------------------------------------------------------------
     def label(self, dim: str, code: str) -> str:
@@ -167,6 +211,34 @@ _HEADINGS: Mapping[str, str] = {
     "worker": N_("Worker"),
     "answer": N_("Answer"),
 }
+
+
+# The steps the page counts (not as distinct cases).
+STEP_TYPES = frozenset(
+    {
+        "Referred",
+        "ReferralAccepted",
+        "ReferralDeclined",
+        "ServiceStarted",
+        "ServiceCompleted",
+        "ServiceDiscontinued",
+        "StatusDetermined",
+        "ReturnedToCountry",
+        "Closed",
+        "ProtectionOrderIssued",
+    }
+)
+
+
+def _from_sets(dims: tuple[str, ...]) -> bool:
+    """Whether steps counted by ``dims`` can be read from ``STEP_SETS``."""
+    return dims in (
+        ("event_type",),
+        ("code", "event_type"),
+        ("code",),
+        ("month",),
+        ("assisted",),
+    )
 
 
 def _int(value: Value) -> int:

@@ -4,7 +4,7 @@ model with its title and definition (the sets of them: ``services.stats.sets``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from projections import stats_queries as q
@@ -24,7 +24,7 @@ NOT_RECORDED_NOTE = N_(
 
 
 def identified_sex_age(b: Builder) -> Table:
-    counts = q.identified(b.conn, b.f, ("sex", "age_band"))
+    counts = b.identified(("sex", "age_band"))
     t = b.two_way(
         "identified_sex_age",
         N_("Identified persons by sex and age band"),
@@ -39,7 +39,7 @@ def identified_sex_age(b: Builder) -> Table:
 
 def identified_by(dim: str, title: str) -> Callable[[Builder], Table]:
     def build(b: Builder) -> Table:
-        counts = q.identified(b.conn, b.f, (dim,))
+        counts = b.identified((dim,))
         known = CATALOGUES.get(dim, ())
         t = b.one_way(f"identified_{dim}", title, IDENTIFIED, dim, counts, known)
         if dim in ("nationality", "sex", "age_band"):
@@ -50,7 +50,7 @@ def identified_by(dim: str, title: str) -> Callable[[Builder], Table]:
 
 
 def identified_exploitation(b: Builder) -> Table:
-    counts = q.identified(b.conn, b.f, ("exploitation", "sex"))
+    counts = b.identified(("exploitation", "sex"))
     return b.two_way(
         "identified_exploitation",
         N_("Identified persons by form of exploitation and sex"),
@@ -67,7 +67,7 @@ def identified_exploitation(b: Builder) -> Table:
 
 
 def identified_nationality_age(b: Builder) -> Table:
-    counts = q.identified(b.conn, b.f, ("nationality", "minor"))
+    counts = b.identified(("nationality", "minor"))
     return b.two_way(
         "identified_nationality_minor",
         N_("Identified persons by nationality, minors and adults"),
@@ -79,9 +79,9 @@ def identified_nationality_age(b: Builder) -> Table:
 
 
 def activity_by_month(b: Builder) -> Table:
-    identified = q.identified(b.conn, b.f, ("month",))
-    referred = q.steps(b.conn, b.f, ["Referred"], ("month",))
-    started = q.steps(b.conn, b.f, ["ServiceStarted"], ("month",))
+    identified = b.identified(("month",))
+    referred = b.steps(["Referred"], ("month",))
+    started = b.steps(["ServiceStarted"], ("month",))
     rows: list[tuple[str, list[Value]]] = [
         (m, [identified.get((m,), 0), referred.get((m,), 0), started.get((m,), 0)])
         for m in months(b.f)
@@ -105,9 +105,7 @@ def activity_by_month(b: Builder) -> Table:
 
 
 def referrals(b: Builder) -> Table:
-    counts = q.steps(
-        b.conn,
-        b.f,
+    counts = b.steps(
         ["Referred", "ReferralAccepted", "ReferralDeclined"],
         ("code", "event_type"),
     )
@@ -129,9 +127,7 @@ def referrals(b: Builder) -> Table:
 
 
 def services(b: Builder) -> Table:
-    counts = q.steps(
-        b.conn,
-        b.f,
+    counts = b.steps(
         ["ServiceStarted", "ServiceCompleted", "ServiceDiscontinued"],
         ("code", "event_type"),
     )
@@ -157,7 +153,7 @@ def _per_service(
     key: str,
     title: str,
     definition: str,
-    counts: dict[tuple[str, ...], int],
+    counts: Mapping[tuple[str, ...], int],
     columns: list[tuple[str, str]],
 ) -> Table:
     codes = b.ordered("service", CATALOGUES["service"], (k[0] for k in counts))
@@ -249,7 +245,7 @@ def outcomes(
     dim: str, event: str, title: str, definition: str, step_dim: str = "code"
 ) -> Callable[[Builder], Table]:
     def build(b: Builder) -> Table:
-        counts = q.steps(b.conn, b.f, [event], (step_dim,))
+        counts = b.steps([event], (step_dim,))
         return b.one_way(
             f"{event.lower()}_{dim}",
             title,
@@ -291,7 +287,10 @@ def sop_by_month(b: Builder) -> Table:
 
 
 def _sum(
-    counts: dict[tuple[str, ...], int], rule: str, month: str, statuses: tuple[str, ...]
+    counts: Mapping[tuple[str, ...], int],
+    rule: str,
+    month: str,
+    statuses: tuple[str, ...],
 ) -> int:
     return sum(
         n
@@ -302,7 +301,7 @@ def _sum(
 
 def caseload(by: str, title: str) -> Callable[[Builder], Table]:
     def build(b: Builder) -> Table:
-        counts = q.caseload(b.conn, b.f, by)
+        counts = b.caseload(by)
         return b.one_way(
             f"caseload_{by}",
             title,

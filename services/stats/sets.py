@@ -35,6 +35,7 @@ from services.stats.report import (
 from services.stats.tables import Table
 
 PRESETS = ("all", "report")
+WORK_MEM = "64MB"
 
 
 def assisted(b: Builder) -> Table:
@@ -55,7 +56,7 @@ def assisted(b: Builder) -> Table:
 
 
 def prosecutions(b: Builder) -> Table:
-    counts = q.steps(b.conn, b.f, ["ProtectionOrderIssued"], ("event_type",))
+    counts = b.steps(["ProtectionOrderIssued"], ("event_type",))
     w = b.w
     return Table(
         "prosecutions",
@@ -134,6 +135,9 @@ def tables(
 ) -> list[Table]:
     """The exact tables of ``preset`` (``all`` or ``report``); with ``only``,
     just the tables whose key starts with one of those names."""
+    # The counts group a year's steps and obligations in memory: room enough
+    # to hash them rather than sort them on disk (this transaction only).
+    conn.execute("SELECT set_config('work_mem', %s, true)", (WORK_MEM,))
     builder = Builder(conn, filters, now, wording)
     chosen = REPORT if preset == "report" else ALL
     built = [build(builder) for build in chosen]
