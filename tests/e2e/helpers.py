@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from types import TracebackType
 from typing import Any
@@ -133,6 +135,13 @@ TEST_PASSWORD = "a passphrase only the tests use"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
+def form_token(page: str) -> str:
+    """The session's form token a page's form carries."""
+    found = CSRF.search(page)
+    assert found, "the form carries its session's token"
+    return found.group(1)
+
+
 class PageLogins:
     """Logs test people in through the pages' form: username and password,
     then the code their authenticator app would show (computed with pyotp at
@@ -201,6 +210,16 @@ class PageLogins:
         assert found is not None, step.text
         data = {"code": self.code(user_id), "csrf": found.group(1), **going}
         return client.post("/login/code", data=data)
+
+    @contextlib.contextmanager
+    def logged_in(self, base_url: str, who: str) -> Iterator[httpx.Client]:
+        """A client with ``who`` logged in that sends its forms with the
+        pages' origin, closed afterwards."""
+        with httpx.Client(
+            base_url=base_url, timeout=30, headers={"Origin": base_url}
+        ) as client:
+            assert self.log_in(client, who).status_code == 303
+            yield client
 
     def client(self, base_url: str, who: str) -> httpx.Client:
         """A new client with ``who`` logged in."""

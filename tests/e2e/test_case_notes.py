@@ -5,39 +5,13 @@ and bounded in size; gone with the person's key."""
 
 from __future__ import annotations
 
-import contextlib
-import html
-import re
-from collections.abc import Iterator
-
-import httpx
-
 from services.api.context import ApiContext
 from services.app.erasure import erase_personal_data
 from services.config.bootstrap import Backbone
-from tests.e2e.helpers import Api, PageLogins
+from tests.e2e.helpers import Api, PageLogins, form_token, page_text
 
 NOTE = "Ëngjëllushe Çela called from +355 69 123 4567."
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-def _text(page: str) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
-
-
-@contextlib.contextmanager
-def _logged_in(base_url: str, logins: PageLogins, who: str) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=base_url, timeout=30, headers={"Origin": base_url}
-    ) as client:
-        assert logins.log_in(client, who).status_code == 303
-        yield client
-
-
-def _csrf(page: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert found
-    return found.group(1)
 
 
 def test_a_note_is_sealed_and_the_case_records_only_its_reference(
@@ -48,19 +22,19 @@ def test_a_note_is_sealed_and_the_case_records_only_its_reference(
     context: ApiContext,
 ) -> None:
     case = api.identify(subject_ref="PV-NOTE-1")
-    with _logged_in(base_url, logins, tokens["vlora_lawyer"]) as lawyer:
+    with logins.logged_in(base_url, tokens["vlora_lawyer"]) as lawyer:
         form = lawyer.get(f"/cases/{case['case_id']}/notes/new").text
         sent = lawyer.post(
             f"/cases/{case['case_id']}/notes",
-            data={"csrf": _csrf(form), "key": "k-1", "note": NOTE},
+            data={"csrf": form_token(form), "key": "k-1", "note": NOTE},
         )
         assert sent.status_code == 303
         again = lawyer.post(
             f"/cases/{case['case_id']}/notes",
-            data={"csrf": _csrf(form), "key": "k-1", "note": NOTE},
+            data={"csrf": form_token(form), "key": "k-1", "note": NOTE},
         )
         assert again.status_code == 303  # a resent form records once
-        timeline = _text(lawyer.get(f"/cases/{case['case_id']}").text)
+        timeline = page_text(lawyer.get(f"/cases/{case['case_id']}").text)
     assert "Note added" in timeline
     assert NOTE in timeline
 
@@ -69,8 +43,8 @@ def test_a_note_is_sealed_and_the_case_records_only_its_reference(
     assert len(events) == 2
     assert "Çela" not in repr([e.payload for e in events])
     assert set(events[-1].payload) == {"attachment_id", "kind"}
-    with _logged_in(base_url, logins, tokens["auditor"]) as auditor:
-        audited = _text(auditor.get(f"/cases/{case['case_id']}").text)
+    with logins.logged_in(base_url, tokens["auditor"]) as auditor:
+        audited = page_text(auditor.get(f"/cases/{case['case_id']}").text)
     assert "Note added" in audited
     assert "Çela" not in audited
 
@@ -89,14 +63,14 @@ def test_a_note_beyond_its_bounds_is_refused_on_the_page_and_the_api(
     assert api.as_("vlora_worker").post(url, json={"text": ""}).status_code == 422
     assert api.as_("durres_worker").post(url, json={"text": "hi"}).status_code == 403
     assert api.as_("auditor").post(url, json={"text": "hi"}).status_code == 403
-    with _logged_in(base_url, logins, tokens["vlora_lawyer"]) as lawyer:
+    with logins.logged_in(base_url, tokens["vlora_lawyer"]) as lawyer:
         form = lawyer.get(f"/cases/{case['case_id']}/notes/new").text
         refused = lawyer.post(
             f"/cases/{case['case_id']}/notes",
-            data={"csrf": _csrf(form), "note": "   "},
+            data={"csrf": form_token(form), "note": "   "},
         )
     assert refused.status_code == 422
-    assert "Fill this in." in _text(refused.text)
+    assert "Fill this in." in page_text(refused.text)
 
 
 def test_documents_are_known_by_their_first_bytes_and_bounded_in_size(
@@ -133,7 +107,7 @@ def test_documents_are_known_by_their_first_bytes_and_bounded_in_size(
         .status_code
         == 403
     )
-    with _logged_in(base_url, logins, tokens["vlora_lawyer"]) as lawyer:
+    with logins.logged_in(base_url, tokens["vlora_lawyer"]) as lawyer:
         page = lawyer.get(f"/cases/{case['case_id']}").text
         assert f"/attachments/{attachment}" in page
         download = lawyer.get(f"/cases/{case['case_id']}/attachments/{attachment}")
@@ -172,8 +146,8 @@ def test_after_erasure_the_case_replays_with_erased_where_the_note_was(
         actor_role="coordinator",
         reason="the person asked for erasure",
     )
-    with _logged_in(base_url, logins, tokens["vlora_lawyer"]) as lawyer:
-        timeline = _text(lawyer.get(f"/cases/{case['case_id']}").text)
+    with logins.logged_in(base_url, tokens["vlora_lawyer"]) as lawyer:
+        timeline = page_text(lawyer.get(f"/cases/{case['case_id']}").text)
     assert "Note added" in timeline
     assert "[erased]" in timeline
     assert "Çela" not in timeline

@@ -5,37 +5,13 @@ record, the notes and the blind index are gone, and the case replays with
 
 from __future__ import annotations
 
-import contextlib
-import html
 import re
-from collections.abc import Iterator
 from typing import Any
 
-import httpx
-
 from services.api.context import ApiContext
-from tests.e2e.helpers import Api, PageLogins
+from tests.e2e.helpers import Api, PageLogins, form_token, page_text
 
 RECORD = {"given_names": "Ëngjëllushe", "family_name": "Çela", "birth_year": 1999}
-
-
-def _text(page: str) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
-
-
-def _csrf(page: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert found
-    return found.group(1)
-
-
-@contextlib.contextmanager
-def _logged_in(base_url: str, logins: PageLogins, who: str) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=base_url, timeout=30, headers={"Origin": base_url}
-    ) as client:
-        assert logins.log_in(client, who).status_code == 303
-        yield client
 
 
 def _case_with_a_person_and_a_note(api: Api, ref: str) -> dict[str, Any]:
@@ -59,16 +35,16 @@ def test_two_erasers_erase_on_the_pages_and_the_case_replays_with_the_text_gone(
 ) -> None:
     case = _case_with_a_person_and_a_note(api, "PV-ER-1")
     page = f"/cases/{case['case_id']}/erase"
-    with _logged_in(base_url, logins, tokens["coordinator"]) as coordinator:
+    with logins.logged_in(base_url, tokens["coordinator"]) as coordinator:
         assert page in coordinator.get(f"/cases/{case['case_id']}").text
         form = coordinator.get(page).text
         asked = coordinator.post(
-            page, data={"csrf": _csrf(form), "reason": "person_asked"}
+            page, data={"csrf": form_token(form), "reason": "person_asked"}
         )
         assert asked.status_code == 303
         waiting = coordinator.get(page).text
     assert "Confirm the erasure" not in waiting  # not by the one who asked
-    assert "Another coordinator or the Responsible Authority confirms it." in _text(
+    assert "Another coordinator or the Responsible Authority confirms it." in page_text(
         waiting
     )
     assert (
@@ -76,16 +52,16 @@ def test_two_erasers_erase_on_the_pages_and_the_case_replays_with_the_text_gone(
         in api.as_("vlora_worker").get(f"/api/cases/{case['case_id']}/person").text
     )
 
-    with _logged_in(base_url, logins, tokens["authority"]) as authority:
+    with logins.logged_in(base_url, tokens["authority"]) as authority:
         shown = authority.get(page).text
         action = re.search(r'action="([^"]+/confirm)"', shown)
         assert action
-        confirmed = authority.post(action.group(1), data={"csrf": _csrf(shown)})
+        confirmed = authority.post(action.group(1), data={"csrf": form_token(shown)})
         assert confirmed.status_code == 303
 
-    with _logged_in(base_url, logins, tokens["vlora_lawyer"]) as lawyer:
-        timeline = _text(lawyer.get(f"/cases/{case['case_id']}").text)
-        person = _text(lawyer.get(f"/cases/{case['case_id']}/person").text)
+    with logins.logged_in(base_url, tokens["vlora_lawyer"]) as lawyer:
+        timeline = page_text(lawyer.get(f"/cases/{case['case_id']}").text)
+        person = page_text(lawyer.get(f"/cases/{case['case_id']}/person").text)
     assert "Personal data erased: the person asked for their data to be erased" in (
         timeline
     )
@@ -144,7 +120,7 @@ def test_only_the_roles_that_erase_may_ask(
     for who in ("vlora_worker", "auditor", "vlora_police"):
         refused = api.as_(who).post(url, json={"reason": "person_asked"})
         assert refused.status_code == 403, who
-    with _logged_in(base_url, logins, tokens["vlora_lawyer"]) as lawyer:
+    with logins.logged_in(base_url, tokens["vlora_lawyer"]) as lawyer:
         assert lawyer.get(f"/cases/{case['case_id']}/erase").status_code == 403
         timeline = lawyer.get(f"/cases/{case['case_id']}").text
     assert f"/cases/{case['case_id']}/erase" not in timeline

@@ -7,10 +7,7 @@ found by a folded name through the blind index."""
 from __future__ import annotations
 
 import base64
-import contextlib
-import html
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -19,7 +16,7 @@ import pytest
 from services.api.context import ApiContext
 from services.config.bootstrap import Backbone
 from services.store.personal_data_keys import KeyRing, generate_master_key
-from tests.e2e.helpers import Api, PageLogins
+from tests.e2e.helpers import Api, PageLogins, form_token, page_text
 
 NAME = {"given_names": "Ëngjëllushe", "family_name": "Çela"}
 PHONE = "+355 69 123 4567"
@@ -37,25 +34,6 @@ RECORD: dict[str, Any] = {
 }
 
 
-def _text(page: str) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
-
-
-def _csrf(page: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert found, "the form carries its session's token"
-    return found.group(1)
-
-
-@contextlib.contextmanager
-def _logged_in(base_url: str, logins: PageLogins, who: str) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=base_url, timeout=30, headers={"Origin": base_url}
-    ) as client:
-        assert logins.log_in(client, who).status_code == 303
-        yield client
-
-
 def _put(api: Api, who: str, case: dict[str, Any], **query: str) -> httpx.Response:
     return api.as_(who).put(
         f"/api/cases/{case['case_id']}/person", json=RECORD, params=query
@@ -70,7 +48,7 @@ def test_a_worker_records_the_person_on_the_page_and_no_event_holds_them(
     context: ApiContext,
 ) -> None:
     case = api.identify(subject_ref="PV-PR-1")
-    with _logged_in(base_url, logins, tokens["vlora_lawyer"]) as lawyer:
+    with logins.logged_in(base_url, tokens["vlora_lawyer"]) as lawyer:
         timeline = lawyer.get(f"/cases/{case['case_id']}").text
         assert f'href="/cases/{case["case_id"]}/person"' in timeline
         form = lawyer.get(f"/cases/{case['case_id']}/person/edit")
@@ -78,7 +56,7 @@ def test_a_worker_records_the_person_on_the_page_and_no_event_holds_them(
         sent = lawyer.post(
             f"/cases/{case['case_id']}/person/edit",
             data={
-                "csrf": _csrf(form.text),
+                "csrf": form_token(form.text),
                 **NAME,
                 "aliases": "Lushja\nLusha",
                 "birth_year": "1999",
@@ -87,8 +65,8 @@ def test_a_worker_records_the_person_on_the_page_and_no_event_holds_them(
                 "nationality": "AL",
             },
         )
-        assert sent.status_code == 303, _text(sent.text)
-        shown = _text(lawyer.get(sent.headers["location"]).text)
+        assert sent.status_code == 303, page_text(sent.text)
+        shown = page_text(lawyer.get(sent.headers["location"]).text)
     assert "Ëngjëllushe" in shown
     assert PHONE in shown
     assert "Albanian, Italian" in shown
@@ -117,14 +95,14 @@ def test_the_page_and_the_api_refuse_the_same_values(
     assert bad.status_code == 422
     fields = {e["field"].split(".")[0] for e in bad.json()["errors"]}
     assert fields >= {"phone", "languages"}
-    with _logged_in(base_url, logins, tokens["vlora_lawyer"]) as lawyer:
+    with logins.logged_in(base_url, tokens["vlora_lawyer"]) as lawyer:
         form = lawyer.get(f"/cases/{case['case_id']}/person/edit").text
         refused = lawyer.post(
             f"/cases/{case['case_id']}/person/edit",
-            data={"csrf": _csrf(form), **NAME, "phone": "call me maybe"},
+            data={"csrf": form_token(form), **NAME, "phone": "call me maybe"},
         )
     assert refused.status_code == 422
-    assert "This is not in the expected form" in _text(refused.text)
+    assert "This is not in the expected form" in page_text(refused.text)
     assert "call me maybe" in refused.text  # kept as typed, to correct it
 
 
@@ -152,9 +130,9 @@ def test_readers_outside_the_region_give_a_reason_and_see_their_minimum(
     assert not {"phone", "address", "guardian_name"} & police.keys()
     assert api.as_("durres_police").get(url).status_code == 403
 
-    with _logged_in(base_url, logins, tokens["coordinator"]) as coordinator:
+    with logins.logged_in(base_url, tokens["coordinator"]) as coordinator:
         asked = coordinator.get(f"/cases/{case['case_id']}/person")
-        assert "Why do you read the person record?" in _text(asked.text)
+        assert "Why do you read the person record?" in page_text(asked.text)
         assert "Çela" not in asked.text
         shown = coordinator.get(
             f"/cases/{case['case_id']}/person", params={"reason": "transfer"}
@@ -231,15 +209,15 @@ def test_the_search_page_is_offered_before_opening_a_case(
 ) -> None:
     case = api.identify(subject_ref="PV-PR-7")
     assert _put(api, "vlora_worker", case).status_code == 200
-    with _logged_in(base_url, logins, tokens["durres_worker"]) as durres:
+    with logins.logged_in(base_url, tokens["durres_worker"]) as durres:
         assert 'href="/people/search"' in durres.get("/cases/new").text
         form = durres.get("/people/search").text
         assert 'method="post" action="/people/search"' in form
         page = durres.post(
-            "/people/search", data={"csrf": _csrf(form), "name": "engjellushe"}
+            "/people/search", data={"csrf": form_token(form), "name": "engjellushe"}
         )
     assert page.status_code == 200
-    text = _text(page.text)
+    text = page_text(page.text)
     assert "Known in another region: ask the coordinator." in text
     assert "PV-PR-7" not in text
     assert "vlora" not in page.text.lower()
@@ -266,7 +244,7 @@ def test_a_first_record_starts_from_what_the_identification_took(
     logins: PageLogins,
 ) -> None:
     case = api.identify(subject_ref="PV-PR-9", sex="female", age=None, birth_year=1990)
-    with _logged_in(base_url, logins, tokens["vlora_lawyer"]) as lawyer:
+    with logins.logged_in(base_url, tokens["vlora_lawyer"]) as lawyer:
         form = lawyer.get(f"/cases/{case['case_id']}/person/edit").text
     assert 'value="1990"' in form
     assert re.search(r'value="female"\s+checked', form)
@@ -289,10 +267,10 @@ def test_the_police_reach_the_person_from_their_alert(
         recipient="police",
     )
     assert _put(api, "vlora_worker", case).status_code == 200
-    with _logged_in(base_url, logins, tokens["vlora_police"]) as police:
+    with logins.logged_in(base_url, tokens["vlora_police"]) as police:
         alert = police.get(f"/alerts/{case['case_id']}")
         assert f'href="/cases/{case["case_id"]}/person"' in alert.text
-        person = _text(police.get(f"/cases/{case['case_id']}/person").text)
+        person = page_text(police.get(f"/cases/{case['case_id']}/person").text)
     assert "Çela" in person
     assert PHONE not in person
     assert "Shihni vetëm fushat që i duhen rolit tuaj." in person
