@@ -121,6 +121,30 @@ def seed_every_text_field(api: Api) -> dict[str, Any]:
     assert opened.status_code == 201, opened.text
     assert opened.headers["X-Correlation-Id"] != header["X-Correlation-Id"]
     case = opened.json()
+    # The person record, a note and a search by name: typed too.
+    worker = api.as_("vlora_worker")
+    record = worker.put(
+        f"/api/cases/{case['case_id']}/person",
+        json={
+            "given_names": "Ëngjëllushe",
+            "family_name": "Çela",
+            "aliases": [FOLDED],
+            "birth_year": 2010,
+            "phone": PHONE,
+            "address": TYPED,
+            "guardian_name": NAME,
+            "guardian_relation": "mother",
+            "guardian_phone": PHONE,
+            "document_type": "identity_card",
+            "document_number": DIGITS,
+        },
+    )
+    assert record.status_code == 200, record.text
+    note = worker.post(f"/api/cases/{case['case_id']}/notes", json={"text": TYPED})
+    assert note.status_code in (200, 201), note.text
+    found = worker.post("/api/people/search", json={"name": FOLDED.lower()})
+    assert [p["case_id"] for p in found.json()] == [case["case_id"]], found.text
+    case = worker.get(f"/api/cases/{case['case_id']}").json()
     for phone in (PHONE, DIGITS):
         answered = api.as_("vlora_worker").get(
             f"/api/cases/{case['case_id']}", headers={"X-Correlation-Id": phone}
