@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from psycopg_pool import ConnectionPool
 
@@ -96,12 +96,6 @@ class Accounts:
         self.settings = settings
         self.passwords = passwords
 
-    def is_locked(self, locked_at: datetime | None, now: datetime) -> bool:
-        if locked_at is None:
-            return False
-        minutes = self.settings.lock_minutes
-        return minutes == 0 or now < locked_at + timedelta(minutes=minutes)
-
     def get(self, user_id: str) -> Account | None:
         with self.pool.connection() as conn:
             row = conn.execute(
@@ -131,7 +125,7 @@ class Accounts:
             str(unit) if unit else None,
             str(agency) if agency else None,
             str(status),
-            self.is_locked(locked_at, self.clock.now()),
+            self.settings.locked(locked_at, self.clock.now()),
             last_login if isinstance(last_login, datetime) else None,
             bool(has_password),
             bool(second_factor),

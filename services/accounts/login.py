@@ -14,7 +14,7 @@ within the window refuse every log-in from that address until they age out.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import structlog
 from psycopg_pool import ConnectionPool
@@ -67,7 +67,7 @@ class LogIns:
         if (
             right
             and status == "active"
-            and not self._locked(locked_at, now)
+            and not self.settings.locked(locked_at, now)
             and not self.address_blocked(address)
         ):
             return True
@@ -89,7 +89,7 @@ class LogIns:
         if (
             row is not None
             and row[0] == "active"
-            and not self._locked(row[1], self.clock.now())
+            and not self.settings.locked(row[1], self.clock.now())
             and not self.address_blocked(address)
         ):
             return True
@@ -108,7 +108,7 @@ class LogIns:
             ).fetchone()
             last_step, locked_at = row if row else (None, None)
             step = None
-            if row is not None and not self._locked(locked_at, now):
+            if row is not None and not self.settings.locked(locked_at, now):
                 step = matching_step(secret, code[:20], now, last_step)
             if step is not None:
                 conn.execute(
@@ -118,12 +118,6 @@ class LogIns:
                 return True
         self.fail(user_id, address)
         return False
-
-    def _locked(self, locked_at: datetime | None, now: datetime) -> bool:
-        if locked_at is None:
-            return False
-        minutes = self.settings.lock_minutes
-        return minutes == 0 or now < locked_at + timedelta(minutes=minutes)
 
     def fail(self, username: str, address: str) -> None:
         """Record a failure; lock the account if it has had too many."""
@@ -147,7 +141,7 @@ class LogIns:
             if (
                 row is not None
                 and row[0] >= self.settings.lock_failures
-                and not self._locked(row[1], now)
+                and not self.settings.locked(row[1], now)
             ):
                 conn.execute(
                     "UPDATE api_users SET locked_at = %s WHERE user_id = %s",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
@@ -83,6 +84,13 @@ class AccountSettings:
     password_hashing: str = "strong"
     # Log-in through an OpenID provider; None: off.
     single_sign_on: SingleSignOnSettings | None = None
+
+    def locked(self, locked_at: datetime | None, now: datetime) -> bool:
+        """Whether an account locked at ``locked_at`` is still locked ``now``."""
+        if locked_at is None:
+            return False
+        minutes = self.lock_minutes
+        return minutes == 0 or now < locked_at + timedelta(minutes=minutes)
 
 
 # The window in which failed log-ins are counted.
