@@ -49,6 +49,7 @@ from services.api.freshness import ReadModelLagHeader
 from services.api.i18n import Pages
 from services.api.idempotency import KeyReused
 from services.api.next_page import here, login_url
+from services.api.outage_answers import outage_answer
 from services.api.routes import (
     ack,
     admin,
@@ -86,6 +87,7 @@ from services.app.errors import (
 )
 from services.config.settings import ApiSettings
 from services.observability.server import readiness
+from services.store.outages import DATABASE_ERRORS
 
 log = structlog.get_logger("vatra.api")
 
@@ -273,15 +275,18 @@ def _is_page(request: Request) -> bool:
 
 def _install_error_handlers(app: FastAPI) -> None:
     def handles(
-        kind: type[Exception],
+        *kinds: type[Exception],
     ) -> Callable[[Callable[[Request, Any], Response]], None]:
         def register(handler: Callable[[Request, Any], Response]) -> None:
             async def handle(request: Request, error: Exception) -> Response:
                 return handler(request, error)
 
-            app.add_exception_handler(kind, handle)
+            for kind in kinds:
+                app.add_exception_handler(kind, handle)
 
         return register
+
+    handles(*DATABASE_ERRORS)(outage_answer)
 
     @handles(RequestValidationError)
     def _invalid(request: Request, error: RequestValidationError) -> Response:

@@ -24,6 +24,11 @@ _UNAVAILABLE_CLASSES = frozenset({"08", "53", "57", "58"})
 _UNAVAILABLE_CODES = frozenset({"25006", "40001", "40P01", "55P03"})
 
 
+# The errors that may be an outage (``is_database_outage`` tells): psycopg's
+# own, and the eventsourcing library's wrapping of them.
+DATABASE_ERRORS = (psycopg.Error, persistence.PersistenceError)
+
+
 def is_database_outage(error: BaseException) -> bool:
     """True if ``error`` (or what caused it) means PostgreSQL is unavailable."""
     seen: set[int] = set()

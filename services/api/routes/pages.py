@@ -54,6 +54,7 @@ from services.api.step_views import done_sentence, steps_view
 from services.api.text_view import show_texts
 from services.api.wording import Wording
 from services.app.errors import InvalidInput
+from services.store.outages import DATABASE_ERRORS, is_database_outage
 
 router = APIRouter(include_in_schema=False)
 
@@ -128,7 +129,13 @@ def error_page(
     the error's), the API's own words; no English text, code or field name
     reaches an Albanian page.
     """
-    viewer = page_viewer(request)
+    try:
+        viewer = page_viewer(request)
+    except DATABASE_ERRORS as lookup:
+        # The database is down: the page is worded for a visitor.
+        if not is_database_outage(lookup):
+            raise
+        viewer = None
     language = viewer.language if viewer else visitor_language(request)
     rulebook = cast(ApiContext, request.app.state.context).rulebook
     w = Wording(translator(language), rulebook, language)
