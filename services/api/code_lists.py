@@ -104,6 +104,15 @@ def municipality_regions() -> dict[str, str]:
     return {code: m.county for code, m in TERRITORY.municipalities.items()}
 
 
+def municipality_counties() -> dict[str, str]:
+    """Municipality code -> the name of its county (a place name, the same
+    in every language)."""
+    return {
+        code: TERRITORY.counties[m.county]
+        for code, m in TERRITORY.municipalities.items()
+    }
+
+
 def indicator_groups(language: str) -> dict[str, list[str]]:
     """Group label -> the indicator codes of that group, in catalogue order."""
     index = 0 if language == "en" else 1

@@ -12,7 +12,7 @@ from typing import Any
 from domain.errors import DomainError
 from domain.fields import ENTRY_FIELDS, Rule
 from services.api.code_labels import coded, is_place_name, labels_for
-from services.api.code_lists import SOURCES
+from services.api.code_lists import SOURCES, municipality_counties
 from services.api.code_lists import labels as code_list_labels
 from services.api.error_texts import word_error
 from services.api.form_model import RADIO_MAX, FieldSpec, shown_value
@@ -24,6 +24,7 @@ from services.api.wording import Wording
 class Choice:
     value: str
     label: str
+    group: str = ""  # a list box shows its options under their group's name
 
 
 @dataclass
@@ -97,22 +98,19 @@ def option_label(
 
 
 def catalogue_choices(w: Wording, name: str, rule: Rule | None) -> list[Choice]:
-    """Every code the field's rule (or catalogue) allows, in catalogue order."""
+    """Every code the field's rule (or catalogue) allows, in catalogue order;
+    municipalities under their county's name, so that the one in the region
+    chosen above is found without scrolling through all 61."""
     codes = coded(rule)
     allowed = codes.codes if codes is not None and codes.codes is not None else None
     named = listed(w, rule)
-    if named is not None:
-        return [
-            Choice(code, label)
-            for code, label in named.items()
-            if allowed is None or code in allowed
-        ]
-    labels = labels_for(name, rule)
-    if labels is None:
-        return []
+    if named is None:
+        labels = labels_for(name, rule) or {}
+        named = {code: code_label(w, name, rule, code) for code in labels}
+    counties = municipality_counties() if name == "municipality" else {}
     return [
-        Choice(code, code_label(w, name, rule, code))
-        for code in labels
+        Choice(code, label, counties.get(code, ""))
+        for code, label in named.items()
         if allowed is None or code in allowed
     ]
 

@@ -128,6 +128,11 @@ def test_the_identification_form_opens_a_case_and_the_timeline_confirms_it(
     # Only the worker's own region is offered; the time defaults to now (Tirana).
     regions = set(re.findall(r'name="region" value="([^"]+)"', form))
     assert regions == {"vlora"}
+    # The municipalities under their county's name: Sarandë among Vlorë's.
+    vlora = re.search(r'<optgroup label="Vlorë">(.*?)</optgroup>', form, re.S)
+    assert vlora, "the municipalities are grouped by county"
+    assert 'value="sarande"' in vlora[1]
+    assert 'value="durres"' not in vlora[1]
     action, fields = form_of(form)
     assert ("occurred_at", "2026-03-02T09:00") in fields
     answer = worker.send(
