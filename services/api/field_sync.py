@@ -16,8 +16,10 @@ each:
 - ``refused``: a field or a rule of the case refuses it; the reasons are
   worded in the worker's language.
 
-A batch stops at the first step not recorded: the steps after it may depend
-on it, and are sent again in order once it is decided.
+- ``waiting``: an earlier step of the same case in this batch was not
+  recorded; this one may depend on it, so it is not tried, and is sent again
+  in order once the worker has decided. Steps of other cases go on: one
+  case's conflict never holds back the police alert of another.
 """
 
 from __future__ import annotations
@@ -118,13 +120,18 @@ class Syncer:
         self.formats = Formats(viewer.language)
 
     def run(self, steps: Sequence[QueuedStep]) -> list[dict[str, Any]]:
-        """Each step's answer, up to and including the first not recorded."""
-        answers = []
+        """Each step's answer, in order; a case's steps after one of its steps
+        that was not recorded wait."""
+        answers: list[dict[str, Any]] = []
+        held: set[uuid.UUID] = set()
         for step in steps:
+            if step.case_id in held:
+                answers.append({"status": "waiting"})
+                continue
             answer = self.one(step)
             answers.append(answer)
             if answer["status"] != "recorded":
-                break
+                held.add(step.case_id)
         return answers
 
     def one(self, step: QueuedStep) -> dict[str, Any]:

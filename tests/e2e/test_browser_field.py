@@ -1,7 +1,8 @@
 """The field-capture page in Chromium at a phone's size, with the connection
 taken away (``set_offline``): what a worker records offline is kept
 encrypted on the phone and, once online, recorded once; another worker's
-step recorded meanwhile is put to the worker, never overwritten."""
+step recorded meanwhile is put to the worker, never overwritten, while the
+steps of other cases are recorded."""
 
 from __future__ import annotations
 
@@ -42,20 +43,22 @@ def test_a_step_made_stale_by_another_worker_is_put_to_the_worker_to_decide(
     clock: ControlledClock,
     tmp_path: Path,
 ) -> None:
-    case = api.identify()  # the worker's own case, on the phone before it goes
+    case = api.identify()  # the worker's own cases, on the phone before it goes
     case_id = str(case["case_id"])
+    other_id = str(api.identify(subject_ref="PV-FIELD-OTHER")["case_id"])
     with phone(START) as session:
         page = session.new_page()
         open_field(page, base_url, logins, tokens["vlora_worker"])
         set_pin(page)
-        expect(page.locator("#case option")).to_have_count(2)
+        expect(page.locator("#case option")).to_have_count(3)
 
         session.set_offline(True)
         page.reload()  # offline: the page and the worker's cases come from the phone
         unlock(page)
         expect(page.locator(f"#case option[value='{case_id}']")).to_have_count(1)
         notify_by_phone(page, case_id)
-        # Meanwhile a lawyer records the consent on the case.
+        notify_by_phone(page, other_id)  # after it, on a case nobody touched
+        # Meanwhile a lawyer records the consent on the first case.
         lawyer = api.as_("vlora_lawyer").post(
             f"/api/cases/{case_id}/consent",
             json={"scope": "services", "given_by": "subject", "expected_version": 1},
@@ -68,8 +71,12 @@ def test_a_step_made_stale_by_another_worker_is_put_to_the_worker_to_decide(
         decision = page.locator("#decisions > li")
         expect(decision).to_contain_text("lawyer-vlora-1")
         expect(decision).to_contain_text("pëlqimi")
-        assert queued(page) == 1
+        assert queued(page) == 1  # the other case's step did not wait for it
         assert len(context.service.events(case_id)) == 2  # nothing written over it
+        assert [e.type for e in context.service.events(other_id)] == [
+            "Identified",
+            "AuthorityNotified",
+        ]
         _check(page, tmp_path, "field-conflict")
 
         decision.locator("button.after").click()

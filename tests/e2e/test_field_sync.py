@@ -152,9 +152,10 @@ def test_another_workers_step_is_listed_for_the_worker_to_decide(
     queued = _notified_by_phone(case_id, 1)
     queued["occurred_at"] = clock.now().isoformat()
 
-    (conflict,) = _sync(worker, [queued, _consent(case_id, 2)])
+    conflict, waiting = _sync(worker, [queued, _consent(case_id, 2)])
 
     assert conflict["status"] == "conflict"
+    assert waiting == {"status": "waiting"}  # its case's next step waits
     assert conflict["version"] == 2
     assert len(conflict["changes"]) == 1
     assert "lawyer-vlora-1" in conflict["changes"][0]
@@ -175,9 +176,10 @@ def test_a_refused_step_says_why_in_the_workers_language(worker: Browser) -> Non
     step = _identification(case_id)
     step["fields"] = {**step["fields"], "municipality": "tirane"}
 
-    (refused,) = _sync(worker, [step, _consent(case_id, 1)])
+    refused, waiting = _sync(worker, [step, _consent(case_id, 1)])
 
     assert refused["status"] == "refused"
+    assert waiting["status"] == "waiting"
     assert set(refused["errors"]) == {"municipality"}
 
 
@@ -191,3 +193,26 @@ def test_a_sync_without_the_pages_token_is_refused(
     assert answer.status_code == 403
     with pytest.raises(CaseNotFound):
         context.service.case(case_id)
+
+
+def test_a_cases_later_steps_wait_for_its_conflict_and_other_cases_go_on(
+    context: ApiContext, worker: Browser, api: Api, clock: ControlledClock
+) -> None:
+    held = str(api.identify()["case_id"])
+    free = str(api.identify(subject_ref="PV-SYNC-FREE")["case_id"])
+    other = api.as_("vlora_lawyer").post(
+        f"/api/cases/{held}/consent",
+        json={"scope": "services", "given_by": "subject", "expected_version": 1},
+    )
+    assert other.status_code == 200, other.text
+    stale = {**_notified_by_phone(held, 1), "occurred_at": clock.now().isoformat()}
+    elsewhere = {
+        **_notified_by_phone(free, 1),
+        "occurred_at": clock.now().isoformat(),
+    }
+
+    answers = _sync(worker, [stale, _consent(held, 2), elsewhere])
+
+    assert [a["status"] for a in answers] == ["conflict", "waiting", "recorded"]
+    assert len(context.service.events(held)) == 2  # nothing tried after it
+    assert [e.type for e in context.service.events(free)][-1] == "AuthorityNotified"

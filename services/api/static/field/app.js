@@ -8,7 +8,9 @@
    takes the session's form token first (/field/data/session); an ended
    session stops the sending, keeps the queue and asks the worker to log in.
    A step someone else's work made stale is listed for the worker to decide:
-   it is never recorded over their steps. All texts come from the page. */
+   it is never recorded over their steps, and the later steps of its case
+   wait for that decision while the other cases' steps are sent. All texts
+   come from the page. */
 "use strict";
 
 (() => {
@@ -270,7 +272,9 @@
     syncing = true;
     const total = queue.length;
     let sent = 0;
-    let blocked = null;
+    // A case whose step was not recorded waits for the worker's decision
+    // (case id -> its step and the answer); the other cases' steps go on.
+    const held = new Map();
     $("sending").hidden = false;
     $("sync-note").textContent = "";
     progress(sent, total);
@@ -280,8 +284,11 @@
       if (!$("login").hidden) {
         return;
       }
-      while (queue.length && !blocked) {
-        const batch = queue.slice(0, BATCH);
+      for (;;) {
+        const batch = queue.filter((q) => !held.has(q.step.case_id)).slice(0, BATCH);
+        if (!batch.length) {
+          break;
+        }
         const response = await fetch("/field/data/sync", {
           method: "POST",
           redirect: "manual",
@@ -297,23 +304,29 @@
           throw new Error(`sync: ${response.status}`);
         }
         const { answers } = await response.json();
+        let moved = false;
         for (const [index, answer] of answers.entries()) {
           const q = batch[index];
-          if (answer.status !== "recorded") {
-            blocked = { q, answer };
-            break;
+          if (answer.status === "recorded") {
+            await vault.remove(q.seq);
+            queue.splice(queue.indexOf(q), 1);
+            sent += 1;
+            progress(sent, total);
+            moved = true;
+          } else if (!held.has(q.step.case_id)) {
+            held.set(q.step.case_id, { q, answer });
+            moved = true;
           }
-          await vault.remove(q.seq);
-          queue.splice(queue.indexOf(q), 1);
-          sent += 1;
-          progress(sent, total);
+        }
+        if (!moved) {
+          break; // nothing answered: try again later rather than loop
         }
       }
     } catch (failed) {
       $("sync-note").textContent = text("tFailed");
     } finally {
       syncing = false;
-      decisions(blocked);
+      decisions([...held.values()]);
       render();
       if (!queue.length) {
         $("kept").hidden = true;
@@ -335,14 +348,16 @@
     return legend ? legend.textContent.trim() : "";
   }
 
-  function decisions(blocked) {
+  function decisions(held) {
     const list = $("decisions");
     list.textContent = "";
-    $("decide").hidden = !blocked;
-    if (!blocked) {
-      return;
+    $("decide").hidden = !held.length;
+    for (const blocked of held) {
+      list.append(decision(blocked));
     }
-    const { q, answer } = blocked;
+  }
+
+  function decision({ q, answer }) {
     const conflict = answer.status === "conflict";
     const item = document.getElementById(conflict ? "t-conflict" : "t-refused").content.cloneNode(true);
     item.querySelector(".what").textContent = `${titleOf(q.step.step)} · ${caseLabel(q.step.case_id)} · ${when(q.step)}`;
@@ -362,7 +377,7 @@
       }
     }
     item.querySelector(".drop").addEventListener("click", () => drop(q));
-    list.append(item);
+    return item;
   }
 
   // Record the step after the others' steps: it and the later steps of the
@@ -375,14 +390,14 @@
         await vault.replace(later.seq, later.step);
       }
     }
-    decisions(null);
+    decisions([]);
     sync();
   }
 
   async function drop(q) {
     await vault.remove(q.seq);
     queue.splice(queue.indexOf(q), 1);
-    decisions(null);
+    decisions([]);
     render();
     sync();
   }
