@@ -11,6 +11,7 @@ workers' health server): a command that exports no metrics, such as
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -18,6 +19,9 @@ if TYPE_CHECKING:
     from prometheus_client import Counter, Gauge
 
 _defined: list[_Metric] = []
+# Threads of one process (the relay, the follower, the SOP clock) may use a
+# metric first at the same moment: it must be made and registered once.
+_making = threading.Lock()
 
 
 class _Metric:
@@ -37,16 +41,21 @@ class _Metric:
 
     def made(self) -> Counter | Gauge:
         """The ``prometheus_client`` metric, made (and registered) now if not yet."""
-        if self._made is None:
+        made = self._made
+        if made is None:
             import prometheus_client  # noqa: PLC0415  (see the module's doc)
 
-            kind = (
-                prometheus_client.Counter
-                if self.kind == "counter"
-                else prometheus_client.Gauge
-            )
-            self._made = kind(self.name, self.documentation, self.labelnames)
-        return self._made
+            with _making:
+                made = self._made
+                if made is None:
+                    kind = (
+                        prometheus_client.Counter
+                        if self.kind == "counter"
+                        else prometheus_client.Gauge
+                    )
+                    made = kind(self.name, self.documentation, self.labelnames)
+                    self._made = made
+        return made
 
 
 class LazyCounter(_Metric):
