@@ -86,6 +86,7 @@ from services.app.errors import (
     VersionConflict,
 )
 from services.config.settings import ApiSettings
+from services.observability.metrics import create_all as create_backbone_metrics
 from services.observability.server import readiness
 from services.store.outages import DATABASE_ERRORS
 
@@ -113,6 +114,7 @@ CORRELATION_ID = re.compile(
 def create_app(context: ApiContext, settings: ApiSettings | None = None) -> FastAPI:
     """The application over ``context``; nothing connects at import time."""
     settings = settings or ApiSettings()
+    create_backbone_metrics()  # /metrics lists the backbone's metrics from the start
     app = FastAPI(
         # /docs is served from this server (routes.docs), never from a CDN.
         docs_url=None,

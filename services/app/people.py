@@ -12,10 +12,9 @@ is recorded.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain.case import Case
-from domain.commands import OpeningCommand
 from domain.stamp import Stamp
 from services.app.errors import (
     PersonalDataError,
@@ -24,6 +23,9 @@ from services.app.errors import (
     SubjectErased,
 )
 from services.app.ports import PersonalAttributes
+
+if TYPE_CHECKING:
+    from domain.commands import OpeningCommand
 
 NO_STORE = (
     "VATRA_PERSONAL_DATA_KEY is not set: the person's attributes cannot be "

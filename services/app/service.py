@@ -14,7 +14,7 @@ import itertools
 import uuid
 from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import structlog
@@ -24,14 +24,12 @@ from eventsourcing.utils import EnvType
 
 from domain.case import Case
 from domain.clock import Clock
-from domain.commands import CaseCommand, CorrectEntry, OpeningCommand
 from domain.events import CaseEvent
 from domain.stamp import Stamp
 from domain.typed_text import Known
 from services.app.case_views import CaseViews
 from services.app.errors import CaseNotFound, InvalidInput, VersionConflict
 from services.app.group_commit import GroupCommit
-from services.app.offers import offers_of
 from services.app.people import keep_attributes, person_facts
 from services.app.plain import (
     RecordedEvent,
@@ -42,7 +40,12 @@ from services.app.plain import (
 )
 from services.app.ports import PersonalAttributes, TypedTexts
 from services.app.texts import keep_typed_text
-from services.observability.metrics import EVENTS_RECORDED
+
+if TYPE_CHECKING:
+    # The command classes and the metrics are loaded by what records commands
+    # (the API, the workers, the writing commands), not by a command that
+    # only reads (``vatra timeline``): see ``_save`` and ``_parsed_times``.
+    from domain.commands import CaseCommand, OpeningCommand
 
 log = structlog.get_logger("vatra.service")
 
@@ -194,6 +197,10 @@ class CaseService:
         """The steps the case offers someone of ``role`` now, with the values
         each field may take (``services.app.offers``); ``awaited``: the event
         types the case's unmet SOP obligations wait for."""
+        # With the command table: loaded by what offers steps (the API), not
+        # by a command that only reads a case.
+        from services.app.offers import offers_of  # noqa: PLC0415
+
         offers: dict[str, Any] = self.views.read(
             parse_case_id(case_id),
             lambda case: offers_of(case, role=role, unit=unit, awaited=awaited),
@@ -312,6 +319,9 @@ class CaseService:
                 expected=expected,
                 actual=actual,
             ) from None
+        # Imported once the first change is saved (then a lookup in sys.modules).
+        from services.observability.metrics import EVENTS_RECORDED  # noqa: PLC0415
+
         for event in recorded:
             EVENTS_RECORDED.labels(type(event).__name__).inc()
             log.info(
@@ -342,6 +352,8 @@ def _project(case: Case | None, events: Iterable[CaseEvent]) -> Case | None:
 def _parsed_times(command: CaseCommand) -> dict[str, Any]:
     """The command's times given as ISO 8601 text, as times: the deadline
     commands' ``due_at``, and a corrected ``occurred_at``."""
+    from domain.commands import CorrectEntry  # noqa: PLC0415  (see the imports)
+
     arguments = command.arguments()
     if isinstance(arguments.get("due_at"), str):
         arguments["due_at"] = parse_moment("due_at", arguments["due_at"])

@@ -28,6 +28,8 @@ from typing import Any
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
+from services.observability import metrics
+
 log = structlog.get_logger("vatra.health")
 
 Check = Callable[[], tuple[bool, str]]
@@ -177,6 +179,7 @@ class HealthServer:
         return int(self._httpd.server_address[1])
 
     def start(self) -> HealthServer:
+        metrics.create_all()  # every metric listed from the first scrape
         self._thread.start()
         log.info("health_server_started", port=self.port)
         return self

@@ -27,7 +27,6 @@ from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
@@ -36,7 +35,12 @@ from domain.clock import Clock
 from domain.person_record import name_tokens, record_tokens, year_of_birth
 from projections.schema import run_ddl
 from services.app.errors import PersonalDataUnavailable, SubjectErased
-from services.store.personal_data_keys import KeyRing, open_sealed, seal
+from services.store.personal_data_keys import (
+    KeyRing,
+    new_data_key,
+    open_sealed,
+    seal,
+)
 from services.store.personal_data_table import DDL as PERSONAL_DATA_DDL
 
 DDL = """
@@ -101,7 +105,7 @@ def subject_key(
         return keys.unwrap(subject_ref, bytes(row[0]), row[1])
     if not create:
         return None
-    data_key = AESGCM.generate_key(bit_length=256)
+    data_key = new_data_key()
     conn.execute(
         "INSERT INTO personal_data (subject_ref, wrapped_key, master_key_id, "
         "created_at, updated_at) VALUES (%s, %s, %s, %s, %s)",

@@ -27,7 +27,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from psycopg_pool import ConnectionPool
 
 from domain.clock import Clock
@@ -39,7 +38,12 @@ from services.app.errors import (
     SubjectErased,
 )
 from services.store.access_log import AccessLog
-from services.store.personal_data_keys import KeyRing, open_sealed, seal
+from services.store.personal_data_keys import (
+    KeyRing,
+    new_data_key,
+    open_sealed,
+    seal,
+)
 from services.store.personal_data_table import DDL, shred
 
 # Roles that may read or change a person's personal data: the people working
@@ -202,7 +206,7 @@ class PersonalDataStore:
                 )
             held: PersonalData | None = None
             if row is None:
-                data_key = AESGCM.generate_key(bit_length=256)
+                data_key = new_data_key()
             else:
                 data_key = keys.unwrap(subject_ref, bytes(row[0]), row[1])
                 if row[3] is not None:

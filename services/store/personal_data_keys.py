@@ -16,12 +16,10 @@ import hmac
 import os
 from collections.abc import Iterable
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from services.app.errors import PersonalDataUnavailable
 
 NONCE_BYTES = 12
+DATA_KEY_BYTES = 32  # AES-256
 
 
 class KeyRing:
@@ -71,12 +69,27 @@ def _master_key(text: str, setting: str) -> bytes:
     return key
 
 
+def new_data_key() -> bytes:
+    """A new random data key (as ``AESGCM.generate_key(bit_length=256)`` makes one)."""
+    return os.urandom(DATA_KEY_BYTES)
+
+
+# The cipher is loaded when something is first sealed or opened: a command
+# that reads no personal data (``vatra timeline`` without ``--actor``) starts
+# without the cryptography library.
+
+
 def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: PLC0415
+
     nonce = os.urandom(NONCE_BYTES)
     return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
 
 
 def open_sealed(key: bytes, sealed: bytes, aad: bytes) -> bytes:
+    from cryptography.exceptions import InvalidTag  # noqa: PLC0415
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: PLC0415
+
     try:
         return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
     except InvalidTag:

@@ -33,12 +33,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from services.app.errors import ReadNotPermitted, SubjectErased
 from services.store.outages import refused_as_events_are
 from services.store.personal_data import PersonalDataStore
-from services.store.personal_data_keys import KeyRing, open_sealed, seal
+from services.store.personal_data_keys import (
+    KeyRing,
+    new_data_key,
+    open_sealed,
+    seal,
+)
 
 REF_PREFIX = "txt_"
 
@@ -121,7 +124,7 @@ class PersonalTexts:
                 "ON CONFLICT (subject_ref) DO NOTHING",
                 (
                     subject_ref,
-                    keys.wrap(subject_ref, AESGCM.generate_key(bit_length=256)),
+                    keys.wrap(subject_ref, new_data_key()),
                     keys.current_id,
                     now,
                     now,
