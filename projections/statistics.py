@@ -30,9 +30,10 @@ from uuid import UUID
 
 from psycopg import Connection, Cursor, sql
 
+from projections import stats_rollups
 from projections.copying import insert_new_rows
 from projections.feed import Delivered
-from projections.schema import run_ddl
+from projections.schema import ddl_lock, run_ddl
 from projections.stats_person import DDL as PERSON_DDL
 from projections.stats_person import clear_cases
 
@@ -127,10 +128,12 @@ class StatisticsProjection:
     name = "statistics"
     # stats_person is not listed: a rebuild must not drop what events cannot
     # give back.
-    tables: tuple[str, ...] = ("stats_cases", "stats_steps")
+    tables: tuple[str, ...] = ("stats_cases", "stats_steps", *stats_rollups.TABLES)
 
     def create(self, conn: Connection[Any]) -> None:
         run_ddl(conn, CASES_DDL + STEPS_DDL + PERSON_DDL)
+        with ddl_lock(conn):
+            stats_rollups.create(conn)
 
     def apply(self, cur: Cursor[Any], batch: Sequence[Delivered]) -> None:
         cases: dict[UUID, _CaseRow] = {}
@@ -150,12 +153,17 @@ class StatisticsProjection:
                 corrections.extend(_step_corrections(case_id, p))
             row = cases.setdefault(case_id, _CaseRow(case_id))
             row.take(name, event.originator_version, event.occurred_at, p)
+        # The day counts and notices of the cases the batch touches are taken
+        # out before their rows change and put back after (stats_rollups).
+        case_ids = list(cases)
+        stats_rollups.retract(cur, case_ids)
         touched = [row.values() for row in cases.values() if row.set]
         if touched:
             cur.executemany(UPSERT, touched)
         insert_new_rows(cur, "stats_steps", STEP_COLUMNS, steps)
         for statement, params in corrections:
             cur.execute(statement, params)
+        stats_rollups.restore(cur, case_ids)
         if erased:
             clear_cases(cur, erased)
 
