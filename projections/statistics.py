@@ -140,6 +140,7 @@ class StatisticsProjection:
         steps: list[tuple[object, ...]] = []
         corrections: list[tuple[sql.Composed, tuple[object, ...]]] = []
         erased: list[UUID] = []
+        touched = stats_rollups.Touched()
         for item in batch:
             event = item.event
             name = type(event).__name__
@@ -147,25 +148,48 @@ class StatisticsProjection:
             p = item.payload
             if name in STEP_CODES:
                 steps.append(_step_row(item, name))
+                _touch(touched, name, case_id, event.originator_version)
             elif name == "PersonalDataErased":
                 erased.append(case_id)
             elif name == "EntryCorrected" and p["corrected_version"] > 1:
                 corrections.extend(_step_corrections(case_id, p))
+                _touch(touched, name, case_id, p["corrected_version"])
+            elif name in WHOLE_CASE:
+                touched.whole.add(case_id)
             row = cases.setdefault(case_id, _CaseRow(case_id))
             row.take(name, event.originator_version, event.occurred_at, p)
-        # The day counts and notices of the cases the batch touches are taken
-        # out before their rows change and put back after (stats_rollups).
-        case_ids = list(cases)
-        stats_rollups.retract(cur, case_ids)
-        touched = [row.values() for row in cases.values() if row.set]
-        if touched:
-            cur.executemany(UPSERT, touched)
+        # The day counts of the steps the batch writes or moves are taken out
+        # before their rows change and put back after (stats_rollups).
+        stats_rollups.retract(cur, touched)
+        values = [row.values() for row in cases.values() if row.set]
+        if values:
+            cur.executemany(UPSERT, values)
         insert_new_rows(cur, "stats_steps", STEP_COLUMNS, steps)
         for statement, params in corrections:
             cur.execute(statement, params)
-        stats_rollups.restore(cur, case_ids)
+        stats_rollups.restore(cur, touched)
         if erased:
             clear_cases(cur, erased)
+
+
+# Events that change a case's region, case type or identification, and so
+# every one of its steps' counts: the identification, a transfer, a
+# correction of the identification.
+WHOLE_CASE = frozenset({"Identified", "Transferred", "EntryCorrected"})
+ANSWERS = frozenset({"Referred", "ReferralAccepted", "ReferralDeclined"})
+NOTICES = frozenset({"AuthorityNotified", "AlertAcknowledged"})
+
+
+def _touch(
+    touched: stats_rollups.Touched, name: str, case_id: UUID, version: int
+) -> None:
+    """Note the step (case, version) a step event writes or a correction moves."""
+    touched.steps.add((case_id, version))
+    correction = name == "EntryCorrected"
+    if correction or name in ANSWERS:
+        touched.answers.add(case_id)
+    if correction or name in NOTICES:
+        touched.notices.add(case_id)
 
 
 def _step_row(item: Delivered, name: str) -> tuple[object, ...]:

@@ -19,7 +19,8 @@ rows, and a rebuild gives the tables it replaced.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -58,49 +59,53 @@ CREATE INDEX IF NOT EXISTS stats_notices_identified
 
 TABLES = ("stats_step_days", "stats_notices")
 
-# The touched cases' day counts, added with a sign: -1 takes them out, 1 puts
+# The chosen steps' day counts, added with a sign: -1 takes them out, 1 puts
 # them back.
 _DAYS = """
 INSERT INTO stats_step_days AS d
     (day, event_type, code, assisted, region, case_type, n)
 SELECT (occurred_at AT TIME ZONE 'Europe/Tirane')::date, event_type, code,
        COALESCE(flag, false), region, COALESCE(case_type, ''), %(sign)s * count(*)
-FROM stats_steps
-WHERE {cases} AND region IS NOT NULL
+FROM stats_steps s
+WHERE {steps} AND region IS NOT NULL
 GROUP BY 1, 2, 3, 4, 5, 6
 ON CONFLICT (day, event_type, code, assisted, region, case_type)
 DO UPDATE SET n = d.n + EXCLUDED.n
 """
 
-# The case's region and case type on each of its steps, and on each answer
-# the time of its referral.
-_SYNC = (
-    """
+# The case's region and case type on each chosen step.
+_SYNC = """
 UPDATE stats_steps s
 SET region = CASE WHEN c.identified_at IS NULL THEN NULL ELSE c.region END,
     case_type = CASE WHEN c.identified_at IS NULL THEN NULL ELSE c.case_type END
 FROM stats_cases c
-WHERE {s_cases} AND c.case_id = s.case_id
+WHERE {steps} AND c.case_id = s.case_id
   AND (s.region IS DISTINCT FROM
            CASE WHEN c.identified_at IS NULL THEN NULL ELSE c.region END
        OR s.case_type IS DISTINCT FROM
            CASE WHEN c.identified_at IS NULL THEN NULL ELSE c.case_type END)
-""",
-    """
-UPDATE stats_steps a SET since = (
-    SELECT min(r.occurred_at) FROM stats_steps r
-    WHERE r.case_id = a.case_id AND r.referral_id = a.referral_id
-      AND r.event_type = 'Referred')
-WHERE {a_cases} AND a.event_type IN ('ReferralAccepted', 'ReferralDeclined')
-  AND a.since IS DISTINCT FROM (
-    SELECT min(r.occurred_at) FROM stats_steps r
-    WHERE r.case_id = a.case_id AND r.referral_id = a.referral_id
-      AND r.event_type = 'Referred')
-""",
-)
+"""
+
+# On each answer of the chosen cases, the time of its referral (a join
+# bounded by the cases on both sides, so the planner never scans the table
+# per answer while it is growing in a rebuild).
+_SINCE = """
+UPDATE stats_steps s SET since = f.since
+FROM (
+    SELECT a.case_id, a.version, min(r.occurred_at) AS since
+    FROM stats_steps a
+    LEFT JOIN stats_steps r ON r.case_id = a.case_id
+         AND r.referral_id = a.referral_id AND r.event_type = 'Referred'
+         AND {r_cases}
+    WHERE {a_cases} AND a.event_type IN ('ReferralAccepted', 'ReferralDeclined')
+    GROUP BY 1, 2
+) AS f
+WHERE s.case_id = f.case_id AND s.version = f.version
+  AND s.since IS DISTINCT FROM f.since
+"""
 
 _NOTICES = (
-    "DELETE FROM stats_notices WHERE {cases}",
+    "DELETE FROM stats_notices s WHERE {s_cases}",
     """
 INSERT INTO stats_notices (case_id, authority, identified_at, region, case_type,
     notified_at, acknowledged_at)
@@ -114,35 +119,60 @@ GROUP BY 1, 2, 3, 4, 5
 """,
 )
 
-
-def _among(column: str, cases: Sequence[UUID] | None) -> str:
-    return "true" if cases is None else f"{column} = ANY(%(cases)s)"
-
-
-def retract(cur: Cursor[Any], cases: Sequence[UUID]) -> None:
-    """Take the cases' steps out of the day counts (before a batch)."""
-    cur.execute(_DAYS.format(cases=_among("case_id", cases)), _params(cases, -1))
+WHOLE = "s.case_id = ANY(%(whole)s)"
+KEYS = (
+    "(s.case_id, s.version) IN (SELECT c, v FROM "
+    "unnest(%(ids)s::uuid[], %(versions)s::integer[]) AS k(c, v))"
+)
+CASES = "{}.case_id = ANY(%(cases)s)"
 
 
-def restore(cur: Cursor[Any], cases: Sequence[UUID] | None) -> None:
-    """Bring the cases' steps up to date with their cases and put them back
-    into the day counts; write their notices again (after a batch). ``None``:
-    every case."""
-    params = _params(cases, 1)
-    among = {
-        "cases": _among("case_id", cases),
-        "s_cases": _among("s.case_id", cases),
-        "a_cases": _among("a.case_id", cases),
-    }
-    for statement in _SYNC:
-        cur.execute(statement.format(**among), params)
-    cur.execute(_DAYS.format(**among), params)
-    for statement in _NOTICES:
-        cur.execute(statement.format(**among), params)
+@dataclass
+class Touched:
+    """What a batch changes. ``whole``: cases whose region, case type or
+    identification changes, every step of theirs counted again; ``steps``:
+    other steps written or corrected, by (case id, version); ``answers`` and
+    ``notices``: cases whose answer times or notices are worked out again."""
+
+    whole: set[UUID] = field(default_factory=set)
+    steps: set[tuple[UUID, int]] = field(default_factory=set)
+    answers: set[UUID] = field(default_factory=set)
+    notices: set[UUID] = field(default_factory=set)
+
+    def _chosen(self) -> Iterator[tuple[str, dict[str, object]]]:
+        if self.whole:
+            yield WHOLE, {"whole": list(self.whole)}
+        keys = [k for k in self.steps if k[0] not in self.whole]
+        if keys:
+            yield KEYS, {"ids": [k[0] for k in keys], "versions": [k[1] for k in keys]}
 
 
-def _params(cases: Sequence[UUID] | None, sign: int) -> dict[str, object]:
-    return {"cases": list(cases) if cases is not None else None, "sign": sign}
+def retract(cur: Cursor[Any], touched: Touched) -> None:
+    """Take the touched steps out of the day counts (before the batch)."""
+    for steps, params in touched._chosen():
+        cur.execute(_DAYS.format(steps=steps), {**params, "sign": -1})
+
+
+def restore(cur: Cursor[Any], touched: Touched | None) -> None:
+    """Bring the touched steps up to date with their cases and put them back
+    into the day counts; work out the touched answer times and notices again
+    (after the batch). ``None``: every step and case."""
+    chosen = list(touched._chosen()) if touched else [("true", {})]
+    for steps, params in chosen:
+        cur.execute(_SYNC.format(steps=steps), params)
+        cur.execute(_DAYS.format(steps=steps), {**params, "sign": 1})
+    for cases, statements in (
+        (touched.answers | touched.whole if touched else None, (_SINCE,)),
+        (touched.notices | touched.whole if touched else None, _NOTICES),
+    ):
+        if cases is not None and not cases:
+            continue
+        among = {
+            f"{alias}_cases": "true" if cases is None else CASES.format(alias)
+            for alias in ("s", "a", "r")
+        }
+        for statement in statements:
+            cur.execute(statement.format(**among), {"cases": list(cases or ())})
 
 
 def create(conn: Connection[Any]) -> None:

@@ -17,6 +17,11 @@ IDENTIFIED = N_(
     "their identification; a case counts by its region and case type as they "
     "are now."
 )
+AGE_BAND_NOTE = N_(
+    "Age band: the age given at the identification; when only the year of "
+    "birth was given, the year the identification was recorded minus the "
+    "year of birth."
+)
 NOT_RECORDED_NOTE = N_(
     "Not recorded: the person's attribute was not given, or their personal "
     "data was erased."
@@ -33,6 +38,7 @@ def identified_sex_age(b: Builder) -> Table:
         counts,
         (CATALOGUES["sex"], CATALOGUES["age_band"]),
     )
+    t.notes.append(b.w._(AGE_BAND_NOTE))
     t.notes.append(b.w._(NOT_RECORDED_NOTE))
     return t
 

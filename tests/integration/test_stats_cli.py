@@ -66,7 +66,7 @@ def test_stats_counts_a_case_the_read_models_had_not_caught_up_with(
 
 def test_the_read_models_the_command_checks_are_the_backbones() -> None:
     assert set(CONSUMERS) == {StatisticsProjection.name, ObligationsProjection.name}
-    assert EVENTS_TABLE == CaseApplication.name.lower() + "_events"
+    assert CaseApplication.name.lower() + "_events" == EVENTS_TABLE
 
 
 def test_stats_refuses_a_period_that_ends_before_it_starts(

@@ -4,6 +4,7 @@ after a rebuild or when computed again from scratch."""
 
 from __future__ import annotations
 
+import random
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -12,6 +13,8 @@ import pytest
 from domain.clock import TIRANE, ControlledClock
 from projections import stats_daily, stats_rollups
 from projections import stats_queries as q
+from projections.feed import Delivered
+from projections.statistics import StatisticsProjection
 from projections.stats_queries import Filters
 from services.config.bootstrap import Backbone
 from services.stats.builders import STEP_TYPES
@@ -47,18 +50,27 @@ def both_ways(backbone: Backbone, f: Filters) -> tuple[Any, Any]:
 def kept(backbone: Backbone) -> dict[str, list[tuple[Any, ...]]]:
     """Every row the rollups hold (day counts at zero left out)."""
     with backbone.pool.connection() as conn:
-        return {
-            "days": conn.execute(
-                "SELECT * FROM stats_step_days WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5, 6"
-            ).fetchall(),
-            "notices": conn.execute(
-                "SELECT * FROM stats_notices ORDER BY 1, 2"
-            ).fetchall(),
-            "steps": conn.execute(
-                "SELECT case_id, version, region, case_type, since FROM stats_steps "
-                "ORDER BY 1, 2"
-            ).fetchall(),
-        }
+        return rows_of(conn)
+
+
+def rows_of(conn: Any) -> dict[str, list[tuple[Any, ...]]]:
+    return {
+        "days": conn.execute(
+            "SELECT * FROM stats_step_days WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5, 6"
+        ).fetchall(),
+        "notices": conn.execute("SELECT * FROM stats_notices ORDER BY 1, 2").fetchall(),
+        "steps": conn.execute(
+            "SELECT case_id, version, region, case_type, since FROM stats_steps "
+            "ORDER BY 1, 2"
+        ).fetchall(),
+    }
+
+
+def from_scratch(cur: Any) -> None:
+    """The rollups computed again from the cases and steps alone."""
+    cur.execute("TRUNCATE stats_step_days, stats_notices")
+    cur.execute("UPDATE stats_steps SET region = NULL, case_type = NULL, since = NULL")
+    stats_rollups.restore(cur, None)
 
 
 def test_the_day_counts_are_the_steps_counted_one_by_one(
@@ -99,6 +111,27 @@ def test_a_rebuild_and_a_count_from_scratch_give_the_same_rows(
     assert kept(backbone) == before
     backbone.follower.rebuild()
     assert kept(backbone) == before
+
+
+def test_events_in_any_order_and_twice_keep_the_counts_of_the_rows_they_made(
+    backbone: Backbone, plan: list[Any]
+) -> None:
+    events = [e for s in plan[:30] for e in backbone.app.case_events(s.case_id)]
+    delivered = [Delivered(n, e) for n, e in enumerate(events, 1)]
+    shuffled = delivered + delivered[10:60]
+    random.Random(22).shuffle(shuffled)
+    with (
+        backbone.pool.connection() as conn,
+        conn.transaction(force_rollback=True),
+        conn.cursor() as cur,
+    ):
+        cur.execute("TRUNCATE stats_cases, stats_steps, stats_step_days, stats_notices")
+        for first in range(0, len(shuffled), 97):
+            StatisticsProjection().apply(cur, shuffled[first : first + 97])
+        incrementally = rows_of(conn)
+        assert incrementally["days"]
+        from_scratch(cur)
+        assert rows_of(conn) == incrementally
 
 
 def test_a_transfer_and_a_corrected_reason_move_the_day_counts(
