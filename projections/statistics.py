@@ -30,7 +30,7 @@ from uuid import UUID
 
 from psycopg import Connection, Cursor, sql
 
-from projections import stats_rollups
+from projections import stats_rollups, stats_sop
 from projections.copying import insert_new_rows
 from projections.feed import Delivered
 from projections.schema import ddl_lock, run_ddl
@@ -128,12 +128,18 @@ class StatisticsProjection:
     name = "statistics"
     # stats_person is not listed: a rebuild must not drop what events cannot
     # give back.
-    tables: tuple[str, ...] = ("stats_cases", "stats_steps", *stats_rollups.TABLES)
+    tables: tuple[str, ...] = (
+        "stats_cases",
+        "stats_steps",
+        *stats_rollups.TABLES,
+        stats_sop.TABLE,
+    )
 
     def create(self, conn: Connection[Any]) -> None:
         run_ddl(conn, CASES_DDL + STEPS_DDL + PERSON_DDL)
         with ddl_lock(conn):
             stats_rollups.create(conn)
+            stats_sop.create(conn)
 
     def apply(self, cur: Cursor[Any], batch: Sequence[Delivered]) -> None:
         cases: dict[UUID, _CaseRow] = {}

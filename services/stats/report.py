@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from projections import stats_daily, stats_sop
 from projections import stats_queries as q
 from services.api.labels import N_
 from services.stats.builders import CATALOGUES, Builder, months
@@ -265,7 +266,12 @@ def outcomes(
 
 
 def sop_by_month(b: Builder) -> Table:
-    counts = q.sop_by_month(b.conn, b.f, b.now)
+    days = stats_daily.whole_days(b.f)
+    counts = (
+        stats_sop.sop_by_month(b.conn, days[0], days[1], b.f.region, b.now)
+        if days and not b.f.case_type
+        else q.sop_by_month(b.conn, b.f, b.now)
+    )
     month_list = months(b.f)
     rules = sorted({k[0] for k in counts})
     rows: list[tuple[str, list[Value]]] = []

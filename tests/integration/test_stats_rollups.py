@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from domain.clock import TIRANE, ControlledClock
-from projections import stats_daily, stats_rollups
+from projections import stats_daily, stats_rollups, stats_sop
 from projections import stats_queries as q
 from projections.feed import Delivered
 from projections.statistics import StatisticsProjection
@@ -86,6 +86,43 @@ def test_the_day_counts_are_the_steps_counted_one_by_one(
         daily, one_by_one = both_ways(backbone, f)
         assert daily == one_by_one
     assert sum(daily[("event_type", "code")].values()) > 0
+
+
+def test_the_sop_rates_from_the_day_counts_are_those_judged_row_by_row(
+    backbone: Backbone, plan: list[Any]
+) -> None:
+    region = plan[0].steps[0].fields["region"]
+    months = [datetime(2025, m, 10, 9, tzinfo=TIRANE) for m in (1, 2, 4)]
+    for now in [*months, datetime(2026, 3, 2, 8, tzinfo=TIRANE)]:
+        for f in (YEAR, Filters(YEAR.start, YEAR.end, region=region)):
+            days = stats_daily.whole_days(f)
+            assert days is not None
+            with backbone.pool.connection() as conn:
+                counted = stats_sop.sop_by_month(conn, *days, f.region, now)
+                assert counted == q.sop_by_month(conn, f, now)
+    assert sum(counted.values()) > 0
+
+
+def test_the_sop_day_counts_follow_a_rebuild_and_are_counted_again_when_missing(
+    backbone: Backbone, plan: list[Any]
+) -> None:
+    def days() -> list[tuple[Any, ...]]:
+        with backbone.pool.connection() as conn:
+            return conn.execute(
+                "SELECT * FROM stats_sop_days WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5"
+            ).fetchall()
+
+    before = days()
+    assert before
+    backbone.follower.rebuild()
+    assert days() == before
+    with backbone.pool.connection() as conn:
+        conn.execute("DROP TRIGGER stats_sop_days_update ON sop_obligations")
+        conn.execute("DELETE FROM stats_sop_days")
+        conn.commit()
+        stats_sop.create(conn)
+        conn.commit()
+    assert days() == before
 
 
 def test_a_period_not_of_whole_days_is_counted_one_by_one() -> None:
