@@ -43,6 +43,16 @@ CREATE TABLE IF NOT EXISTS stats_step_days (
     n integer NOT NULL,
     PRIMARY KEY (day, event_type, code, assisted, region, case_type)
 );
+CREATE TABLE IF NOT EXISTS stats_step_months (
+    month date NOT NULL,
+    event_type text NOT NULL,
+    code text NOT NULL,
+    assisted boolean NOT NULL,
+    region text NOT NULL,
+    case_type text NOT NULL,
+    n integer NOT NULL,
+    PRIMARY KEY (month, event_type, code, assisted, region, case_type)
+);
 CREATE TABLE IF NOT EXISTS stats_notices (
     case_id uuid NOT NULL,
     authority text NOT NULL,
@@ -57,21 +67,29 @@ CREATE INDEX IF NOT EXISTS stats_notices_identified
     ON stats_notices (identified_at);
 """
 
-TABLES = ("stats_step_days", "stats_notices")
+TABLES = ("stats_step_days", "stats_step_months", "stats_notices")
 
-# The chosen steps' day counts, added with a sign: -1 takes them out, 1 puts
-# them back.
-_DAYS = """
-INSERT INTO stats_step_days AS d
-    (day, event_type, code, assisted, region, case_type, n)
-SELECT (occurred_at AT TIME ZONE 'Europe/Tirane')::date, event_type, code,
+# The chosen steps' day and month counts, added with a sign: -1 takes them
+# out, 1 puts them back.
+_COUNTS = """
+INSERT INTO {table} AS d
+    ({span}, event_type, code, assisted, region, case_type, n)
+SELECT {when}, event_type, code,
        COALESCE(flag, false), region, COALESCE(case_type, ''), %(sign)s * count(*)
 FROM stats_steps s
 WHERE {steps} AND region IS NOT NULL
 GROUP BY 1, 2, 3, 4, 5, 6
-ON CONFLICT (day, event_type, code, assisted, region, case_type)
+ON CONFLICT ({span}, event_type, code, assisted, region, case_type)
 DO UPDATE SET n = d.n + EXCLUDED.n
 """
+_DAY = "(occurred_at AT TIME ZONE 'Europe/Tirane')::date"
+_DAYS = tuple(
+    _COUNTS.format(table=table, span=span, when=when, steps="{steps}")
+    for table, span, when in (
+        ("stats_step_days", "day", _DAY),
+        ("stats_step_months", "month", f"date_trunc('month', {_DAY})::date"),
+    )
+)
 
 # The case's region and case type on each chosen step.
 _SYNC = """
@@ -150,7 +168,8 @@ class Touched:
 def retract(cur: Cursor[Any], touched: Touched) -> None:
     """Take the touched steps out of the day counts (before the batch)."""
     for steps, params in touched._chosen():
-        cur.execute(_DAYS.format(steps=steps), {**params, "sign": -1})
+        for statement in _DAYS:
+            cur.execute(statement.format(steps=steps), {**params, "sign": -1})
 
 
 def restore(cur: Cursor[Any], touched: Touched | None) -> None:
@@ -160,7 +179,8 @@ def restore(cur: Cursor[Any], touched: Touched | None) -> None:
     chosen = list(touched._chosen()) if touched else [("true", {})]
     for steps, params in chosen:
         cur.execute(_SYNC.format(steps=steps), params)
-        cur.execute(_DAYS.format(steps=steps), {**params, "sign": 1})
+        for statement in _DAYS:
+            cur.execute(statement.format(steps=steps), {**params, "sign": 1})
     for cases, statements in (
         (touched.answers | touched.whole if touched else None, (_SINCE,)),
         (touched.notices | touched.whole if touched else None, _NOTICES),
@@ -177,10 +197,16 @@ def restore(cur: Cursor[Any], touched: Touched | None) -> None:
 
 def create(conn: Connection[Any]) -> None:
     """Add the columns and tables; fill them from the rows already there when
-    a read model built before them is found (a rebuild is not needed)."""
-    found = conn.execute("SELECT to_regclass('stats_step_days')").fetchone()
+    any of them is new (a read model built before them: no rebuild needed)."""
+    missing = conn.execute(
+        "SELECT count(*) FROM unnest(%s::text[]) AS t(name) "
+        "WHERE to_regclass(name) IS NULL",
+        (list(TABLES),),
+    ).fetchone()
     conn.execute(DDL)
-    if found is None or found[0] is None:
+    if missing and missing[0]:
         with conn.cursor() as cur:
-            cur.execute("TRUNCATE stats_step_days, stats_notices")
+            cur.execute(
+                "TRUNCATE " + ", ".join(TABLES)  # names from TABLES, not input
+            )
             restore(cur, None)
