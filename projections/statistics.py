@@ -107,6 +107,8 @@ STEP_COLUMNS = (
     "code",
     "referral_id",
     "flag",
+    "region",
+    "case_type",
 )
 # Fields of the identification whose correction changes the case's value.
 CORRECTED = {
@@ -170,12 +172,29 @@ class StatisticsProjection:
         values = [row.values() for row in cases.values() if row.set]
         if values:
             cur.executemany(UPSERT, values)
-        insert_new_rows(cur, "stats_steps", STEP_COLUMNS, steps)
+        insert_new_rows(cur, "stats_steps", STEP_COLUMNS, _placed(cur, steps))
         for statement, params in corrections:
             cur.execute(statement, params)
         stats_rollups.restore(cur, touched)
         if erased:
             clear_cases(cur, erased)
+
+
+def _placed(
+    cur: Cursor[Any], steps: list[tuple[object, ...]]
+) -> list[tuple[object, ...]]:
+    """The step rows with their cases' region and case type as written so far
+    (NULL while a case's identification is not projected): written once,
+    not filled in by an update after (``stats_rollups`` keeps them so)."""
+    if not steps:
+        return steps
+    found = cur.execute(
+        "SELECT case_id, region, case_type FROM stats_cases "
+        "WHERE case_id = ANY(%s) AND identified_at IS NOT NULL",
+        (list({row[0] for row in steps}),),
+    ).fetchall()
+    places = {row[0]: (row[1], row[2]) for row in found}
+    return [(*row, *places.get(row[0], (None, None))) for row in steps]
 
 
 # Events that change a case's region, case type or identification, and so
