@@ -4,17 +4,20 @@ read from a few thousand rows instead of counted from every step.
 - ``stats_steps`` carries its case's region and case type (NULL while the
   case's identification is not projected: such steps are not counted) and,
   on an answer to a referral, the time of the referral (``since``);
-- ``stats_step_days``: the steps of each Europe/Tirane day by event type,
-  code, assisted return or not, region and case type;
+- ``stats_step_days`` and ``stats_step_months``: the steps of each
+  Europe/Tirane day and month by event type, code, assisted return or not,
+  region and case type;
 - ``stats_notices``: per case and authority, the case's identification,
   the first notification of the authority and its first acknowledgement.
 
 Each is a function of ``stats_cases`` and ``stats_steps`` alone. The
-projection keeps it so for the cases a batch touches: it takes their share of
-the day counts out before the batch changes their rows (``retract``) and puts
-it back after (``restore``), and writes their notices again. So a transfer or
-a correction moves the counts, events arriving in any order give the same
-rows, and a rebuild gives the tables it replaced.
+projection keeps it so for what a batch touches (``Touched``): it takes the
+counts of the steps the batch writes or corrects (of every step of a case
+whose identification, region or case type changes) out before their rows
+change (``retract``) and puts them back after (``restore``), and works their
+cases' answer times and notices out again. So a transfer or a correction
+moves the counts, events redelivered or arriving in any order leave the
+counts of the rows they made, and a rebuild gives the tables it replaced.
 """
 
 from __future__ import annotations
