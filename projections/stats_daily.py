@@ -1,7 +1,7 @@
-"""Steps counted from the day counts (``projections.stats_rollups``): the
-same counts as ``stats_queries.step_sets`` for a period of whole
-Europe/Tirane days, read from a row per day and kind of step instead of a
-row per step."""
+"""Steps counted from the month and day counts (``projections.stats_rollups``):
+the same counts as ``stats_queries.step_sets`` for a period of whole
+Europe/Tirane days, read from a row per month (or day) and kind of step
+instead of a row per step."""
 
 from __future__ import annotations
 
