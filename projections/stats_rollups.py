@@ -56,6 +56,11 @@ CREATE TABLE IF NOT EXISTS stats_step_months (
     n integer NOT NULL,
     PRIMARY KEY (month, event_type, code, assisted, region, case_type)
 );
+-- Counts that fall to zero are deleted (a rebuild never writes them).
+CREATE INDEX IF NOT EXISTS stats_step_days_zero ON stats_step_days (day)
+    WHERE n = 0;
+CREATE INDEX IF NOT EXISTS stats_step_months_zero ON stats_step_months (month)
+    WHERE n = 0;
 CREATE TABLE IF NOT EXISTS stats_notices (
     case_id uuid NOT NULL,
     authority text NOT NULL,
@@ -184,6 +189,9 @@ def restore(cur: Cursor[Any], touched: Touched | None) -> None:
         cur.execute(_SYNC.format(steps=steps), params)
         for statement in _DAYS:
             cur.execute(statement.format(steps=steps), {**params, "sign": 1})
+    # Counts moved away to nothing: gone, as a rebuild would leave them.
+    cur.execute("DELETE FROM stats_step_days WHERE n = 0")
+    cur.execute("DELETE FROM stats_step_months WHERE n = 0")
     for cases, statements in (
         (touched.answers | touched.whole if touched else None, (_SINCE,)),
         (touched.notices | touched.whole if touched else None, _NOTICES),

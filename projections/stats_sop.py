@@ -59,8 +59,12 @@ BEGIN
         ON CONFLICT (day, rule_id, region, status, not_before)
         DO UPDATE SET n = d.n + EXCLUDED.n;
     END IF;
+    -- Counts that fell to zero go, as a count made again would leave them.
+    DELETE FROM stats_sop_days WHERE n = 0;
     RETURN NULL;
 END $$;
+CREATE INDEX IF NOT EXISTS stats_sop_days_zero ON stats_sop_days (day)
+    WHERE n = 0;
 """
 
 TRIGGERS = {

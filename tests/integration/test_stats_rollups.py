@@ -48,7 +48,7 @@ def both_ways(backbone: Backbone, f: Filters) -> tuple[Any, Any]:
 
 
 def kept(backbone: Backbone) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row the rollups hold (day counts at zero left out)."""
+    """Every row the rollups hold."""
     with backbone.pool.connection() as conn:
         return rows_of(conn)
 
@@ -56,10 +56,10 @@ def kept(backbone: Backbone) -> dict[str, list[tuple[Any, ...]]]:
 def rows_of(conn: Any) -> dict[str, list[tuple[Any, ...]]]:
     return {
         "days": conn.execute(
-            "SELECT * FROM stats_step_days WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5, 6"
+            "SELECT * FROM stats_step_days ORDER BY 1, 2, 3, 4, 5, 6"
         ).fetchall(),
         "months": conn.execute(
-            "SELECT * FROM stats_step_months WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5, 6"
+            "SELECT * FROM stats_step_months ORDER BY 1, 2, 3, 4, 5, 6"
         ).fetchall(),
         "notices": conn.execute("SELECT * FROM stats_notices ORDER BY 1, 2").fetchall(),
         "steps": conn.execute(
@@ -114,7 +114,7 @@ def test_the_sop_day_counts_follow_a_rebuild_and_are_counted_again_when_missing(
     def days() -> list[tuple[Any, ...]]:
         with backbone.pool.connection() as conn:
             return conn.execute(
-                "SELECT * FROM stats_sop_days WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5"
+                "SELECT * FROM stats_sop_days ORDER BY 1, 2, 3, 4, 5"
             ).fetchall()
 
     before = days()
