@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install system-deps demo test test-unit test-integration lint typecheck clean bench bench-quick test-faults
+.PHONY: install system-deps demo test test-unit test-integration lint typecheck clean bench bench-quick bench-stats test-faults
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ bench: $(STAMP) system-deps
 
 bench-quick: $(STAMP) system-deps
 	$(BIN)/python -m bench.run --quick
+
+# The statistics at the issue's size: 100,000 cases, about 3 million events.
+bench-stats: $(STAMP) system-deps
+	$(BIN)/python -m bench.run --only stats --stats-cases 100000
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -53,16 +53,29 @@ def _person(rng: random.Random, minor: bool) -> dict[str, Any]:
     }
 
 
-def scripts(cases: int, seed: int = 20261128) -> Iterator[Script]:
-    """``cases`` case scripts, the same for the same seed."""
+def scripts(
+    cases: int,
+    seed: int = 20261128,
+    *,
+    every: timedelta = timedelta(minutes=17),
+    epoch: datetime = EPOCH,
+    longer: bool = False,
+) -> Iterator[Script]:
+    """``cases`` case scripts, the same for the same seed: one started
+    ``every`` from ``epoch``. ``longer`` gives each case the longer history a
+    case has after months in the programme (``_longer``: acknowledgements,
+    more referrals, services completed, follow-ups, a transfer, a
+    correction), about twice the steps; the draws of the shorter cases are
+    the same either way."""
     rng = random.Random(seed)
+    more = random.Random(seed + 2)
     # The person's facts come from a stream of their own, so the cases' other
     # draws are those of the seed as before.
     people = random.Random(seed + 1)
     regions = sorted(REGIONS)
     services = sorted(set(SERVICES) - {"shelter_accommodation"})
     for n in range(cases):
-        start = EPOCH + timedelta(minutes=17 * n)
+        start = epoch + every * n
         minor = rng.random() < 0.3
         region = rng.choice(regions)
         steps = [
@@ -154,6 +167,8 @@ def scripts(cases: int, seed: int = 20261128) -> Iterator[Script]:
                         {"referral_id": referral, "reason": "no capacity"},
                     )
                 )
+        if longer:
+            at = _longer(more, steps, at, n, region, services)
         at += timedelta(days=rng.randint(1, 8))
         steps.append(Step("determine_status", at, RA, {"status": "victim"}))
         if rng.random() < 0.4:
@@ -169,7 +184,91 @@ def scripts(cases: int, seed: int = 20261128) -> Iterator[Script]:
                         {"method": "visit", "outcome": "stable"},
                     )
                 )
+        if longer:
+            steps.sort(key=lambda step: step.at)
+            _correct_a_follow_up(more, steps)
         yield Script(uuid.uuid5(NAMESPACE, str(n)), start, steps)
+
+
+def _longer(
+    rng: random.Random,
+    steps: list[Step],
+    at: timedelta,
+    n: int,
+    region: str,
+    services: list[str],
+) -> timedelta:
+    """The rest of a case's months in the programme, appended to ``steps``
+    from ``at`` on (the notifications' acknowledgements at their own times,
+    ordered by the caller): more referrals, most services completed and
+    their referrals closed, sometimes a transfer, follow-up visits."""
+    for notice in [s for s in steps if s.command == "record_notification"]:
+        authority = notice.fields["authority"]
+        acknowledged = notice.at + timedelta(minutes=rng.randint(10, 2000))
+        steps.append(
+            Step(
+                "acknowledge_alert",
+                acknowledged,
+                SYSTEM,
+                {"authority": authority, "reference": f"ack-{n}-{authority}"},
+            )
+        )
+    referred = {s.fields["service"] for s in steps if s.command == "refer"}
+    for r, service in enumerate(
+        rng.sample(sorted(set(services) - referred), rng.randint(0, 2)), start=10
+    ):
+        referral = f"R{n}-{r}"
+        at += timedelta(hours=rng.randint(4, 200))
+        fields = {"referral_id": referral, "service": service, "agency": "Agency"}
+        steps.append(Step("refer", at, WORKER, fields))
+        at += timedelta(hours=rng.randint(2, 100))
+        steps.append(Step("accept_referral", at, SHELTER, {"referral_id": referral}))
+        at += timedelta(hours=rng.randint(1, 48))
+        steps.append(
+            Step(
+                "start_service",
+                at,
+                SHELTER,
+                {"service": service, "referral_id": referral},
+            )
+        )
+    for started in [s for s in steps if s.command == "start_service"]:
+        if rng.random() < 0.8:
+            at += timedelta(days=rng.randint(3, 40))
+            fields = dict(started.fields)
+            steps.append(Step("complete_service", at, SHELTER, fields))
+            at += timedelta(hours=rng.randint(1, 24))
+            answered = {"referral_id": fields["referral_id"]}
+            steps.append(Step("complete_referral", at, SHELTER, answered))
+    if rng.random() < 0.08:
+        at += timedelta(days=rng.randint(1, 20))
+        to_region = rng.choice(sorted(set(REGIONS) - {region}))
+        fields = {"to_region": to_region, "reason": "moved"}
+        steps.append(Step("transfer", at, WORKER, fields))
+    for _k in range(rng.randint(2, 6)):
+        at += timedelta(days=rng.randint(15, 40))
+        method = rng.choice(["visit", "visit", "phone", "office"])
+        fields = {"method": method, "outcome": "stable"}
+        steps.append(Step("complete_follow_up", at, WORKER, fields))
+    return at
+
+
+def _correct_a_follow_up(rng: random.Random, steps: list[Step]) -> None:
+    """Now and then, the method of a follow-up corrected a day later."""
+    visits = [v for v, s in enumerate(steps, 1) if s.command == "complete_follow_up"]
+    if not visits or rng.random() < 0.3:
+        return
+    version = rng.choice(visits)
+    corrected = steps[version - 1]
+    method = "phone" if corrected.fields["method"] != "phone" else "visit"
+    at = max(steps[-1].at, corrected.at) + timedelta(days=1)
+    fields = {
+        "corrected_version": version,
+        "field_name": "method",
+        "value": method,
+        "reason": "recorded under the wrong method",
+    }
+    steps.append(Step("correct_entry", at, WORKER, fields))
 
 
 def build_case(script: Script) -> Case:

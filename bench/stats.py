@@ -1,8 +1,12 @@
 """The statistics: the page and ``vatra stats`` on a large generated load,
 beside a bare SQL aggregate, and the statistics projection's rebuild rate.
 
-The generated cases are loaded in bulk (their events straight into the
-store), with the banded attributes the application service would have
+The generated cases (``bench.generator`` with their longer histories, about
+30 events a case) are spread evenly over three years, 2024 to 2026, so the
+year counted (2025) holds a third of them, with the steps of cases opened the
+year before and the rest of its own cases' histories in the year after. They
+are loaded by COPY (``bench.copy_load``: encoded and chained as a save would
+store them), with the banded attributes the application service would have
 written for each (``projections.stats_person``). Then:
 
 - statistics rebuild: the statistics projection alone rebuilt from every
@@ -20,14 +24,16 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
 import psycopg
 
+from bench.copy_load import copy_load
 from bench.env import BenchEnv
-from bench.figures import Figure, _app, bulk_load
-from bench.generator import scripts
+from bench.figures import Figure, _app
+from bench.generator import Script, scripts
 from bench.latency import _answers
 from bench.login import bench_account, log_in
 from bench.mail import LOOPBACK, free_port
@@ -40,6 +46,7 @@ from projections.stats_person import DDL, banded
 from services.api.context import api_context
 from services.config.bootstrap import open_backbone
 from services.config.settings import load_settings
+from services.progress import ProgressBar
 from services.store.database import Database
 from services.workers.follower import LogFollower
 
@@ -51,17 +58,37 @@ WHERE identified_at >= %s AND identified_at < %s GROUP BY 1
 """
 
 
-def stats_figures(env: BenchEnv, cases: int, gets: int) -> list[Figure]:
-    """Statistics rebuild rate, page and command p99, beside the bare aggregate."""
-    db = env.fresh_database("stats")
-    events = bulk_load(db, cases, progress=True)
+# The generated cases start evenly over these three years.
+SPREAD = (datetime(2024, 1, 1, 8, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+
+
+def plan(cases: int) -> Iterator[Script]:
+    """The cases of the statistics figures: longer histories, three years."""
+    every = (SPREAD[1] - SPREAD[0]) / cases
+    return scripts(cases, every=every, epoch=SPREAD[0], longer=True)
+
+
+def load_cases(db: Database, cases: int) -> int:
+    """Store the cases' events by COPY and their banded attributes; return
+    the events stored."""
+    bar = ProgressBar("loading events")
+    app = _app(db)
+    events = copy_load(db, plan(cases), app, lambda n: bar(n, cases * 30))
+    app.close()
     with psycopg.connect(db.conninfo()) as conn:
         run_ddl(conn, DDL)
         with conn.cursor().copy(
             "COPY stats_person (case_id, sex, age_band, nationality) FROM STDIN"
         ) as copy:
-            for s in scripts(cases):
+            for s in plan(cases):
                 copy.write_row((s.case_id, *banded(s.steps[0].fields, s.start.year)))
+    return events
+
+
+def stats_figures(env: BenchEnv, cases: int, gets: int) -> list[Figure]:
+    """Statistics rebuild rate, page and command p99, beside the bare aggregate."""
+    db = env.fresh_database("stats")
+    events = load_cases(db, cases)
     rebuild_seconds = _rebuild_statistics(db)
     process_env = worker_env(db, VATRA_LOG_LEVEL="ERROR")
     with open_backbone(load_settings(process_env), database=db) as backbone:

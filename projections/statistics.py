@@ -30,9 +30,10 @@ from uuid import UUID
 
 from psycopg import Connection, Cursor, sql
 
+from projections import stats_rollups, stats_sop
 from projections.copying import insert_new_rows
 from projections.feed import Delivered
-from projections.schema import run_ddl
+from projections.schema import ddl_lock, run_ddl
 from projections.stats_person import DDL as PERSON_DDL
 from projections.stats_person import clear_cases
 
@@ -106,6 +107,8 @@ STEP_COLUMNS = (
     "code",
     "referral_id",
     "flag",
+    "region",
+    "case_type",
 )
 # Fields of the identification whose correction changes the case's value.
 CORRECTED = {
@@ -127,16 +130,25 @@ class StatisticsProjection:
     name = "statistics"
     # stats_person is not listed: a rebuild must not drop what events cannot
     # give back.
-    tables: tuple[str, ...] = ("stats_cases", "stats_steps")
+    tables: tuple[str, ...] = (
+        "stats_cases",
+        "stats_steps",
+        *stats_rollups.TABLES,
+        stats_sop.TABLE,
+    )
 
     def create(self, conn: Connection[Any]) -> None:
         run_ddl(conn, CASES_DDL + STEPS_DDL + PERSON_DDL)
+        with ddl_lock(conn):
+            stats_rollups.create(conn)
+            stats_sop.create(conn)
 
     def apply(self, cur: Cursor[Any], batch: Sequence[Delivered]) -> None:
         cases: dict[UUID, _CaseRow] = {}
         steps: list[tuple[object, ...]] = []
         corrections: list[tuple[sql.Composed, tuple[object, ...]]] = []
         erased: list[UUID] = []
+        touched = stats_rollups.Touched()
         for item in batch:
             event = item.event
             name = type(event).__name__
@@ -144,20 +156,65 @@ class StatisticsProjection:
             p = item.payload
             if name in STEP_CODES:
                 steps.append(_step_row(item, name))
+                _touch(touched, name, case_id, event.originator_version)
             elif name == "PersonalDataErased":
                 erased.append(case_id)
             elif name == "EntryCorrected" and p["corrected_version"] > 1:
                 corrections.extend(_step_corrections(case_id, p))
+                _touch(touched, name, case_id, p["corrected_version"])
+            elif name in WHOLE_CASE:
+                touched.whole.add(case_id)
             row = cases.setdefault(case_id, _CaseRow(case_id))
             row.take(name, event.originator_version, event.occurred_at, p)
-        touched = [row.values() for row in cases.values() if row.set]
-        if touched:
-            cur.executemany(UPSERT, touched)
-        insert_new_rows(cur, "stats_steps", STEP_COLUMNS, steps)
+        # The day counts of the steps the batch writes or moves are taken out
+        # before their rows change and put back after (stats_rollups).
+        stats_rollups.retract(cur, touched)
+        values = [row.values() for row in cases.values() if row.set]
+        if values:
+            cur.executemany(UPSERT, values)
+        insert_new_rows(cur, "stats_steps", STEP_COLUMNS, _placed(cur, steps))
         for statement, params in corrections:
             cur.execute(statement, params)
+        stats_rollups.restore(cur, touched)
         if erased:
             clear_cases(cur, erased)
+
+
+def _placed(
+    cur: Cursor[Any], steps: list[tuple[object, ...]]
+) -> list[tuple[object, ...]]:
+    """The step rows with their cases' region and case type as written so far
+    (NULL while a case's identification is not projected): written once,
+    not filled in by an update after (``stats_rollups`` keeps them so)."""
+    if not steps:
+        return steps
+    found = cur.execute(
+        "SELECT case_id, region, case_type FROM stats_cases "
+        "WHERE case_id = ANY(%s) AND identified_at IS NOT NULL",
+        (list({row[0] for row in steps}),),
+    ).fetchall()
+    places = {row[0]: (row[1], row[2]) for row in found}
+    return [(*row, *places.get(row[0], (None, None))) for row in steps]
+
+
+# Events that change a case's region, case type or identification, and so
+# every one of its steps' counts: the identification, a transfer, a
+# correction of the identification.
+WHOLE_CASE = frozenset({"Identified", "Transferred", "EntryCorrected"})
+ANSWERS = frozenset({"Referred", "ReferralAccepted", "ReferralDeclined"})
+NOTICES = frozenset({"AuthorityNotified", "AlertAcknowledged"})
+
+
+def _touch(
+    touched: stats_rollups.Touched, name: str, case_id: UUID, version: int
+) -> None:
+    """Note the step (case, version) a step event writes or a correction moves."""
+    touched.steps.add((case_id, version))
+    correction = name == "EntryCorrected"
+    if correction or name in ANSWERS:
+        touched.answers.add(case_id)
+    if correction or name in NOTICES:
+        touched.notices.add(case_id)
 
 
 def _step_row(item: Delivered, name: str) -> tuple[object, ...]:

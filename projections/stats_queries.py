@@ -238,17 +238,18 @@ def _hours(later: str, earlier: str) -> str:
 
 def referral_answers(conn: Connection[Any], f: Filters) -> list[dict[str, Any]]:
     """Per answer (accepted, declined) given in the period: how many, and the
-    median and 90th percentile of the hours from the referral to the answer."""
-    spread = SPREAD.format(x=_hours("a.occurred_at", "r.occurred_at"))
+    median and 90th percentile of the hours from the referral to the answer
+    (``since``, kept on the answer's row: ``projections.stats_rollups``)."""
+    spread = SPREAD.format(x=_hours("s.occurred_at", "s.since"))
     query = f"""
-        SELECT a.event_type AS answer, {spread}
-        FROM stats_steps a
-        JOIN stats_steps r ON r.case_id = a.case_id
-             AND r.referral_id = a.referral_id AND r.event_type = 'Referred'
-        JOIN stats_cases c ON c.case_id = a.case_id
-        WHERE {CASE_FILTER}
-          AND a.event_type IN ('ReferralAccepted', 'ReferralDeclined')
-          AND a.occurred_at >= %(start)s AND a.occurred_at < %(end)s
+        SELECT s.event_type AS answer, {spread}
+        FROM stats_steps s
+        WHERE s.event_type IN ('ReferralAccepted', 'ReferralDeclined')
+          AND s.since IS NOT NULL
+          AND s.occurred_at >= %(start)s AND s.occurred_at < %(end)s
+          AND s.region IS NOT NULL
+          AND (%(region)s::text IS NULL OR s.region = %(region)s)
+          AND (%(case_type)s::text IS NULL OR s.case_type = %(case_type)s)
         GROUP BY 1
     """
     return _dicts(conn, query, f.params())
@@ -258,22 +259,11 @@ def notification_times(conn: Connection[Any], f: Filters) -> list[dict[str, Any]
     """Per authority, for the cases identified in the period: how many were
     notified, and the median hours from the identification to the first
     notification; how many notifications were acknowledged, and the median
-    hours from that notification to its first acknowledgement."""
+    hours from that notification to its first acknowledgement (the firsts
+    kept per case and authority: ``stats_notices``)."""
     notified = _hours("notified_at", "identified_at")
     acknowledged = _hours("acknowledged_at", "notified_at")
     query = f"""
-        WITH firsts AS (
-            SELECT s.case_id, s.code AS authority, c.identified_at,
-                   min(s.occurred_at) FILTER (WHERE s.event_type = 'AuthorityNotified')
-                       AS notified_at,
-                   min(s.occurred_at) FILTER (WHERE s.event_type = 'AlertAcknowledged')
-                       AS acknowledged_at
-            FROM stats_steps s JOIN stats_cases c ON c.case_id = s.case_id
-            WHERE {CASE_FILTER}
-              AND c.identified_at >= %(start)s AND c.identified_at < %(end)s
-              AND s.event_type IN ('AuthorityNotified', 'AlertAcknowledged')
-            GROUP BY 1, 2, 3
-        )
         SELECT authority,
                count({notified}) AS notified,
                percentile_cont(0.5) WITHIN GROUP (ORDER BY {notified})
@@ -281,7 +271,11 @@ def notification_times(conn: Connection[Any], f: Filters) -> list[dict[str, Any]
                count({acknowledged}) AS acknowledged,
                percentile_cont(0.5) WITHIN GROUP (ORDER BY {acknowledged})
                    AS acknowledged_median
-        FROM firsts GROUP BY 1
+        FROM stats_notices
+        WHERE identified_at >= %(start)s AND identified_at < %(end)s
+          AND (%(region)s::text IS NULL OR region = %(region)s)
+          AND (%(case_type)s::text IS NULL OR case_type = %(case_type)s)
+        GROUP BY 1
     """
     return _dicts(conn, query, f.params())
 

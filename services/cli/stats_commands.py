@@ -3,6 +3,11 @@
 The same tables as the statistics page (``services.stats``), with the same
 small-cell protection (``VATRA_STATS_THRESHOLD``); the command line has no
 unsuppressed export (that is the auditors', from the page, access-logged).
+
+The command reads the read models over one connection
+(``services.stats.reading``); it builds the whole backbone (the event store,
+the projections) only when, in the embedded mode, the read models are behind
+the event log and must be brought up to date first.
 """
 
 from __future__ import annotations
@@ -11,10 +16,10 @@ import argparse
 import sys
 from datetime import date
 
-from services.config.bootstrap import open_backbone
 from services.stats.formats import to_csv, to_markdown, to_xlsx
 from services.stats.heading import describe
 from services.stats.period import PeriodError, choose
+from services.stats.reading import read_models
 from services.stats.sets import tables
 from services.stats.tables import publish
 
@@ -27,8 +32,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from domain.clock import TIRANE  # noqa: PLC0415
     from services.api.wording import Wording  # noqa: PLC0415
 
-    with open_backbone() as backbone:
-        today = backbone.clock.now().astimezone(TIRANE).date()
+    with read_models() as models:
+        today = models.now().astimezone(TIRANE).date()
         params = {
             "period": "custom",
             "from": (args.from_ or date(today.year, 1, 1)).isoformat(),
@@ -45,17 +50,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
         if args.format == "xlsx" and not args.output and sys.stdout.isatty():
             print("vatra stats: --format xlsx needs --output FILE", file=sys.stderr)
             return USAGE
-        # Embedded: bring the read models up to date first (the projector
-        # owns them in the full mode).
-        if backbone.settings.kafka is None:
-            backbone.follower.catch_up()
-        threshold = backbone.settings.stats_threshold
-        w = Wording.of(args.language, backbone.rulebook)
+        conn = models.up_to_date()
+        threshold = models.settings.stats_threshold
+        w = Wording.of(args.language, models.rulebook())
         only = [name for names in args.by for name in names.split(",") if name]
-        with backbone.pool.connection() as conn:
-            found = tables(
-                conn, choice.filters(), backbone.clock.now(), w, choice.preset, only
-            )
+        with conn.transaction():
+            found = tables(conn, choice.filters(), models.now(), w, choice.preset, only)
     if not found:
         print(f"vatra stats: no table is named {', '.join(only)}", file=sys.stderr)
         return USAGE

@@ -17,6 +17,7 @@ from psycopg import Connection
 from domain.catalogue import AUTHORITIES, CLOSE_REASONS, SERVICES, SOURCES, STATUSES
 from domain.catalogue_files import EXPLOITATION_FORMS
 from domain.clock import TIRANE
+from projections import stats_daily
 from projections import stats_queries as q
 from projections.stats_person import band_names
 from services.api.labels import N_
@@ -72,7 +73,12 @@ class Builder:
         if not set(event_types) <= STEP_TYPES or not _from_sets(dims):
             return q.steps(self.conn, self.f, event_types, dims)
         if self._steps is None:
-            self._steps = q.step_sets(self.conn, self.f, sorted(STEP_TYPES))
+            days = stats_daily.whole_days(self.f)
+            self._steps = (
+                stats_daily.step_sets(self.conn, self.f, days, sorted(STEP_TYPES))
+                if days
+                else q.step_sets(self.conn, self.f, sorted(STEP_TYPES))
+            )
         wanted = set(event_types)
         found: dict[tuple[str, ...], int] = {}
         by = "code" if dims in (("event_type",), ("code", "event_type")) else dims[0]

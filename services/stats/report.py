@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from projections import stats_daily, stats_sop
 from projections import stats_queries as q
 from services.api.labels import N_
 from services.stats.builders import CATALOGUES, Builder, months
@@ -16,6 +17,11 @@ IDENTIFIED = N_(
     "Persons identified as potential victims in the period, by the date of "
     "their identification; a case counts by its region and case type as they "
     "are now."
+)
+AGE_BAND_NOTE = N_(
+    "Age band: the age given at the identification; when only the year of "
+    "birth was given, the year the identification was recorded minus the "
+    "year of birth."
 )
 NOT_RECORDED_NOTE = N_(
     "Not recorded: the person's attribute was not given, or their personal "
@@ -33,6 +39,7 @@ def identified_sex_age(b: Builder) -> Table:
         counts,
         (CATALOGUES["sex"], CATALOGUES["age_band"]),
     )
+    t.notes.append(b.w._(AGE_BAND_NOTE))
     t.notes.append(b.w._(NOT_RECORDED_NOTE))
     return t
 
@@ -259,7 +266,12 @@ def outcomes(
 
 
 def sop_by_month(b: Builder) -> Table:
-    counts = q.sop_by_month(b.conn, b.f, b.now)
+    days = stats_daily.whole_days(b.f)
+    counts = (
+        stats_sop.sop_by_month(b.conn, days[0], days[1], b.f.region, b.now)
+        if days and not b.f.case_type
+        else q.sop_by_month(b.conn, b.f, b.now)
+    )
     month_list = months(b.f)
     rules = sorted({k[0] for k in counts})
     rows: list[tuple[str, list[Value]]] = []

@@ -1,6 +1,8 @@
-"""``vatra stats`` starts without the web stack: it words its tables with the
-page's catalogs but loads no web framework, template engine or Excel writer
-(unless asked for Excel) and none of the API's routes."""
+"""``vatra stats`` starts without the web stack or the composition root: it
+words its tables with the page's catalogs but loads no web framework,
+template engine or Excel writer (unless asked for Excel), none of the API's
+routes, and neither the event store nor the backbone (built only to bring
+read models that are behind up to date)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,9 @@ HEAVY = (
     "openpyxl",
     "services.api.app",
     "services.api.routes",
+    "services.config.bootstrap",
+    "services.store.database",
+    "eventsourcing.postgres",
 )
 
 
