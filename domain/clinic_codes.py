@@ -54,7 +54,7 @@ OUTCOMES: Mapping[str, str] = {
 }
 
 APPELLANTS: Mapping[str, str] = {
-    "person": "the person",
+    "injured_party": "the person (the injured party)",
     "defendant": "the defendant",
     "prosecutor": "the prosecutor",
 }

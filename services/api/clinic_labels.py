@@ -47,7 +47,7 @@ CLINIC_CODE_LABELS: Mapping[str, Mapping[str, str]] = {
         "other": N_("another outcome"),
     },
     "appellant": {
-        "person": N_("the person"),
+        "injured_party": N_("the person (the injured party)"),
         "defendant": N_("the defendant"),
         "prosecutor": N_("the prosecutor"),
     },
