@@ -14,8 +14,10 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from domain import clinic_events as cev
 from domain import events as ev
 from domain.case_alerts import AlertSteps
+from domain.case_clinic import CLINIC_STAFF, ClinicSteps, check_day, check_role
 from domain.case_corrections import CASEWORKERS
 from domain.case_programme import ProgrammeSteps
 from domain.case_state import require
@@ -40,6 +42,7 @@ from domain.errors import (
 from domain.fields import check_entry, check_person
 from domain.identification import check_identification
 from domain.stamp import Stamp
+from domain.typed_text import CLINIC_UNIT
 
 # Roles that may decide to erase a person's personal data.
 ERASERS = frozenset({"coordinator", "responsible_authority"})
@@ -48,7 +51,7 @@ ERASERS = frozenset({"coordinator", "responsible_authority"})
 ASSIGNERS = CASEWORKERS | {"coordinator"}
 
 
-class Case(AlertSteps, ProgrammeSteps, Aggregate):
+class Case(AlertSteps, ProgrammeSteps, ClinicSteps, Aggregate):
     """One person's case."""
 
     # -- commands -------------------------------------------------------------
@@ -117,6 +120,52 @@ class Case(AlertSteps, ProgrammeSteps, Aggregate):
             **stamp.fields(),
         )
 
+    @classmethod
+    def open_at_clinic(
+        cls,
+        stamp: Stamp,
+        *,
+        case_id: UUID,
+        subject_ref: str,
+        region: str,
+        municipality: str,
+        is_minor: bool,
+        case_type: str,
+        referral_source: str,
+        protection_requested: bool,
+        sex: str,
+        age: int | None,
+        birth_year: int | None,
+        nationality: str,
+    ) -> Case:
+        """Open a case at the legal clinic (a lawyer or a psychologist): the
+        identification every case begins with, by the clinic, then who sent
+        the person (``ClinicIntakeRecorded``)."""
+        check_role(stamp, CLINIC_STAFF, "clinic_staff")
+        direct = referral_source in ("police", "self")
+        source = referral_source if direct else "referral"
+        case = cls.identify(
+            stamp,
+            case_id=case_id,
+            subject_ref=subject_ref,
+            region=region,
+            mobile_unit=CLINIC_UNIT,
+            worker_id=stamp.actor_id,
+            municipality=municipality,
+            is_minor=is_minor,
+            case_type=case_type,
+            protection_requested=protection_requested,
+            indicators=[],
+            exploitation_types=[],
+            source=source,
+            sex=sex,
+            age=age,
+            birth_year=birth_year,
+            nationality=nationality,
+        )
+        case._trigger(cev.ClinicIntakeRecorded, stamp, referral_source=referral_source)
+        return case
+
     def record_consent(self, stamp: Stamp, *, scope: str, given_by: str) -> None:
         self._check_time(stamp)
         check_code("consent scope", scope, CONSENT_SCOPES, field="scope")
@@ -163,11 +212,18 @@ class Case(AlertSteps, ProgrammeSteps, Aggregate):
         self._trigger(ev.RiskAssessed, stamp, level=level)
 
     def issue_protection_order(
-        self, stamp: Stamp, *, court: str, reference: str
+        self, stamp: Stamp, *, court: str, reference: str, expires_on: str = ""
     ) -> None:
         self._check_time(stamp)
         require("court", court)
-        self._trigger(ev.ProtectionOrderIssued, stamp, court=court, reference=reference)
+        check_day("expires_on", expires_on)
+        self._trigger(
+            ev.ProtectionOrderIssued,
+            stamp,
+            court=court,
+            reference=reference,
+            expires_on=expires_on,
+        )
 
     def complete_follow_up(self, stamp: Stamp, *, method: str, outcome: str) -> None:
         """A follow-up contact took place (also after closing as reintegrated)."""

@@ -92,7 +92,11 @@ def _iso_countries() -> frozenset[str]:
 COUNTRIES = _iso_countries() | {"XK"}
 
 CASE_TYPES = frozenset({"trafficking", "domestic_violence", "gender_based_violence"})
-SOURCES = frozenset({"outreach", "community_report", "hotline", "police", "self"})
+# "referral": sent by a prosecutor, a court or another organisation (a case
+# opened at the legal clinic names which: ``ClinicIntakeRecorded``).
+SOURCES = frozenset(
+    {"outreach", "community_report", "hotline", "police", "self", "referral"}
+)
 # The reasons an erasure asked for on the pages gives (its four-eyes flow);
 # ``vatra erase`` takes a reason typed on the command line instead.
 ERASURE_REASONS = frozenset(

@@ -25,9 +25,13 @@ if TYPE_CHECKING:
 # coordinator; only the Responsible Authority; only the backbone itself (the
 # notifier, the SOP clock); the roles that erase (``domain.case.ERASERS``,
 # through ``vatra erase``); or any side, for the entries it recorded itself
-# (the case decides whose entry is whose).
+# (the case decides whose entry is whose); at the legal clinic, its lawyers,
+# its psychologists, or either (``clinic_staff``), of the case's region.
 RecordedBy = Literal[
     "caseworkers",
+    "lawyers",
+    "psychologists",
+    "clinic_staff",
     "caseworkers_or_coordinator",
     "responsible_authority",
     "system",

@@ -25,6 +25,26 @@ from dataclasses import dataclass, field
 
 from domain import events as ev
 from domain.case import Case
+from domain.clinic_commands import (
+    AssignHearingCompanions,
+    AwardCompensation,
+    ClaimCompensation,
+    FileAppeal,
+    FileComplaint,
+    GiveStatement,
+    GrantLegalAid,
+    HoldConsultation,
+    HoldCounsellingSession,
+    HoldHearing,
+    OpenClinicCase,
+    OpenProceedings,
+    PostponeHearing,
+    RecordCompensationPaid,
+    RecordJudgment,
+    ReportOrderViolation,
+    RequestProtectionOrder,
+    ScheduleHearing,
+)
 from domain.command_declaration import (
     COMMANDS,
     OPENING_COMMANDS,
@@ -87,8 +107,11 @@ __all__ = [
     "AssessNeeds",
     "AssessRisk",
     "AssignCase",
+    "AssignHearingCompanions",
+    "AwardCompensation",
     "BreachDeadline",
     "CaseCommand",
+    "ClaimCompensation",
     "Command",
     "CompleteReferral",
     "CompleteService",
@@ -98,13 +121,28 @@ __all__ = [
     "DiscontinueService",
     "ErasePersonalData",
     "FieldValue",
+    "FileAppeal",
+    "FileComplaint",
+    "GiveStatement",
+    "GrantLegalAid",
+    "HoldConsultation",
+    "HoldCounsellingSession",
+    "HoldHearing",
     "Identify",
+    "OpenClinicCase",
+    "OpenProceedings",
     "OpeningCommand",
+    "PostponeHearing",
+    "RecordCompensationPaid",
     "RecordConsent",
+    "RecordJudgment",
     "RecordNotification",
     "RecordNotificationFailure",
     "RecordedBy",
     "Refer",
+    "ReportOrderViolation",
+    "RequestProtectionOrder",
+    "ScheduleHearing",
     "StartService",
     "WarnDeadline",
     "WithdrawConsent",
@@ -126,6 +164,9 @@ class IssueProtectionOrder(CaseCommand):
     )
     court: str
     reference: str = ""
+    expires_on: str = field(
+        default="", metadata=about("The day the order ends (YYYY-MM-DD); empty: none.")
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -18,36 +18,15 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from eventsourcing.domain import Aggregate
 
+from domain import clinic_events
+from domain.event_base import AppliesEvents, CaseEvent, no_text_refs
 from domain.identification import upgrade_identified_v1
 
-
-class AppliesEvents(Protocol):
-    """What a case event evolves: the state of ``domain.case_state.CaseState``."""
-
-    def apply_event(self, event: CaseEvent) -> None: ...
-
-
-def no_text_refs(state: dict[str, Any]) -> None:
-    """Upcast an event stored before typed text was kept apart: its text is
-    inline, in its own fields, and it has no references."""
-    state.setdefault("text_refs", {})
-
-
-class CaseEvent(Aggregate.Event):
-    """Base of every case event."""
-
-    actor_id: str
-    actor_role: str
-    occurred_at: datetime
-    correlation_id: str
-
-    def apply(self, aggregate: Any) -> None:
-        state: AppliesEvents = aggregate
-        state.apply_event(self)
+__all__ = ["AppliesEvents", "CaseEvent", "no_text_refs"]
 
 
 class Identified(CaseEvent, Aggregate.Created):
@@ -189,12 +168,21 @@ class ServiceDiscontinued(CaseEvent):
 
 
 class ProtectionOrderIssued(CaseEvent):
+    """A court issued a protection order. Version 3 added ``expires_on``: the
+    day the order ends (``YYYY-MM-DD``, Tirana), ``""`` when it has no end or
+    it was not recorded (so every order recorded before)."""
+
     court: str
     reference: str
     text_refs: dict[str, str] = dataclasses.field(default_factory=dict)
+    expires_on: str = ""
 
-    class_version = 2
+    class_version = 3
     upcast_v1_v2 = staticmethod(no_text_refs)
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state.setdefault("expires_on", "")
 
 
 class FollowUpCompleted(CaseEvent):
@@ -329,8 +317,12 @@ def _declared(base: type[CaseEvent]) -> list[type[CaseEvent]]:
 
 # Every case event type by name, in the order declared above: the catalogue the
 # Avro schemas, the SOP vocabulary, the timeline and the translations follow.
+# Those of this module first, then the legal clinic's (``domain.clinic_events``).
 EVENT_TYPES: dict[str, type[CaseEvent]] = {
-    cls.__name__: cls for cls in _declared(CaseEvent)
+    cls.__name__: cls
+    for cls in sorted(
+        _declared(CaseEvent), key=lambda cls: cls.__module__ == clinic_events.__name__
+    )
 }
 
 

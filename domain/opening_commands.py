@@ -12,8 +12,19 @@ from dataclasses import dataclass, field
 
 from domain import events as ev
 from domain.case import Case
-from domain.command_declaration import Declaration, OpeningCommand, about, personal
-from domain.fields import PERSON_FIELDS
+from domain.catalogue import SOURCES
+from domain.command_declaration import (
+    Declaration,
+    OpeningCommand,
+    about,
+    personal,
+    ruled,
+)
+from domain.fields import PERSON_FIELDS, code
+
+# How a mobile unit comes to a person: any source but a referral, which is
+# how a case opened at the legal clinic begins (``OpenClinicCase``).
+FOUND_BY = frozenset(SOURCES - {"referral"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,4 +75,6 @@ class Identify(OpeningCommand):
     protection_requested: bool = False
     indicators: list[str] = field(default_factory=list)
     exploitation_types: list[str] = field(default_factory=list)
-    source: str = "outreach"
+    source: str = field(
+        default="outreach", metadata=ruled(code("source", FOUND_BY, "source"))
+    )

@@ -26,8 +26,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from domain.catalogue import AGENCIES, ERASURE_REASONS
+from domain.clinic_fields import CLINIC_TYPED_TEXT
 
 SYSTEM = "system"
+# The unit a case opened at the legal clinic names (``Identified.mobile_unit``).
+CLINIC_UNIT = "legal_clinic"
 
 # Entry type -> the fields that hold typed text.
 TYPED_TEXT: Mapping[str, frozenset[str]] = {
@@ -44,6 +47,7 @@ TYPED_TEXT: Mapping[str, frozenset[str]] = {
     "Reopened": frozenset({"reason"}),
     "PersonalDataErased": frozenset({"reason"}),
     "EntryCorrected": frozenset({"reason", "value"}),
+    **CLINIC_TYPED_TEXT,
 }
 
 # Values of a typed-text field that are ids of our own, kept as they are: an
@@ -52,6 +56,8 @@ OWN_IDS: Mapping[tuple[str, str], frozenset[str]] = {
     ("Referred", "agency"): frozenset(AGENCIES) | frozenset(AGENCIES.values()),
     # A reason chosen from a code list, not typed (the erasure pages).
     ("PersonalDataErased", "reason"): ERASURE_REASONS,
+    # A case opened at the legal clinic: the clinic is its own unit.
+    ("Identified", "mobile_unit"): frozenset({CLINIC_UNIT}),
 }
 
 

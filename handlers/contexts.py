@@ -140,6 +140,24 @@ def unroutable_context(
     }
 
 
+def hearing_reminder_context(
+    case: CaseContext, hearing_id: str, hearing_at: str, court: str, role: str
+) -> dict[str, Any]:
+    """A hearing's lawyer or psychologist: the case reference, the hearing,
+    its local time (``hearing_at``, and ``hearing_shown`` as people read it)
+    and its court's code (``""``: named in words on the case)."""
+    day, _, hour = hearing_at.partition("T")
+    shown = ".".join(reversed(day.split("-"))) + (f" {hour}" if hour else "")
+    return {
+        **_base(case.case_id, case.region),
+        "hearing_id": hearing_id,
+        "hearing_at": hearing_at,
+        "hearing_shown": shown,
+        "court": court,
+        "recipient_role": role,
+    }
+
+
 def sample_contexts() -> dict[str, dict[str, Any]]:
     """One context per template, made by the builders above.
 
@@ -183,6 +201,9 @@ def sample_contexts() -> dict[str, dict[str, Any]]:
         ),
         "unroutable": unroutable_context(
             case, Unroutable("child_protection_unit", "municipality"), "Identified", at
+        ),
+        "hearing_reminder": hearing_reminder_context(
+            case, "H-1", "2026-01-20T09:30", "first_instance_vlore", "lawyer"
         ),
     }
 

@@ -33,6 +33,7 @@ from domain.sop import RuleBook, WorkingCalendar
 from handlers import ledger
 from handlers.contexts import CaseContext
 from handlers.directory import Directory
+from handlers.hearing_reminders import HearingReminders
 from handlers.metrics import ALERTS
 from handlers.policy import ReferralRecord, intents_for
 from projections.feed import Delivered
@@ -57,17 +58,21 @@ class NotificationIntake:
         *,
         max_age: timedelta | None = None,
         calendar: WorkingCalendar | None = None,
+        reminders: HearingReminders | None = None,
     ) -> None:
         """``calendar``: the working days, so that a referral alert can say by
-        when the referral must be answered."""
+        when the referral must be answered; ``reminders``: the hearings'."""
         self.directory = directory
         self.rulebook = rulebook
         self.clock = clock
         self.max_age = max_age
         self.calendar = calendar
+        self.reminders = reminders
 
     def create(self, conn: Connection[Any]) -> None:
         ledger.create(conn)
+        if self.reminders is not None:
+            self.reminders.create(conn)
 
     def apply(self, cur: Cursor[Any], batch: Sequence[Delivered]) -> None:
         for item in batch:
@@ -124,6 +129,8 @@ class NotificationIntake:
                 event_type=type(event).__name__,
                 alerts=inserted,
             )
+        if self.reminders is not None:
+            self.reminders.apply(cur, event, case, item.position, now)
         cur.execute(
             "UPDATE notify_cases SET last_version = %s WHERE case_id = %s",
             (event.originator_version, case_id),

@@ -117,6 +117,8 @@ class NewDelivery:
     event_occurred_at: datetime
     position: int
     correlation_id: str = ""
+    # When it is to be sent (a reminder); None: at once.
+    send_at: datetime | None = None
 
     @property
     def delivery_id(self) -> UUID:
@@ -214,7 +216,7 @@ def insert(
                 d.event_occurred_at,
                 d.position,
                 status,
-                now,
+                d.send_at or now,
                 now,
                 None if status == "pending" else "event too old to alert about",
                 d.correlation_id,

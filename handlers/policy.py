@@ -53,6 +53,8 @@ TEMPLATES = (
     "deadline",
     "notification_failed",
     "unroutable",
+    # Scheduled by the intake's hearing reminders (``handlers.hearing_reminders``).
+    "hearing_reminder",
 )
 
 

@@ -98,6 +98,10 @@ STEP_CODES: Mapping[str, str] = {
     "ReturnedToCountry": "country",
     "Closed": "reason",
     "Reopened": "",
+    # The legal clinic's (``projections.clinic_stats``).
+    "ClinicIntakeRecorded": "referral_source",
+    "ComplaintFiled": "filed_with",
+    "JudgmentGiven": "outcome",
 }
 STEP_COLUMNS = (
     "case_id",
@@ -241,6 +245,9 @@ STEP_FIELDS = {
     "reason": "code",
     "assisted": "flag",
     "occurred_at": "occurred_at",
+    "referral_source": "code",
+    "filed_with": "code",
+    "outcome": "code",
 }
 
 

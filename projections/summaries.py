@@ -11,6 +11,7 @@ from typing import Any
 
 from domain.catalogue import AUTHORITIES, MUNICIPALITIES, REGIONS, SERVICES
 from domain.events import CaseEvent, payload_of
+from projections.clinic_summaries import CLINIC_LINES
 
 
 def _service(code: str) -> str:
@@ -101,6 +102,7 @@ LINES: dict[str, Callable[[Mapping[str, Any]], str]] = {
         if p["previous_owner"]
         else f"Case assigned to {p['owner']}"
     ),
+    **CLINIC_LINES,
 }
 
 

@@ -11,6 +11,8 @@ Each file is one rule-set version, named ``rules-<version>.toml``::
     kind = "due_within"            # due_within | not_before | recurring
     trigger = { event = "Referred" }
     within = { amount = 3, unit = "days" }   # hours | days | working_days
+    # before = "hearing_at"       # due_within only: "within" before the
+    #                             # moment this attribute of the trigger holds
     fulfilled_by = [{ event = "ReferralAccepted" }, { event = "ReferralDeclined" }]
     correlate_on = ["referral_id"]
     notify_on_breach = ["referring_worker", "coordinator"]
@@ -81,7 +83,7 @@ _COMMON_KEYS = {
     "title",
 }
 _KIND_KEYS = {
-    RuleKind.DUE_WITHIN: {"within", "fulfilled_by"},
+    RuleKind.DUE_WITHIN: {"within", "fulfilled_by", "before"},
     RuleKind.NOT_BEFORE: {"period", "forbidden"},
     RuleKind.RECURRING: {"every", "count", "fulfilled_by"},
 }
@@ -204,7 +206,11 @@ def _parse_rule(raw: object, where: Where) -> Rule:
     title = _title(raw.get("title"), where.at("title"))
     try:
         if kind is RuleKind.DUE_WITHIN:
+            before = where.text(raw, "before", required=False)
+            if before:
+                _check_attribute(trigger.event_type, before, where.at("before"))
             return DueWithin(
+                before=before,
                 id=rule_id,
                 trigger=trigger,
                 within=_duration(raw, "within", where),

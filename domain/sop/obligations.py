@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 
 from domain.facts import CaseFact
@@ -168,7 +168,15 @@ class _Arising:
         """The obligations this trigger creates, judged."""
         rule = self.rule
         if isinstance(rule, DueWithin):
-            due = rule.within.after(self.start, self.calendar)
+            if rule.before:
+                moment = self.trigger.attributes.get(rule.before)
+                anchor = anchor_of(moment, self.calendar)
+                if anchor is None:
+                    return []
+                # Recorded too late to meet it in time: due at once.
+                due = max(self.start, rule.within.before(anchor, self.calendar))
+            else:
+                due = rule.within.after(self.start, self.calendar)
             window = self._window(self._id(), self.start, due)
             fulfilment = next(iter(self._matching(rule.fulfilled_by)), None)
             verdict = judge_due(window, fulfilment, self.cancellation, marks, now)
@@ -258,6 +266,20 @@ class _Arising:
             breach_event_version=None if breach is None else breach.version,
             starts_at=window.starts_at,
         )
+
+
+def anchor_of(value: object, calendar: WorkingCalendar) -> datetime | None:
+    """The moment a ``before`` attribute holds: a local time to the minute,
+    or a day (ending at midnight after it), in Tirana; None if it holds none."""
+    text = str(value or "")
+    try:
+        if len(text) == len("2026-12-20"):
+            day = date.fromisoformat(text) + timedelta(days=1)
+            return datetime.combine(day, time(), tzinfo=calendar.time_zone)
+        local = datetime.strptime(text, "%Y-%m-%dT%H:%M")
+    except ValueError:
+        return None
+    return local.replace(tzinfo=calendar.time_zone)
 
 
 def _any_match(patterns: tuple[EventPattern, ...], fact: CaseFact) -> bool:

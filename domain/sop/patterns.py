@@ -69,6 +69,23 @@ class Duration:
             # counted from it, so it lies beyond any "now".
             return BEYOND_THE_CALENDAR
 
+    def before(self, moment: datetime, calendar: WorkingCalendar) -> datetime:
+        """The moment this long before ``moment``, in UTC: hours of elapsed
+        time, or calendar days at the same local time (a ``due_within`` rule
+        with ``before``). Working days are not counted backwards."""
+        require_aware(moment)
+        if self.unit is DurationUnit.HOURS:
+            return moment.astimezone(UTC) - timedelta(hours=self.amount)
+        if self.unit is DurationUnit.DAYS:
+            local = moment.astimezone(calendar.time_zone)
+            earlier = datetime.combine(
+                local.date() - timedelta(days=self.amount),
+                local.time().replace(tzinfo=None),
+                tzinfo=calendar.time_zone,
+            )
+            return earlier.astimezone(UTC)
+        raise ValueError("a duration before a moment is in hours or days")
+
     def __str__(self) -> str:
         return f"{self.amount} {self.unit.value}"
 

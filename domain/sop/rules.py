@@ -106,17 +106,24 @@ class RuleBase:
 
 @dataclass(frozen=True, kw_only=True)
 class DueWithin(RuleBase):
-    """A fulfilling event must occur within ``within`` of the trigger."""
+    """A fulfilling event must occur within ``within`` of the trigger; or,
+    with ``before``, ``within`` before the moment the trigger's attribute of
+    that name holds (a hearing's time, a protection order's last day: a
+    local Tirana time ``YYYY-MM-DDTHH:MM`` or a day ``YYYY-MM-DD``, the day
+    ending at midnight). An empty attribute gives no obligation."""
 
     kind: ClassVar[RuleKind] = RuleKind.DUE_WITHIN
 
     within: Duration
     fulfilled_by: tuple[EventPattern, ...]
+    before: str = ""
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if not self.fulfilled_by:
             raise ValueError("a due_within rule needs at least one fulfilled_by event")
+        if self.before and self.within.unit is DurationUnit.WORKING_DAYS:
+            raise ValueError("a rule due before a moment counts hours or days")
 
 
 @dataclass(frozen=True, kw_only=True)

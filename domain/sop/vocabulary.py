@@ -26,7 +26,14 @@ KNOWN_EVENT_TYPES = frozenset(EVENT_ATTRIBUTES)
 CASE_EVENT_TYPE = "Identified"
 
 ROLES = frozenset(
-    {"coordinator", "unit_supervisor", "referring_worker", "case_manager", "lawyer"}
+    {
+        "coordinator",
+        "unit_supervisor",
+        "referring_worker",
+        "case_manager",
+        "lawyer",
+        "psychologist",
+    }
 )
 
 

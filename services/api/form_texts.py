@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from services.api.clinic_form_texts import CLINIC_FIELDS, CLINIC_OVERRIDES
 from services.api.labels import N_
 
 # Field name -> (label, help).
@@ -124,6 +125,7 @@ FIELDS: Mapping[str, tuple[str, str]] = {
     "corrected_version": (N_("Entry"), N_("The entry to correct.")),
     "field_name": (N_("What to correct"), N_("The part of the entry that is wrong.")),
     "value": (N_("Right value"), N_("The value the entry should have had.")),
+    **CLINIC_FIELDS,
 }
 
 # (command name, field name) -> (label, help), where the field asks for
@@ -188,6 +190,7 @@ OVERRIDES: Mapping[tuple[str, str], tuple[str, str]] = {
         )
         for command in ("start_service", "complete_service", "discontinue_service")
     },
+    **CLINIC_OVERRIDES,
 }
 
 
@@ -200,5 +203,6 @@ def texts_of(command: str, field: str) -> tuple[str, str] | None:
 # Command name -> the sentence that confirms it was recorded.
 DONE: Mapping[str, str] = {
     "identify": N_("The case is open: the identification is recorded."),
+    "open_at_clinic": N_("The case is open at the legal clinic."),
 }
 DONE_DEFAULT = N_("Done: %(step)s.")

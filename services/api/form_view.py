@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.clinic_fields import DAY_PATTERN, LOCAL_MINUTE_PATTERN
 from domain.errors import DomainError
 from domain.fields import ENTRY_FIELDS, Rule
 from services.api.code_labels import coded, is_place_name, labels_for
@@ -41,6 +42,9 @@ class FormField:
     choices: list[Choice] = field(default_factory=list)
     max_length: int | None = None
     error: str = ""
+    # The input's type for a line of text that is a date or a local time
+    # (``date``, ``datetime-local``): still read as the text it sends.
+    input_type: str = "text"
 
     def chosen(self, value: str) -> bool:
         if isinstance(self.value, list):
@@ -166,6 +170,18 @@ def form_fields(
                 choices=choices,
                 max_length=spec.max_length,
                 error=word_error(w, error) if error is not None else "",
+                input_type=input_type_of(spec.rule),
             )
         )
     return drawn
+
+
+def input_type_of(rule: Rule | None) -> str:
+    """``datetime-local`` for a local time to the minute, ``date`` for a day
+    (their patterns in ``domain.clinic_fields``), else ``text``."""
+    pattern = rule.pattern if rule is not None else None
+    if pattern is not None and LOCAL_MINUTE_PATTERN in pattern:
+        return "datetime-local"
+    if pattern is not None and DAY_PATTERN in pattern:
+        return "date"
+    return "text"

@@ -30,6 +30,13 @@ from domain.commands import every_command
 CASEWORKER_ROLES = frozenset(
     {"caseworker", "mobile_unit", "shelter_staff", "lawyer", "psychologist"}
 )
+# Who records the legal clinic's steps (``RecordedBy``): its lawyers, its
+# psychologists, or either of them.
+CLINIC_ROLES: Mapping[str, frozenset[str]] = {
+    "lawyers": frozenset({"lawyer"}),
+    "psychologists": frozenset({"psychologist"}),
+    "clinic_staff": frozenset({"lawyer", "psychologist"}),
+}
 # Roles that receive alerts, and the authority code each acknowledges as.
 ALERT_AUTHORITIES = {
     "police": "police",
@@ -97,6 +104,9 @@ def may_record(principal: Principal, command: str, region: str) -> bool:
         return True
     if recorded_by == "caseworkers_or_coordinator" and principal.role == "coordinator":
         return True
+    clinic = CLINIC_ROLES.get(recorded_by)
+    if clinic is not None:
+        return principal.role in clinic and region in principal.regions
     return principal.role in CASEWORKER_ROLES and region in principal.regions
 
 

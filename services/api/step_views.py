@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
+from domain.clinic_commands import OpenClinicCase
 from domain.command_declaration import Command
 from domain.commands import COMMANDS
 from services.api.form_model import specs_of
@@ -99,6 +100,8 @@ def done_sentence(w: Wording, done: str) -> str:
     """The confirmation of a step recorded through a form ("" for no step)."""
     if done == OPENED:
         return w.t.gettext(DONE["identify"])
+    if done == OpenClinicCase.declaration.path:
+        return w.t.gettext(DONE["open_at_clinic"])
     name = BY_PATH.get(done)
     if name is None:
         return ""

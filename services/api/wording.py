@@ -21,6 +21,8 @@ from domain.catalogue import (
 )
 from domain.catalogue_files import EXPLOITATION_FORMS, INDICATORS, CodeList
 from domain.sop import RuleBook
+from services.api.clinic_labels import CLINIC_CODE_LABELS
+from services.api.clinic_wording import CLINIC_LINES
 from services.api.countries import country_names
 from services.api.i18n import Translator, translator
 from services.api.labels import FIELD_LABELS, MORE_ROLES, N_, SERVICE_STATES
@@ -43,6 +45,7 @@ CODE_LABELS: Mapping[str, Mapping[str, str]] = {
         "hotline": N_("the hotline"),
         "police": N_("the police"),
         "self": N_("self-referral"),
+        "referral": N_("a referral"),
     },
     "channel": {
         "email": N_("e-mail"),
@@ -102,6 +105,7 @@ CODE_LABELS: Mapping[str, Mapping[str, str]] = {
         "returned": N_("the person returned to a country"),
         "superseded": N_("the rule is no longer in force"),
     },
+    **CLINIC_CODE_LABELS,
 }
 
 Line = Callable[["Wording", Mapping[str, Any]], str]
@@ -451,4 +455,5 @@ LINES: dict[str, Line] = {
         rule=w.rule(p["rule_id"], p.get("ruleset_version")),
     ),
     "CaseAssigned": _assigned,
+    **CLINIC_LINES,
 }

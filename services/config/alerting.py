@@ -22,6 +22,7 @@ from handlers.channels.sms import SmsChannel
 from handlers.channels.webhook import WebhookChannel, WebhookKeys
 from handlers.directory import Directory, DirectoryError, load_directory
 from handlers.dispatcher import Dispatcher
+from handlers.hearing_reminders import HearingReminders
 from handlers.intake import NotificationIntake
 from handlers.messages import MessageRenderer, MessageTemplates, TemplateError
 from handlers.outcomes import CaseOutcomes
@@ -108,6 +109,7 @@ def build_notifier(
         clock,
         max_age=timedelta(hours=max_age) if max_age else None,
         calendar=backbone.calendar,
+        reminders=HearingReminders(directory, settings.hearing_reminder_days),
     )
     dispatcher = Dispatcher(
         pool,

@@ -57,6 +57,7 @@ class NotifyVariables(EnvironmentSettings):
         SecretStr(""), alias="VATRA_SMS_GATEWAY_SECRET_PREVIOUS"
     )
     max_age_hours: Number = Field(72.0, alias="VATRA_NOTIFY_MAX_AGE_HOURS")
+    hearing_reminder_days: WholeNumber = Field(3, alias="VATRA_HEARING_REMINDER_DAYS")
     kafka_group: str = Field("vatra-notifier", alias="VATRA_KAFKA_NOTIFIER_GROUP")
     batch_size: WholeNumber = Field(20, alias="VATRA_NOTIFY_BATCH_SIZE")
     interval: Number = Field(0.5, alias="VATRA_NOTIFY_INTERVAL")
@@ -113,6 +114,8 @@ class NotifySettings:
     dispatch: DispatchSettings = field(default_factory=DispatchSettings)
     max_age_hours: float = 72.0
     kafka_group: str = "vatra-notifier"
+    # How many days before a hearing its lawyer and psychologist are reminded.
+    hearing_reminder_days: int = 3
 
     @property
     def enabled(self) -> bool:
@@ -178,6 +181,7 @@ def load_notify_settings(env: Mapping[str, str]) -> NotifySettings:
         dispatch=dispatch,
         max_age_hours=v.max_age_hours,
         kafka_group=v.kafka_group,
+        hearing_reminder_days=v.hearing_reminder_days,
     )
 
 

@@ -18,6 +18,7 @@ from projections import stats_queries as q
 from services.api.labels import N_
 from services.api.wording import Wording
 from services.stats.builders import CATALOGUES, Builder
+from services.stats.clinic_tables import CLINIC_TABLES
 from services.stats.report import (
     activity_by_month,
     caseload,
@@ -105,6 +106,7 @@ ALL: Sequence[Callable[[Builder], Table]] = (
     sop_by_month,
     caseload("unit", N_("Caseload per mobile unit")),
     caseload("worker", N_("Caseload per worker")),
+    *CLINIC_TABLES,
 )
 
 # What the GRETA and TIP questionnaires ask for.

@@ -25,6 +25,9 @@ DASH = "\N{EN DASH}"
 USERS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "vlora_worker": ("mu-vlora-1", "mobile_unit", ("vlora",), "sq"),
     "vlora_lawyer": ("lawyer-vlora-1", "lawyer", ("vlora",), "en"),
+    "vlora_lawyer_sq": ("lawyer-vlora-2", "lawyer", ("vlora",), "sq"),
+    "vlora_psychologist": ("psy-vlora-1", "psychologist", ("vlora",), "sq"),
+    "vlora_psychologist_en": ("psy-vlora-2", "psychologist", ("vlora",), "en"),
     "durres_worker": ("cw-durres-1", "caseworker", ("durres",), "en"),
     "vlora_police": ("police-vlora-1", "police", ("vlora",), "sq"),
     "durres_police": ("police-durres-1", "police", ("durres",), "sq"),

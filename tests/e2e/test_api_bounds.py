@@ -14,7 +14,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
+from domain import clinic_commands
 from domain.catalogue import REGIONS
+from domain.commands import COMMANDS as ALL_COMMANDS
 from domain.commands import RecordNotification
 from domain.errors import DomainError
 from domain.fields import (
@@ -272,6 +274,9 @@ WORKER = "fuzz_worker"  # a mobile-unit worker of every region (see ``fuzz_api``
 READER = "coordinator"  # reads every region, whatever a transfer does
 OTHERS = ["authority", "vlora_police", "auditor", "durres_worker"]
 
+CLINIC_COMMANDS = [
+    c for c in ALL_COMMANDS.values() if c.__module__ == clinic_commands.__name__
+]
 # The entry each command records.
 ROUTE_ENTRY = {
     "notify": "AuthorityNotified",
@@ -298,6 +303,27 @@ ROUTE_ENTRY = {
     "close": "Closed",
     "reopen": "Reopened",
     "correct": "EntryCorrected",
+    # The legal clinic's.
+    **{
+        c.declaration.path: c.declaration.records.__name__
+        for c in CLINIC_COMMANDS
+        if c.declaration.path
+    },
+}
+# Who records a command, when a mobile-unit worker may not (its declaration's
+# ``recorded_by``): the Responsible Authority, the clinic's lawyer or psychologist.
+LAWYER = "fuzz_lawyer"
+PSYCHOLOGIST = "fuzz_psychologist"
+RECORDERS = {
+    "responsible_authority": "authority",
+    "lawyers": LAWYER,
+    "clinic_staff": LAWYER,
+    "psychologists": PSYCHOLOGIST,
+}
+RECORDED_BY = {
+    path: RECORDERS[c.declaration.recorded_by]
+    for path, c in ((c.declaration.path, c) for c in ALL_COMMANDS.values())
+    if path and c.declaration.recorded_by in RECORDERS
 }
 # path -> (body model, entry it records); "identify" is POST /api/cases.
 BODIES: dict[str, tuple[type[BaseModel], str]] = {
@@ -333,6 +359,23 @@ RECORD_EVERY_ENTRY: list[tuple[str, dict[str, Any]]] = [
     ("start-service", {"service": "shelter_accommodation"}),
     ("discontinue-service", {"service": "shelter_accommodation"}),
     ("protection-order", {}),
+    ("consultation", {}),
+    ("legal-aid", {}),
+    ("complaint", {}),
+    ("proceedings", {}),
+    ("hearing", {"court": "first_instance_vlore"}),
+    ("hearing-companions", {"lawyer_id": "lawyer-fuzz-1"}),
+    ("hearing-postponed", {}),
+    ("statement", {}),
+    ("hearing-held", {}),
+    ("judgment", {}),
+    ("appeal", {}),
+    ("protection-order-request", {}),
+    ("protection-order-violated", {}),
+    ("compensation-claimed", {}),
+    ("compensation-awarded", {}),
+    ("compensation-paid", {}),
+    ("counselling-session", {}),
     ("follow-up", {}),
     ("missed-follow-up", {}),
     ("return", {}),
@@ -344,8 +387,11 @@ RECORD_EVERY_ENTRY: list[tuple[str, dict[str, Any]]] = [
 # Every entry a person records over the API (PersonalDataErased has no route;
 # an assignment is put right by assigning again, a note or a document by adding
 # another, never corrected), and every field of each, its time included.
+# The clinic's intake (ClinicIntakeRecorded) opens a case: it is recorded
+# with the identification of a case opened at the clinic, not on this one.
 CORRECTED_TYPES = sorted(
-    set(ENTRY_FIELDS) - {"PersonalDataErased", "CaseAssigned", "AttachmentAdded"}
+    set(ENTRY_FIELDS)
+    - {"PersonalDataErased", "CaseAssigned", "AttachmentAdded", "ClinicIntakeRecorded"}
 )
 CORRECTED_FIELDS = [
     (entry, name)
@@ -378,6 +424,9 @@ PREFERRED: dict[str, Any] = {
     "method": "visit",
     "country": "GR",
     "reason": "reintegrated",
+    "hearing_id": "H-1",
+    "hearing_at": "2026-03-20T09:30",
+    "expires_on": "2027-03-31",
 }
 
 BAD_TIMES: list[Any] = [
@@ -722,7 +771,7 @@ class Session:
     ) -> httpx.Response:
         """POST ``path`` at the case's current version."""
         if who is None:
-            who = "authority" if path == "determine-status" else WORKER
+            who = RECORDED_BY.get(path, WORKER)
         answer = self.send(
             who,
             "POST",
@@ -809,6 +858,12 @@ def fuzz_api(api: Api, context: ApiContext) -> Api:
     assert context.clock.now() == START
     api.tokens[WORKER] = context.users.issue_token(
         "mu-fuzz-1", "mobile_unit", tuple(sorted(REGIONS)), "sq"
+    )
+    api.tokens[LAWYER] = context.users.issue_token(
+        "lawyer-fuzz-1", "lawyer", tuple(sorted(REGIONS)), "sq"
+    )
+    api.tokens[PSYCHOLOGIST] = context.users.issue_token(
+        "psy-fuzz-1", "psychologist", tuple(sorted(REGIONS)), "sq"
     )
     return api
 

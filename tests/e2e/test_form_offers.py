@@ -242,7 +242,10 @@ def test_every_form_field_is_a_field_of_the_commands_body_in_the_openapi_documen
         path = command.declaration.path
         if path is None:
             continue
-        api_path = "/api/cases" + (f"/{{case_id}}/{path}" if name in COMMANDS else "")
+        opening = f"/{path}" if path else ""
+        api_path = "/api/cases" + (
+            f"/{{case_id}}/{path}" if name in COMMANDS else opening
+        )
         form_fields = {spec.name for spec in specs_of(command)}
         assert form_fields <= body(api_path), (name, form_fields - body(api_path))
 

@@ -42,7 +42,31 @@ BEFORE: dict[str, list[tuple[str, dict[str, Any]]]] = {
     "follow-up": [("close", {"reason": "reintegrated"})],
     "missed-follow-up": [("close", {"reason": "reintegrated"})],
     "reopen": [("close", {"reason": "other"})],
+    # The legal clinic's steps (recorded by its lawyer).
+    **{
+        path: [
+            (
+                "hearing",
+                {
+                    "hearing_id": "H-1",
+                    "court": "first_instance_vlore",
+                    "hearing_at": "2026-12-20T09:30",
+                },
+            )
+        ]
+        for path in ("hearing-companions", "hearing-held", "hearing-postponed")
+    },
+    "appeal": [("judgment", {"outcome": "acquittal"})],
+    "protection-order-violated": [("protection-order", {"court": "Gjykata Vlorë"})],
 }
+# Who records a step, by its declaration (``recorded_by``): (Albanian, English).
+STAFF: dict[str, tuple[str, str]] = {
+    "responsible_authority": ("authority", "authority_en"),
+    "lawyers": ("vlora_lawyer_sq", "vlora_lawyer"),
+    "clinic_staff": ("vlora_lawyer_sq", "vlora_lawyer"),
+    "psychologists": ("vlora_psychologist", "vlora_psychologist_en"),
+}
+RECORDED_BY = {c.declaration.path: c.declaration.recorded_by for c in COMMANDS.values()}
 FORMS = sorted(
     c.declaration.path
     for c in COMMANDS.values()
@@ -64,7 +88,15 @@ def people(
     }
     browsers = {
         who: Browser(base_url, logins, tokens[who])
-        for who in ("vlora_worker", "vlora_lawyer", "authority", "authority_en")
+        for who in (
+            "vlora_worker",
+            "vlora_lawyer",
+            "vlora_lawyer_sq",
+            "vlora_psychologist",
+            "vlora_psychologist_en",
+            "authority",
+            "authority_en",
+        )
     }
     yield browsers
     for browser in browsers.values():
@@ -74,7 +106,8 @@ def people(
 def case_for(api: Api, path: str) -> dict[str, Any]:
     case = api.identify()
     for step, fields in BEFORE.get(path, []):
-        case = api.step("vlora_worker", case, step, **fields)
+        who = STAFF.get(RECORDED_BY[step], ("", "vlora_worker"))[1]
+        case = api.step(who, case, step, **fields)
     return case
 
 
@@ -92,14 +125,7 @@ def test_every_steps_form_reads_in_albanian_and_english_with_no_code_or_field_na
 ) -> None:
     case = case_for(api, path)
     name = next(n for n, c in COMMANDS.items() if c.declaration.path == path)
-    staff = (
-        ("authority", "authority_en")
-        if path == "determine-status"
-        else (
-            "vlora_worker",
-            "vlora_lawyer",
-        )
-    )
+    staff = STAFF.get(RECORDED_BY[path], ("vlora_worker", "vlora_lawyer"))
     for who, language in zip(staff, ("sq", "en"), strict=True):
         page = people[who].get(f"/cases/{case['case_id']}/steps/{path}")
         assert page.status_code == 200, (who, page.text)

@@ -41,7 +41,12 @@ ACTORS: dict[str, tuple[str, str]] = {
     "DeadlineBreached": ("vatra-sop-clock", "system"),
     "PersonalDataErased": ("staff-coord-0002", "coordinator"),
     "CaseAssigned": ("staff-coord-0002", "coordinator"),
+    "ClinicIntakeRecorded": ("staff-law-0005", "lawyer"),
+    "HearingCompanionsAssigned": ("staff-psy-0008", "psychologist"),
+    "CounsellingSessionHeld": ("staff-psy-0008", "psychologist"),
 }
+# The legal clinic's steps are a lawyer's.
+LAWYER = ("staff-law-0005", "lawyer")
 CASEWORKER = ("staff-cw-0019", "caseworker")
 
 SAMPLES: dict[str, dict[str, Any]] = {
@@ -121,6 +126,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
             "court": "txt_5fac4e8d7a2c4d6dfbe6b7c8d9eafb0c",
             "reference": "txt_60bd5f9e8b3d4e7e0cf7c8d9eafb0c1d",
         },
+        "expires_on": "2024-09-04",
     },
     "FollowUpCompleted": {
         "method": "visit",
@@ -171,6 +177,57 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "attachment_id": "5d0c2a4e-7b1f-4c3a-9e6d-2f8b1a0c9e47",
         "kind": "note",
     },
+    "ClinicIntakeRecorded": {"referral_source": "prosecutor"},
+    "LegalConsultationHeld": {"mode": "in_person"},
+    "ComplaintFiled": {"filed_with": "prosecutor"},
+    "CriminalProceedingsOpened": {
+        "prosecutor_reference": "",
+        "text_refs": {"prosecutor_reference": "txt_d72c2a6f52ae4fef736e3f4051627384"},
+    },
+    "HearingScheduled": {
+        "hearing_id": "H-1",
+        "court": "first_instance_vlore",
+        "court_name": "",
+        "hearing_at": "2024-04-15T09:30",
+        "lawyer_id": "staff-law-0005",
+        "psychologist_id": "",
+        "text_refs": {},
+    },
+    "HearingCompanionsAssigned": {
+        "hearing_id": "H-1",
+        "lawyer_id": "staff-law-0005",
+        "psychologist_id": "staff-psy-0008",
+    },
+    "HearingPostponed": {
+        "hearing_id": "H-1",
+        "hearing_at": "2024-05-06T10:00",
+        "reason": "absent_party",
+    },
+    "HearingHeld": {
+        "hearing_id": "H-1",
+        "lawyer_id": "staff-law-0005",
+        "psychologist_id": "staff-psy-0008",
+    },
+    "StatementGiven": {"kind": "testimony", "given_to": "court"},
+    "JudgmentGiven": {
+        "court": "first_instance_vlore",
+        "outcome": "conviction",
+        "judgment_public": True,
+        "sentence_months": 96,
+    },
+    "AppealFiled": {"appealed_by": "defendant", "court": "court_of_appeal"},
+    "ProtectionOrderRequested": {
+        "order_kind": "immediate",
+        "court": "",
+        "court_name": "",
+        "text_refs": {"court_name": "txt_e83d3b70630f4a0a847f405162738495"},
+    },
+    "ProtectionOrderViolated": {"reported_to_police": True},
+    "CompensationClaimed": {"amount_lek": 1500000, "claimed_from": "perpetrator"},
+    "CompensationAwarded": {"amount_lek": 800000},
+    "CompensationPaid": {"amount_lek": 800000},
+    "LegalAidGranted": {"provided_by": "state_legal_aid"},
+    "CounsellingSessionHeld": {"mode": "in_person", "minutes": 50},
 }
 
 
@@ -182,7 +239,10 @@ def sample_events() -> list[tuple[CaseEvent, int]]:
     events = []
     for index, (name, event_class) in enumerate(EVENT_TYPES.items()):
         occurred = FIRST_OCCURRED + timedelta(hours=index)
-        actor_id, actor_role = ACTORS.get(name, CASEWORKER)
+        default = (
+            LAWYER if event_class.__module__ == "domain.clinic_events" else CASEWORKER
+        )
+        actor_id, actor_role = ACTORS.get(name, default)
         fields: dict[str, Any] = {
             "originator_id": CASE_ID,
             "originator_version": index + 1,

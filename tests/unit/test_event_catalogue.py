@@ -91,10 +91,12 @@ def test_every_command_has_the_fields_of_its_case_method(name: str) -> None:
 
 
 def test_the_identification_opens_a_case_and_is_declared_like_every_command() -> None:
-    assert list(OPENING_COMMANDS) == ["identify"]
+    assert list(OPENING_COMMANDS) == ["identify", "open_at_clinic"]
     declaration = OPENING_COMMANDS["identify"].declaration
     assert declaration.records.__name__ == "Identified"
     assert OPENING_COMMANDS["identify"].supplied() == {"case_id", "worker_id"}
+    # A case opened at the legal clinic begins with an identification too.
+    assert OPENING_COMMANDS["open_at_clinic"].declaration.records is declaration.records
 
 
 @pytest.mark.parametrize("name", list(every_command()))

@@ -61,8 +61,11 @@ def shipped() -> RuleBook:
 def test_the_shipped_rule_files_load_as_one_version_in_force_since_the_sop(
     shipped: RuleBook,
 ) -> None:
-    (ruleset,) = shipped.rulesets
+    ruleset, clinic = shipped.rulesets
 
+    # The legal clinic's rules came later, with its steps.
+    assert clinic.version == "2026.2"
+    assert clinic.effective_from == datetime.fromisoformat("2026-12-07T00:00:00+01:00")
     assert ruleset.version == "2026.1"
     assert ruleset.effective_from == datetime.fromisoformat("2018-08-29T00:00:00+02:00")
     assert ruleset.effective_from.utcoffset() == timedelta(hours=2)
@@ -70,7 +73,7 @@ def test_the_shipped_rule_files_load_as_one_version_in_force_since_the_sop(
 
 
 def test_the_shipped_rule_set_holds_the_ten_rules_of_the_sop(shipped: RuleBook) -> None:
-    assert [rule.id for rule in shipped.latest.rules] == [
+    assert [rule.id for rule in shipped.version("2026.1").rules] == [
         "police-notified",
         "ra-notified",
         "cpu-notified",
@@ -83,6 +86,12 @@ def test_the_shipped_rule_set_holds_the_ten_rules_of_the_sop(shipped: RuleBook) 
         "dv-protection-order",
     ]
     assert all(rule.basis for rule in shipped.latest.rules)
+    # 2026.2: the same ten, and the legal clinic's.
+    assert [rule.id for rule in shipped.latest.rules][10:] == [
+        "clinic-first-consultation",
+        "hearing-accompaniment",
+        "protection-order-expiry",
+    ]
 
 
 @pytest.mark.parametrize(

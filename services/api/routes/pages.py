@@ -182,6 +182,8 @@ def home(
         alerts=alerts,
         oversight=may_oversee(viewer),
         may_identify=bool(opening_regions(viewer)),
+        may_open_at_clinic=bool(opening_regions(viewer, "open_at_clinic")),
+        may_see_clinic=viewer.role in ("lawyer", "psychologist", "coordinator"),
         **found,
     )
 

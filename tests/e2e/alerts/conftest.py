@@ -38,6 +38,9 @@ WORKER_VLORA = "punonjesi@vatra.example.org"
 SUPERVISOR_VLORA = "mbikeqyresi@vatra.example.org"
 SHELTER_VLORA = "pranimi@streha-vlore.example.org"
 LEGAL_CLINIC = "intake@legal-clinic.example.org"
+# The legal clinic's lawyer and psychologist, reminded of their hearings.
+CLINIC_LAWYER = ("lawyer-vlora-1", "avokati@legal-clinic.example.org")
+CLINIC_PSYCHOLOGIST = ("psy-vlora-1", "psikologia@legal-clinic.example.org")
 
 
 @dataclass
@@ -108,6 +111,17 @@ language = "en"
 id = "worker-mu-vlora-1"
 worker_id = "mu-vlora-1"
 email = "{WORKER_VLORA}"
+language = "en"
+
+[[workers]]
+id = "worker-lawyer-vlora-1"
+worker_id = "{CLINIC_LAWYER[0]}"
+email = "{CLINIC_LAWYER[1]}"
+
+[[workers]]
+id = "worker-psy-vlora-1"
+worker_id = "{CLINIC_PSYCHOLOGIST[0]}"
+email = "{CLINIC_PSYCHOLOGIST[1]}"
 language = "en"
 """
 
