@@ -42,7 +42,10 @@ class Finding:
         state = params.get("state")
         minor = {"yes": True, "no": False}.get(params.get("minor", ""))
         return cls(
-            text=" ".join(params.get("q", "").split())[:TEXT_LENGTH],
+            # Characters no reference holds (NUL, other controls) are dropped.
+            text=" ".join(
+                "".join(c for c in params.get("q", "") if c.isprintable()).split()
+            )[:TEXT_LENGTH],
             region=region if region in region_choices(principal) else None,
             state="open"
             if state == "open"

@@ -106,3 +106,16 @@ def test_the_log_in_steps_refuse_forms_from_elsewhere_and_without_their_token(
         code = logins.code(user)
         assert phone.post("/login/code", data={"code": code}).status_code == 403
         assert phone.get("/").headers["location"] == "/login"
+
+
+def test_a_username_with_a_control_character_is_refused_as_a_bad_form(
+    base_url: str, logins: PageLogins
+) -> None:
+    user = logins.account("vlora_worker")
+    with httpx.Client(base_url=base_url) as phone:
+        sent = phone.post(
+            "/login", data={"username": user + "\x00", "password": TEST_PASSWORD}
+        )
+        assert sent.status_code == 422  # a page saying the form was wrong, not a 500
+        right = phone.post("/login", data={"username": user, "password": TEST_PASSWORD})
+        assert right.status_code == 303  # and the next try goes on

@@ -216,3 +216,14 @@ def test_a_long_list_comes_a_page_at_a_time_with_the_total(
     # Work on an old case brings it to the top.
     api.step("vlora_worker", made[0], "assess-risk", level="low")
     assert _found(api, "vlora_worker", limit=1)[1] == [made[0]["case_id"]]
+
+
+def test_a_search_with_a_control_character_is_refused_or_ignored_never_a_500(
+    api: Api, browsers: Browsers
+) -> None:
+    api.identify(subject_ref="PV-NUL-1")
+    refused = api.as_("vlora_worker").get("/api/cases", params={"q": "PV\x00"})
+    assert refused.status_code == 422, refused.text
+    page = browsers.as_("vlora_worker").get("/", params={"q": "PV-NUL\x00"})
+    assert page.status_code == 200
+    assert "PV-NUL-1" in page.text  # the NUL dropped, the search kept

@@ -73,6 +73,7 @@ def list_cases(
         str,
         Query(
             max_length=TEXT_LENGTH,
+            pattern=r"^[^\x00-\x1f\x7f]*$",  # no NUL or other control character
             description="The start of a subject reference (any case), or the "
             "short id alerts use (VT-3F2A9C1B, with or without VT-, or its "
             "first digits), or a whole case id.",

@@ -75,7 +75,8 @@ def login_form(
 def login(
     request: Request,
     ctx: Context,
-    username: Annotated[str, Form(max_length=200)] = "",
+    # No NUL or other control character: no username holds one.
+    username: Annotated[str, Form(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")] = "",
     password: Annotated[str, Form(max_length=MAX_INPUT + 1)] = "",
     next: Next = "",
 ) -> Response:
