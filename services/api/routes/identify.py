@@ -8,7 +8,6 @@ form opens the case once, and the timeline confirms it
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -22,15 +21,13 @@ from services.api.auth import Context, CorrelationId, Viewer
 from services.api.context import ApiContext
 from services.api.csrf import check_form
 from services.api.form_model import FieldSpec, read_form, specs_of
-from services.api.form_submit import form_key, redirect_to
-from services.api.idempotency import Answer, correlation_id_for, request_fingerprint
+from services.api.form_opening import open_from_form
+from services.api.form_submit import redirect_to
 from services.api.policy import Principal
-from services.api.routes.commands import CASE_ID_NAMESPACE, recorded_with
 from services.api.routes.forms import prefilled
 from services.api.step_offers import opening_regions
 from services.api.step_page import StepPage, render_step
 from services.api.step_views import OPENED
-from services.app.errors import VersionConflict
 
 router = APIRouter(include_in_schema=False)
 
@@ -111,32 +108,8 @@ def _identify(
             status_code=422,
         )
     command = Identify(**submitted.values)
-    key = form_key(form)
-    correlation = correlation_id_for(viewer.user_id, key)
-    occurred_at = submitted.occurred_at or ctx.clock.now()
-
-    def action() -> Answer:
-        # The same key opens the same case, once (as the API does).
-        case_id = uuid.uuid5(CASE_ID_NAMESPACE, correlation)
-        try:
-            result = ctx.service.open_case(
-                command,
-                actor_id=viewer.user_id,
-                actor_role=viewer.role,
-                occurred_at=occurred_at,
-                case_id=case_id,
-                correlation_id=correlation,
-            )
-        except VersionConflict:
-            earlier = recorded_with(ctx, case_id, correlation)
-            if earlier is None:
-                raise
-            result = earlier
-        return Answer(201, result)
-
-    fingerprint = request_fingerprint("POST", NEW, submitted.raw)
     try:
-        answer = ctx.idempotency.run(viewer.user_id, key, fingerprint, action)
+        answer = open_from_form(ctx, viewer, form, command, submitted, NEW)
     except DomainError as error:
         return _identify_page(
             request,
