@@ -95,7 +95,7 @@ GROUPS: dict[str, Callable[[BenchEnv, Size], list[figures.Figure]]] = {
         latency.timeline_read(env, s["timeline_gets"], s["timeline_cases"])
     ],
     "sop": lambda env, s: latency.sop_clock(env, s["obligations"], s["breaches"]),
-    "cli": lambda _env, s: cli_startup.cli_startup(s["cli_runs"]),
+    "cli": lambda env, s: cli_startup.cli_startup(env, s["cli_runs"]),
     "pages": lambda env, s: pages.page_figures(
         env, s["page_cases"], s["page_gets"], s["page_submits"]
     ),

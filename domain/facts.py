@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-from domain.events import CaseEvent, payload_of
+if TYPE_CHECKING:
+    from domain.events import CaseEvent
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,10 @@ class CaseFact:
 
 def fact_of(event: CaseEvent) -> CaseFact:
     """The event as a fact for the SOP rule model."""
+    # Imported here: the rule model reads facts, and only what holds an
+    # event (which has loaded its classes) makes one of it.
+    from domain.events import payload_of  # noqa: PLC0415
+
     return CaseFact(
         case_id=event.originator_id,
         version=event.originator_version,

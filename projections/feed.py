@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from psycopg import Connection, Cursor
 
-from domain.events import CaseEvent, payload_of
+if TYPE_CHECKING:
+    from domain.events import CaseEvent
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,10 @@ class Delivered:
     @cached_property
     def payload(self) -> dict[str, Any]:
         """The event's own fields (``domain.events.payload_of``)."""
+        # Imported here: a reader of the read models (``projections.timeline``)
+        # needs this module but no event class; a feed has loaded them.
+        from domain.events import payload_of  # noqa: PLC0415
+
         return payload_of(self.event)
 
     @cached_property

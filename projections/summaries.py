@@ -7,11 +7,13 @@ none, and a summary adds none.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain.catalogue import AUTHORITIES, MUNICIPALITIES, REGIONS, SERVICES
-from domain.events import CaseEvent, payload_of
 from projections.clinic_summaries import CLINIC_LINES
+
+if TYPE_CHECKING:
+    from domain.events import CaseEvent
 
 
 def _service(code: str) -> str:
@@ -108,6 +110,9 @@ LINES: dict[str, Callable[[Mapping[str, Any]], str]] = {
 
 def summary_of(event: CaseEvent, payload: dict[str, Any] | None = None) -> str:
     """The timeline line for ``event`` (whose ``payload``, if known already)."""
+    # Imported here: reading lines (``line_of``) needs no event class.
+    from domain.events import payload_of  # noqa: PLC0415
+
     return line_of(
         type(event).__name__, payload_of(event) if payload is None else payload
     )

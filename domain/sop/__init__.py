@@ -65,12 +65,11 @@ from domain.sop.rules import (
 )
 from domain.sop.status import ObligationStatus
 from domain.sop.summary import Counts, summarise
-from domain.sop.vocabulary import KNOWN_EVENT_TYPES, ROLES
+from domain.sop.vocabulary import ROLES, known_event_types
 
 __all__ = [
     "DEFAULT_WARN_AT_FRACTION",
     "DUE_SOON_SHARE",
-    "KNOWN_EVENT_TYPES",
     "ROLES",
     "CalendarFileError",
     "CaseStanding",
@@ -111,6 +110,7 @@ __all__ = [
     "catholic_easter",
     "due_actions",
     "due_soon_at",
+    "known_event_types",
     "load_calendar",
     "load_rulebook",
     "load_ruleset",

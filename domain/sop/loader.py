@@ -62,9 +62,9 @@ from domain.sop.rules import (
 )
 from domain.sop.vocabulary import (
     CASE_EVENT_TYPE,
-    KNOWN_EVENT_TYPES,
     ROLES,
     attributes_of,
+    known_event_types,
 )
 
 RULE_FILE_GLOB = "rules-*.toml"
@@ -295,8 +295,8 @@ def _pattern(raw: object, where: Where, *, case_level: bool) -> EventPattern:
         where.fail('must be a table such as { event = "Identified" }')
     where.no_unknown_keys(raw, {"event", "where"})
     event_type = where.text(raw, "event")
-    if event_type not in KNOWN_EVENT_TYPES:
-        close = get_close_matches(event_type, sorted(KNOWN_EVENT_TYPES), n=1)
+    if attributes_of(event_type) is None:
+        close = get_close_matches(event_type, sorted(known_event_types()), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         where.fail(f"unknown event type {event_type!r}{hint}")
     conditions = raw.get("where", {})

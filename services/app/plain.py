@@ -1,6 +1,7 @@
-"""Cases and their events as plain values, and plain values read as times and ids.
+"""Cases and their events as plain values.
 
 What the application service hands out: never an aggregate or a stored event.
+Plain values read as times and ids: ``services.app.parsing``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from uuid import UUID
 from domain.case import Case
 from domain.events import CaseEvent, payload_of
 from domain.facts import CaseFact
-from services.app.errors import InvalidInput
 
 
 def case_summary(case: Case) -> dict[str, Any]:
@@ -112,30 +112,3 @@ def _plain(payload: Mapping[str, Any]) -> dict[str, Any]:
     return {
         k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in payload.items()
     }
-
-
-def parse_case_id(value: str | UUID) -> UUID:
-    if isinstance(value, UUID):
-        return value
-    try:
-        return UUID(value)
-    except (ValueError, AttributeError, TypeError):
-        raise InvalidInput(
-            f"case_id {value!r} is not a valid case id (a UUID)"
-        ) from None
-
-
-def parse_moment(name: str, value: str | datetime) -> datetime:
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        try:
-            moment = datetime.fromisoformat(value)
-        except (ValueError, TypeError):
-            raise InvalidInput(
-                f"{name} {value!r} is not a date and time (ISO 8601, e.g. "
-                "2026-03-01T14:30:00+01:00)"
-            ) from None
-    if moment.tzinfo is None:
-        raise InvalidInput(f"{name} needs a time zone offset, e.g. +01:00 or Z")
-    return moment

@@ -30,14 +30,9 @@ from domain.typed_text import Known
 from services.app.case_views import CaseViews
 from services.app.errors import CaseNotFound, InvalidInput, VersionConflict
 from services.app.group_commit import GroupCommit
+from services.app.parsing import parse_case_id, parse_moment
 from services.app.people import keep_attributes, person_facts
-from services.app.plain import (
-    RecordedEvent,
-    case_summary,
-    parse_case_id,
-    parse_moment,
-    recorded,
-)
+from services.app.plain import RecordedEvent, case_summary, recorded
 from services.app.ports import PersonalAttributes, TypedTexts
 from services.app.texts import keep_typed_text
 

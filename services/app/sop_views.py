@@ -20,7 +20,7 @@ from psycopg_pool import ConnectionPool
 from domain.catalogue import REGIONS
 from projections import compliance as queries
 from services.app.errors import InvalidInput
-from services.app.plain import parse_case_id, parse_moment
+from services.app.parsing import parse_case_id, parse_moment
 
 MAX_LIMIT = 1000
 

@@ -23,7 +23,7 @@ from psycopg_pool import ConnectionPool
 
 from domain.clock import local
 from projections.summaries import line_of
-from services.app.plain import parse_case_id
+from services.app.parsing import parse_case_id
 from services.app.service import CaseService
 from services.app.text_reading import Reader, reveal_events
 from services.audit.verify import case_chain, check_case

@@ -1,4 +1,5 @@
-"""The auditor's and operator's commands: verify, export, rebuild with proof, erase.
+"""The auditor's and operator's commands: verify, export, a case's history,
+rebuild with proof, erase.
 
 ``services.cli.main`` parses the arguments and opens the backbone; these functions do
 the work and return the exit code: 0 success, 1 ``verify`` found tampering,
@@ -9,16 +10,21 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from eventsourcing.persistence import MapperDeserialisationError
+
 from services.app.erasure import erase_personal_data
 from services.app.errors import InvalidInput
+from services.app.parsing import parse_case_id, parse_moment
 from services.audit.export import case_export, to_html, to_json
 from services.audit.rebuild import rebuild_report, rebuild_with_checksums
 from services.audit.verify import verify_chain, verify_report
 from services.cli.dlq import dlq_command
 from services.cli.exit_codes import TAMPERING_FOUND
+from services.cli.reports import history_obligations_report, history_report
 from services.config.bootstrap import Backbone, open_backbone
 from services.progress import ProgressBar
 from services.store.access_log import AccessLog
@@ -196,3 +202,32 @@ def cmd_dlq(args: argparse.Namespace) -> int:
     """Dead letters: list them, show one, retry one (after a fix is deployed)."""
     with open_backbone() as backbone:
         return dlq_command(backbone, args.action, args.id)
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    """Print a case as it stood at a moment or right after a version (for auditors)."""
+    as_of = parse_moment("--as-of", args.as_of) if args.as_of else None
+    with open_backbone() as backbone:
+        try:
+            history = backbone.service.history(
+                args.case_id, as_of, version=args.version
+            )
+        except MapperDeserialisationError:
+            # An event that no longer decodes was changed outside the backbone.
+            print(
+                f"vatra: case {args.case_id} has an event that cannot be read: "
+                "the store may have been altered. Run `vatra verify` to see "
+                "which events of which cases changed.",
+                file=sys.stderr,
+            )
+            return TAMPERING_FOUND
+        # The API's rule judge: imported here, as only this command needs it.
+        from services.api.sop_view import facts_of_rows, judge  # noqa: PLC0415
+
+        moment = datetime.fromisoformat(history["as_of"])
+        facts = facts_of_rows(parse_case_id(args.case_id), history["events"])
+        obligations = judge(facts, backbone.rulebook, backbone.calendar, moment)
+        print(history_report(history))
+        print("\nSOP obligations then\n")
+        print(history_obligations_report(obligations, backbone.rulebook))
+    return 0

@@ -4,11 +4,11 @@ Each sub-command names the function that carries it out (``module:function``
 in ``services/cli/``); only that module is imported, after the arguments are
 parsed, so ``vatra --help`` loads no database, Kafka or web library, and a
 command loads only what it needs (``bench/cli_startup.py`` measures both).
-The commands' modules: ``case_commands`` (timeline, sop, history),
+The commands' modules: ``case_commands`` (timeline, sop),
 ``stats_commands`` (stats),
 ``worker_commands`` (relay, project, sop-clock, run, notify, ack),
 ``serve_commands`` (demo, api, token), ``user_commands`` (user),
-``audit_commands`` (rebuild, verify, export, erase, dlq), ``texts_commands``
+``audit_commands`` (history, rebuild, verify, export, erase, dlq), ``texts_commands``
 (move-texts) and ``kafka_commands`` (topics, kafka).
 """
 
@@ -299,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     when.add_argument(
         "--version", type=int, help="the case right after this event (1, 2, ...)"
     )
-    p.set_defaults(command_at="case:cmd_history")
+    p.set_defaults(command_at="audit:cmd_history")
     sub.add_parser("rebuild", help=HELP_REBUILD).set_defaults(
         command_at="audit:cmd_rebuild"
     )
@@ -394,30 +394,32 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _exit_code(error: Exception) -> tuple[int | None, str]:
     """The exit code and message for an error a command let through (None: a bug).
 
-    The error classes are imported here: a command that raised one has loaded
-    its module already. Those of the alerting and the workers are only looked
-    up among the loaded modules, so that a command without them (a
-    ``vatra timeline`` given a wrong id) does not load them to fail.
+    The error classes are looked up among the loaded modules: a command that
+    raised one has loaded its module already, and one that did not (``vatra
+    timeline`` given a wrong id) is not made to load them to fail.
     """
-
-    import psycopg  # noqa: PLC0415
-    from eventsourcing.persistence import PersistenceError  # noqa: PLC0415
-
     from domain.errors import DomainError  # noqa: PLC0415
     from services.app.errors import ServiceError  # noqa: PLC0415
-    from services.config.settings import SettingsError  # noqa: PLC0415
-    from services.store.database import DatabaseUnavailable  # noqa: PLC0415
-    from services.store.outages import is_database_outage  # noqa: PLC0415
 
     invalid_token = _if_loaded("handlers.acknowledgements", "InvalidToken")
     worker_failed = _if_loaded("services.workers.supervisor", "WorkerFailed")
+    unready = (
+        *_if_loaded("services.config.settings", "SettingsError"),
+        *_if_loaded("services.store.database", "DatabaseUnavailable"),
+    )
+    database_error = (
+        *_if_loaded("psycopg", "Error"),
+        *_if_loaded("eventsourcing.persistence", "PersistenceError"),
+    )
     if isinstance(error, ServiceError | DomainError):
         return 2, error.message
     if isinstance(error, invalid_token):
         return 2, str(error)  # its message, written for the person with the link
-    if isinstance(error, SettingsError | DatabaseUnavailable):
+    if isinstance(error, unready):
         return 3, str(error)
-    if isinstance(error, psycopg.Error | PersistenceError):
+    if isinstance(error, database_error):
+        from services.store.outages import is_database_outage  # noqa: PLC0415
+
         if not is_database_outage(error):
             return None, ""
         # Read-only, out of disk, gone: say so, as for an unreachable database.

@@ -19,7 +19,7 @@ from datetime import date
 from services.stats.formats import to_csv, to_markdown, to_xlsx
 from services.stats.heading import describe
 from services.stats.period import PeriodError, choose
-from services.stats.reading import read_models
+from services.stats.reading import statistics_read_models
 from services.stats.sets import tables
 from services.stats.tables import publish
 
@@ -32,7 +32,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from domain.clock import TIRANE  # noqa: PLC0415
     from services.api.wording import Wording  # noqa: PLC0415
 
-    with read_models() as models:
+    with statistics_read_models() as models:
         today = models.now().astimezone(TIRANE).date()
         params = {
             "period": "custom",

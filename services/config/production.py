@@ -13,13 +13,9 @@ names.
 
 from __future__ import annotations
 
-import structlog
-
 from services.config.environment import SettingsError
 from services.config.notify_settings import MIN_SECRET_LENGTH
 from services.config.settings import Settings
-
-log = structlog.get_logger("vatra.production")
 
 PRODUCTION_SWITCH = "VATRA_PRODUCTION"
 # Each key production mode needs, by the variable that sets it.
@@ -70,7 +66,11 @@ def check_keys(settings: Settings, *, warn: bool = True) -> None:
         )
     if not warn:
         return
-    log.warning(
+    # Imported here: only a run without keys logs, and a command that only
+    # reads (``services.config.read_models``) starts faster without structlog.
+    import structlog  # noqa: PLC0415
+
+    structlog.get_logger("vatra.production").warning(
         "running_without_keys",
         missing=missing,
         hint=f"not for real cases: {PRODUCTION_SWITCH}=on refuses to run without them",

@@ -265,19 +265,24 @@ def database_from_uri(uri: str, pool_size: int = 4) -> Database:
     )
 
 
+def external_database(settings: DatabaseSettings) -> Database:
+    """The database of ``settings`` on an external server (not created)."""
+    return Database(
+        settings.dbname,
+        settings.host,
+        settings.port,
+        settings.user,
+        settings.password.get_secret_value(),
+        settings.pool_size,
+        settings.timeouts,
+    )
+
+
 @contextlib.contextmanager
 def database_for(settings: DatabaseSettings) -> Iterator[Database]:
     """The configured database, created if missing; embedded started and stopped."""
     if not settings.embedded:
-        yield Database(
-            settings.dbname,
-            settings.host,
-            settings.port,
-            settings.user,
-            settings.password.get_secret_value(),
-            settings.pool_size,
-            settings.timeouts,
-        ).create()
+        yield external_database(settings).create()
         return
     server = EmbeddedPostgres(settings.data_dir / "postgres")
     try:

@@ -78,3 +78,21 @@ def test_a_worker_whose_metrics_port_is_taken_says_so_and_exits_3(
     err = capsys.readouterr().err
     assert f"VATRA_METRICS_PORT {port}" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "command", [["timeline", str(uuid.uuid4())], ["sop"], ["stats"]]
+)
+def test_a_reading_command_in_production_mode_without_the_keys_refuses_and_names_them(
+    external_env: Database,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+) -> None:
+    monkeypatch.setenv("VATRA_PRODUCTION", "on")
+    monkeypatch.setenv("VATRA_CHAIN_KEY", "c" * 40)
+    assert main(command) == 3
+    err = capsys.readouterr().err
+    assert "refuses to start without VATRA_EVENT_CIPHER_KEY" in err
+    assert "VATRA_NOTIFY_SECRET" in err
+    assert "Traceback" not in err

@@ -45,6 +45,20 @@ NOT_FOR_READING = (
     "domain.commands",
     "services.app.offers",
 )
+# Nor does ``vatra timeline`` until it has reached the database: it reads the
+# read models (``services.config.read_models``) and builds the backbone, the
+# event classes and the logging only if they are behind or a typed text is to
+# be read; the rule book loads the event classes to check the rule files.
+NOT_BEFORE_THE_DATABASE = (
+    *NOT_FOR_READING,
+    "eventsourcing",
+    "structlog",
+    "domain.events",
+    "domain.case",
+    "services.app.service",
+    "services.config.bootstrap",
+    "services.store.database",
+)
 # Nor does the parser: ``vatra --help`` loads no database or settings library.
 NOT_FOR_HELP = (
     *NOT_FOR_READING,
@@ -81,7 +95,7 @@ def _loaded(argv: list[str], modules: tuple[str, ...]) -> tuple[int, list[str]]:
 
 
 def test_the_timeline_command_loads_nothing_a_reader_does_not_need() -> None:
-    code, loaded = _loaded(["timeline", "not-a-case-id"], NOT_FOR_READING)
+    code, loaded = _loaded(["timeline", "not-a-case-id"], NOT_BEFORE_THE_DATABASE)
     assert code == 2  # stopped at the id, as a wrong id is answered
     assert loaded == []
 
