@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from domain.clock import SystemClock
+from projections import stats_person
 from services.app.ports import PersonalAttributes
 from services.config.settings import KafkaSettings
 from services.store.access_log import AccessLog
@@ -46,6 +47,9 @@ def people_on(db: Database) -> Iterator[PersonalAttributes]:
             pool, access_log, clock, KeyRing(BENCH_PERSONAL_DATA_KEY)
         )
         store.create_table()
+        # Where an identification's banded attributes go for the statistics.
+        with pool.connection() as conn:
+            conn.execute(stats_person.DDL)
         yield StoredAttributes(store)
     finally:
         pool.close()
