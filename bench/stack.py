@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from domain.clock import SystemClock
+from projections.schema import run_ddl
+from projections.stats_person import DDL as PERSON_DDL
 from services.app.ports import PersonalAttributes
 from services.config.settings import KafkaSettings
 from services.store.access_log import AccessLog
@@ -46,6 +48,10 @@ def people_on(db: Database) -> Iterator[PersonalAttributes]:
             pool, access_log, clock, KeyRing(BENCH_PERSONAL_DATA_KEY)
         )
         store.create_table()
+        # The person's bands are kept beside the statistics read model, whose
+        # projection creates the table in a running backbone.
+        with pool.connection() as conn:
+            run_ddl(conn, PERSON_DDL)
         yield StoredAttributes(store)
     finally:
         pool.close()
