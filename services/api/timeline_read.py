@@ -5,9 +5,9 @@ The read is recorded and the timeline read by a single statement (the row
 inserted by a data-modifying ``WITH``) on a connection in autocommit mode: it
 commits when it ends, and with ``synchronous_commit`` on PostgreSQL answers
 only once the commit is on disk, so the row is durable before the answer is
-sent, as an auditor needs, and no read goes unrecorded. A transaction around
-the same two statements cost three more round trips (``BEGIN``, the second
-statement, ``COMMIT``).
+sent, as an auditor needs, and no read goes unrecorded
+(``services.store.autocommit``). A transaction around the same two statements
+cost three more round trips (``BEGIN``, the second statement, ``COMMIT``).
 
 The timeline's entries are joined into the JSON array by PostgreSQL. A case
 whose entries hold references to typed text takes the way of
@@ -17,19 +17,13 @@ recorded.
 
 from __future__ import annotations
 
-import contextlib
 import uuid
-from collections.abc import Iterator
-from typing import Any
 from uuid import UUID
-
-import psycopg
-from psycopg import Connection
-from psycopg_pool import ConnectionPool
 
 from services.api.context import ApiContext
 from services.api.policy import Principal, may_read_case
 from services.api.text_view import timeline_answer
+from services.store.autocommit import autocommitted
 
 LOGGED_TIMELINE = """
 WITH logged AS (
@@ -86,17 +80,3 @@ def logged_timeline(
             # the typed-text store).
             return timeline_answer(ctx, conn, principal, case, correlation_id)
     return ("[" + (entries or "") + "]").encode()
-
-
-@contextlib.contextmanager
-def autocommitted(pool: ConnectionPool[Any]) -> Iterator[Connection[Any]]:
-    """A connection of ``pool`` on which each statement commits on its own;
-    given back to the pool as the pool hands them out (not in autocommit)."""
-    with pool.connection() as conn:
-        conn.autocommit = True
-        try:
-            yield conn
-        finally:
-            # A broken connection is discarded by the pool whatever its mode.
-            with contextlib.suppress(psycopg.Error):
-                conn.autocommit = False
