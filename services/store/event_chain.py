@@ -95,14 +95,20 @@ SELECT NULL::uuid AS originator_id, seq AS originator_version, log_hash AS hash
 FROM (SELECT seq, log_hash FROM {chain} ORDER BY seq DESC LIMIT 1) AS head
 UNION ALL
 SELECT c.originator_id, c.originator_version, c.hash FROM {chain} c
-JOIN unnest(%s::uuid[], %s::bigint[]) AS w(id, version)
+JOIN unnest(%b::uuid[], %b::bigint[]) AS w(id, version)
 ON c.originator_id = w.id AND c.originator_version = w.version
+"""
+
+INSERT_EVENTS = """
+INSERT INTO {events} (originator_id, originator_version, topic, state)
+SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[])
+RETURNING notification_id
 """
 
 INSERT_CHAIN = """
 INSERT INTO {chain} (seq, originator_id, originator_version, notification_id,
     prev_hash, hash, log_hash, key_id)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+VALUES (%b, %b, %b, %b, %b, %b, %b, %b)
 """
 
 # Raised in the database to make sure a transaction can only roll back.
@@ -155,7 +161,14 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
             *(rendered(s) for s in self.lock_table_statements),
             rendered(SQL("NOTIFY {0}").format(Identifier(self.channel_name))),
         ]
-        self._insert_events_bytes = rendered(self.insert_events_statement)
+        # The events as four arrays in binary: psycopg dumps them in a
+        # fraction of the time eventsourcing's array of composites takes.
+        self._insert_events_bytes = rendered(
+            SQL(INSERT_EVENTS).format(
+                events=Identifier(datastore.schema, events_table_name),
+                id_type=SQL(datastore.originator_id_type),
+            )
+        )
         self._select_heads_bytes = rendered(self._select_heads)
         self._insert_chain_bytes = rendered(self._insert_chain)
         self._reads = EventReads(datastore, events_table_name)
@@ -215,10 +228,7 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
             return write_in_two_trips(
                 conn,
                 setup=self._write_setup,
-                insert_events=(
-                    self._insert_events_bytes,
-                    (self._pg_events(stored_events),),
-                ),
+                insert_events=(self._insert_events_bytes, _columns(stored_events)),
                 select_heads=(self._select_heads_bytes, wanted(stored_events)),
                 insert_chain=self._insert_chain_bytes,
                 chain_rows=self._rows,
@@ -238,14 +248,6 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
         """A case's stored events, as eventsourcing selects them
         (``services.store.event_reads``)."""
         return self._reads.select(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
-
-    def _pg_events(self, stored_events: Sequence[StoredEvent]) -> list[Any]:
-        return [
-            self.construct_pg_stored_event(
-                e.originator_id, e.originator_version, e.topic, e.state
-            )
-            for e in stored_events
-        ]
 
     def _write_chain(
         self,
@@ -323,6 +325,18 @@ class ChainedPostgresFactory(PostgresFactory):
         if self.env_create_table():
             recorder.create_table()
         return recorder
+
+
+def _columns(
+    stored_events: Sequence[StoredEvent],
+) -> tuple[list[Any], list[int], list[str], list[bytes]]:
+    """The events' four columns, each a list in the events' order."""
+    return (
+        [e.originator_id for e in stored_events],
+        [e.originator_version for e in stored_events],
+        [e.topic for e in stored_events],
+        [e.state for e in stored_events],
+    )
 
 
 def _abort_transaction(conn: Connection[DictRow]) -> None:
