@@ -1,8 +1,11 @@
 """Tamper evidence: every stored case event is chained to the one before it.
 
-In the same transaction as eventsourcing inserts a batch of events (after its
-table lock, so writers are serialised), the recorder writes one chain record
-per event into ``<events table>_chain``:
+In the same transaction as a batch of events is inserted (after the events
+table's lock, so writers are serialised), the recorder writes one chain record
+per event into ``<events table>_chain``; a command's events and their chain
+records take two round trips to the server (``services.store.event_writes``),
+and an insert through eventsourcing's own code still writes the chain records
+(``_fetch_ids_after_insert_events``):
 
 - ``hash`` = HMAC-SHA256(chain key, "vatra-chain-v1" | previous hash of the
   case | case id | version | notification id | topic | stored state), the
