@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from domain.clock import SystemClock
-from projections import stats_person
+from projections.schema import run_ddl
+from projections.stats_person import DDL as PERSON_DDL
 from services.app.ports import PersonalAttributes
 from services.config.settings import KafkaSettings
 from services.store.access_log import AccessLog
@@ -47,9 +48,10 @@ def people_on(db: Database) -> Iterator[PersonalAttributes]:
             pool, access_log, clock, KeyRing(BENCH_PERSONAL_DATA_KEY)
         )
         store.create_table()
-        # Where an identification's banded attributes go for the statistics.
+        # The person's bands are kept beside the statistics read model, whose
+        # projection creates the table in a running backbone.
         with pool.connection() as conn:
-            conn.execute(stats_person.DDL)
+            run_ddl(conn, PERSON_DDL)
         yield StoredAttributes(store)
     finally:
         pool.close()

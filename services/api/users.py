@@ -40,6 +40,7 @@ from services.api.token_terms import (
     token_expiry,
 )
 from services.app.errors import InvalidInput
+from services.store.autocommit import autocommitted
 
 LANGUAGES = ("sq", "en")
 TOKEN_PREFIX = "vatra_"
@@ -191,7 +192,8 @@ class Users:
             return None
         now = self.clock.now()
         digest = token_hash(token)
-        with self.pool.connection() as conn:
+        # Each statement on its own: no BEGIN and COMMIT around the lookup.
+        with autocommitted(self.pool) as conn:
             row = conn.execute(
                 """
                 SELECT u.user_id, t.role, t.regions, u.language, t.unit, t.agency,

@@ -1,8 +1,11 @@
 """Tamper evidence: every stored case event is chained to the one before it.
 
-In the same transaction as eventsourcing inserts a batch of events (after its
-table lock, so writers are serialised), the recorder writes one chain record
-per event into ``<events table>_chain``:
+In the same transaction as a batch of events is inserted (after the events
+table's lock, so writers are serialised), the recorder writes one chain record
+per event into ``<events table>_chain``; a command's events and their chain
+records take two round trips to the server (``services.store.event_writes``),
+and an insert through eventsourcing's own code still writes the chain records
+(``_fetch_ids_after_insert_events``):
 
 - ``hash`` = HMAC-SHA256(chain key, "vatra-chain-v1" | previous hash of the
   case | case id | version | notification id | topic | stored state), the
@@ -22,27 +25,49 @@ set the hashes are plain SHA-256, which shows accidents but not forgery.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
-import struct
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import psycopg
 import structlog
-from eventsourcing.persistence import ApplicationRecorder, StoredEvent
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    InterfaceError,
+    OperationalError,
+    StoredEvent,
+)
 from eventsourcing.postgres import (
     PostgresApplicationRecorder,
     PostgresDatastore,
     PostgresFactory,
 )
+from eventsourcing.utils import retry
 from psycopg import Connection, Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from projections.schema import DDL_LOCK
+from services.store.chain_hashing import (
+    GENESIS,
+    ChainHasher,
+    ChainRecord,
+    chain_rows,
+    wanted,
+)
+from services.store.event_reads import EventReads, rendered
+from services.store.event_writes import write_in_two_trips
+
+__all__ = [
+    "CHAIN_KEY_ENV",
+    "GENESIS",
+    "STATEMENT_TIMEOUT_ENV",
+    "ChainHasher",
+    "ChainRecord",
+    "ChainedApplicationRecorder",
+    "ChainedPostgresFactory",
+    "chain_table",
+]
 
 log = structlog.get_logger("vatra.chain")
 
@@ -50,8 +75,6 @@ log = structlog.get_logger("vatra.chain")
 CHAIN_KEY_ENV = "VATRA_CHAIN_KEY"
 # The entry bounding each statement of an event write, in seconds (0: none).
 STATEMENT_TIMEOUT_ENV = "VATRA_STATEMENT_TIMEOUT"
-# The first event of a case, and the first chain record of the log, link to this.
-GENESIS = bytes(32)
 
 CHAIN_DDL = """
 CREATE TABLE IF NOT EXISTS {chain} (
@@ -75,14 +98,20 @@ SELECT NULL::uuid AS originator_id, seq AS originator_version, log_hash AS hash
 FROM (SELECT seq, log_hash FROM {chain} ORDER BY seq DESC LIMIT 1) AS head
 UNION ALL
 SELECT c.originator_id, c.originator_version, c.hash FROM {chain} c
-JOIN unnest(%s::uuid[], %s::bigint[]) AS w(id, version)
+JOIN unnest(%b::uuid[], %b::bigint[]) AS w(id, version)
 ON c.originator_id = w.id AND c.originator_version = w.version
+"""
+
+INSERT_EVENTS = """
+INSERT INTO {events} (originator_id, originator_version, topic, state)
+SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[])
+RETURNING notification_id
 """
 
 INSERT_CHAIN = """
 INSERT INTO {chain} (seq, originator_id, originator_version, notification_id,
     prev_hash, hash, log_hash, key_id)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+VALUES (%b, %b, %b, %b, %b, %b, %b, %b)
 """
 
 # Raised in the database to make sure a transaction can only roll back.
@@ -95,68 +124,6 @@ ABORT = (
 def chain_table(events_table: str) -> str:
     """The chain table of an events table: ``cases_events_chain``."""
     return f"{events_table}_chain"
-
-
-class ChainHasher:
-    """Computes chain hashes: HMAC-SHA256 with a key, plain SHA-256 without."""
-
-    def __init__(self, key: str | None) -> None:
-        self._key = key.encode() if key else None
-        # Stored beside each record so that verifying with another key says so,
-        # instead of calling every event altered. Never the key itself.
-        self.key_id = (
-            "hmac-sha256:"
-            + hmac.new(self._key, b"vatra-chain-key-id", hashlib.sha256).hexdigest()[
-                :16
-            ]
-            if self._key
-            else "sha256"
-        )
-
-    def _digest(self, *parts: bytes) -> bytes:
-        # Every part is length-prefixed: no two different inputs share bytes.
-        message = b"".join(struct.pack(">Q", len(p)) + p for p in parts)
-        if self._key is None:
-            return hashlib.sha256(message).digest()
-        return hmac.new(self._key, message, hashlib.sha256).digest()
-
-    def event_hash(
-        self,
-        prev_hash: bytes,
-        originator_id: UUID,
-        version: int,
-        notification_id: int,
-        topic: str,
-        state: bytes,
-    ) -> bytes:
-        """The hash of one stored event, chained to the case's previous hash."""
-        return self._digest(
-            b"vatra-chain-v1",
-            prev_hash,
-            originator_id.bytes,
-            struct.pack(">q", version),
-            struct.pack(">q", notification_id),
-            topic.encode(),
-            state,
-        )
-
-    def log_hash(self, prev_log_hash: bytes, event_hash: bytes) -> bytes:
-        """The hash of the log: every event in the order it was recorded."""
-        return self._digest(b"vatra-log-v1", prev_log_hash, event_hash)
-
-
-@dataclass(frozen=True)
-class ChainRecord:
-    """One row of the chain table."""
-
-    seq: int
-    originator_id: UUID
-    originator_version: int
-    notification_id: int
-    prev_hash: bytes
-    hash: bytes
-    log_hash: bytes
-    key_id: str
 
 
 class ChainedApplicationRecorder(PostgresApplicationRecorder):
@@ -192,6 +159,30 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
         self.sql_create_statements.append(SQL(CHAIN_DDL).format(chain=self._chain))
         self._select_heads = SQL(SELECT_HEADS).format(chain=self._chain)
         self._insert_chain = SQL(INSERT_CHAIN).format(chain=self._chain)
+        # The write's statements, rendered once (``event_writes``).
+        self._write_setup = [
+            *(rendered(s) for s in self.lock_table_statements),
+            rendered(SQL("NOTIFY {0}").format(Identifier(self.channel_name))),
+        ]
+        # The events as four arrays in binary: psycopg dumps them in a
+        # fraction of the time eventsourcing's array of composites takes.
+        self._insert_events_bytes = rendered(
+            SQL(INSERT_EVENTS).format(
+                events=Identifier(datastore.schema, events_table_name),
+                id_type=SQL(datastore.originator_id_type),
+            )
+        )
+        self._select_heads_bytes = rendered(self._select_heads)
+        self._insert_chain_bytes = rendered(self._insert_chain)
+        self._reads = EventReads(datastore, events_table_name)
+
+    def _rows(
+        self,
+        stored_events: Sequence[StoredEvent],
+        notification_ids: Sequence[int],
+        heads: Sequence[DictRow],
+    ) -> list[tuple[Any, ...]]:
+        return chain_rows(self.hasher, stored_events, notification_ids, heads)
 
     def create_table(self) -> None:
         """Create the tables, types and functions under the backbone's DDL lock.
@@ -227,80 +218,55 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
                 raise
         return ids
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """Insert the events and their chain records in one transaction, in
+        two round trips (``services.store.event_writes``); retried as
+        eventsourcing retries its own insert, on a connection that failed."""
+        if not stored_events:
+            return []
+        with self.datastore.get_connection() as conn:
+            return write_in_two_trips(
+                conn,
+                setup=self._write_setup,
+                insert_events=(self._insert_events_bytes, _columns(stored_events)),
+                select_heads=(self._select_heads_bytes, wanted(stored_events)),
+                insert_chain=self._insert_chain_bytes,
+                chain_rows=self._rows,
+                stored_events=stored_events,
+            )
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        """A case's stored events, as eventsourcing selects them
+        (``services.store.event_reads``)."""
+        return self._reads.select(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
+
     def _write_chain(
         self,
         curs: Cursor[DictRow],
         stored_events: Sequence[StoredEvent],
         notification_ids: Sequence[int],
     ) -> None:
-        seq, log_hash, prev_hashes = self._chain_heads(curs, stored_events)
-        rows: list[tuple[Any, ...]] = []
-        for event, notification_id in zip(stored_events, notification_ids, strict=True):
-            originator_id = _uuid(event.originator_id)
-            version = int(event.originator_version)
-            prev_hash = prev_hashes.get((originator_id, version - 1))
-            if prev_hash is None:
-                prev_hash = GENESIS
-                if version > 1:
-                    # Never block a caseworker's entry over this: the gap is
-                    # reported by ``vatra verify``.
-                    log.warning(
-                        "chain_predecessor_missing",
-                        case_id=str(originator_id),
-                        version=version,
-                    )
-            event_hash = self.hasher.event_hash(
-                prev_hash,
-                originator_id,
-                version,
-                notification_id,
-                event.topic,
-                event.state,
-            )
-            log_hash = self.hasher.log_hash(log_hash, event_hash)
-            seq += 1
-            prev_hashes[(originator_id, version)] = event_hash
-            rows.append(
-                (
-                    seq,
-                    originator_id,
-                    version,
-                    notification_id,
-                    prev_hash,
-                    event_hash,
-                    log_hash,
-                    self.hasher.key_id,
-                )
-            )
+        """Write the chain records of events just inserted, on ``curs``.
+
+        For writes through eventsourcing's own insert (and the sealing of
+        old events); commands write through ``insert_events`` above.
+        """
+        heads = curs.execute(self._select_heads, wanted(stored_events)).fetchall()
+        rows = self._rows(stored_events, notification_ids, heads)
         # Row by row: cheaper for psycopg than unnest() of eight arrays.
         curs.executemany(self._insert_chain, rows)
-
-    def _chain_heads(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]
-    ) -> tuple[int, bytes, dict[tuple[UUID, int], bytes]]:
-        """The log chain's last seq and hash, and the hashes the events follow.
-
-        One query (one round trip inside the table lock): the log head is the
-        row without a case id.
-        """
-        wanted = [
-            (_uuid(e.originator_id), int(e.originator_version) - 1)
-            for e in stored_events
-            if e.originator_version > 1
-        ]
-        rows = curs.execute(
-            self._select_heads,
-            ([w[0] for w in wanted], [w[1] for w in wanted]),
-        ).fetchall()
-        seq, log_hash = 0, GENESIS
-        prev_hashes: dict[tuple[UUID, int], bytes] = {}
-        for row in rows:
-            if row["originator_id"] is None:
-                seq, log_hash = int(row["originator_version"]), bytes(row["hash"])
-            else:
-                key = (row["originator_id"], int(row["originator_version"]))
-                prev_hashes[key] = bytes(row["hash"])
-        return seq, log_hash, prev_hashes
 
     def seal_unchained_cases(self, batch_size: int = 1000) -> int:
         """Chain the events of cases that have no chain record at all; return how many.
@@ -364,6 +330,18 @@ class ChainedPostgresFactory(PostgresFactory):
         return recorder
 
 
+def _columns(
+    stored_events: Sequence[StoredEvent],
+) -> tuple[list[Any], list[int], list[str], list[bytes]]:
+    """The events' four columns, each a list in the events' order."""
+    return (
+        [e.originator_id for e in stored_events],
+        [e.originator_version for e in stored_events],
+        [e.topic for e in stored_events],
+        [e.state for e in stored_events],
+    )
+
+
 def _abort_transaction(conn: Connection[DictRow]) -> None:
     """Make sure the open transaction can only roll back.
 
@@ -376,7 +354,3 @@ def _abort_transaction(conn: Connection[DictRow]) -> None:
     with contextlib.suppress(psycopg.Error), conn.pipeline():
         # The nested pipeline block syncs on exit, so the error is raised here.
         conn.execute(ABORT)
-
-
-def _uuid(value: UUID | str) -> UUID:
-    return value if isinstance(value, UUID) else UUID(str(value))

@@ -18,7 +18,7 @@ from services.api.case_finder import TEXT_LENGTH, Finding, State, find
 from services.api.context import ApiContext
 from services.api.policy import Principal, may_list_cases, may_read_case
 from services.api.routes.commands import ERRORS
-from services.api.text_view import timeline_answer
+from services.api.timeline_read import logged_timeline
 from services.api.work_view import case_ref
 
 router = APIRouter(prefix="/api/cases", tags=["caseworkers"], responses=ERRORS)
@@ -135,11 +135,9 @@ def read_timeline(
 ) -> Response:
     """What happened on a case, who recorded it and when, oldest first."""
     ctx.read_models.refresh()
-    with ctx.pool.connection() as conn:
-        case = open_case(ctx, principal, case_id, "timeline", correlation_id, conn)
-        # Typed text is looked up for the caller (``services.api.text_view``).
-        answer = timeline_answer(ctx, conn, principal, case, correlation_id)
-        return Response(answer, media_type="application/json")
+    # The read recorded with it (``services.api.timeline_read``).
+    answer = logged_timeline(ctx, principal, case_id, correlation_id)
+    return Response(answer, media_type="application/json")
 
 
 @router.get("/{case_id}/obligations", response_model=list[a.Obligation])
