@@ -31,6 +31,7 @@ from psycopg_pool import ConnectionPool
 
 from projections import offsets, positions
 from projections.feed import Delivered, Projection
+from projections.schema import create_retrying
 from schemas.codec import CodecError
 from schemas.mapping import decode_event, to_domain_event
 from services.config.settings import KafkaSettings
@@ -104,7 +105,7 @@ class KafkaRunner:
             offsets.create(conn)
             positions.create(conn)
             for projection in self.projections:
-                projection.create(conn)
+                create_retrying(conn, projection.create)
 
     def start(self) -> None:
         self.create_tables()

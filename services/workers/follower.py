@@ -33,6 +33,7 @@ from psycopg_pool import ConnectionPool
 from domain.events import CaseEvent, payload_of
 from projections import positions
 from projections.feed import Delivered, Projection
+from projections.schema import create_retrying
 from services.app.service import CaseApplication
 from services.observability.metrics import DEAD_LETTERS, PROJECTION_LAG
 from services.store import dead_letters, wakeups
@@ -83,7 +84,7 @@ class LogFollower:
             positions.create(conn)
             dead_letters.create(conn)
             for projection in self.projections:
-                projection.create(conn)
+                create_retrying(conn, projection.create)
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Drop every read model, recreate it and replay all events into it.
