@@ -32,13 +32,15 @@ def copy_load(
     app: Any,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Store every script's events in ``db`` by COPY; return how many."""
+    """Store every script's events in ``db`` by COPY; return how many.
+    ``progress(cases)`` is told how many cases are stored after each COPY."""
     recorder = app.recorder
     hasher = recorder.hasher
     schema = recorder.datastore.schema
     events = sql.Identifier(schema, recorder.events_table_name)
     chain = sql.Identifier(schema, recorder.chain_table_name)
     total = 0
+    cases = 0
     with (
         psycopg.connect(db.conninfo()) as conn,
         psycopg.connect(db.conninfo()) as chain_conn,
@@ -65,7 +67,7 @@ def copy_load(
         ).format(chain)
 
         def flush() -> None:
-            nonlocal notification_id, seq, log_hash, total
+            nonlocal notification_id, seq, log_hash, total, cases
             with (
                 conn.cursor().copy(copy_events) as rows,
                 chain_conn.cursor().copy(copy_chain) as links,
@@ -110,9 +112,10 @@ def copy_load(
                         )
                         prev = event_hash
                         total += 1
+            cases += len(chunk)
             chunk.clear()
             if progress:
-                progress(total)
+                progress(cases)
 
         for script in plan:
             chunk.append(script)

@@ -71,9 +71,9 @@ def plan(cases: int) -> Iterator[Script]:
 def load_cases(db: Database, cases: int) -> int:
     """Store the cases' events by COPY and their banded attributes; return
     the events stored."""
-    bar = ProgressBar("loading events")
+    bar = ProgressBar("loading cases", unit="cases")
     app = _app(db)
-    events = copy_load(db, plan(cases), app, lambda n: bar(n, cases * 30))
+    events = copy_load(db, plan(cases), app, lambda n: bar(n, cases))
     app.close()
     with psycopg.connect(db.conninfo()) as conn:
         run_ddl(conn, DDL)
@@ -164,7 +164,7 @@ def _rebuild_statistics(db: Database) -> float:
     follower = LogFollower(app, pool, [StatisticsProjection()], batch_size=2000)
     follower.create_tables()
     started = time.perf_counter()
-    follower.rebuild()
+    follower.rebuild(ProgressBar("rebuilding the statistics"))
     seconds = time.perf_counter() - started
     pool.close()
     app.close()
