@@ -41,7 +41,6 @@ the problem.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import tomllib
 import unicodedata
@@ -50,10 +49,10 @@ from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from domain.catalogue import AGENCIES, REGIONS
 from domain.catalogue_files import TERRITORY
+from handlers.channels.addresses import webhook_url_problem
 
 LANGUAGES = ("sq", "en")
 CHANNEL_KINDS = ("email", "webhook", "sms")
@@ -350,26 +349,9 @@ def _address(path: Path, where: str, channel: str, value: Any) -> str:
 
 
 def _check_url(path: Path, where: str, value: str) -> None:
-    parsed = urlparse(value)
-    if parsed.scheme not in ("https", "http") or not parsed.hostname:
-        raise DirectoryError(
-            f"{path}: {where}: webhook {value!r} is not an http(s) URL"
-        )
-    # Alerts are signed but not encrypted by us: plain http only to this machine.
-    if parsed.scheme == "http" and not _is_loopback(parsed.hostname):
-        raise DirectoryError(
-            f"{path}: {where}: webhook {value!r} must use https "
-            "(plain http is allowed only for a receiver on this machine)"
-        )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    problem = webhook_url_problem(value)
+    if problem:
+        raise DirectoryError(f"{path}: {where}: webhook {value!r} {problem}")
 
 
 def _check_keys(

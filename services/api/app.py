@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -50,6 +50,7 @@ from services.api.i18n import Pages
 from services.api.idempotency import KeyReused
 from services.api.next_page import here, login_url
 from services.api.outage_answers import outage_answer
+from services.api.problems import field_error, problem
 from services.api.routes import (
     ack,
     admin,
@@ -260,21 +261,6 @@ class Observe:
             )
 
 
-def problem(
-    status: int,
-    error: str,
-    message: str,
-    *,
-    errors: list[dict[str, str]] | None = None,
-    headers: Mapping[str, str] | None = None,
-    **extra: Any,
-) -> JSONResponse:
-    body: dict[str, Any] = {"error": error, "message": message, **extra}
-    if errors is not None:
-        body["errors"] = errors
-    return JSONResponse(body, status_code=status, headers=headers)
-
-
 def _is_page(request: Request) -> bool:
     return not request.url.path.startswith("/api/")
 
@@ -296,7 +282,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @handles(RequestValidationError)
     def _invalid(request: Request, error: RequestValidationError) -> Response:
-        found = [_field_error(e) for e in error.errors()]
+        found = [field_error(e) for e in error.errors()]
         message = "; ".join(
             f"{e['field']}: {e['message']} (rule: {e['rule']})" for e in found
         )
@@ -388,16 +374,3 @@ def _install_error_handlers(app: FastAPI) -> None:
         return problem(
             error.status_code, code, str(error.detail), headers=error.headers
         )
-
-
-def _field_error(error: Any) -> dict[str, str]:
-    location = [str(part) for part in error.get("loc", ())]
-    if location and location[0] in ("body", "query", "path", "header", "cookie"):
-        location = location[1:] or [location[0]]
-    message = str(error.get("msg", "is not valid"))
-    message = message.removeprefix("Value error, ")
-    return {
-        "field": ".".join(location) or "request",
-        "rule": str(error.get("type", "invalid")),
-        "message": message,
-    }

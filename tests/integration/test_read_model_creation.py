@@ -11,6 +11,7 @@ notifier restarting under load met one.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -29,7 +30,8 @@ SOP_COUNT = (
     "VALUES ('2026-01-05', 'police-notified', 'vlora', 'met', false, 1)"
 )
 STEP_COUNT = (
-    "INSERT INTO stats_step_days (day, event_type, code, assisted, region, case_type, n) "
+    "INSERT INTO stats_step_days "
+    "(day, event_type, code, assisted, region, case_type, n) "
     "VALUES ('2026-01-05', 'Referred', 'shelter', false, 'vlora', 'trafficking', 1)"
 )
 
@@ -66,10 +68,10 @@ def _made_beside_a_batch(
             thread.start()
             while not _waiting(watcher, pid) and thread.is_alive():
                 watcher.execute("SELECT pg_sleep(0.01)")
-            try:
-                batch.execute(STEP_COUNT)  # the deadlock: one side is ended
-            except psycopg.errors.DeadlockDetected:
-                pass  # the projector's batch is retried by the projector
+            # The deadlock: one side is ended. If it is the batch, the
+            # projector tries it again itself.
+            with contextlib.suppress(psycopg.errors.DeadlockDetected):
+                batch.execute(STEP_COUNT)
         thread.join(timeout=60)
         assert not thread.is_alive()
     return errors
