@@ -1,5 +1,6 @@
 """Where an alert may be sent: the rule for a webhook's address, checked when
-the directory is read (``handlers.directory``)."""
+the directory is read (``handlers.directory``); what counts as this machine
+(also for the single sign-on provider's address)."""
 
 from __future__ import annotations
 
@@ -14,14 +15,15 @@ def webhook_url_problem(value: str) -> str | None:
     parsed = urlparse(value)
     if parsed.scheme not in ("https", "http") or not parsed.hostname:
         return "is not an http(s) URL"
-    if parsed.scheme == "http" and not _is_loopback(parsed.hostname):
+    if parsed.scheme == "http" and not is_loopback(parsed.hostname):
         return (
             "must use https (plain http is allowed only for a receiver on this machine)"
         )
     return None
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address (IPv4 or IPv6)."""
     if host == "localhost":
         return True
     try:

@@ -9,7 +9,6 @@ Listed in the README's Settings table.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -17,21 +16,13 @@ from urllib.parse import urlsplit
 
 from pydantic import BeforeValidator, Field, SecretStr, model_validator
 
+from handlers.channels.addresses import is_loopback
 from services.config.environment import NO_SECRET, EnvironmentSettings, one_of
 
 # The ID token claims that may name the account here (its username).
 USERNAME_CLAIMS = ("preferred_username", "email", "sub")
 MAX_LABEL = 40
 MAX_URL = 500
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _url(raw: Any) -> str:
@@ -45,7 +36,7 @@ def _url(raw: Any) -> str:
             f"without a query (got {raw!r})"
         )
     if parts.scheme != "https" and not (
-        parts.scheme == "http" and _loopback(parts.hostname)
+        parts.scheme == "http" and is_loopback(parts.hostname)
     ):
         raise ValueError(f"must be an https:// URL (got {raw!r})")
     return value
