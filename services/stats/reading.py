@@ -7,10 +7,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from services.config.read_models import EVENTS_TABLE, ReadModels, read_models
+from services.config.read_models import ReadModels, read_models
 from services.config.settings import Settings
-
-__all__ = ["CONSUMERS", "EVENTS_TABLE", "ReadModels", "statistics_read_models"]
 
 # The projections whose positions the statistics depend on: the statistics
 # and the SOP obligations (``projections.statistics``, ``projections.obligations``).

@@ -15,7 +15,8 @@ from projections.statistics import StatisticsProjection
 from services.app.service import CaseApplication
 from services.cli.main import main
 from services.config.bootstrap import Backbone
-from services.stats.reading import CONSUMERS, EVENTS_TABLE
+from services.config.read_models import EVENTS_TABLE
+from services.stats.reading import CONSUMERS
 from services.store.database import Database
 from tests import stats_data as d
 
