@@ -1,9 +1,15 @@
 """Albanian and English for the pages: gettext catalogs, dates in Europe/Tirane.
 
-The catalogs are the ``.po`` files under ``locales/``; they are compiled in
-memory when first used (Babel), so no compiled ``.mo`` file is kept in the
-repository or goes stale. Each language has its own Jinja2 environment, so
-two requests in two languages never share installed translations.
+The catalogs are the ``.po`` files under ``locales/``; they are compiled
+(Babel) when first used, so no compiled ``.mo`` file is kept in the
+repository. The compiled catalog is kept beside its ``.po`` file in
+``__pycache__/``, named by a hash of the ``.po`` file's bytes, as Python keeps
+bytecode: a command started again (``vatra stats``) reads it instead of
+compiling again, and an edited ``.po`` file is never read stale. Where that
+folder cannot be written, the catalog is compiled in memory each time.
+
+Each language has its own Jinja2 environment, so two requests in two
+languages never share installed translations.
 
 To add a text: write it in English in a template (``{{ _("...") }}``) or in
 Python (``_("...")`` with a ``Translator``), then add it with its Albanian to
@@ -13,6 +19,8 @@ Python (``_("...")`` with a ``Translator``), then add it with its Albanian to
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -21,8 +29,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from babel.dates import format_datetime, format_timedelta
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_percent
 from babel.support import Translations
 
@@ -56,12 +62,42 @@ def catalog_path(language: str) -> Path:
 @functools.cache
 def translations(language: str) -> Translations:
     """The compiled catalog of ``language`` (English: the texts as written)."""
-    with catalog_path(language).open("rb") as po:
-        catalog = read_po(po, locale=language)
+    source = catalog_path(language).read_bytes()
+    digest = hashlib.sha256(source).hexdigest()[:16]
+    kept = catalog_path(language).parent / "__pycache__" / f"messages-{digest}.mo"
+    try:
+        compiled = kept.read_bytes()
+    except OSError:
+        compiled = compile_catalog(source, language)
+        _keep(kept, compiled)
+    return Translations(BytesIO(compiled))
+
+
+def compile_catalog(source: bytes, language: str) -> bytes:
+    """The ``.mo`` form of a ``.po`` file's bytes."""
+    # Imported here: a compiled catalog kept from an earlier run needs neither.
+    from babel.messages.mofile import write_mo  # noqa: PLC0415
+    from babel.messages.pofile import read_po  # noqa: PLC0415
+
     compiled = BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(compiled)
+    write_mo(compiled, read_po(BytesIO(source), locale=language))
+    return compiled.getvalue()
+
+
+def _keep(path: Path, compiled: bytes) -> None:
+    """Keep a compiled catalog for the next run, if the folder can be written
+    (written whole under another name, then renamed: never read half-done),
+    in place of the one of an earlier ``.po`` file."""
+    try:
+        path.parent.mkdir(exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(compiled)
+        os.replace(partial, path)
+        for older in path.parent.glob("messages-*.mo"):
+            if older != path:
+                older.unlink(missing_ok=True)
+    except OSError:
+        return
 
 
 def pick_language(accept_language: str) -> str:
