@@ -233,7 +233,9 @@ SPREAD = """
 
 
 def _hours(later: str, earlier: str) -> str:
-    return f"EXTRACT(EPOCH FROM {later} - {earlier})::float8 / 3600.0"
+    # date_part gives float8 directly; EXTRACT computes in numeric, which
+    # took a third of the time of a year's notification and answer times.
+    return f"date_part('epoch', {later} - {earlier}) / 3600.0"
 
 
 def referral_answers(conn: Connection[Any], f: Filters) -> list[dict[str, Any]]:

@@ -89,15 +89,21 @@ _KIND_KEYS = {
 }
 
 
-def load_rulebook(folder: Path | str) -> RuleBook:
-    """Load every ``rules-*.toml`` file in ``folder`` into one ``RuleBook``."""
+def load_rulebook(folder: Path | str, *, check_names: bool = True) -> RuleBook:
+    """Load every ``rules-*.toml`` file in ``folder`` into one ``RuleBook``.
+
+    With ``check_names`` off, the event types and attributes the rules name
+    are not checked against the event classes (which this loads): for a
+    command that only shows the rules' titles. The processes that act on the
+    rules (the workers, the API) check them when they start.
+    """
     folder = Path(folder)
     paths = sorted(folder.glob(RULE_FILE_GLOB))
     if not paths:
         raise RuleFileError(f"{folder}: no rule files ({RULE_FILE_GLOB}) found")
     rulesets: dict[str, tuple[Path, RuleSet]] = {}
     for path in paths:
-        ruleset = _read_ruleset(path)
+        ruleset = _read_ruleset(path, check_names=check_names)
         if ruleset.version in rulesets:
             other = rulesets[ruleset.version][0].name
             # Most likely a copied file whose version was not bumped.
@@ -121,12 +127,12 @@ def load_ruleset(path: Path | str) -> RuleSet:
     return ruleset
 
 
-def _read_ruleset(path: Path) -> RuleSet:
+def _read_ruleset(path: Path, *, check_names: bool = True) -> RuleSet:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise RuleFileError(f"{path.name}: cannot read: {exc}") from exc
-    return parse_ruleset(data, source=path.name)
+    return parse_ruleset(data, source=path.name, check_names=check_names)
 
 
 def _check_name(path: Path, ruleset: RuleSet) -> None:
@@ -140,9 +146,12 @@ def _check_name(path: Path, ruleset: RuleSet) -> None:
         )
 
 
-def parse_ruleset(data: Mapping[str, object], *, source: str = "<rules>") -> RuleSet:
-    """Build a ``RuleSet`` from an already-parsed TOML document."""
-    where = Where(source)
+def parse_ruleset(
+    data: Mapping[str, object], *, source: str = "<rules>", check_names: bool = True
+) -> RuleSet:
+    """Build a ``RuleSet`` from an already-parsed TOML document
+    (``check_names``: see ``load_rulebook``)."""
+    where = Where(source, names=check_names)
     where.no_unknown_keys(data, _FILE_KEYS)
     version = where.text(data, "version")
     effective_from = data.get("effective_from")
@@ -295,7 +304,7 @@ def _pattern(raw: object, where: Where, *, case_level: bool) -> EventPattern:
         where.fail('must be a table such as { event = "Identified" }')
     where.no_unknown_keys(raw, {"event", "where"})
     event_type = where.text(raw, "event")
-    if attributes_of(event_type) is None:
+    if where.names and attributes_of(event_type) is None:
         close = get_close_matches(event_type, sorted(known_event_types()), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         where.fail(f"unknown event type {event_type!r}{hint}")
@@ -345,6 +354,8 @@ def _duration(raw: Mapping[str, object], key: str, where: Where) -> Duration:
 def _check_attribute(
     event_type: str, attribute: str, where: Where, *, case_level: bool = False
 ) -> None:
+    if not where.names:
+        return
     known = attributes_of(event_type)
     if known is None or attribute in known:
         return

@@ -12,15 +12,19 @@ from domain.sop.errors import RuleFileError
 class Where:
     """Where in a file a problem is, and how to report it."""
 
-    def __init__(self, source: str, path: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, source: str, path: tuple[str, ...] = (), *, names: bool = True
+    ) -> None:
         self.source = source
         self.path = path
+        # Whether event types and attributes are checked against the events.
+        self.names = names
 
     def rule(self, label: str) -> Where:
-        return Where(self.source, (f"rule {label}",))
+        return Where(self.source, (f"rule {label}",), names=self.names)
 
     def at(self, part: str) -> Where:
-        return Where(self.source, (*self.path, part))
+        return Where(self.source, (*self.path, part), names=self.names)
 
     def fail(self, problem: str) -> NoReturn:
         location = ": ".join((self.source, *self.path))

@@ -338,3 +338,25 @@ def test_several_versions_load_into_one_rule_book(tmp_path: Path) -> None:
     book = load_rulebook(tmp_path)
 
     assert [rs.version for rs in book.rulesets] == ["9.1", "9.2"]
+
+
+def test_a_rule_book_read_for_its_titles_leaves_the_names_to_the_workers(
+    tmp_path: Path,
+) -> None:
+    # A reading command (vatra sop, vatra stats) shows titles only; the
+    # workers and the API, which act on the rules, refuse the misspelling.
+    write_rules(tmp_path, swap('event = "Identified"', 'event = "Identifed"'))
+
+    titles = load_rulebook(tmp_path, check_names=False)
+    assert titles.rulesets[0].rule("police-notified").title.en == "Police notified"
+    with pytest.raises(RuleFileError, match="unknown event type 'Identifed'"):
+        load_rulebook(tmp_path)
+
+
+def test_a_rule_book_read_for_its_titles_still_refuses_a_malformed_rule(
+    tmp_path: Path,
+) -> None:
+    write_rules(tmp_path, swap('unit = "hours"', 'unit = "weeks"'))
+
+    with pytest.raises(RuleFileError, match="within: unknown unit 'weeks'"):
+        load_rulebook(tmp_path, check_names=False)
