@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -35,35 +36,34 @@ def _pings(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     return pinged
 
 
-def test_a_live_idle_connection_is_lent_without_a_round_trip(
-    database: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    pool = database.pool("liveness", max_size=1)
-    try:
-        first = _backend(pool)
-        pinged = _pings(monkeypatch)
+@pytest.fixture
+def pool(database: Database) -> Iterator[ConnectionPool[Any]]:
+    one = database.pool("liveness", max_size=1)
+    yield one
+    one.close()
 
-        assert _backend(pool) == first
-        assert pinged == []
-    finally:
-        pool.close()
+
+def test_a_live_idle_connection_is_lent_without_a_round_trip(
+    pool: ConnectionPool[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _backend(pool)
+    pinged = _pings(monkeypatch)
+
+    assert _backend(pool) == first
+    assert pinged == []
 
 
 def test_a_connection_the_server_ended_is_replaced_before_it_is_lent(
-    database: Database, monkeypatch: pytest.MonkeyPatch
+    database: Database, pool: ConnectionPool[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pool = database.pool("liveness", max_size=1)
-    try:
-        ended = _backend(pool)
-        _terminate(database, ended)
-        pinged = _pings(monkeypatch)
+    ended = _backend(pool)
+    _terminate(database, ended)
+    pinged = _pings(monkeypatch)
 
-        # Lent a working connection: the check found the ended one and pinged
-        # it, the ping failed, and the pool opened another.
-        assert _backend(pool) != ended
-        assert len(pinged) == 1
-    finally:
-        pool.close()
+    # Lent a working connection: the check found the ended one and pinged
+    # it, the ping failed, and the pool opened another.
+    assert _backend(pool) != ended
+    assert len(pinged) == 1
 
 
 def test_the_event_store_pool_replaces_a_connection_the_server_ended(
