@@ -1,9 +1,11 @@
 """Running the API: ``vatra api``, ``vatra demo --serve`` (its demo tokens and
 log-ins), ``vatra token create``.
 
-``serve`` runs uvicorn in the foreground until SIGTERM or Ctrl-C; in the full
-mode it also runs the access-log publisher beside it. ``ApiServer`` runs the
-same application in a thread on an ephemeral port, for tests and tools.
+``serve`` runs uvicorn in the foreground until SIGTERM or Ctrl-C. It does
+nothing else: the access log it records is published to Kafka by the relay's
+process (``vatra relay``, ``vatra run``), whose batches would otherwise hold
+the interpreter while a read waits. ``ApiServer`` runs the same application
+in a thread on an ephemeral port, for tests and tools.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from types import FrameType
-from typing import Protocol
 
 import structlog
 import uvicorn
@@ -31,8 +32,6 @@ from services.api.token_terms import TokenInfo
 from services.app.errors import InvalidInput
 from services.config.bootstrap import Backbone
 from services.config.settings import ApiSettings, SettingsError
-from services.kafka.access_publisher import AccessLogPublisher
-from services.kafka.topics import ensure_topics
 from services.observability.server import stop_checks
 from services.workers.shutdown import ShutdownDeadline
 
@@ -61,12 +60,6 @@ def _config(
         ssl_certfile=(tls.tls_cert_file or None) if tls else None,
         ssl_keyfile=(tls.tls_key_file or None) if tls else None,
     )
-
-
-class Worker(Protocol):
-    def run(self) -> None: ...
-
-    def stop(self) -> None: ...
 
 
 class ApiServer:
@@ -102,7 +95,7 @@ def serve(
     clock: Clock | None = None,
     context: ApiContext | None = None,
 ) -> None:
-    """Serve the API and pages until SIGTERM/SIGINT (full mode: and publish reads).
+    """Serve the API and pages until SIGTERM/SIGINT.
 
     Uvicorn runs in a thread and the signals are handled here: uvicorn's own
     handling re-raises the signal after shutting down, which would end the
@@ -123,15 +116,6 @@ def serve(
             tls=api_settings,
         )
     )
-    workers: list[tuple[Worker, threading.Thread]] = []
-    if backbone.settings.kafka is not None:
-        ensure_topics(backbone.settings.kafka)
-        publisher = AccessLogPublisher(
-            backbone.pool,
-            backbone.settings.kafka,
-            interval=max(backbone.settings.follow_interval, 0.5),
-        )
-        workers.append((publisher, threading.Thread(target=publisher.run)))
     thread = threading.Thread(target=server.run, name="vatra-api")
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
@@ -142,24 +126,19 @@ def serve(
         sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)
     }
     try:
-        for _worker, worker_thread in workers:
-            worker_thread.start()
         thread.start()
         log.info(
             "api_serving",
             host=host,
             port=port,
             https=bool(api_settings.tls_cert_file),
-            full_mode=bool(workers),
+            full_mode=backbone.settings.kafka is not None,
         )
         while thread.is_alive():
             thread.join(timeout=0.5)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        for worker, worker_thread in workers:
-            worker.stop()
-            worker_thread.join(timeout=deadline.remaining(default=15))
         stop_checks(context.health_checks.values())
     if not server.started:
         raise SettingsError(

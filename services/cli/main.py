@@ -53,7 +53,10 @@ HELP_SOP_CLOCK = (
 HELP_PROJECT = (
     "Run the projections from Kafka (or, with --embedded, the notification log)."
 )
-HELP_RELAY = "Publish every recorded event to Kafka, in order, until SIGTERM."
+HELP_RELAY = (
+    "Publish every recorded event, and every read in the access log, to Kafka, "
+    "in order, until SIGTERM."
+)
 HELP_RUN = (
     "Run relay, projections, SOP clock and alerts in one process until SIGTERM "
     "(--embedded: no Kafka, the read models follow the event store)."

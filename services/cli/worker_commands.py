@@ -51,10 +51,11 @@ def cmd_project(args: argparse.Namespace) -> int:
 
 
 def cmd_relay(_args: argparse.Namespace) -> int:
-    """Publish every recorded event to Kafka, in order, until SIGTERM."""
+    """Publish every recorded event, and every entry of the access log, to
+    Kafka, in order, until SIGTERM."""
     with open_backbone() as backbone:
         relay = backbone.relay()
-        _serve(backbone, [relay], relay=relay)
+        _serve(backbone, [relay, backbone.access_publisher()], relay=relay)
     return 0
 
 
@@ -73,7 +74,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             workers.append(backbone.follower)
         else:
             relay = backbone.relay()
-            workers += [relay, backbone.projector()]
+            workers += [relay, backbone.access_publisher(), backbone.projector()]
         if backbone.settings.sop_clock:
             workers.append(backbone.sop_clock(embedded=embedded))
         notify = backbone.settings.notify

@@ -45,6 +45,7 @@ from services.store.personal_data_table import DataKeyShredder
 from services.store.personal_texts import PersonalTexts
 
 if TYPE_CHECKING:
+    from services.kafka.access_publisher import AccessLogPublisher
     from services.kafka.consumer import KafkaRunner
     from services.kafka.relay import Relay
     from services.workers.notifier import Notifier
@@ -89,6 +90,20 @@ class Backbone:
             self.kafka,
             batch_size=self.settings.relay_batch_size,
             interval=self.settings.follow_interval,
+        )
+
+    def access_publisher(self) -> AccessLogPublisher:
+        """The access log's publisher to its topic, run beside the relay:
+        not in the API's process, where its batches would hold the
+        interpreter while a read waits."""
+        from services.kafka.access_publisher import (  # noqa: PLC0415  (see relay)
+            AccessLogPublisher,
+        )
+        from services.kafka.topics import ensure_topics  # noqa: PLC0415
+
+        ensure_topics(self.kafka)
+        return AccessLogPublisher(
+            self.pool, self.kafka, interval=max(self.settings.follow_interval, 0.5)
         )
 
     def sop_clock(self, *, embedded: bool | None = None) -> SopClock:

@@ -1,4 +1,5 @@
-"""Publishes the access log to Kafka (full mode), in order, once in effect.
+"""Publishes the access log to Kafka (full mode, in the relay's process), in order,
+once in effect.
 
 Each row of ``access_log`` goes to the access-log topic as one JSON object
 (``schema: "vatra.access-log/1"``), keyed by case id (or by actor id for reads

@@ -5,7 +5,8 @@
   subscribers may replay from the start);
 - dead letters: messages a consumer could not decode or process, with the
   reason in their headers; kept forever, someone must look at each;
-- access log: every read of a case (published by the API), kept forever.
+- access log: every read of a case (recorded by the API, published beside
+  the relay), kept forever.
 """
 
 from __future__ import annotations

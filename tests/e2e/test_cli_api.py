@@ -264,20 +264,40 @@ def test_the_first_administrator_and_accounts_come_from_the_command_line(
     assert password not in "\n".join(rows)
 
 
-def test_vatra_api_in_the_full_mode_publishes_each_read_to_the_access_log_topic(
+def test_in_the_full_mode_each_read_through_vatra_api_is_published_by_vatra_relay(
     env: dict[str, str],
     run: Start,
     kafka_servers: str,
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     kafka = kafka_env(kafka_servers)
     env.update(kafka)
+    for name, value in kafka.items():
+        monkeypatch.setenv(name, value)
+    assert main(["topics"]) == 0
+    assert "created: " in capsys.readouterr().out
     assert main(["token", "create", "--user", "auditor-9", "--role", "auditor"]) == 0
     token = capsys.readouterr().out.strip()
     _process, base_url = run("api")
     headers = {"Authorization": f"Bearer {token}"}
     assert httpx.get(f"{base_url}/api/access-log", headers=headers).status_code == 200
-    (record,) = read_topic(kafka_servers, kafka["VATRA_KAFKA_ACCESS_LOG_TOPIC"], 1)
+    topic = kafka["VATRA_KAFKA_ACCESS_LOG_TOPIC"]
+    # The API records the read; the relay's process publishes it.
+    relay = subprocess.Popen(
+        [sys.executable, "-m", "services.cli.main", "relay"],
+        cwd=ROOT,
+        env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        (record,) = read_topic(kafka_servers, topic, 1)
+    finally:
+        relay.send_signal(signal.SIGTERM)
+        _out, err = relay.communicate(timeout=30)
+    assert relay.returncode == 0, err
     message = json.loads(record.value)
     assert (message["actor_id"], message["view"], message["allowed"]) == (
         "auditor-9",
