@@ -7,7 +7,7 @@ import re
 from babel.messages.pofile import read_po
 
 from services.api.catalog import catalogue_labels, extracted
-from services.api.i18n import catalog_path, pick_language
+from services.api.i18n import LOCALES, catalog_path, pick_language
 from services.api.wording import LINES, Wording
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -27,6 +27,18 @@ def test_every_text_of_the_pages_has_an_albanian_translation() -> None:
         f"services/api/locales/sq/LC_MESSAGES/messages.po): {missing}"
     )
     assert set(_catalog("en")) >= set(needed)
+
+
+def test_the_catalog_template_lists_every_text_to_translate() -> None:
+    # Translators start from messages.pot (pybabel update merges it into
+    # each language): a text missing there is never offered to them.
+    with (LOCALES / "messages.pot").open("rb") as pot:
+        listed = {str(m.id) for m in read_po(pot) if m.id}
+    needed = {text for text, _where in (*extracted(), *catalogue_labels())}
+    assert needed == listed, (
+        "services/api/locales/messages.pot is out of step: run "
+        "python -m services.api.catalog"
+    )
 
 
 def test_each_translation_keeps_the_placeholders_of_its_text() -> None:
