@@ -161,7 +161,11 @@ class AccessLogPublisher:
         """Publish until ``stop()``; carries on when the broker or the database
         returns (``services.workers.loop``)."""
         log.info("access_publisher_started", topic=self.topic)
-        loop = SupervisedLoop("access_publisher", self._stop, on_outage=self.close)
+        # It runs beside the relay: an error of its own is retried under the
+        # loop's back-off (and counted), never allowed to end the relay.
+        loop = SupervisedLoop(
+            "access_publisher", self._stop, errors="retry", on_outage=self.close
+        )
         try:
             loop.run(self._tick)
         finally:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 
 import psycopg
 import pytest
+from kafka import KafkaProducer
 
 from domain.clock import ControlledClock
 from services.config.bootstrap import Backbone
 from services.config.settings import KafkaSettings, load_settings
-from services.kafka.access_publisher import AccessLogPublisher
+from services.kafka.access_publisher import AccessLogPublisher, access_producer
 from services.kafka.topics import ensure_topics
 from services.store.access_log import AccessLog
 from tests.integration.kafka_helpers import kafka_env, read_topic
@@ -131,3 +133,34 @@ def test_a_read_committed_late_is_published_in_its_place_and_a_gap_is_stepped_ov
         "after",
         "last",
     ]
+
+
+def test_an_error_of_the_publisher_is_retried_not_the_end_of_the_relays_process(
+    backbone: Backbone, clock: ControlledClock, kafka: KafkaSettings
+) -> None:
+    # It runs in the relay's process: a failure of its own (here its producer
+    # failing to be made once) must not end it, and so the relay with it.
+    log = AccessLog(backbone.pool, clock)
+    log.create_table()
+    _read(log, "cw-retried")
+    made: list[str] = []
+
+    def failing_once(settings: KafkaSettings) -> KafkaProducer:
+        made.append("attempt")
+        if len(made) == 1:
+            raise RuntimeError("the producer could not be made")
+        return access_producer(settings)
+
+    publisher = AccessLogPublisher(
+        backbone.pool, kafka, interval=0.05, producer_factory=failing_once
+    )
+    thread = threading.Thread(target=publisher.run)
+    thread.start()
+    try:
+        records = read_topic(kafka.bootstrap_servers, kafka.access_log_topic, 1)
+    finally:
+        publisher.stop()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert [json.loads(r.value)["actor_id"] for r in records] == ["cw-retried"]
+    assert len(made) == 2
