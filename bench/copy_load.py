@@ -2,8 +2,8 @@
 
 Each case is built on the aggregate (``bench.generator.build_case``), its
 events encoded by the application's own mapper (transcoding, compression,
-cipher as configured) and chained by its recorder's hasher, exactly as a save
-would store them; then the rows go into the events table and its chain table
+cipher as configured, the Kafka envelope beside each) and chained by its
+recorder's hasher, exactly as a save would store them; then the rows go into the events table and its chain table
 by ``COPY`` instead of one INSERT pipeline per save, with the notification ids
 given in the order written (the sequence moved past them at the end). The
 store is the one a save would leave, faster: ``vatra verify`` walks it.
@@ -21,6 +21,7 @@ from psycopg import sql
 from bench.generator import Script, build_case
 from services.store.database import Database
 from services.store.event_chain import GENESIS
+from services.store.outbox import envelope_of
 
 # Cases written per COPY (and per transaction).
 CHUNK = 2000
@@ -59,7 +60,7 @@ def copy_load(
         chunk: list[Script] = []
         copy_events = sql.SQL(
             "COPY {} (originator_id, originator_version, topic, state, "
-            "notification_id) FROM STDIN"
+            "envelope, notification_id) FROM STDIN"
         ).format(events)
         copy_chain = sql.SQL(
             "COPY {} (seq, originator_id, originator_version, notification_id, "
@@ -86,6 +87,7 @@ def copy_load(
                                 version,
                                 stored.topic,
                                 stored.state,
+                                envelope_of(stored),
                                 notification_id,
                             )
                         )
@@ -96,6 +98,7 @@ def copy_load(
                             notification_id,
                             stored.topic,
                             stored.state,
+                            envelope_of(stored),
                         )
                         log_hash = hasher.log_hash(log_hash, event_hash)
                         links.write_row(

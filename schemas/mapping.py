@@ -28,6 +28,7 @@ from schemas.codec import (
     UnknownSchema,
     default_registry,
 )
+from schemas.outbox import EnvelopeFacts, Message, message, stored_body
 
 ENVELOPE = "Envelope"
 
@@ -133,20 +134,46 @@ def to_envelope(
     }
 
 
+def outbox_body(event: CaseEvent, *, registry: SchemaRegistry | None = None) -> bytes:
+    """``event``'s envelope without its position, as stored beside the event
+    for the relay (``schemas.outbox``); its payload validated here."""
+    registry = _registry(registry)
+    name = type(event).__name__
+    schema = registry.get(name)
+    payload = {key: _to_avro(name, key, v) for key, v in payload_of(event).items()}
+    case_id = str(event.originator_id)
+    facts = EnvelopeFacts(
+        event_id=_event_id_text(case_id, event.originator_version),
+        case_id=case_id,
+        type=name,
+        schema_version=schema.version,
+        aggregate_version=event.originator_version,
+        occurred_at=_micros(name, "occurred_at", event.occurred_at),
+        recorded_at=_micros(name, "timestamp", event.timestamp),
+        actor_id=event.actor_id,
+        actor_role=event.actor_role,
+        correlation_id=event.correlation_id,
+    )
+    encoded = registry.encode(name, payload, version=schema.version)
+    return stored_body(registry, facts, encoded)
+
+
 def encode_event(
     event: CaseEvent, position: int, *, registry: SchemaRegistry | None = None
 ) -> bytes:
     """``event`` as a Kafka message value: its envelope, single-object encoded."""
-    registry = _registry(registry)
-    # The envelope is built here from the event's typed attributes, and its
-    # payload was validated when it was encoded: no need to check it again.
-    # Its uuids are text and its times microseconds already (``to_envelope``).
-    return registry.encode(
-        ENVELOPE,
-        to_envelope(event, position, registry=registry),
-        validated=False,
-        logical=False,
-    )
+    return message(outbox_body(event, registry=registry), position).value
+
+
+def message_headers(
+    sent: Message, *, registry: SchemaRegistry | None = None
+) -> list[tuple[str, bytes]]:
+    """``kafka_headers`` of the event a stored message was made from."""
+    return [
+        ("type", sent.type),
+        ("fingerprint", _fingerprint_hex(_registry(registry), sent.type.decode())),
+        ("correlation_id", sent.correlation_id),
+    ]
 
 
 def decode_event(

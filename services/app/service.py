@@ -19,7 +19,7 @@ from uuid import UUID
 
 import structlog
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Mapper
 from eventsourcing.utils import EnvType
 
 from domain.case import Case
@@ -35,6 +35,7 @@ from services.app.people import keep_attributes, person_facts
 from services.app.plain import RecordedEvent, case_summary, recorded
 from services.app.ports import PersonalAttributes, TypedTexts
 from services.app.texts import keep_typed_text
+from services.store.outbox import OutboxMapper
 
 if TYPE_CHECKING:
     # The command classes and the metrics are loaded by what records commands
@@ -62,6 +63,13 @@ class CaseApplication(Application[UUID]):
         # Shared by every service on this application, so that all their
         # concurrent commands can be saved together.
         self.group_commit = GroupCommit(self)
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """eventsourcing's mapper, storing each event's Kafka envelope with it
+        (``services.store.outbox``)."""
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=OutboxMapper
+        )
 
     def case_events(self, case_id: str | UUID) -> list[CaseEvent]:
         """Every stored event of a case, in order (for the store's own users:

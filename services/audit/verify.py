@@ -43,6 +43,7 @@ class StoredRow:
     notification_id: int
     topic: str
     state: bytes
+    envelope: bytes | None = None  # the stored Kafka envelope, if any
 
 
 @dataclass(frozen=True)
@@ -166,10 +167,11 @@ def case_chain(
 ) -> tuple[list[StoredRow], list[ChainRecord]]:
     """One case's stored events and chain records, by version."""
     stored = [
-        StoredRow(int(r[0]), int(r[1]), r[2] or "", bytes(r[3] or b""))
+        StoredRow(int(r[0]), int(r[1]), r[2] or "", bytes(r[3] or b""), _bytes(r[4]))
         for r in conn.execute(
             SQL(
-                "SELECT originator_version, notification_id, topic, state FROM {} "
+                "SELECT originator_version, notification_id, topic, state, envelope "
+                "FROM {} "
                 "WHERE originator_id = %s ORDER BY originator_version"
             ).format(Identifier(events_table)),
             (case_id,),
@@ -218,8 +220,13 @@ def _matches(
         event.notification_id,
         event.topic,
         event.state,
+        event.envelope,
     )
     return expected == link.hash
+
+
+def _bytes(value: Any) -> bytes | None:
+    return None if value is None else bytes(value)
 
 
 def _hash_of(link: ChainRecord | None) -> bytes | None:
@@ -311,12 +318,18 @@ def _check_cases(
         for row in conn.execute(
             SQL(
                 "SELECT originator_id, originator_version, notification_id, topic, "
-                "state FROM {} WHERE originator_id = ANY(%s)"
+                "state, envelope FROM {} WHERE originator_id = ANY(%s)"
             ).format(events),
             (batch,),
         ):
             stored[row[0]].append(
-                StoredRow(int(row[1]), int(row[2]), row[3] or "", bytes(row[4] or b""))
+                StoredRow(
+                    int(row[1]),
+                    int(row[2]),
+                    row[3] or "",
+                    bytes(row[4] or b""),
+                    _bytes(row[5]),
+                )
             )
         links: dict[UUID, list[ChainRecord]] = defaultdict(list)
         for row in conn.execute(

@@ -25,7 +25,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import structlog
-from eventsourcing.persistence import Notification
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.partitioner.default import murmur2
@@ -34,12 +33,15 @@ from psycopg_pool import ConnectionPool
 from domain.events import CaseEvent
 from projections import positions
 from schemas.codec import CodecError
-from schemas.mapping import decode_event, encode_event, kafka_headers, kafka_key
+from schemas.mapping import decode_event, message_headers, outbox_body
+from schemas.outbox import Message, message
 from services.app.service import CaseApplication
 from services.config.settings import KafkaSettings
 from services.observability.metrics import RELAY_LAG, RELAY_POSITION, RELAY_PUBLISHED
 from services.store import wakeups
+from services.store.event_chain import ChainedApplicationRecorder
 from services.store.outages import is_database_outage
+from services.store.outbox import OutboxMapper, OutboxRow
 from services.workers.loop import SupervisedLoop
 
 log = structlog.get_logger("vatra.relay")
@@ -200,31 +202,34 @@ class Relay:
         """
         assert self._producer is not None, "start() the relay first"
         start = self._in_flight[-1][0] if self._in_flight else self.position()
-        notifications = self.app.recorder.select_notifications(
-            start=start, limit=self.batch_size, inclusive_of_start=False
-        )
-        if notifications:
-            self._in_flight.append((notifications[-1].id, self._send(notifications)))
-        self._confirm(keep=1 if len(notifications) == self.batch_size else 0)
-        return len(notifications)
+        recorder = self.app.recorder
+        assert isinstance(recorder, ChainedApplicationRecorder)
+        rows = recorder.select_outbox(start, self.batch_size)
+        if rows:
+            self._in_flight.append((rows[-1].id, self._send(rows)))
+        self._confirm(keep=1 if len(rows) == self.batch_size else 0)
+        return len(rows)
 
-    def _send(self, notifications: Sequence[Notification]) -> list[Any]:
+    def _send(self, rows: Sequence[OutboxRow]) -> list[Any]:
         """Send each event not already on Kafka; the futures of the sends."""
         assert self._producer is not None
+        mapper = self.app.mapper
+        assert isinstance(mapper, OutboxMapper)
         futures: list[Any] = []
-        for notification in notifications:
-            event = self.app.mapper.to_domain_event(notification)
-            assert isinstance(event, CaseEvent)
-            key = kafka_key(event)
-            partition = self._partition_of(key)
-            if self._tails.get(partition, 0) >= notification.id:
+        for row in rows:
+            if row.envelope is not None:
+                sent = message(mapper.envelope(row.envelope), row.id)
+            else:  # stored before envelopes were
+                assert row.stored is not None
+                sent = _encoded(mapper.to_domain_event(row.stored), row.id)
+            partition = self._partition_of(sent.key)
+            if self._tails.get(partition, 0) >= row.id:
                 continue  # already on Kafka before a crash
-            value = encode_event(event, notification.id)
             future = self._producer.send(
                 self.topic,
-                value=value,
-                key=key,
-                headers=kafka_headers(event),
+                value=sent.value,
+                key=sent.key,
+                headers=message_headers(sent),
                 partition=partition,
             )
             futures.append(future)
@@ -286,6 +291,11 @@ class Relay:
             return tails
         finally:
             consumer.close()
+
+
+def _encoded(event: object, position: int) -> Message:
+    assert isinstance(event, CaseEvent)
+    return message(outbox_body(event), position)
 
 
 def _last_position(consumer: KafkaConsumer, tp: TopicPartition, end: int) -> int:

@@ -19,6 +19,8 @@ import structlog
 from eventsourcing.persistence import StoredEvent
 from psycopg.rows import DictRow
 
+from services.store.outbox import envelope_of
+
 log = structlog.get_logger("vatra.chain")
 
 # The first event of a case, and the first chain record of the log, link to this.
@@ -56,17 +58,21 @@ class ChainHasher:
         notification_id: int,
         topic: str,
         state: bytes,
+        envelope: bytes | None = None,
     ) -> bytes:
-        """The hash of one stored event, chained to the case's previous hash."""
-        return self._digest(
-            b"vatra-chain-v1",
+        """The hash of one stored event, chained to the case's previous hash;
+        of its stored envelope too, when it has one (``services.store.outbox``)."""
+        parts = [
             prev_hash,
             originator_id.bytes,
             struct.pack(">q", version),
             struct.pack(">q", notification_id),
             topic.encode(),
             state,
-        )
+        ]
+        if envelope is None:
+            return self._digest(b"vatra-chain-v1", *parts)
+        return self._digest(b"vatra-chain-v2", *parts, envelope)
 
     def log_hash(self, prev_log_hash: bytes, event_hash: bytes) -> bytes:
         """The hash of the log: every event in the order it was recorded."""
@@ -118,6 +124,7 @@ def chain_rows(
             notification_id,
             event.topic,
             event.state,
+            envelope_of(event),
         )
         log_hash = hasher.log_hash(log_hash, event_hash)
         seq += 1

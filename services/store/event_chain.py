@@ -34,6 +34,7 @@ import structlog
 from eventsourcing.persistence import (
     ApplicationRecorder,
     InterfaceError,
+    Notification,
     OperationalError,
     StoredEvent,
 )
@@ -58,6 +59,13 @@ from services.store.chain_hashing import (
 from services.store.event_reads import EventReads, rendered
 from services.store.event_writes import write_in_two_trips
 from services.store.liveness import check_connection
+from services.store.outbox import (
+    ADD_COLUMN,
+    OutboxedEvent,
+    OutboxReads,
+    OutboxRow,
+    envelope_of,
+)
 
 __all__ = [
     "CHAIN_KEY_ENV",
@@ -104,8 +112,10 @@ ON c.originator_id = w.id AND c.originator_version = w.version
 """
 
 INSERT_EVENTS = """
-INSERT INTO {events} (originator_id, originator_version, topic, state)
-SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[])
+INSERT INTO {events} (originator_id, originator_version, topic, state, envelope)
+SELECT * FROM unnest(
+    %b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[], %b::bytea[]
+)
 RETURNING notification_id
 """
 
@@ -157,6 +167,8 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
         self.chain_table_name = chain_table(events_table_name)
         self.check_identifier_length(self.chain_table_name)
         self._chain = Identifier(datastore.schema, self.chain_table_name)
+        events = Identifier(datastore.schema, events_table_name)
+        self.sql_create_statements.append(SQL(ADD_COLUMN).format(events=events))
         self.sql_create_statements.append(SQL(CHAIN_DDL).format(chain=self._chain))
         self._select_heads = SQL(SELECT_HEADS).format(chain=self._chain)
         self._insert_chain = SQL(INSERT_CHAIN).format(chain=self._chain)
@@ -169,13 +181,13 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
         # fraction of the time eventsourcing's array of composites takes.
         self._insert_events_bytes = rendered(
             SQL(INSERT_EVENTS).format(
-                events=Identifier(datastore.schema, events_table_name),
-                id_type=SQL(datastore.originator_id_type),
+                events=events, id_type=SQL(datastore.originator_id_type)
             )
         )
         self._select_heads_bytes = rendered(self._select_heads)
         self._insert_chain_bytes = rendered(self._insert_chain)
         self._reads = EventReads(datastore, events_table_name)
+        self._log = OutboxReads(datastore, events_table_name)
 
     def _rows(
         self,
@@ -253,6 +265,29 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
         (``services.store.event_reads``)."""
         return self._reads.select(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]:
+        """The log as eventsourcing reads it, without the stored envelopes."""
+        if topics:
+            found: Sequence[Notification] = super().select_notifications(
+                start, limit, stop, topics, inclusive_of_start=inclusive_of_start
+            )
+            return found
+        return self._log.notifications(start, limit, stop, inclusive=inclusive_of_start)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_outbox(self, after: int, limit: int) -> list[OutboxRow]:
+        """The log after ``after`` for the relay: envelopes (``outbox``)."""
+        return self._log.outbox(after, limit)
+
     def _write_chain(
         self,
         curs: Cursor[DictRow],
@@ -284,7 +319,7 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
             unchained = curs.execute(
                 SQL(
                     "SELECT e.originator_id, e.originator_version, e.topic, e.state, "
-                    "e.notification_id FROM {events} e WHERE NOT EXISTS "
+                    "e.envelope, e.notification_id FROM {events} e WHERE NOT EXISTS "
                     "(SELECT 1 FROM {chain} c WHERE c.originator_id = e.originator_id)"
                     " ORDER BY e.notification_id"
                 ).format(
@@ -297,11 +332,16 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
                 self._write_chain(
                     curs,
                     [
-                        StoredEvent(
+                        OutboxedEvent(
                             originator_id=row["originator_id"],
                             originator_version=row["originator_version"],
                             topic=row["topic"],
                             state=bytes(row["state"]),
+                            envelope=(
+                                None
+                                if row["envelope"] is None
+                                else bytes(row["envelope"])
+                            ),
                         )
                         for row in rows
                     ],
@@ -341,13 +381,14 @@ class ChainedPostgresFactory(PostgresFactory):
 
 def _columns(
     stored_events: Sequence[StoredEvent],
-) -> tuple[list[Any], list[int], list[str], list[bytes]]:
-    """The events' four columns, each a list in the events' order."""
+) -> tuple[list[Any], list[int], list[str], list[bytes], list[bytes | None]]:
+    """The events' five columns, each a list in the events' order."""
     return (
         [e.originator_id for e in stored_events],
         [e.originator_version for e in stored_events],
         [e.topic for e in stored_events],
         [e.state for e in stored_events],
+        [envelope_of(e) for e in stored_events],
     )
 
 

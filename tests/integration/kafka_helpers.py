@@ -15,6 +15,7 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 
 from schemas.mapping import DecodedEvent, decode_event
+from services.kafka.relay import Relay
 from services.store.database import Database
 from tests.keys import KEYS_ENV
 
@@ -103,3 +104,14 @@ def end(process: subprocess.Popen[bytes], sig: signal.Signals) -> str:
     process.send_signal(sig)
     _out, err = process.communicate(timeout=60)
     return err.decode(errors="replace")
+
+
+def publish_all(relay: Relay) -> int:
+    """Run ``relay`` until the log is on Kafka; how many events it published."""
+    relay.start()
+    try:
+        while relay.publish_once():
+            pass
+    finally:
+        relay.close()
+    return relay.published

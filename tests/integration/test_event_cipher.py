@@ -41,10 +41,13 @@ def raw_events(database: Database) -> bytes:
     pool = database.pool("raw")
     try:
         with pool.connection() as conn:
-            rows = conn.execute("SELECT topic, state FROM cases_events").fetchall()
+            rows = conn.execute(
+                "SELECT topic, state, envelope FROM cases_events"
+            ).fetchall()
     finally:
         pool.close()
-    return b"".join(row[0].encode() + bytes(row[1]) for row in rows)
+    # The stored Kafka envelope too (``services.store.outbox``): sealed alike.
+    return b"".join(row[0].encode() + bytes(row[1]) + bytes(row[2]) for row in rows)
 
 
 @pytest.fixture(autouse=True)

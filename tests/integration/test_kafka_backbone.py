@@ -31,6 +31,7 @@ from tests.integration.kafka_helpers import (
     decoded,
     end,
     kafka_env,
+    publish_all,
     read_topic,
     subprocess_env,
     vatra,
@@ -103,13 +104,7 @@ def _record_many(full: Backbone, clock: ControlledClock, cases: int) -> int:
 def _publish_all(full: Backbone, batch_size: int | None = None) -> int:
     relay = full.relay()
     relay.batch_size = batch_size or relay.batch_size
-    relay.start()
-    try:
-        while relay.publish_once():
-            pass
-    finally:
-        relay.close()
-    return relay.published
+    return publish_all(relay)
 
 
 def _rows(pool: ConnectionPool, table: str) -> list[tuple[Any, ...]]:

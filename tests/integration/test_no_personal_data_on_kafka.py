@@ -24,7 +24,7 @@ from services.config.settings import load_settings
 from services.store.database import Database
 from services.store.personal_data import PersonalData
 from tests.builders import identify, step
-from tests.integration.kafka_helpers import kafka_env, read_topic
+from tests.integration.kafka_helpers import kafka_env, publish_all, read_topic
 
 PEOPLE = {
     "PV-KAFKA-1": PersonalData(
@@ -123,13 +123,7 @@ def test_no_name_birth_date_contact_or_document_reaches_kafka_or_the_logs(
             reason="the person asked for erasure",
         )
         full.follower.catch_up()
-        relay = full.relay()
-        relay.start()
-        try:
-            while relay.publish_once():
-                pass
-        finally:
-            relay.close()
+        publish_all(full.relay())
         kafka = full.kafka
         topics = [kafka.events_topic, kafka.dead_letter_topic, kafka.access_log_topic]
         on_kafka, count = every_byte_of(kafka_servers, topics)

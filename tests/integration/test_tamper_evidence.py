@@ -101,6 +101,26 @@ def test_an_event_altered_in_the_database_is_reported_with_its_case_and_version(
     assert "differs from what was recorded" in findings[0].detail
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        # A byte of the stored Kafka envelope changed (its last: the payload's).
+        "envelope = overlay(envelope placing '\\x01'::bytea from length(envelope))",
+        # The envelope taken away: the relay would encode it from the event.
+        "envelope = NULL",
+    ],
+)
+def test_an_events_stored_envelope_altered_or_removed_is_reported(
+    store: Store, change: str
+) -> None:
+    store.sql(
+        f"UPDATE {EVENTS} SET {change} "
+        "WHERE originator_id = %s AND originator_version = 2",
+        store.second,
+    )
+    assert kinds(store.verify()) == [("altered", store.second, 2)]
+
+
 def test_a_deleted_event_is_reported_as_removed(store: Store) -> None:
     store.sql(
         f"DELETE FROM {EVENTS} WHERE originator_id = %s AND originator_version = 2",
