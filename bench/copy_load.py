@@ -3,10 +3,11 @@
 Each case is built on the aggregate (``bench.generator.build_case``), its
 events encoded by the application's own mapper (transcoding, compression,
 cipher as configured, the Kafka envelope beside each) and chained by its
-recorder's hasher, exactly as a save would store them; then the rows go into the events table and its chain table
-by ``COPY`` instead of one INSERT pipeline per save, with the notification ids
-given in the order written (the sequence moved past them at the end). The
-store is the one a save would leave, faster: ``vatra verify`` walks it.
+recorder's hasher, exactly as a save would store them; then the rows go into
+the events table and its chain table by ``COPY`` instead of one INSERT
+pipeline per save, with the notification ids given in the order written (the
+sequence moved past them at the end). The store is the one a save would
+leave, faster: ``vatra verify`` walks it.
 """
 
 from __future__ import annotations

@@ -65,6 +65,8 @@ class Message:
 
 def long_bytes(value: int) -> bytes:
     """``value`` as an Avro ``long``: zig-zag, then base-128 varint."""
+    if 0 <= value < 64:
+        return _SMALL[value]  # a string's length, a version
     if not -(1 << 63) <= value < 1 << 63:
         raise InvalidRecord(f"{value} does not fit an Avro long")
     n = (value << 1) ^ (value >> 63)
@@ -74,6 +76,14 @@ def long_bytes(value: int) -> bytes:
         n >>= 7
     out.append(n)
     return bytes(out)
+
+
+_SMALL = [bytes((value << 1,)) for value in range(64)]
+
+
+def _text(text: str) -> bytes:
+    data = text.encode()
+    return long_bytes(len(data)) + data
 
 
 @dataclass(frozen=True)
@@ -97,38 +107,57 @@ def stored_body(
 ) -> bytes:
     """The envelope of ``facts`` and ``payload`` (the event's own record,
     single-object encoded) without its position, after ``LAYOUT``."""
-    check_layout(registry)
-    parts: list[bytes] = [MARKER + registry.get(ENVELOPE).fingerprint]
-    size = len(parts[0])
-
-    def put(data: bytes) -> None:
-        nonlocal size
-        parts.append(data)
-        size += len(data)
-
-    def put_text(text: str) -> tuple[int, int]:
-        data = text.encode()
-        put(long_bytes(len(data)))
-        start = size
-        put(data)
-        return start, len(data)
-
-    put_text(facts.event_id)
-    key = put_text(facts.case_id)
-    kind = put_text(facts.type)
-    put(long_bytes(facts.schema_version))
-    put(long_bytes(facts.aggregate_version))
-    at = size  # the position goes here
-    put(long_bytes(facts.occurred_at))
-    put(long_bytes(facts.recorded_at))
-    put_text(facts.actor_id)
-    put_text(facts.actor_role)
-    correlation = put_text(facts.correlation_id)
-    put(long_bytes(len(payload)))
-    put(payload)
-    if correlation[0] + correlation[1] > 0xFFFF:
+    header = _header(registry)
+    event_id = _text(facts.event_id)
+    case_id, kind = facts.case_id.encode(), facts.type.encode()
+    case_length, kind_length = long_bytes(len(case_id)), long_bytes(len(kind))
+    key_start = len(header) + len(event_id) + len(case_length)
+    kind_start = key_start + len(case_id) + len(kind_length)
+    before = b"".join(
+        (
+            header,
+            event_id,
+            case_length,
+            case_id,
+            kind_length,
+            kind,
+            long_bytes(facts.schema_version),
+            long_bytes(facts.aggregate_version),
+        )
+    )  # the position goes here
+    correlation = facts.correlation_id.encode()
+    after = b"".join(
+        (
+            long_bytes(facts.occurred_at),
+            long_bytes(facts.recorded_at),
+            _text(facts.actor_id),
+            _text(facts.actor_role),
+            long_bytes(len(correlation)),
+        )
+    )
+    correlation_start = len(before) + len(after)
+    if correlation_start + len(correlation) > 0xFFFF:
         raise InvalidRecord("an envelope's facts are too long to store")
-    return LAYOUT.pack(FORMAT, at, *key, *kind, *correlation) + b"".join(parts)
+    layout = LAYOUT.pack(
+        FORMAT,
+        len(before),
+        key_start,
+        len(case_id),
+        kind_start,
+        len(kind),
+        correlation_start,
+        len(correlation),
+    )
+    return b"".join(
+        (layout, before, after, correlation, long_bytes(len(payload)), payload)
+    )
+
+
+@cache
+def _header(registry: SchemaRegistry) -> bytes:
+    """The envelope's single-object header, its layout checked first."""
+    check_layout(registry)
+    return MARKER + registry.get(ENVELOPE).fingerprint
 
 
 def message(body: bytes, position: int) -> Message:
