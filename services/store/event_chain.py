@@ -10,7 +10,9 @@ and an insert through eventsourcing's own code still writes the chain records
 - ``hash`` = HMAC-SHA256(chain key, "vatra-chain-v1" | previous hash of the
   case | case id | version | notification id | topic | stored state), the
   state being the bytes as stored (after transcoding, compression and
-  cipher), so verifying needs no cipher key;
+  cipher), so verifying needs no cipher key; for an event stored with its
+  Kafka envelope (``services.store.outbox``) "vatra-chain-v2" and the
+  envelope as stored after the state, so the envelope is covered too;
 - ``log_hash`` = HMAC-SHA256(chain key, "vatra-log-v1" | previous log hash |
   hash), over every event in the order recorded, with a gapless ``seq``.
 
