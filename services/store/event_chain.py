@@ -66,7 +66,7 @@ from services.store.outbox import (
     OutboxedEvent,
     OutboxReads,
     OutboxRow,
-    envelope_of,
+    event_columns,
 )
 
 __all__ = [
@@ -246,7 +246,7 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
             return write_in_two_trips(
                 conn,
                 setup=self._write_setup,
-                insert_events=(self._insert_events_bytes, _columns(stored_events)),
+                insert_events=(self._insert_events_bytes, event_columns(stored_events)),
                 select_heads=(self._select_heads_bytes, wanted(stored_events)),
                 insert_chain=self._insert_chain_bytes,
                 chain_rows=self._rows,
@@ -379,19 +379,6 @@ class ChainedPostgresFactory(PostgresFactory):
         if self.env_create_table():
             recorder.create_table()
         return recorder
-
-
-def _columns(
-    stored_events: Sequence[StoredEvent],
-) -> tuple[list[Any], list[int], list[str], list[bytes], list[bytes | None]]:
-    """The events' five columns, each a list in the events' order."""
-    return (
-        [e.originator_id for e in stored_events],
-        [e.originator_version for e in stored_events],
-        [e.topic for e in stored_events],
-        [e.state for e in stored_events],
-        [envelope_of(e) for e in stored_events],
-    )
 
 
 def _abort_transaction(conn: Connection[DictRow]) -> None:

@@ -18,6 +18,7 @@ statements rendered once.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +73,19 @@ class OutboxMapper(Mapper[Any]):
     def envelope(self, stored: bytes) -> bytes:
         """A stored envelope, unsealed."""
         return self.cipher.decrypt(stored) if self.cipher else stored
+
+
+def event_columns(
+    stored_events: Sequence[StoredEvent],
+) -> tuple[list[Any], list[int], list[str], list[bytes], list[bytes | None]]:
+    """The columns the events are inserted as, each a list in their order."""
+    return (
+        [e.originator_id for e in stored_events],
+        [e.originator_version for e in stored_events],
+        [e.topic for e in stored_events],
+        [e.state for e in stored_events],
+        [envelope_of(e) for e in stored_events],
+    )
 
 
 @dataclass(frozen=True)
