@@ -21,6 +21,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -78,6 +80,7 @@ class LogFollower:
         self.dead_lettered = 0
         self._stop = threading.Event()
         self._waiter = wakeups.LogWaiter.for_app(app, self._stop)
+        self._took_ahead = False  # whether the last step used a batch read ahead
 
     def create_tables(self) -> None:
         with self.pool.connection() as conn:
@@ -109,13 +112,49 @@ class LogFollower:
         self.create_tables()
         last = self.app.recorder.max_notification_id() or 0
         applied = 0
-        while True:
-            step = self._step()
-            if step == 0:
-                return applied // max(len(self.projections), 1)
-            applied += step
-            if progress:
-                progress(min(applied // len(self.projections), last), last)
+        # The next batch is read and decoded in a thread while this one is
+        # written: each side mostly waits for the other (PostgreSQL, Python).
+        with ThreadPoolExecutor(1, thread_name_prefix="rebuild-reader") as reader:
+            coming = reader.submit(self._read_ahead, 0)
+            while True:
+                try:
+                    ahead: _Ahead | None = coming.result()
+                except Exception:
+                    ahead = None  # the step reads it, and knows what to do
+                if ahead is not None and ahead.notifications:
+                    coming = reader.submit(self._read_ahead, ahead.notifications[-1].id)
+                self._took_ahead = False
+                step = self._step(ahead)
+                if step == 0:
+                    return applied // max(len(self.projections), 1)
+                if not self._took_ahead:  # read again from where the step ended
+                    coming = reader.submit(self._read_ahead, self._lowest_position())
+                applied += step
+                if progress:
+                    progress(min(applied // len(self.projections), last), last)
+
+    def _read_ahead(self, after: int) -> _Ahead:
+        """The batch after ``after``, decoded if every event of it decodes."""
+        notifications = self.app.recorder.select_notifications(
+            start=after, limit=self.batch_size, inclusive_of_start=False
+        )
+        try:
+            batch: list[Delivered] | None = self._decoded(notifications)
+        except Exception:
+            batch = None  # the step decodes it, and sets the culprit aside
+        return _Ahead(after, notifications, batch)
+
+    def _lowest_position(self) -> int:
+        with self.pool.connection() as conn, conn.cursor() as cur:
+            return min(
+                (positions.read(cur, p.name) for p in self.projections), default=0
+            )
+
+    def _decoded(self, notifications: Sequence[Notification]) -> list[Delivered]:
+        return [
+            Delivered(n.id, _case_event(self.app.mapper.to_domain_event(n)))
+            for n in notifications
+        ]
 
     def catch_up(self) -> int:
         """Apply everything recorded so far; return how many events were applied
@@ -146,15 +185,17 @@ class LogFollower:
     def stop(self) -> None:
         self._stop.set()
 
-    def _step(self) -> int:
+    def _step(self, ahead: _Ahead | None = None) -> int:
         """Apply the next batch; retry it, then isolate the events that fail.
 
         Returns the events taken (applied or set aside), counted once per
-        projection.
+        projection. ``ahead``: the batch, if read beforehand (``rebuild``).
         """
         for attempt in range(1, self.retries + 1):
             try:
-                return self._step_batch(isolate=False)
+                return self._step_batch(
+                    isolate=False, ahead=ahead if attempt == 1 else None
+                )
             except Exception as error:
                 if is_database_outage(error):
                     raise  # not the batch's fault: read it again later
@@ -167,13 +208,14 @@ class LogFollower:
                     self._stop.wait(self.retry_pause * attempt)
         return self._step_batch(isolate=True)
 
-    def _step_batch(self, *, isolate: bool) -> int:
+    def _step_batch(self, *, isolate: bool, ahead: _Ahead | None = None) -> int:
         """Apply the next batch to every projection in one transaction.
 
         The batch starts after the projection furthest behind; each projection
         takes the events after its own position, so events are read and
         decoded once for all. With ``isolate``, each event is applied to each
         projection in a savepoint, and one that fails is dead-lettered.
+        ``ahead`` is taken for the batch only if it starts where it must.
         """
         started = time.monotonic()
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
@@ -187,11 +229,15 @@ class LogFollower:
                     (f"vatra-follower:{name}",),
                 )
             at = {p.name: positions.read(cur, p.name) for p in self.projections}
-            notifications = self.app.recorder.select_notifications(
-                start=min(at.values(), default=0),
-                limit=self.batch_size,
-                inclusive_of_start=False,
-            )
+            start = min(at.values(), default=0)
+            decoded: list[Delivered] | None = None
+            if ahead is not None and ahead.after == start and not isolate:
+                notifications, decoded = ahead.notifications, ahead.batch
+                self._took_ahead = True
+            else:
+                notifications = self.app.recorder.select_notifications(
+                    start=start, limit=self.batch_size, inclusive_of_start=False
+                )
             if not notifications:
                 for projection in self.projections:
                     PROJECTION_LAG.labels(projection.name).set(0)
@@ -207,10 +253,7 @@ class LogFollower:
                         applied += len(mine)
                 newest: datetime | None = None  # the newest may not decode
             else:
-                batch = [
-                    Delivered(n.id, _case_event(self.app.mapper.to_domain_event(n)))
-                    for n in notifications
-                ]
+                batch = self._decoded(notifications) if decoded is None else decoded
                 for projection in self.projections:
                     mine_d = [d for d in batch if d.position > at[projection.name]]
                     if mine_d:
@@ -286,6 +329,16 @@ class LogFollower:
             error=report.error_type,
             where=report.where,
         )
+
+
+@dataclass(frozen=True)
+class _Ahead:
+    """A batch read (and decoded, unless an event of it does not) before its
+    turn, after notification id ``after``."""
+
+    after: int
+    notifications: Sequence[Notification]
+    batch: list[Delivered] | None
 
 
 def _event_type(topic: str) -> str:

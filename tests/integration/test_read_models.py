@@ -188,6 +188,30 @@ def test_read_models_rebuilt_from_the_events_equal_the_originals(
     assert seen[-1][0] == seen[-1][1]
 
 
+def test_a_rebuild_reading_ahead_in_small_batches_sets_an_unreadable_event_aside(
+    backbone: Backbone, clock: ControlledClock
+) -> None:
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    assert record_scenario(backbone.service, clock, now) > 40
+    backbone.follower.catch_up()
+    before = _rows(backbone, "case_timeline", "case_id, version")
+    with backbone.pool.connection() as conn:
+        # The 17th event can no longer be read: its batch (the third of
+        # seven events) was read ahead while the second was written.
+        case_id, version = conn.execute(
+            "UPDATE cases_events SET state = 'not json'::bytea "
+            "WHERE notification_id = 17 RETURNING originator_id, originator_version"
+        ).fetchone() or (None, None)
+    backbone.follower.batch_size = 7
+
+    backbone.follower.rebuild()
+
+    after = _rows(backbone, "case_timeline", "case_id, version")
+    assert after == [row for row in before if (row[0], row[1]) != (case_id, version)]
+    # Set aside once for each read model.
+    assert backbone.follower.dead_lettered == len(backbone.follower.projections)
+
+
 def test_the_demo_records_once_and_a_rerun_records_nothing(
     backbone: Backbone, clock: ControlledClock
 ) -> None:
