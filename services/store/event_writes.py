@@ -5,10 +5,12 @@ psycopg's pipeline mode, but waits for the server four times: after the
 insert, for the chain's heads, for COMMIT, and once more when the pipeline
 ends. Here the transaction is sent in two parts, each answered once:
 
-1. ``BEGIN``, the transaction's timeouts, the events table's lock, ``NOTIFY``,
-   the events' ``INSERT ... RETURNING notification_id`` and the chain's heads
-   (``SELECT``), all queued and sent with one sync: the heads are read after
-   the lock, so no other writer can move them;
+1. ``BEGIN``, the transaction's timeouts and its notification (one
+   ``SELECT`` of ``set_config`` and ``pg_notify``: a statement costs psycopg
+   more than its parts), the events table's lock, the events' ``INSERT ...
+   RETURNING notification_id`` and the chain's heads (``SELECT``), all queued
+   and sent with one sync: the heads are read after the lock, so no other
+   writer can move them;
 2. the chain records, hashed in Python from the notification ids and the
    heads, and ``COMMIT``, sent with the pipeline's closing sync.
 
@@ -29,11 +31,42 @@ from eventsourcing.persistence import StoredEvent
 from psycopg import Connection
 from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier, Literal
 
 # The chain records of the events, from their notification ids and the heads.
 ChainRows = Callable[
     [Sequence[StoredEvent], Sequence[int], Sequence[DictRow]], list[tuple[Any, ...]]
 ]
+
+
+def setup_statements(
+    *, statement_timeout: int, lock_timeout: int, table: Identifier, channel: str
+) -> list[bytes]:
+    """The statements after ``BEGIN`` and before the insert, rendered: the
+    transaction's own timeouts (in seconds; a statement timeout of 0: none
+    set) and its notification on ``channel``, then the lock of ``table``.
+
+    What eventsourcing's insert runs as ``SET LOCAL`` statements and
+    ``NOTIFY``; the timeouts are set before the lock, so that they bound it.
+    """
+    settings = [
+        SQL("set_config('lock_timeout', {0}, true)").format(Literal(f"{lock_timeout}s"))
+    ]
+    if statement_timeout > 0:
+        # For this transaction only: a write that runs away is ended instead
+        # of holding every writer's lock, while maintenance on other sessions
+        # keeps its own (no) limit.
+        settings.insert(
+            0,
+            SQL("set_config('statement_timeout', {0}, true)").format(
+                Literal(f"{statement_timeout}s")
+            ),
+        )
+    notify = SQL("pg_notify({0}, '')").format(Literal(channel))
+    return [
+        SQL("SELECT {0}").format(SQL(", ").join([*settings, notify])).as_bytes(None),
+        SQL("LOCK TABLE {0} IN EXCLUSIVE MODE").format(table).as_bytes(None),
+    ]
 
 
 def write_in_two_trips(
