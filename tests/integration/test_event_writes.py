@@ -1,5 +1,5 @@
-"""The event write through libpq: its statements prepared once per connection,
-and a write still recorded, chained, when the session lost them."""
+"""The event write and reads through libpq: their statements prepared once per
+connection, and still run when the session lost them."""
 
 from __future__ import annotations
 
@@ -45,12 +45,14 @@ def _on_the_connection(app: CaseApplication, statement: str) -> None:
         conn.execute(statement)
 
 
-def test_writes_go_on_after_the_session_dropped_its_prepared_statements(
+def test_reads_and_writes_go_on_after_the_session_dropped_its_prepared_statements(
     one_connection: CaseApplication, database: Database, clock: ControlledClock
 ) -> None:
     service = CaseService(one_connection, clock, people=KeptAttributes())
     case = identify(service, clock)
     case = step(service, clock, case, "assess_risk", timedelta(hours=1), level="low")
+    _on_the_connection(one_connection, "DEALLOCATE ALL")
+    assert len(service.events(case["case_id"])) == 2
     _on_the_connection(one_connection, "DEALLOCATE ALL")
     case = step(service, clock, case, "assess_risk", level="high")
     # psycopg drops every statement it prepared after a ROLLBACK of its own.
