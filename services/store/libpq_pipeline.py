@@ -138,15 +138,16 @@ class Pipeline:
         name = _names.get(key)
         if name is None:
             with _lock:
-                name = _names.setdefault(key, b"vatra_write_%d" % next(_numbers))
+                name = _names.setdefault(key, b"vatra_%d" % next(_numbers))
         return name
 
     def _flush(self) -> None:
-        socket = self.pgconn.socket
         while self.pgconn.flush():
             # Read too while the server answers, or both sides could wait.
-            readable, _, _ = select.select([socket], [socket], [])
-            if readable:
+            if (
+                _wait(self.pgconn.socket, select.POLLIN | select.POLLOUT)
+                & select.POLLIN
+            ):
                 self.pgconn.consume_input()
 
     def _next_result(self) -> pq.abc.PGresult:
@@ -156,8 +157,23 @@ class Pipeline:
         return result
 
     def _next_result_or_end(self) -> pq.abc.PGresult | None:
-        socket = self.pgconn.socket
         while self.pgconn.is_busy():
-            select.select([socket], [], [])
+            _wait(self.pgconn.socket, select.POLLIN)
             self.pgconn.consume_input()
         return self.pgconn.get_result()
+
+
+def _wait(socket: int, events: int) -> int:
+    """Wait until ``socket`` is ready for ``events``; the events it is ready
+    for (an error or a hang-up counts as readable: reading then says which).
+    poll(), not select(): a busy process's sockets may be numbered past
+    select()'s limit."""
+    poller = select.poll()
+    poller.register(socket, events)
+    ready = 0
+    while not ready:
+        for _fd, happened in poller.poll():
+            ready |= happened
+    if ready & (select.POLLERR | select.POLLHUP | select.POLLNVAL):
+        ready |= select.POLLIN
+    return ready
