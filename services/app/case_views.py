@@ -7,7 +7,7 @@ the most recently read cases and, on each read, applies only the events
 recorded since (one indexed query, usually returning nothing), so a read is
 never stale, whichever process recorded the events. The kept cases are never
 handed out: a read returns plain values computed under the case's lock, and
-commands load their own copy from the store as before.
+commands load their own copy (``services.app.case_cache``).
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from domain.clock import Clock
 from domain.events import CaseEvent
 from domain.stamp import Stamp
 from domain.typed_text import Known
+from services.app.case_cache import CaseCache
 from services.app.case_views import CaseViews
 from services.app.errors import CaseNotFound, InvalidInput, VersionConflict
 from services.app.group_commit import GroupCommit
@@ -52,8 +53,9 @@ class CaseApplication(Application[UUID]):
     """The event store of cases (eventsourcing), table ``cases_events``.
 
     Commands are saved through ``group_commit``, which hands ``save()`` the
-    events rather than the aggregates: an aggregate cache, if one is ever
-    configured, must fast-forward from the store (eventsourcing's default).
+    events rather than the aggregates, and load their cases through
+    ``cases`` (``services.app.case_cache``), which the services keep: no
+    aggregate cache of eventsourcing is configured.
     """
 
     name = "Cases"
@@ -63,6 +65,8 @@ class CaseApplication(Application[UUID]):
         # Shared by every service on this application, so that all their
         # concurrent commands can be saved together.
         self.group_commit = GroupCommit(self)
+        # The cases their commands saved last, shared by those services too.
+        self.cases = CaseCache(self)
 
     def construct_mapper(self) -> Mapper[UUID]:
         """eventsourcing's mapper, storing each event's Kafka envelope with it
@@ -136,8 +140,7 @@ class CaseService:
         new_id = parse_case_id(case_id) if case_id else uuid.uuid4()
         case = command.open(stamp, new_id)
         keep_attributes(self.people, command, case, stamp)
-        keep_typed_text(self.texts, case, stamp, self.known_ids)
-        self._save(case, expected=0)
+        self._save_and_keep(case, stamp, expected=0)
         return self._result(case)
 
     def run(
@@ -168,8 +171,11 @@ class CaseService:
     def _change(
         self, case_id: str, *, expected_version: int, stamp: Stamp, action: Action
     ) -> dict[str, Any]:
-        case = self._load(case_id)
+        # Taken out of the cache: kept again only once its change is saved.
+        case = self.app.cases.take(parse_case_id(case_id)) or self._load(case_id)
         if case.version != expected_version:
+            # Unchanged and as the store has it: still good for the next command.
+            self.app.cases.keep(case)
             raise VersionConflict(
                 f"the case changed since it was read (expected version "
                 f"{expected_version}, it is at {case.version}): reload and try again",
@@ -177,8 +183,7 @@ class CaseService:
                 actual=case.version,
             )
         action(case, stamp)
-        keep_typed_text(self.texts, case, stamp, self.known_ids)
-        self._save(case, expected=expected_version)
+        self._save_and_keep(case, stamp, expected=expected_version)
         return self._result(case)
 
     # -- queries --------------------------------------------------------------
@@ -309,6 +314,20 @@ class CaseService:
         except AggregateNotFoundError:
             raise CaseNotFound(f"no case {case_id}") from None
         return case
+
+    def _save_and_keep(self, case: Case, stamp: Stamp, *, expected: int) -> None:
+        """Save the case's new events (their typed text kept apart first), then
+        keep the case for the next command if it is as its events replay it."""
+        applied = list(case.pending_events)
+        keep_typed_text(self.texts, case, stamp, self.known_ids)
+        # An event whose text was kept apart is stored without it, while the
+        # case applied it with it: such a case is replayed on its next command.
+        as_stored = all(
+            a is b for a, b in zip(applied, case.pending_events, strict=True)
+        )
+        self._save(case, expected=expected)
+        if as_stored:
+            self.app.cases.keep(case)
 
     def _save(self, case: Case, *, expected: int) -> None:
         try:

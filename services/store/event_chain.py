@@ -59,7 +59,7 @@ from services.store.chain_hashing import (
     wanted,
 )
 from services.store.event_reads import EventReads, rendered
-from services.store.event_writes import write_in_two_trips
+from services.store.event_writes import setup_statements, write_in_two_trips
 from services.store.liveness import check_connection
 from services.store.outbox import (
     ADD_COLUMN,
@@ -175,10 +175,12 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
         self._select_heads = SQL(SELECT_HEADS).format(chain=self._chain)
         self._insert_chain = SQL(INSERT_CHAIN).format(chain=self._chain)
         # The write's statements, rendered once (``event_writes``).
-        self._write_setup = [
-            *(rendered(s) for s in self.lock_table_statements),
-            rendered(SQL("NOTIFY {0}").format(Identifier(self.channel_name))),
-        ]
+        self._write_setup = setup_statements(
+            statement_timeout=statement_timeout,
+            lock_timeout=datastore.lock_timeout,
+            table=Identifier(datastore.schema, events_table_name),
+            channel=self.channel_name,
+        )
         # The events as four arrays in binary: psycopg dumps them in a
         # fraction of the time eventsourcing's array of composites takes.
         self._insert_events_bytes = rendered(

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 from eventsourcing.persistence import OperationalError
+from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from domain.clock import ControlledClock
@@ -68,3 +69,29 @@ def test_a_runaway_statement_in_an_event_write_is_cancelled(
 
     with pytest.raises(OperationalError, match="statement timeout"):
         run_away()
+
+
+def test_an_event_write_bounds_its_own_statements_and_lock_wait_and_no_other(
+    bounded: Backbone,
+) -> None:
+    """The timeouts an event write sets before the table lock hold for its
+    transaction only: the session goes back to its own (no) limits."""
+    recorder = bounded.app.recorder
+    assert isinstance(recorder, ChainedApplicationRecorder)
+    with recorder.datastore.get_connection() as conn:
+        before = _timeouts(conn)
+        conn.execute("BEGIN")
+        for statement in recorder._write_setup:
+            conn.execute(statement)
+        assert _timeouts(conn) == ("1s", "20s")
+        conn.execute("ROLLBACK")
+        assert _timeouts(conn) == before
+
+
+def _timeouts(conn: psycopg.Connection[DictRow]) -> tuple[str, str]:
+    row = conn.execute(
+        "SELECT current_setting('statement_timeout') AS statement, "
+        "current_setting('lock_timeout') AS lock"
+    ).fetchone()
+    assert row is not None
+    return row["statement"], row["lock"]
