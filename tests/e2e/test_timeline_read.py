@@ -86,3 +86,12 @@ def test_a_read_whose_row_cannot_be_written_is_answered_without_the_timeline(
     assert answer.json()["error"] == "unavailable"
     assert "unit-norow" not in answer.text
     assert _timeline_reads(context, case["case_id"]) == [("mu-vlora-1", True)]
+
+
+def test_an_unknown_token_is_refused_before_the_case_is_looked_at(api: Api) -> None:
+    anyone = "00000000-0000-4000-8000-000000000025"
+    answer = api.as_("vlora_worker").get(
+        f"/api/cases/{anyone}/timeline", headers={"Authorization": "Bearer nope"}
+    )
+    assert answer.status_code == 401
+    assert answer.headers["WWW-Authenticate"] == "Bearer"
