@@ -93,6 +93,10 @@ async def idempotency_key(
 
 Context = Annotated[ApiContext, Depends(context_of)]
 Caller = Annotated[Principal, Depends(api_principal)]
+# The bearer token as sent, for a route that calls ``api_principal`` itself in
+# its own worker thread: a plain ``def`` dependency costs a hop to a thread
+# and back before the route's own.
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 Viewer = Annotated[Principal, Depends(page_principal)]
 CorrelationId = Annotated[str, Depends(get_correlation_id)]
 IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]

@@ -57,6 +57,19 @@ class CaseViews:
                 event.mutate(kept.case)
             return view(kept.case)
 
+    def kept(
+        self, case_id: UUID, view: Callable[[Case], dict[str, Any]]
+    ) -> tuple[int, Any] | None:
+        """The kept case's version and ``view`` of it as last read, asking the
+        store nothing; None if the case is not kept. A reader that then finds
+        no event after that version in the store (in the statement that acts
+        on it) has read it as current."""
+        kept = self._get(case_id)
+        if kept is None:
+            return None
+        with kept.lock:
+            return kept.case.version, view(kept.case)
+
     def _get(self, case_id: UUID) -> _Kept | None:
         with self._lock:
             kept = self._kept.get(case_id)

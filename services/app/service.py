@@ -194,6 +194,17 @@ class CaseService:
         summary: dict[str, Any] = self.views.read(parse_case_id(case_id), case_summary)
         return summary
 
+    def kept_case(self, case_id: str) -> tuple[int, dict[str, Any]] | None:
+        """The version of a case as last read here, and what a reader's right
+        to it turns on (its id, region and subject reference), without a
+        round trip to the store (``CaseViews.kept``): current only if no
+        event was recorded after that version since, which the caller must
+        check. None if the case is not kept."""
+        kept: tuple[int, dict[str, Any]] | None = self.views.kept(
+            parse_case_id(case_id), _whose
+        )
+        return kept
+
     def offers(
         self,
         case_id: str,
@@ -358,6 +369,14 @@ class CaseService:
     @staticmethod
     def _result(case: Case) -> dict[str, Any]:
         return {"case_id": str(case.id), "version": case.version}
+
+
+def _whose(case: Case) -> dict[str, Any]:
+    return {
+        "case_id": str(case.id),
+        "region": case.region,
+        "subject_ref": case.subject_ref,
+    }
 
 
 def _project(case: Case | None, events: Iterable[CaseEvent]) -> Case | None:

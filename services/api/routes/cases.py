@@ -7,12 +7,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from psycopg import Connection
 
 from projections.obligations import case_obligations
 from services.api import answers as a
-from services.api.auth import Caller, Context, CorrelationId
+from services.api.auth import (
+    Caller,
+    Context,
+    CorrelationId,
+    Credentials,
+    api_principal,
+)
 from services.api.bounds import bounded
 from services.api.case_finder import TEXT_LENGTH, Finding, State, find
 from services.api.context import ApiContext
@@ -131,9 +137,15 @@ def read_case(
 
 @router.get("/{case_id}/timeline", response_model=list[a.TimelineEntry])
 def read_timeline(
-    case_id: UUID, ctx: Context, principal: Caller, correlation_id: CorrelationId
+    case_id: UUID,
+    request: Request,
+    credentials: Credentials,
+    ctx: Context,
+    correlation_id: CorrelationId,
 ) -> Response:
     """What happened on a case, who recorded it and when, oldest first."""
+    # The caller authenticated in this route's worker thread (``Credentials``).
+    principal = api_principal(request, credentials)
     ctx.read_models.refresh()
     # The read recorded with it (``services.api.timeline_read``).
     answer = logged_timeline(ctx, principal, case_id, correlation_id)
