@@ -18,25 +18,24 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import structlog
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, Mapper
-from eventsourcing.utils import EnvType
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
 
 from domain.case import Case
 from domain.clock import Clock
 from domain.events import CaseEvent
 from domain.stamp import Stamp
 from domain.typed_text import Known
-from services.app.case_cache import CaseCache
+from services.app.application import CaseApplication
 from services.app.case_views import CaseViews
 from services.app.errors import CaseNotFound, InvalidInput, VersionConflict
-from services.app.group_commit import GroupCommit
 from services.app.parsing import parse_case_id, parse_moment
 from services.app.people import keep_attributes, person_facts
 from services.app.plain import RecordedEvent, case_summary, recorded
 from services.app.ports import PersonalAttributes, TypedTexts
 from services.app.texts import keep_typed_text
-from services.store.outbox import OutboxMapper
+
+__all__ = ["CaseApplication", "CaseService"]
 
 if TYPE_CHECKING:
     # The command classes and the metrics are loaded by what records commands
@@ -47,43 +46,6 @@ if TYPE_CHECKING:
 log = structlog.get_logger("vatra.service")
 
 Action = Callable[[Case, Stamp], None]
-
-
-class CaseApplication(Application[UUID]):
-    """The event store of cases (eventsourcing), table ``cases_events``.
-
-    Commands are saved through ``group_commit``, which hands ``save()`` the
-    events rather than the aggregates, and load their cases through
-    ``cases`` (``services.app.case_cache``), which the services keep: no
-    aggregate cache of eventsourcing is configured.
-    """
-
-    name = "Cases"
-
-    def __init__(self, env: EnvType | None = None) -> None:
-        super().__init__(env)
-        # Shared by every service on this application, so that all their
-        # concurrent commands can be saved together.
-        self.group_commit = GroupCommit(self)
-        # The cases their commands saved last, shared by those services too.
-        self.cases = CaseCache(self)
-
-    def construct_mapper(self) -> Mapper[UUID]:
-        """eventsourcing's mapper, storing each event's Kafka envelope with it
-        (``services.store.outbox``)."""
-        return self.factory.mapper(
-            transcoder=self.construct_transcoder(), mapper_class=OutboxMapper
-        )
-
-    def case_events(self, case_id: str | UUID) -> list[CaseEvent]:
-        """Every stored event of a case, in order (for the store's own users:
-        the relay, the projections, the tests); ``CaseNotFound`` if none."""
-        found: list[CaseEvent] = list(
-            self.events.get(parse_case_id(case_id))  # type: ignore[arg-type]
-        )
-        if not found:
-            raise CaseNotFound(f"no case {case_id}")
-        return found
 
 
 class CaseService:
