@@ -3,7 +3,6 @@ and never what a refused command left of a case."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,15 +18,6 @@ from tests.fakes import KeptAttributes
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 WORKER = {"actor_id": "mu-vlora-1", "actor_role": "mobile_unit"}
-
-
-@pytest.fixture
-def app() -> Iterator[CaseApplication]:
-    app = CaseApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    try:
-        yield app
-    finally:
-        app.close()
 
 
 @pytest.fixture

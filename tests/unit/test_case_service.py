@@ -4,7 +4,6 @@ primitives out, and a bug stays a bug."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -54,15 +53,6 @@ def clock() -> ControlledClock:
 @pytest.fixture
 def people() -> KeptAttributes:
     return KeptAttributes()
-
-
-@pytest.fixture
-def app() -> Iterator[CaseApplication]:
-    app = CaseApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    try:
-        yield app
-    finally:
-        app.close()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,15 +14,6 @@ from services.app.service import CaseApplication, CaseService
 from tests.fakes import KeptAttributes
 
 MOMENT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def app() -> Iterator[CaseApplication]:
-    app = CaseApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    try:
-        yield app
-    finally:
-        app.close()
 
 
 def test_a_caller_alone_saves_at_once_in_its_own_thread_and_starts_no_thread(
