@@ -25,16 +25,30 @@ def timed(calls: int, call: Callable[[], object], warmup: int = 10) -> list[floa
     collector meanwhile: a full collection of the benchmark's data in the
     middle of a call would be timed as the call's.
     """
+    return alternated(calls, [call], warmup)[0]
+
+
+def alternated(
+    calls: int, each: Sequence[Callable[[], object]], warmup: int = 10
+) -> list[list[float]]:
+    """Seconds each call of ``each`` took, ``calls`` rounds of calling them in
+    turn, after ``warmup`` unmeasured rounds; as ``timed``.
+
+    What a figure compares with its baseline is measured in the same
+    moments: a busy spell of the machine lands on both, not on one.
+    """
     for _ in range(warmup):
-        call()
-    times = []
+        for call in each:
+            call()
+    times: list[list[float]] = [[] for _ in each]
     gc.collect()
     gc.freeze()
     try:
         for _ in range(calls):
-            started = time.perf_counter()
-            call()
-            times.append(time.perf_counter() - started)
+            for call, taken in zip(each, times, strict=True):
+                started = time.perf_counter()
+                call()
+                taken.append(time.perf_counter() - started)
     finally:
         gc.unfreeze()
     return times

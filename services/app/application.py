@@ -34,7 +34,7 @@ class CaseApplication(Application[UUID]):
         # concurrent commands can be saved together.
         self.group_commit = GroupCommit(self)
         # The cases their commands saved last, shared by those services too.
-        self.cases = CaseCache(self)
+        self.cases = CaseCache()
 
     def construct_mapper(self) -> Mapper[UUID]:
         """eventsourcing's mapper, storing each event's Kafka envelope with it

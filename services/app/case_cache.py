@@ -1,22 +1,32 @@
-"""Cases kept in memory for commands, brought up to date from the store on each load.
+"""Cases kept in memory for commands, so that a command does not replay its case.
 
 A command loads its case, changes it and saves the new events. Replaying
 every event of the case on each command costs more than anything else the
 command does but the write; here the case a command saved is kept, at its
-new version, and the next command on it reads only what the store holds
-beyond that version (one indexed query, usually one row: the kept version
-itself, to see the store still holds it) and applies it. So a command never
-decides on an older state than the store's, whichever process recorded the
-events; the unique (case id, version) of the store stays the final guard
-against a writer that saves in between.
+new version, and the next command on it starts from that, without a round
+trip to the store. What makes that safe is the version the caller read
+(``expected_version``) and the store's guards on the write
+(``CaseService._change``):
+
+- a kept case at another version than the caller read is dropped and the
+  case replayed from the store: the store says which of the two is current;
+- a kept case at the caller's version decides the command, and its new
+  events can only be stored right behind that version: the store's unique
+  (case id, version) refuses them if any process recorded a step since,
+  and its insert refuses an event whose previous version it does not hold
+  (a store restored from an older backup): the caller is told the case
+  changed;
+- a command the kept case refuses is decided again on the case replayed from
+  the store, so that a refusal is never given on an older state than the
+  store's.
 
 A command takes its case out of the cache and the service puts it back only
-once the command's save has committed (``CaseService``): a command that
-fails, whether the case refused it, another writer saved first or the store
-was unreachable, leaves nothing behind, and the next command on the case
-replays it from the store. Two commands on one case at once: the second
-finds nothing to take and replays. At most ``CACHE_SIZE`` cases are kept,
-the least recently saved dropped first.
+once the command's save has committed: a command that fails, whether the
+case refused it, another writer saved first or the store was unreachable,
+leaves nothing behind, and the next command on the case replays it from the
+store. Two commands on one case at once: the second finds nothing to take
+and replays. At most ``CACHE_SIZE`` cases are kept, the least recently saved
+dropped first.
 
 A case is kept only as its stored events replay it: the service does not
 keep one whose events were changed after the case applied them (typed text
@@ -28,13 +38,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import cast
 from uuid import UUID
 
-from eventsourcing.application import Application
-
 from domain.case import Case
-from domain.events import CaseEvent
 
 # The most cases kept for commands in one process: those being worked on at
 # the moment; one that is not is replayed from the store on its next command.
@@ -44,9 +50,7 @@ CACHE_SIZE = 1000
 class CaseCache:
     """The cases last saved in this process, each at the version it was saved."""
 
-    def __init__(self, app: Application[UUID], *, size: int = CACHE_SIZE) -> None:
-        """``app``: the application whose store the cases are read from."""
-        self.app = app
+    def __init__(self, *, size: int = CACHE_SIZE) -> None:
         self.size = size
         self._kept: OrderedDict[UUID, Case] = OrderedDict()
         self._lock = threading.Lock()
@@ -56,25 +60,11 @@ class CaseCache:
             return len(self._kept)
 
     def take(self, case_id: UUID) -> Case | None:
-        """The kept case, taken out of the cache and brought up to the store's
-        latest version; None if none is kept (the caller replays the case).
-
-        Raises what the store raised; the case is then no longer kept.
-        """
+        """The kept case, taken out of the cache; None if none is kept (the
+        caller replays the case). The caller checks its version against the
+        one it read (``CaseService._change``)."""
         with self._lock:
-            case = self._kept.pop(case_id, None)
-        if case is None:
-            return None
-        stored = self.app.recorder.select_events(case_id, gt=case.version - 1)
-        if not stored or stored[0].originator_version != case.version:
-            # The store no longer holds the version the case was kept at
-            # (restored from a backup, say): only a replay is the truth.
-            return None
-        for event in stored[1:]:
-            # mutate() checks that the event follows the case's version, and
-            # applies it to the case in place.
-            cast("CaseEvent", self.app.mapper.to_domain_event(event)).mutate(case)
-        return case
+            return self._kept.pop(case_id, None)
 
     def keep(self, case: Case) -> None:
         """Keep ``case``, whose events are all saved (none pending), unless a

@@ -4,7 +4,7 @@ Every save of events is one transaction with one fsync, and eventsourcing's
 recorder locks the events table for it so that notification ids follow commit
 order: one command per transaction would make commands queue for that lock
 and that fsync one by one. Instead, whoever finds no save under way saves
-every change that is waiting at that moment in one ``Application.save()``,
+every change that is waiting at that moment in one transaction (``_store``),
 while the callers that arrive meanwhile queue up; when that save ends, the
 first of them saves the next group. There is no thread and no timer: a
 caller alone saves alone, at once, and nothing is left running on close.
@@ -169,7 +169,7 @@ class GroupCommit:
         if not pending:
             return
         try:
-            self._app.save(*(event for change in pending for event in change.events))
+            self._store([event for change in pending for event in change.events])
         except IntegrityError as error:
             if len(pending) == 1:
                 pending[0].fail(error)
@@ -187,11 +187,18 @@ class GroupCommit:
 
     def _commit_alone(self, change: _Change) -> None:
         try:
-            self._app.save(*change.events)
+            self._store(change.events)
         except Exception as error:
             change.fail(error)
         else:
             change.succeed()
+
+    def _store(self, events: Sequence[CanMutateAggregate[UUID]]) -> None:
+        """Insert ``events`` in one transaction: what ``Application.save()``
+        does with events (there are no aggregates, snapshots or aggregate
+        cache here), without its runtime protocol check of each argument."""
+        app = self._app
+        app.recorder.insert_events([app.mapper.to_stored_event(e) for e in events])
 
     def _hand_over(self) -> None:
         with self._lock:

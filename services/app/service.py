@@ -3,8 +3,8 @@
 Every command names the case version it expects. If the case moved on since
 the caller read it, or another writer saves first, the caller gets a
 ``VersionConflict`` and nothing is recorded: no update is ever lost.
-``Application.save()`` is the unit of work; the changes of commands running
-at the same time share one (``services.app.group_commit``), each caller still
+One transaction is the unit of work; the changes of commands running at the
+same time share one (``services.app.group_commit``), each caller still
 getting its own result or its own error.
 """
 
@@ -134,7 +134,21 @@ class CaseService:
         self, case_id: str, *, expected_version: int, stamp: Stamp, action: Action
     ) -> dict[str, Any]:
         # Taken out of the cache: kept again only once its change is saved.
-        case = self.app.cases.take(parse_case_id(case_id)) or self._load(case_id)
+        # Without asking the store (``services.app.case_cache``): only at the
+        # version the caller read, and its events are stored only right
+        # behind that version.
+        kept = self.app.cases.take(parse_case_id(case_id))
+        if kept is not None and kept.version == expected_version:
+            try:
+                action(kept, stamp)
+            except Exception:
+                # Refused on the kept case: the refusal must stand on the
+                # store's latest version, which another process may have moved.
+                pass
+            else:
+                self._save_and_keep(kept, stamp, expected=expected_version)
+                return self._result(kept)
+        case = self._load(case_id)
         if case.version != expected_version:
             # Unchanged and as the store has it: still good for the next command.
             self.app.cases.keep(case)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from collections.abc import Iterable, MutableMapping
 from typing import Any
 
@@ -134,8 +135,25 @@ def configure_logging(
     _route_through_structlog(kafka, shared, renderer)
 
 
-def _current_stderr_logger(*_args: Any) -> structlog.PrintLogger:
-    return structlog.PrintLogger(sys.stderr)
+class _CurrentStderr:
+    """structlog's ``PrintLogger``, printing on the process's stderr of each
+    line's moment: one for every logger, nothing made for each line."""
+
+    _lock = threading.Lock()
+
+    def msg(self, message: str) -> None:
+        with self._lock:
+            print(message, file=sys.stderr, flush=True)
+
+    log = debug = info = warn = warning = msg
+    fatal = failure = err = error = critical = exception = msg
+
+
+_STDERR = _CurrentStderr()
+
+
+def _current_stderr_logger(*_args: Any) -> _CurrentStderr:
+    return _STDERR
 
 
 class _StructlogHandler(logging.StreamHandler):  # type: ignore[type-arg]

@@ -58,6 +58,13 @@ from services.store.chain_hashing import (
     chain_rows,
     wanted,
 )
+from services.store.event_chain_sql import (
+    ABORT,
+    CHAIN_DDL,
+    INSERT_CHAIN,
+    INSERT_EVENTS,
+    SELECT_HEADS,
+)
 from services.store.event_reads import EventReads, rendered
 from services.store.event_writes import setup_statements, write_in_two_trips
 from services.store.liveness import check_connection
@@ -86,52 +93,6 @@ log = structlog.get_logger("vatra.chain")
 CHAIN_KEY_ENV = "VATRA_CHAIN_KEY"
 # The entry bounding each statement of an event write, in seconds (0: none).
 STATEMENT_TIMEOUT_ENV = "VATRA_STATEMENT_TIMEOUT"
-
-CHAIN_DDL = """
-CREATE TABLE IF NOT EXISTS {chain} (
-    seq bigint PRIMARY KEY,
-    originator_id uuid NOT NULL,
-    originator_version bigint NOT NULL,
-    notification_id bigint NOT NULL,
-    prev_hash bytea NOT NULL,
-    hash bytea NOT NULL,
-    log_hash bytea NOT NULL,
-    key_id text NOT NULL,
-    UNIQUE (originator_id, originator_version)
-)
-"""
-
-
-# The log chain's last record (the row without a case id: its seq and log
-# hash), and the hashes of the given (case, version) records.
-SELECT_HEADS = """
-SELECT NULL::uuid AS originator_id, seq AS originator_version, log_hash AS hash
-FROM (SELECT seq, log_hash FROM {chain} ORDER BY seq DESC LIMIT 1) AS head
-UNION ALL
-SELECT c.originator_id, c.originator_version, c.hash FROM {chain} c
-JOIN unnest(%b::uuid[], %b::bigint[]) AS w(id, version)
-ON c.originator_id = w.id AND c.originator_version = w.version
-"""
-
-INSERT_EVENTS = """
-INSERT INTO {events} (originator_id, originator_version, topic, state, envelope)
-SELECT * FROM unnest(
-    %b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[], %b::bytea[]
-)
-RETURNING notification_id
-"""
-
-INSERT_CHAIN = """
-INSERT INTO {chain} (seq, originator_id, originator_version, notification_id,
-    prev_hash, hash, log_hash, key_id)
-VALUES (%b, %b, %b, %b, %b, %b, %b, %b)
-"""
-
-# Raised in the database to make sure a transaction can only roll back.
-ABORT = (
-    "DO $$ BEGIN RAISE EXCEPTION 'chain records not written: "
-    "the events are not recorded'; END $$"
-)
 
 
 def chain_table(events_table: str) -> str:

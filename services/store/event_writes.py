@@ -19,7 +19,8 @@ The statements go through libpq's pipeline directly
 
 ``COMMIT`` is queued only once every chain record is computed and queued
 behind the events: an error anywhere (a uniqueness violation in the first
-part, a hashing error between the two, a failed chain insert in the second)
+part or an event the insert left out, as following no version the store
+holds; a hashing error between the two; a failed chain insert in the second)
 leaves the transaction to be rolled back, never committed half-written.
 """
 
@@ -138,8 +139,11 @@ def _write(
             *_, inserted, heads = pipeline.sync()
             ids = [int(inserted.get_value(i, 0) or 0) for i in range(inserted.ntuples)]
             if len(ids) != len(stored_events):
-                raise psycopg.ProgrammingError(
-                    f"got {len(ids)} notification ids for {len(stored_events)} events"
+                # The insert left out an event that follows no version the
+                # store holds (``event_chain_sql.INSERT_EVENTS``).
+                raise psycopg.IntegrityError(
+                    f"{len(stored_events) - len(ids)} of {len(stored_events)} "
+                    "events follow a version the store does not hold"
                 )
             rows = chain_rows(stored_events, ids, _heads(heads))
             # Row by row: cheaper to dump than unnest() of eight arrays.

@@ -49,9 +49,11 @@ class StoredAttributes:
                 actor_role=actor_role,
                 case_id=case_id,
                 correlation_id=correlation_id,
+                # The bands commit with the record they are taken from.
+                then=lambda conn: keep_bands(
+                    conn, UUID(case_id), attributes, self.store.clock.now().year
+                ),
             )
-            with self.store.pool.connection() as conn:
-                keep_bands(conn, UUID(case_id), attributes, self.store.clock.now().year)
 
     def read(
         self,

@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from psycopg import Connection
 from psycopg_pool import ConnectionPool
 
 from domain.clock import Clock
@@ -155,10 +156,14 @@ class PersonalDataStore:
         actor_role: str,
         case_id: str | None = None,
         correlation_id: str = "",
+        then: Callable[[Connection[Any]], None] | None = None,
     ) -> None:
         """Set the person's ``attributes`` (sex, age, birth year, nationality)
         in their record, the rest of it as it was; a record is made if none is
-        held. Doing it again with the same values changes nothing."""
+        held. Doing it again with the same values changes nothing.
+
+        ``then(conn)``: more writes committed with the record, or none of them.
+        """
         unknown = set(attributes) - set(ATTRIBUTES)
         if unknown:
             raise ValueError(f"not attributes of a person: {sorted(unknown)}")
@@ -169,6 +174,7 @@ class PersonalDataStore:
             actor_role=actor_role,
             case_id=case_id,
             correlation_id=correlation_id,
+            then=then,
         )
 
     def _write(
@@ -180,8 +186,10 @@ class PersonalDataStore:
         actor_role: str,
         case_id: str | None,
         correlation_id: str,
+        then: Callable[[Connection[Any]], None] | None = None,
     ) -> None:
-        """Seal ``change(the record held, if any)`` as the person's record."""
+        """Seal ``change(the record held, if any)`` as the person's record;
+        ``then(conn)`` in the same transaction."""
         self._permit(
             "personal_data_update",
             subject_ref,
@@ -231,6 +239,8 @@ class PersonalDataStore:
                     now,
                 ),
             )
+            if then is not None:
+                then(conn)
 
     def read(
         self,

@@ -71,6 +71,46 @@ def test_a_command_sees_the_step_another_process_recorded_since(
     ]
 
 
+def test_a_stale_page_refused_by_the_kept_case_is_told_the_case_changed(
+    backbone: Backbone, clock: ControlledClock
+) -> None:
+    """The kept case (version 2) would refuse the referral for want of
+    consent; the store holds the consent another process recorded since."""
+    service = backbone.service
+    page = step(service, clock, identify(service, clock), "assess_risk", level="low")
+    with another_process(backbone, clock) as other:
+        step(other, clock, page, "record_consent", **CONSENT)
+
+    with pytest.raises(VersionConflict) as conflict:
+        step(service, clock, page, "refer", **REFERRAL)
+    assert (conflict.value.expected, conflict.value.actual) == (2, 3)
+
+
+def test_a_kept_case_ahead_of_a_restored_store_leaves_no_gap_in_its_versions(
+    backbone: Backbone, clock: ControlledClock
+) -> None:
+    """The store lost the case's last step (restored from an older backup)
+    while this process kept the case at that step."""
+    service = backbone.service
+    page = step(service, clock, identify(service, clock), "assess_risk", level="low")
+    with backbone.pool.connection() as conn:
+        for table in ("cases_events", "cases_events_chain"):
+            conn.execute(
+                f"DELETE FROM {table} WHERE originator_id = %s "
+                "AND originator_version = 2",
+                (page["case_id"],),
+            )
+
+    with pytest.raises(VersionConflict) as conflict:
+        step(service, clock, page, "assess_risk", level="high")
+    assert (conflict.value.expected, conflict.value.actual) == (2, 1)
+    stored = backbone.app.case_events(page["case_id"])
+    assert [e.originator_version for e in stored] == [1]
+    # Reloaded at the store's version, the case takes its commands again.
+    again = step(service, clock, {**page, "version": 1}, "assess_risk", level="high")
+    assert again["version"] == 2
+
+
 def _consent_then(
     service: CaseService, clock: ControlledClock, case_id: str, meanwhile: Any
 ) -> None:

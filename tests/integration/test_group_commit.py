@@ -29,22 +29,22 @@ LEVELS = ("low", "medium", "high")
 
 
 class HeldSave:
-    """Once armed, holds the application's next save until released."""
+    """Once armed, holds the application's next insert of events until released."""
 
     def __init__(self, app: CaseApplication, monkeypatch: pytest.MonkeyPatch) -> None:
         self.armed = False
         self.entered = threading.Event()
         self.released = threading.Event()
-        original = app.save
+        original = app.recorder.insert_events
 
-        def save(*objs: Any, **kwargs: Any) -> Any:
+        def insert(stored: Any, **kwargs: Any) -> Any:
             if self.armed:
                 self.armed = False  # only ever called by one leader at a time
                 self.entered.set()
                 assert self.released.wait(30), "the held save was never released"
-            return original(*objs, **kwargs)
+            return original(stored, **kwargs)
 
-        monkeypatch.setattr(app, "save", save)
+        monkeypatch.setattr(app.recorder, "insert_events", insert)
 
 
 @pytest.fixture
@@ -119,13 +119,13 @@ def test_many_threads_at_once_all_get_their_results_and_each_event_is_recorded_o
     ]
     last_before = backbone.app.recorder.max_notification_id() or 0
     counted: list[int] = []
-    original = backbone.app.save
+    original = backbone.app.recorder.insert_events
 
-    def counting_save(*objs: Any, **kwargs: Any) -> Any:
-        counted.append(len(objs))
-        return original(*objs, **kwargs)
+    def counting_insert(stored: Any, **kwargs: Any) -> Any:
+        counted.append(len(stored))
+        return original(stored, **kwargs)
 
-    monkeypatch.setattr(backbone.app, "save", counting_save)
+    monkeypatch.setattr(backbone.app.recorder, "insert_events", counting_insert)
     start = threading.Barrier(len(cases))
 
     def client(case: dict[str, Any]) -> list[int]:

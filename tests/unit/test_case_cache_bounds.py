@@ -55,7 +55,7 @@ def run(service: CaseService, command: Any, case: dict[str, Any]) -> dict[str, A
 def test_no_more_cases_are_kept_than_the_cache_holds_and_each_still_takes_commands(
     app: CaseApplication, service: CaseService
 ) -> None:
-    app.cases = CaseCache(app, size=3)
+    app.cases = CaseCache(size=3)
     cases = [opened(service, f"VL-2026-{n:03}") for n in range(8)]
     assert len(app.cases) == 3
     # The cases dropped from the cache are replayed: their commands go on.

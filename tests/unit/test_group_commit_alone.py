@@ -20,13 +20,13 @@ def test_a_caller_alone_saves_at_once_in_its_own_thread_and_starts_no_thread(
     app: CaseApplication, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     saved_in: list[int] = []
-    original = app.save
+    original = app.recorder.insert_events
 
-    def save(*objs: Any, **kwargs: Any) -> Any:
+    def insert(stored: Any, **kwargs: Any) -> Any:
         saved_in.append(threading.get_ident())
-        return original(*objs, **kwargs)
+        return original(stored, **kwargs)
 
-    monkeypatch.setattr(app, "save", save)
+    monkeypatch.setattr(app.recorder, "insert_events", insert)
     threads_before = threading.enumerate()
     service = CaseService(app, ControlledClock(MOMENT), people=KeptAttributes())
 
