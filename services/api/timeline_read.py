@@ -11,6 +11,13 @@ kept here and for a caller the kept case refuses (the refusal recorded by
 ``ApiContext.check``, as for any view). So the region is the current one,
 as when every read asked the store for newer events first.
 
+A caller whose token this process found live in the last minute
+(``Users.recent``, ``services.api.token_memo``) is not looked up first: the
+same statement checks that the token is still live (not revoked, not
+expired, its user active), and records and reads nothing if it is not; the
+route then authenticates the caller as every route does, and a revoked
+token gets its 401.
+
 The row is inserted by a data-modifying ``WITH`` of the statement that reads
 the timeline, on a connection in autocommit mode: it commits when it ends,
 and with ``synchronous_commit`` on PostgreSQL answers only once the commit is
@@ -53,6 +60,11 @@ WHERE NOT EXISTS (
     SELECT 1 FROM {EVENTS_TABLE}
     WHERE originator_id = %(case_id)s AND originator_version > %(checked)s
 )
+AND (%(token)s::text IS NULL OR EXISTS (
+    SELECT 1 FROM api_tokens t JOIN api_users u USING (user_id)
+    WHERE t.token_sha256 = %(token)s AND t.revoked_at IS NULL
+      AND t.expires_at > %(occurred_at)s AND u.status = 'active'
+))
 RETURNING case_id
 """
 
@@ -83,13 +95,9 @@ def logged_timeline(
     ``CaseNotFound`` for an unknown case; ``Forbidden`` (403, the refusal
     recorded) for a caller who may not read it.
     """
-    kept = ctx.service.kept_case(str(case_id))
-    if kept is not None:
-        version, case = kept
-        if may_read_case(principal, str(case["region"])):
-            answer = _logged_read(ctx, principal, case, correlation_id, version)
-            if answer is not None:
-                return answer
+    answer = kept_timeline(ctx, principal, case_id, correlation_id)
+    if answer is not None:
+        return answer
     case = ctx.service.case(str(case_id))
     ctx.check(
         principal,
@@ -103,15 +111,41 @@ def logged_timeline(
     return answer
 
 
+def kept_timeline(
+    ctx: ApiContext,
+    principal: Principal,
+    case_id: UUID,
+    correlation_id: str,
+    token: str | None = None,
+) -> bytes | None:
+    """The timeline, the read recorded, if the case as last read here lets
+    ``principal`` read it and no event was recorded since; None (nothing
+    recorded) otherwise: ``logged_timeline`` then reads the case first.
+
+    ``token``: the hash of the caller's token, taken from the tokens this
+    process checked lately (``Users.recent``), checked again by the statement:
+    None also if it is no longer live.
+    """
+    kept = ctx.service.kept_case(str(case_id))
+    if kept is None:
+        return None
+    version, case = kept
+    if not may_read_case(principal, str(case["region"])):
+        return None
+    return _logged_read(ctx, principal, case, correlation_id, version, token)
+
+
 def _logged_read(
     ctx: ApiContext,
     principal: Principal,
     case: dict[str, Any],
     correlation_id: str,
     checked: int | None,
+    token: str | None = None,
 ) -> bytes | None:
     """Record the read and answer it; None (nothing recorded) if an event of
-    the case was recorded after version ``checked``."""
+    the case was recorded after version ``checked``, or the token of hash
+    ``token`` is no longer live."""
     params = {
         "access_id": uuid.uuid4(),
         "occurred_at": ctx.access_log.clock.now(),
@@ -121,6 +155,7 @@ def _logged_read(
         "case_id": UUID(str(case["case_id"])),
         "correlation_id": correlation_id or uuid.uuid4().hex,
         "checked": checked,
+        "token": token,
     }
     with autocommitted(ctx.pool) as conn:
         row = conn.execute(LOGGED_TIMELINE, params, binary=True).fetchone()

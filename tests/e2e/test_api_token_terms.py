@@ -102,3 +102,62 @@ def test_last_use_is_recorded_at_most_once_a_minute(
         clock.advance(timedelta(seconds=1))
         assert client.get("/api/me").status_code == 200
     assert context.users.tokens()[0].last_used_at == clock.now()
+
+
+def _timeline_reads(context: ApiContext, case_id: str) -> list[str]:
+    return [
+        e["actor_id"]
+        for e in context.access_log.entries(case_id=case_id)
+        if e["view"] == "timeline"
+    ]
+
+
+def test_a_token_revoked_between_two_timeline_reads_reads_nothing_more(
+    api: Api, context: ApiContext, base_url: str
+) -> None:
+    """The second read takes the caller this process found live a moment
+    ago; the statement that reads still finds the token revoked."""
+    case = api.identify()
+    token = context.users.issue_token("mu-vlora-7", "mobile_unit", ["vlora"], "en")
+    path = f"/api/cases/{case['case_id']}/timeline"
+    with bearer(base_url, token) as client:
+        assert client.get(path).status_code == 200
+        assert client.get(path).status_code == 200
+        assert context.users.revoke("mu-vlora-7") == 1
+        refused = client.get(path)
+    assert refused.status_code == 401
+    assert _timeline_reads(context, case["case_id"]) == ["mu-vlora-7"] * 2
+
+
+def test_a_token_that_expires_between_two_timeline_reads_reads_nothing_more(
+    api: Api, context: ApiContext, clock: ControlledClock, base_url: str
+) -> None:
+    case = api.identify()
+    token = context.users.issue_token(
+        "mu-vlora-7", "mobile_unit", ["vlora"], "en", expires_in=1
+    )
+    path = f"/api/cases/{case['case_id']}/timeline"
+    with bearer(base_url, token) as client:
+        clock.advance(timedelta(days=1) - timedelta(seconds=30))
+        assert client.get(path).status_code == 200
+        clock.advance(timedelta(seconds=30))
+        assert client.get(path).status_code == 401
+    assert _timeline_reads(context, case["case_id"]) == ["mu-vlora-7"]
+
+
+def test_timeline_reads_record_the_tokens_last_use_at_most_once_a_minute(
+    api: Api, context: ApiContext, clock: ControlledClock, base_url: str
+) -> None:
+    case = api.identify()
+    token = context.users.issue_token("mu-vlora-7", "mobile_unit", ["vlora"], "en")
+    path = f"/api/cases/{case['case_id']}/timeline"
+    first = clock.now()
+    with bearer(base_url, token) as client:
+        assert client.get(path).status_code == 200
+        clock.advance(timedelta(seconds=59))
+        assert client.get(path).status_code == 200
+        assert context.users.tokens("mu-vlora-7")[0].last_used_at == first
+        clock.advance(timedelta(seconds=1))
+        assert client.get(path).status_code == 200
+    assert context.users.tokens("mu-vlora-7")[0].last_used_at == clock.now()
+    assert _timeline_reads(context, case["case_id"]) == ["mu-vlora-7"] * 3
