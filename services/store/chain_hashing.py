@@ -26,6 +26,9 @@ log = structlog.get_logger("vatra.chain")
 # The first event of a case, and the first chain record of the log, link to this.
 GENESIS = bytes(32)
 
+# The length prefix of each part of a hashed message.
+_LENGTH = struct.Struct(">Q").pack
+
 
 class ChainHasher:
     """Computes chain hashes: HMAC-SHA256 with a key, plain SHA-256 without."""
@@ -45,10 +48,11 @@ class ChainHasher:
 
     def _digest(self, *parts: bytes) -> bytes:
         # Every part is length-prefixed: no two different inputs share bytes.
-        message = b"".join(struct.pack(">Q", len(p)) + p for p in parts)
+        message = b"".join([b for p in parts for b in (_LENGTH(len(p)), p)])
         if self._key is None:
             return hashlib.sha256(message).digest()
-        return hmac.new(self._key, message, hashlib.sha256).digest()
+        # OpenSSL's one-shot HMAC: the same digest as hmac.new(...).digest().
+        return hmac.digest(self._key, message, "sha256")
 
     def event_hash(
         self,

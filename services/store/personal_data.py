@@ -189,8 +189,11 @@ class PersonalDataStore:
         then: Callable[[Connection[Any]], None] | None = None,
     ) -> None:
         """Seal ``change(the record held, if any)`` as the person's record;
-        ``then(conn)`` in the same transaction."""
-        self._permit(
+        ``then(conn)`` in the same transaction.
+
+        The write's access-log row commits with it; a write refused (the role,
+        no key, the person erased) has its row on its own."""
+        attempt = (
             "personal_data_update",
             subject_ref,
             actor_id,
@@ -198,49 +201,65 @@ class PersonalDataStore:
             case_id,
             correlation_id,
         )
+        if actor_role not in self.readers or self._keys is None:
+            self._permit(*attempt)
         keys = self._keyring()
-        now = self.clock.now()
-        aad = _record_aad(subject_ref)
         with self.pool.connection() as conn, conn.transaction():
             row = conn.execute(
                 "SELECT wrapped_key, master_key_id, erased_at, record "
                 "FROM personal_data WHERE subject_ref = %s FOR UPDATE",
                 (subject_ref,),
             ).fetchone()
-            if row is not None and row[2] is not None:
-                raise SubjectErased(
-                    f"the personal data of {subject_ref} was erased and cannot be "
-                    "stored again under that reference"
-                )
-            held: PersonalData | None = None
-            if row is None:
-                data_key = new_data_key()
-            else:
-                data_key = keys.unwrap(subject_ref, bytes(row[0]), row[1])
-                if row[3] is not None:
-                    held = PersonalData.from_json(
-                        open_sealed(data_key, bytes(row[3]), aad)
-                    )
-            record = seal(data_key, change(held).to_json(), aad)
-            conn.execute(
-                """
-                INSERT INTO personal_data (subject_ref, wrapped_key, master_key_id,
-                    record, created_at, updated_at)
-                VALUES (%s, %s, %s, %s, %s, %s)
-                ON CONFLICT (subject_ref) DO UPDATE
-                    SET record = EXCLUDED.record, updated_at = EXCLUDED.updated_at
-                """,
-                (
-                    subject_ref,
-                    keys.wrap(subject_ref, data_key),
-                    keys.current_id,
-                    record,
-                    now,
-                    now,
-                ),
+            erased = row is not None and row[2] is not None
+            if not erased:
+                self._permit(*attempt, conn=conn)
+                self._seal(conn, row, subject_ref, change, keys, then)
+        if erased:
+            self._permit(*attempt)
+            raise SubjectErased(
+                f"the personal data of {subject_ref} was erased and cannot be "
+                "stored again under that reference"
             )
-            if then is not None:
-                then(conn)
+
+    def _seal(
+        self,
+        conn: Connection[Any],
+        row: tuple[Any, ...] | None,
+        subject_ref: str,
+        change: Callable[[PersonalData | None], PersonalData],
+        keys: KeyRing,
+        then: Callable[[Connection[Any]], None] | None,
+    ) -> None:
+        """Write ``change(the record in row)``, sealed, and ``then(conn)``."""
+        aad = _record_aad(subject_ref)
+        now = self.clock.now()
+        held: PersonalData | None = None
+        if row is None:
+            data_key = new_data_key()
+        else:
+            data_key = keys.unwrap(subject_ref, bytes(row[0]), row[1])
+            if row[3] is not None:
+                held = PersonalData.from_json(open_sealed(data_key, bytes(row[3]), aad))
+        record = seal(data_key, change(held).to_json(), aad)
+        conn.execute(
+            """
+            INSERT INTO personal_data (subject_ref, wrapped_key, master_key_id,
+                record, created_at, updated_at)
+            VALUES (%s, %s, %s, %s, %s, %s)
+            ON CONFLICT (subject_ref) DO UPDATE
+                SET record = EXCLUDED.record, updated_at = EXCLUDED.updated_at
+            """,
+            (
+                subject_ref,
+                keys.wrap(subject_ref, data_key),
+                keys.current_id,
+                record,
+                now,
+                now,
+            ),
+        )
+        if then is not None:
+            then(conn)
 
     def read(
         self,
@@ -347,6 +366,7 @@ class PersonalDataStore:
         actor_role: str,
         case_id: str | None,
         correlation_id: str,
+        conn: Connection[Any] | None = None,
     ) -> None:
         allowed = actor_role in self.readers
         self.access_log.record(
@@ -357,6 +377,7 @@ class PersonalDataStore:
             subject_ref=subject_ref,
             allowed=allowed,
             correlation_id=correlation_id,
+            conn=conn,
         )
         if not allowed:
             raise ReadNotPermitted(

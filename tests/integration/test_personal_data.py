@@ -154,9 +154,19 @@ def test_erasure_destroys_the_key_records_the_decision_and_the_case_still_replay
     assert result["version"] == 3
     with pytest.raises(SubjectErased, match="was erased on"):
         store.read("PV-DK-1", **CASEWORKER)
+    updates = len([e for e in log.entries() if e["view"] == "personal_data_update"])
     with pytest.raises(SubjectErased, match="cannot be stored again"):
         store.store("PV-DK-1", PERSON, **CASEWORKER)
     assert store.status("PV-DK-1")["status"] == "erased"
+    # The refused update is in the access log all the same.
+    newest = log.entries()[0]
+    assert (newest["view"], newest["subject_ref"]) == (
+        "personal_data_update",
+        "PV-DK-1",
+    )
+    assert updates + 1 == len(
+        [e for e in log.entries() if e["view"] == "personal_data_update"]
+    )
     # The ciphertext is still there, and no key opens it any more.
     with backbone.pool.connection() as conn:
         row = conn.execute(
