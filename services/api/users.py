@@ -85,6 +85,13 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _digest_of(token: str) -> str | None:
+    """The stored hash of ``token``; None for what cannot be one of ours."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    return token_hash(token)
+
+
 class Users:
     """Issues, checks and revokes bearer tokens."""
 
@@ -191,10 +198,10 @@ class Users:
     def authenticate(self, token: str) -> Principal | None:
         """The caller a live token speaks for, with the token's own scope, or
         None if it is unknown, revoked or expired."""
-        if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        digest = _digest_of(token)
+        if digest is None:
             return None
         now = self.clock.now()
-        digest = token_hash(token)
         # Each statement on its own: no BEGIN and COMMIT around the lookup.
         with autocommitted(self.pool) as conn:
             row = conn.execute(
@@ -230,9 +237,9 @@ class Users:
         """The caller of ``token`` and its hash, if this process found it live
         less than a minute ago, without asking the store: only for a statement
         that checks the token again itself (``services.api.token_memo``)."""
-        if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        digest = _digest_of(token)
+        if digest is None:
             return None
-        digest = token_hash(token)
         principal = self.memo.recent(digest)
         return None if principal is None else (principal, digest)
 
