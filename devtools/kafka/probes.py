@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import socket
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -16,12 +17,47 @@ HOST = "127.0.0.1"
 
 
 def free_ports(count: int) -> list[int]:
-    """Ports free on loopback right now, all distinct."""
+    """Ports free on loopback right now, all distinct, none handed out before.
+
+    They are taken below the kernel's ephemeral range, so that no outgoing
+    connection can take one as its local port while the process that listens
+    on it is down: a broker or worker restarted after a kill finds its port
+    free again.
+    """
+    low = _ephemeral_low()
     with contextlib.ExitStack() as stack:
-        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for sock in sockets:
-            sock.bind((HOST, 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
+        ports: list[int] = []
+        tries = 0
+        while len(ports) < count:
+            sock = stack.enter_context(socket.socket())
+            tries += 1
+            if low - _FIXED_PORTS_LOW < 1024 or tries > 100 * count:
+                sock.bind((HOST, 0))  # no room below the range: the kernel chooses
+            else:
+                port = random.randrange(_FIXED_PORTS_LOW, low)
+                if port in _HANDED_OUT:
+                    continue
+                try:
+                    sock.bind((HOST, port))
+                except OSError:
+                    continue  # taken: try another
+            ports.append(int(sock.getsockname()[1]))
+        _HANDED_OUT.update(ports)
+        return ports
+
+
+# Ports from here up to the ephemeral range are ours to choose from.
+_FIXED_PORTS_LOW = 10_000
+_HANDED_OUT: set[int] = set()
+
+
+def _ephemeral_low(path: Path = Path("/proc/sys/net/ipv4/ip_local_port_range")) -> int:
+    """The lowest port the kernel gives outgoing connections (Linux's default
+    32768 where it cannot be read)."""
+    try:
+        return int(path.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 @contextlib.contextmanager

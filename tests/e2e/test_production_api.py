@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import os
-import socket
 import ssl
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from devtools.kafka.probes import free_ports
 from services.store.database import Database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,13 +25,6 @@ KEYS = {
     "VATRA_PERSONAL_DATA_KEY": base64.b64encode(b"p" * 32).decode(),
     "VATRA_NOTIFY_SECRET": "notify-secret-of-the-api-test-0123",
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _env(database: Database, **settings: str) -> dict[str, str]:
@@ -96,7 +89,7 @@ def test_the_api_serves_https_with_its_keys_read_from_files(
     for name, value in KEYS.items():
         (tmp_path / name.lower()).write_text(value + "\n", encoding="utf-8")
         files[f"{name}_FILE"] = str(tmp_path / name.lower())
-    port = _free_port()
+    port = free_ports(1)[0]
     process = _vatra_api(
         _env(
             database,

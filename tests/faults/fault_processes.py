@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ctypes
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,8 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+
+from devtools.kafka.probes import free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 _PR_SET_PDEATHSIG = 1
@@ -51,7 +52,8 @@ class VatraProcess:
         self.args = list(args)
         # A port of its own for /health/live: it tells when the process is up
         # (its signal handlers are installed right after the server starts).
-        self.port = _free_port()
+        # It is outside the ephemeral range, so it is still free on a restart.
+        self.port = free_ports(1)[0]
         self.env = {**env, "VATRA_METRICS_PORT": str(self.port)}
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
@@ -200,13 +202,6 @@ class Workers:
         assert not exits, "processes exited on their own (exit codes): " + "; ".join(
             f"{name} {codes}:\n{self[name].log_tail()}" for name, codes in exits.items()
         )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def sleep_watching(workers: Workers, seconds: float) -> None:

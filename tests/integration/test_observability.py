@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import re
 import signal
-import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 
 import pytest
 
+from devtools.kafka.probes import free_ports
 from domain.clock import ControlledClock
 from services.config.bootstrap import Backbone, open_backbone
 from services.config.settings import load_settings
@@ -25,12 +25,6 @@ from tests.integration.kafka_helpers import (
     wait_for,
 )
 from tests.keys import KEYS_ENV
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -62,7 +56,7 @@ def test_a_running_stack_reports_its_flow_and_health_on_metrics(
     full: tuple[Backbone, dict[str, str]], clock: ControlledClock, database: Database
 ) -> None:
     backbone, env = full
-    port = _free_port()
+    port = free_ports(1)[0]
     base = f"http://127.0.0.1:{port}"
     process = vatra("run", subprocess_env(env, database, VATRA_METRICS_PORT=str(port)))
     try:

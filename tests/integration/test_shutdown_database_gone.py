@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from devtools.kafka.probes import free_ports
 from services.store.database import Database
 from tests.integration.kafka_helpers import kafka_env, wait_for
 
@@ -113,13 +114,6 @@ def proxy(database: Database) -> Iterator[BlackholeProxy]:
         proxy.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def _env(database: Database, proxy: BlackholeProxy, **extra: str) -> dict[str, str]:
     env = {
         key: value
@@ -139,9 +133,9 @@ def _env(database: Database, proxy: BlackholeProxy, **extra: str) -> dict[str, s
         "VATRA_NOTIFY_SECRET": "a-test-secret-of-at-least-32-characters!",
         "VATRA_NOTIFY_INTERVAL": "0.2",
         "VATRA_SMTP_HOST": "127.0.0.1",
-        "VATRA_SMTP_PORT": str(_free_port()),
+        "VATRA_SMTP_PORT": str(free_ports(1)[0]),
         "VATRA_SMS_GATEWAY_SECRET": "another-test-secret-of-32-characters-at-least",
-        "VATRA_SMS_GATEWAY_URL": f"http://127.0.0.1:{_free_port()}/sms",
+        "VATRA_SMS_GATEWAY_URL": f"http://127.0.0.1:{free_ports(1)[0]}/sms",
         "PYTHONPATH": str(ROOT),
         "PYTHONUNBUFFERED": "1",
         **extra,
@@ -203,7 +197,7 @@ def _ignore_errors(url: str) -> None:
 def test_vatra_api_stops_within_10_s_of_sigterm_with_the_database_hung(
     database: Database, proxy: BlackholeProxy
 ) -> None:
-    port = _free_port()
+    port = free_ports(1)[0]
     env = _env(
         database,
         proxy,
@@ -229,7 +223,7 @@ def test_vatra_api_stops_within_10_s_of_sigterm_with_the_database_hung(
 def test_a_worker_stops_within_10_s_of_sigterm_with_the_database_hung(
     database: Database, proxy: BlackholeProxy, args: list[str]
 ) -> None:
-    port = _free_port()
+    port = free_ports(1)[0]
     env = _env(
         database,
         proxy,
@@ -243,7 +237,7 @@ def test_a_worker_stops_within_10_s_of_sigterm_with_the_database_hung(
 def test_a_kafka_worker_stops_within_10_s_of_sigterm_with_the_database_hung(
     database: Database, proxy: BlackholeProxy, kafka_servers: str, args: list[str]
 ) -> None:
-    port = _free_port()
+    port = free_ports(1)[0]
     env = _env(
         database,
         proxy,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import socket
 from collections.abc import Iterator
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -11,14 +10,9 @@ from pathlib import Path
 import pytest
 
 from devtools.kafka.jars import fetch_jars
+from devtools.kafka.probes import free_ports
 from devtools.kafka.process import LocalKafka
 from services.cli.main import main
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -41,7 +35,7 @@ def _vatra(*argv: str) -> tuple[int, str]:
 def test_vatra_kafka_starts_on_the_given_folder_and_port_and_stops(
     data_dir: Path,
 ) -> None:
-    port = _free_port()
+    port = free_ports(1)[0]
     code, out = _vatra("kafka", "start", str(data_dir), str(port))
     assert code == 0
     assert out.strip() == f"127.0.0.1:{port}"
