@@ -112,7 +112,7 @@ class CaseContext:
             o.met_by_version,
             self.recorded.get(o.met_by_version) if o.met_by_version else None,
             o.breached_at,
-            _text_array(o.notify_on_breach),
+            list(o.notify_on_breach),
             o.warning_event_version,
             o.breach_event_version,
             clock_action_at(o),
@@ -123,11 +123,3 @@ class CaseContext:
             agency or None,
             agency_key(agency) if agency else None,
         )
-
-
-def _text_array(values: Sequence[str]) -> str:
-    """``values`` as a PostgreSQL array literal, for COPY (cheaper than a list)."""
-    quoted = (
-        '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values
-    )
-    return "{" + ",".join(quoted) + "}"
