@@ -18,9 +18,11 @@ raised, and the batch is read again later.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -114,7 +116,10 @@ class LogFollower:
         applied = 0
         # The next batch is read and decoded in a thread while this one is
         # written: each side mostly waits for the other (PostgreSQL, Python).
-        with ThreadPoolExecutor(1, thread_name_prefix="rebuild-reader") as reader:
+        with (
+            _fewer_collections(),
+            ThreadPoolExecutor(1, thread_name_prefix="rebuild-reader") as reader,
+        ):
             coming = reader.submit(self._read_ahead, 0)
             while True:
                 try:
@@ -339,6 +344,21 @@ class _Ahead:
     after: int
     notifications: Sequence[Notification]
     batch: list[Delivered] | None
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often. A rebuild makes millions of
+    short-lived objects that reference counting frees; the collector, run
+    every 700 allocations, took 7% of a rebuild's time (py-spy)."""
+    thresholds = gc.get_threshold()
+    gc.freeze()  # what was there before is not scanned again meanwhile
+    gc.set_threshold(100_000, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _event_type(topic: str) -> str:
