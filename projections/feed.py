@@ -61,6 +61,10 @@ class Projection(Protocol):
     ``apply`` must be idempotent: a feed may deliver an event again (a relay
     re-sends a tail, a consumer re-reads after a rebalance), and the result
     must be the same as if it had been delivered once.
+
+    A projection may also name ``read_indexes``: indexes its readers use and
+    ``apply`` never does, which a rebuild makes once after replaying
+    (``services.workers.follower``).
     """
 
     name: str

@@ -21,6 +21,7 @@ did. The clock finds its work through the index on ``next_action_at``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -129,6 +130,11 @@ CREATE INDEX IF NOT EXISTS sop_obligations_unmet_by_agency
       AND status IN ('open', 'warning', 'breached');
 """
 
+# The readers' indexes, none of which ``apply`` uses: a rebuild makes them
+# once after replaying rather than keeping them up to date row by row
+# (``services.workers.follower``).
+READ_INDEXES = tuple(re.findall(r"CREATE INDEX IF NOT EXISTS (\w+)", INDEXES))
+
 FACT_COLUMNS = (
     "case_id",
     "version",
@@ -144,6 +150,7 @@ class ObligationsProjection:
 
     name = "sop_obligations"
     tables: tuple[str, ...] = ("sop_case_facts", "sop_obligations")
+    read_indexes = READ_INDEXES
 
     def __init__(self, rulebook: RuleBook, calendar: WorkingCalendar) -> None:
         self.rulebook = rulebook

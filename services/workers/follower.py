@@ -96,6 +96,11 @@ class LogFollower:
 
         ``progress(position, last)`` is called after each batch. Returns how
         many events were applied (per projection).
+
+        A projection's ``read_indexes`` (indexes its readers use and its
+        ``apply`` does not) are made once the events are replayed, not kept up
+        to date row by row. If the rebuild stops before, the next start of any
+        worker (``create_tables``) makes them.
         """
         with self.pool.connection() as conn, conn.transaction():
             positions.create(conn)
@@ -112,6 +117,7 @@ class LogFollower:
                     # Replayed, each event fails again or is applied now.
                     dead_letters.forget(cur, projection.name)
         self.create_tables()
+        self._drop_read_indexes()
         last = self.app.recorder.max_notification_id() or 0
         applied = 0
         # The next batch is read and decoded in a thread while this one is
@@ -131,12 +137,21 @@ class LogFollower:
                 self._took_ahead = False
                 step = self._step(ahead)
                 if step == 0:
+                    self.create_tables()  # and with them the read indexes
                     return applied // max(len(self.projections), 1)
                 if not self._took_ahead:  # read again from where the step ended
                     coming = reader.submit(self._read_ahead, self._lowest_position())
                 applied += step
                 if progress:
                     progress(min(applied // len(self.projections), last), last)
+
+    def _drop_read_indexes(self) -> None:
+        with self.pool.connection() as conn, conn.transaction():
+            for projection in self.projections:
+                for index in getattr(projection, "read_indexes", ()):
+                    conn.execute(
+                        sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(index))
+                    )
 
     def _read_ahead(self, after: int) -> _Ahead:
         """The batch after ``after``, decoded if every event of it decodes."""
