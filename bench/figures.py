@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import statistics
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -357,32 +358,41 @@ def _jsonb(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return [tuple(Jsonb(v) if isinstance(v, dict) else v for v in row) for row in rows]
 
 
+@contextlib.contextmanager
+def rebuild_follower(db: Database) -> Iterator[LogFollower]:
+    """A follower of the rebuild figure's read models on ``db``, tables made."""
+    rulebook, calendar = load_sop(load_settings({}))
+    app = _app(db)
+    pool = db.pool("bench-rebuild")
+    try:
+        follower = LogFollower(
+            app,
+            pool,
+            [TimelineProjection(), ObligationsProjection(rulebook, calendar)],
+            batch_size=2000,
+        )
+        follower.create_tables()
+        yield follower
+    finally:
+        pool.close()
+        app.close()
+
+
 def rebuild(env: BenchEnv, events: int) -> Figure:
     """Every read model rebuilt from ``events`` recorded events, with a progress bar."""
     db = env.fresh_database("rebuild")
     total = bulk_load(db, max(events // 15, 1), progress=True)
-    rulebook, calendar = load_sop(load_settings({}))
-    app = _app(db)
-    pool = db.pool("bench-rebuild")
-    follower = LogFollower(
-        app,
-        pool,
-        [TimelineProjection(), ObligationsProjection(rulebook, calendar)],
-        batch_size=2000,
-    )
-    follower.create_tables()
-    started = time.perf_counter()
-    follower.rebuild(progress=ProgressBar("rebuilding"))
-    seconds = time.perf_counter() - started
-    pool.close()
-    app.close()
+    with rebuild_follower(db) as follower:
+        started = time.perf_counter()
+        follower.rebuild(progress=ProgressBar("rebuilding"))
+        seconds = time.perf_counter() - started
     return Figure(
         f"rebuild ({total:,} events)",
         seconds,
         "s",
         None,
-        "≤ 300 s for 1,000,000 events",
-        seconds * 1_000_000 / total <= 300,
+        "≤ 120 s for 1,000,000 events",
+        seconds * 1_000_000 / total <= 120,
         note=f"{total / seconds:,.0f} events/s",
     )
 
