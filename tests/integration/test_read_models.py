@@ -168,12 +168,18 @@ def test_compliance_counts_met_late_and_overdue_per_rule(
     assert later["ra-notified"]["breached"] == 1
 
 
-def test_read_models_rebuilt_from_the_events_equal_the_originals(
-    backbone: Backbone, clock: ControlledClock
-) -> None:
+def _demo_projected(backbone: Backbone, clock: ControlledClock) -> datetime:
+    """Record the demo's cases and project them; return when they were recorded."""
     now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
     assert record_scenario(backbone.service, clock, now) > 40
     backbone.follower.catch_up()
+    return now
+
+
+def test_read_models_rebuilt_from_the_events_equal_the_originals(
+    backbone: Backbone, clock: ControlledClock
+) -> None:
+    _demo_projected(backbone, clock)
     tables = {
         "case_timeline": "case_id, version",
         "sop_case_facts": "case_id, version",
@@ -199,9 +205,7 @@ def _indexes(backbone: Backbone, table: str) -> set[str]:
 def test_a_rebuild_makes_the_readers_indexes_once_the_events_are_replayed(
     backbone: Backbone, clock: ControlledClock
 ) -> None:
-    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-    assert record_scenario(backbone.service, clock, now) > 40
-    backbone.follower.catch_up()
+    now = _demo_projected(backbone, clock)
     assert set(READ_INDEXES) <= _indexes(backbone, "sop_obligations")
     backbone.follower.batch_size = 10
     during: list[set[str]] = []
@@ -224,9 +228,7 @@ def test_a_rebuild_makes_the_readers_indexes_once_the_events_are_replayed(
 def test_a_rebuild_reading_ahead_in_small_batches_sets_an_unreadable_event_aside(
     backbone: Backbone, clock: ControlledClock
 ) -> None:
-    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-    assert record_scenario(backbone.service, clock, now) > 40
-    backbone.follower.catch_up()
+    _demo_projected(backbone, clock)
     before = _rows(backbone, "case_timeline", "case_id, version")
     with backbone.pool.connection() as conn:
         # The 17th event can no longer be read: its batch (the third of
