@@ -21,7 +21,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from psycopg import Cursor, errors, sql
+from psycopg import Cursor, errors, postgres, sql
 from psycopg.abc import Buffer
 from psycopg.adapt import Dumper
 from psycopg.pq import Format
@@ -77,7 +77,7 @@ class _JsonbAsGiven(Dumper):
     encoded. (psycopg's own dumper would encode a ``str`` as a JSON string.)"""
 
     format = Format.BINARY
-    oid = 3802  # jsonb
+    oid = postgres.types["jsonb"].oid
 
     def dump(self, obj: Any) -> Buffer:
         text = obj if isinstance(obj, str) else json.dumps(obj)
